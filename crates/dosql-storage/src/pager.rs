@@ -1,0 +1,127 @@
+//! The pager: fixed-size checksummed pages of the data file, read through
+//! the page cache, and runs of consecutive pages for large values.
+//!
+//! Page `p` lives at byte `DATA_START + p * page_size`. Pages are written
+//! only by checkpoints, only to locations that no retained checkpoint uses
+//! (copy-on-write), so the pager never overwrites a page a reader may need.
+
+use crate::cache::{CacheStats, PageCache};
+use crate::error::{Error, PageId, Result};
+use crate::meta::DATA_START;
+use crate::node::{Node, page_checksum};
+use crate::vfs::{StorageFile, read_exact_at};
+use std::sync::Arc;
+
+pub(crate) struct Pager {
+    file: Arc<dyn StorageFile>,
+    path: String,
+    page_size: usize,
+    cache: PageCache,
+}
+
+impl Pager {
+    pub(crate) fn new(file: Arc<dyn StorageFile>, path: String, page_size: usize, cache_bytes: usize) -> Self {
+        Self { file, path, page_size, cache: PageCache::new(cache_bytes, page_size) }
+    }
+
+    pub(crate) fn path(&self) -> &str {
+        &self.path
+    }
+
+    pub(crate) fn file(&self) -> &Arc<dyn StorageFile> {
+        &self.file
+    }
+
+    fn offset(&self, pid: PageId) -> Result<u64> {
+        pid.checked_mul(self.page_size as u64)
+            .and_then(|o| o.checked_add(DATA_START))
+            .ok_or_else(|| self.corrupt(pid, "page number out of range"))
+    }
+
+    pub(crate) fn corrupt(&self, page: PageId, reason: impl Into<String>) -> Error {
+        Error::CorruptPage { path: self.path.clone(), page, reason: reason.into() }
+    }
+
+    fn io(&self, e: std::io::Error) -> Error {
+        Error::io(&self.path, e)
+    }
+
+    /// The decoded node at `pid`, from the cache or the file.
+    pub(crate) fn read_node(&self, pid: PageId) -> Result<Arc<Node>> {
+        if let Some(n) = self.cache.get(pid) {
+            return Ok(n);
+        }
+        let mut page = vec![0u8; self.page_size];
+        let off = self.offset(pid)?;
+        read_exact_at(&*self.file, off, &mut page).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::UnexpectedEof {
+                self.corrupt(pid, "page lies beyond the end of the file (truncated file?)")
+            } else {
+                self.io(e)
+            }
+        })?;
+        let stored = u32::from_le_bytes([page[0], page[1], page[2], page[3]]);
+        if stored != page_checksum(pid, &page) {
+            return Err(self.corrupt(pid, "checksum mismatch"));
+        }
+        let node = Node::decode(&page).map_err(|e| self.corrupt(pid, e.0))?;
+        let node = Arc::new(node);
+        self.cache.insert(pid, node.clone());
+        Ok(node)
+    }
+
+    /// Writes `node` to `pid` and caches it as clean.
+    pub(crate) fn write_node(&self, pid: PageId, node: Arc<Node>, generation: u64) -> Result<()> {
+        let mut page = vec![0u8; self.page_size];
+        node.encode(generation, &mut page).map_err(|e| Error::Corrupt {
+            path: self.path.clone(),
+            reason: format!("internal error encoding page {pid}: {e}"),
+        })?;
+        let crc = page_checksum(pid, &page);
+        page[..4].copy_from_slice(&crc.to_le_bytes());
+        self.file.write_at(self.offset(pid)?, &page).map_err(|e| self.io(e))?;
+        self.cache.insert(pid, node);
+        Ok(())
+    }
+
+    /// Pages a run of `len` bytes occupies.
+    pub(crate) fn run_pages(&self, len: u64) -> u64 {
+        len.div_ceil(self.page_size as u64).max(1)
+    }
+
+    /// Writes `data` to the run starting at `first`.
+    pub(crate) fn write_run(&self, first: PageId, data: &[u8]) -> Result<()> {
+        for p in first..first + self.run_pages(data.len() as u64) {
+            self.cache.remove(p);
+        }
+        self.file.write_at(self.offset(first)?, data).map_err(|e| self.io(e))
+    }
+
+    /// Reads and verifies the run at `first`.
+    pub(crate) fn read_run(&self, first: PageId, len: u64, crc: u32) -> Result<Vec<u8>> {
+        let n = usize::try_from(len).map_err(|_| self.corrupt(first, "run length too large"))?;
+        let file_len = self.file.len().map_err(|e| self.io(e))?;
+        let off = self.offset(first)?;
+        if off.checked_add(len).is_none_or(|end| end > file_len) {
+            return Err(self.corrupt(first, "value run lies beyond the end of the file"));
+        }
+        let mut buf = vec![0u8; n];
+        read_exact_at(&*self.file, off, &mut buf).map_err(|e| self.io(e))?;
+        if crc32fast::hash(&buf) != crc {
+            return Err(self.corrupt(first, "checksum mismatch in a large-value run"));
+        }
+        Ok(buf)
+    }
+
+    pub(crate) fn sync(&self) -> Result<()> {
+        self.file.sync().map_err(|e| self.io(e))
+    }
+
+    pub(crate) fn cache_stats(&self) -> CacheStats {
+        self.cache.stats()
+    }
+
+    pub(crate) fn forget(&self, pid: PageId) {
+        self.cache.remove(pid);
+    }
+}
