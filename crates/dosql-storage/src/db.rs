@@ -11,8 +11,9 @@
 //!
 //! Page reuse is what can break a snapshot, so it follows one rule: a page
 //! freed by checkpoint `K` is reused only when every retained checkpoint
-//! (the retention base, and the base checkpoint of every open reader) is
-//! `K` or newer.
+//! (the retention base, the base checkpoint of every open reader, and the
+//! history listed by the last durable checkpoint, which a crash would
+//! recover) is `K` or newer.
 
 use crate::btree::{self, Freed, Limits, WriteCtx};
 use crate::cache::CacheStats;
@@ -290,6 +291,13 @@ impl Database {
             truncated_bytes: end.cut_bytes,
             truncation_reason: end.cut_reason.clone(),
         };
+        if config.synchronous != Synchronous::Off {
+            // What recovery read may be only in the OS cache (written in
+            // `off` mode, or before a process crash): make it durable before
+            // commits build on it, and before `Wal::open` makes the log
+            // segment removals it relies on durable.
+            pager.sync()?;
+        }
         let wal =
             Wal::open(storage.clone(), name, &end, config.wal_segment_bytes, config.synchronous != Synchronous::Off)?;
         let ckpt = CkptInfo {
@@ -619,14 +627,18 @@ impl Database {
             inner.wal.sync_to(v.lsn)?;
         }
         self.publish(&v);
-        let (prev, base) = {
+        let (prev, base, reuse_upto) = {
             let sh = inner.shared.lock();
             let base = self.retention_base(&sh);
             let min_reader = sh.readers.keys().next().copied().unwrap_or(u64::MAX);
-            (sh.ckpt, base.id.min(min_reader))
+            let base = base.id.min(min_reader);
+            // Until this checkpoint's meta is durable, the durable one (and
+            // the history it lists) is what a crash recovers: keep its pages.
+            let durable_oldest = sh.history.first().map_or(sh.ckpt.id, |c| c.id);
+            (sh.ckpt, base, base.min(durable_oldest))
         };
         let k = prev.id + 1;
-        let pages_freed = w.space.promote(base);
+        let pages_freed = w.space.promote(reuse_upto);
         let before_count = w.space.page_count;
 
         // Write every in-memory node, children first, to free locations.

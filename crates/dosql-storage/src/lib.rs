@@ -30,6 +30,7 @@ pub mod keycodec;
 mod meta;
 mod node;
 mod pager;
+pub mod sim;
 mod system;
 pub mod vfs;
 mod wal;

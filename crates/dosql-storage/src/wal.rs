@@ -476,6 +476,17 @@ impl Wal {
             storage.remove(dead).map_err(|e| Error::io(&storage.describe(dead), e))?;
             segments.retain(|(_, n)| n != dead);
         }
+        if sync_on_switch {
+            // Earlier segments may hold records written without fsync (in
+            // `off` mode, before a crash of the process): make them durable.
+            for (_, name) in &segments {
+                if end.segment.as_ref().is_some_and(|(_, n)| n == name) {
+                    continue;
+                }
+                let path = storage.describe(name);
+                storage.open(name).and_then(|f| f.sync()).map_err(|e| Error::io(&path, e))?;
+            }
+        }
         let (file, path, offset) = match &end.segment {
             Some((_, name)) => {
                 let path = storage.describe(name);

@@ -56,14 +56,22 @@ fn config() -> Config {
     Config {
         page_size: 1024,
         cache_bytes: 64 * 1024,
-        checkpoint: CheckpointConfig { wal_entry_threshold: 40, min_interval: std::time::Duration::ZERO, ..Default::default() },
+        checkpoint: CheckpointConfig {
+            wal_entry_threshold: 40,
+            min_interval: std::time::Duration::ZERO,
+            ..Default::default()
+        },
         ..Config::default()
     }
 }
 
 fn check_contents(db: &Database, model: &Model) -> Result<(), TestCaseError> {
     let r = db.begin_read();
-    let got: Vec<_> = r.range(1, ..).map_err(|e| TestCaseError::fail(e.to_string()))?.collect::<Result<_, _>>().map_err(|e| TestCaseError::fail(e.to_string()))?;
+    let got: Vec<_> = r
+        .range(1, ..)
+        .map_err(|e| TestCaseError::fail(e.to_string()))?
+        .collect::<Result<_, _>>()
+        .map_err(|e| TestCaseError::fail(e.to_string()))?;
     let want: Vec<_> = model.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     prop_assert_eq!(got.len(), want.len());
     prop_assert!(got == want, "contents differ from the model");
@@ -104,7 +112,9 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 Op::Scan(a, b, rev) => {
                     let (lo, hi) = (key(a.min(b)), key(a.max(b)));
                     let it = tx.range(1, &lo[..]..&hi[..]).map_err(fail)?;
-                    let got: Vec<_> = if rev { it.rev().collect::<Result<_, _>>() } else { it.collect::<Result<_, _>>() }.map_err(fail)?;
+                    let got: Vec<_> =
+                        if rev { it.rev().collect::<Result<_, _>>() } else { it.collect::<Result<_, _>>() }
+                            .map_err(fail)?;
                     let mut want: Vec<_> = working
                         .range::<Vec<u8>, _>((Bound::Included(&lo), Bound::Excluded(&hi)))
                         .map(|(k, v)| (k.clone(), v.clone()))
