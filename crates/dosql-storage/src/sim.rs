@@ -84,7 +84,7 @@
 //! Panics are bugs and are not caught.
 
 use crate::config::{CheckpointConfig, Clock, Config, Retention, Synchronous};
-use crate::db::{Database, ReadTxn, RecoveryReport};
+use crate::db::{Database, ReadTxn, RecoveryReport, WriteTxn};
 use crate::error::Error;
 use crate::vfs::{CrashMode, FaultConfig, FaultStorage};
 use crate::wal::{ChangeKind, CommittedTxn, Lsn, TreeId};
@@ -587,6 +587,22 @@ impl Sim {
     }
 
     /// Records a successful commit.
+    /// Commits `tx`, whose model state is `state`: acknowledged on success,
+    /// in flight (maybe durable, maybe not) on failure.
+    fn commit(&mut self, db: &Database, tx: WriteTxn<'_>, state: State, dirty: bool) -> SimResult<Ended> {
+        match tx.commit() {
+            Ok(lsn) => {
+                self.acknowledge(db, lsn, state, dirty)?;
+                Ok(Ended::Completed)
+            }
+            Err(e) => {
+                self.in_flight = Some(state);
+                self.ended_on_poisoning_op = true;
+                self.engine_error("commit", &e)
+            }
+        }
+    }
+
     fn acknowledge(&mut self, db: &Database, lsn: Lsn, state: State, dirty: bool) -> SimResult<()> {
         let last = self.last_lsn();
         if !dirty {
@@ -799,17 +815,7 @@ impl Sim {
             }
         }
         let dirty = tx.is_dirty();
-        match tx.commit() {
-            Ok(lsn) => {
-                self.acknowledge(db, lsn, state, dirty)?;
-                Ok(Ended::Completed)
-            }
-            Err(e) => {
-                self.in_flight = Some(state);
-                self.ended_on_poisoning_op = true;
-                self.engine_error("commit", &e)
-            }
-        }
+        self.commit(db, tx, state, dirty)
     }
 
     /// One random transaction, committed or rolled back.
@@ -951,17 +957,7 @@ impl Sim {
             return Err("transaction reports no changes but the model changed".into());
         }
         self.note(|| format!("txn {t}: commit (dirty: {dirty})"));
-        match tx.commit() {
-            Ok(lsn) => {
-                self.acknowledge(db, lsn, state, dirty)?;
-                Ok(Ended::Completed)
-            }
-            Err(e) => {
-                self.in_flight = Some(state);
-                self.ended_on_poisoning_op = true;
-                self.engine_error("commit", &e)
-            }
-        }
+        self.commit(db, tx, state, dirty)
     }
 
     /// The real run: workload with the fault, crash, recovery and checks.
