@@ -269,7 +269,7 @@ impl Database {
             wal::scan(&*storage, name, meta.checkpoint_lsn, Lsn::MAX, &mut |txn| {
                 max_txid = max_txid.max(txn.txid);
                 replayed += 1;
-                apply_txn(&mut ctx, &mut version, &txn)
+                apply_txn(&mut ctx, &mut version, &txn).map(|()| true)
             })?
         };
         let mut end = end;
@@ -459,7 +459,9 @@ impl Database {
         let mut version = Version { trees: Arc::new(trees), lsn: base.lsn, base_ckpt: base.id };
         let (mut freed, mut dirty) = (Vec::new(), 0);
         let mut ctx = WriteCtx { pager: &inner.pager, limits: inner.limits, freed: &mut freed, dirty: &mut dirty };
-        wal::scan(&*inner.storage, &inner.name, base.lsn, lsn, &mut |txn| apply_txn(&mut ctx, &mut version, &txn))?;
+        wal::scan(&*inner.storage, &inner.name, base.lsn, lsn, &mut |txn| {
+            apply_txn(&mut ctx, &mut version, &txn).map(|()| true)
+        })?;
         Ok(version)
     }
 
@@ -467,26 +469,15 @@ impl Database {
     /// commit order, up to `max_txns` of them and never past the latest
     /// durable commit. Returns an empty list when the feed is caught up.
     pub fn read_changes(&self, after: Lsn, max_txns: usize) -> Result<Vec<CommittedTxn>> {
-        let (until, oldest) = {
-            let sh = self.inner.shared.lock();
-            (sh.current.lsn, sh.history.first().unwrap_or(&sh.ckpt).lsn)
-        };
+        let until = self.inner.shared.lock().current.lsn;
         let first = self.inner.wal.first_lsn();
-        if after + 1 < first && after < oldest.max(first.saturating_sub(1)) {
-            return Err(Error::LsnNotRetained { lsn: after, oldest: first.saturating_sub(1) });
+        if after + 1 < first {
+            return Err(Error::LsnNotRetained { lsn: after, oldest: first - 1 });
         }
         let mut out = Vec::new();
-        let mut last = after;
-        let mut stop = until;
-        // The scan cannot stop early by itself: narrow `until` as the batch fills.
-        let _ = wal::scan(&*self.inner.storage, &self.inner.name, after, until, &mut |txn| {
-            if out.len() < max_txns {
-                last = txn.commit_lsn;
-                out.push(txn);
-            } else {
-                stop = stop.min(last);
-            }
-            Ok(())
+        wal::scan(&*self.inner.storage, &self.inner.name, after, until, &mut |txn| {
+            out.push(txn);
+            Ok(out.len() < max_txns)
         })?;
         Ok(out)
     }
@@ -1063,9 +1054,10 @@ impl WriteTxn<'_> {
         if value.len() > MAX_VALUE_LEN {
             return Err(Error::ValueTooLarge { len: value.len(), max: MAX_VALUE_LEN });
         }
-        let before = self.get(tree, key)?;
         let (mut ctx, version) = self.ctx_parts();
-        put_val(&mut ctx, version, tree, key, value)?;
+        let old = put_val(&mut ctx, version, tree, key, value)?;
+        // A replaced overflow run is only pending release: still readable here.
+        let before = old.map(|v| materialize(&self.db.inner.pager, &v)).transpose()?;
         self.ops.push(LogOp::Put { tree, key: key.to_vec(), before: before.clone(), after: value.to_vec() });
         Ok(before)
     }

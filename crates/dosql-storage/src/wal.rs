@@ -295,14 +295,15 @@ pub(crate) fn list_segments(storage: &dyn Storage, db: &str) -> Result<Vec<(Lsn,
 }
 
 /// Reads committed transactions with commit LSN in `(after, until]` in
-/// order, calling `f` for each; stops at the first damaged record.
-/// Transactions are delivered whole, so `after` should be a commit LSN.
+/// order, calling `f` for each until it returns `false`; stops at the first
+/// damaged record. Transactions are delivered whole, so `after` should be a
+/// commit LSN.
 pub(crate) fn scan(
     storage: &dyn Storage,
     db: &str,
     after: Lsn,
     until: Lsn,
-    f: &mut dyn FnMut(CommittedTxn) -> Result<()>,
+    f: &mut dyn FnMut(CommittedTxn) -> Result<bool>,
 ) -> Result<ScanEnd> {
     let segs = list_segments(storage, db)?;
     let mut end = ScanEnd {
@@ -411,7 +412,9 @@ pub(crate) fn scan(
                     end.offset = pos;
                     end.last_lsn = end.last_lsn.max(lsn);
                     if lsn > after && lsn <= until {
-                        f(CommittedTxn { txid, commit_lsn: lsn, timestamp_ms, changes })?;
+                        if !f(CommittedTxn { txid, commit_lsn: lsn, timestamp_ms, changes })? {
+                            return Ok(end);
+                        }
                     }
                 }
             }
