@@ -411,10 +411,9 @@ pub(crate) fn scan(
                     pending_txid = None;
                     end.offset = pos;
                     end.last_lsn = end.last_lsn.max(lsn);
-                    if lsn > after && lsn <= until {
-                        if !f(CommittedTxn { txid, commit_lsn: lsn, timestamp_ms, changes })? {
-                            return Ok(end);
-                        }
+                    if lsn > after && lsn <= until && !f(CommittedTxn { txid, commit_lsn: lsn, timestamp_ms, changes })?
+                    {
+                        return Ok(end);
                     }
                 }
             }
