@@ -26,7 +26,7 @@ use crate::pager::Pager;
 use crate::system::{CkptInfo, FreeSpace, SystemState};
 use crate::vfs::{FileStorage, MemStorage, Storage, read_exact_at};
 use crate::wal::{self, ChangeKind, CommittedTxn, LogOp, Lsn, TreeId, Wal, WalStats};
-use parking_lot::{Mutex, MutexGuard};
+use parking_lot::{ArcMutexGuard, Mutex, RawMutex};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -143,7 +143,8 @@ struct Inner {
     pager: Arc<Pager>,
     limits: Limits,
     wal: Wal,
-    writer: Mutex<WriterState>,
+    /// In an `Arc` so a write transaction can own its guard.
+    writer: Arc<Mutex<WriterState>>,
     shared: Mutex<Shared>,
     poisoned: Mutex<Option<String>>,
     recovery: RecoveryReport,
@@ -315,7 +316,7 @@ impl Database {
             pager,
             limits,
             wal,
-            writer: Mutex::new(WriterState {
+            writer: Arc::new(Mutex::new(WriterState {
                 committed: version.clone(),
                 next_lsn: last_lsn + 1,
                 next_txid: meta.next_txid.max(max_txid + 1),
@@ -323,7 +324,7 @@ impl Database {
                 pending_freed,
                 dirty_pages: dirty,
                 meta_slot,
-            }),
+            })),
             shared: Mutex::new(Shared {
                 current: version,
                 readers: BTreeMap::new(),
@@ -374,12 +375,12 @@ impl Database {
     }
 
     /// Starts the write transaction, waiting for the current writer to end.
-    pub fn begin_write(&self) -> Result<WriteTxn<'_>> {
+    pub fn begin_write(&self) -> Result<WriteTxn> {
         self.check_poisoned()?;
-        let guard = self.inner.writer.lock();
+        let guard = self.inner.writer.lock_arc();
         let version = guard.committed.clone();
         Ok(WriteTxn {
-            db: self,
+            db: self.clone(),
             guard: Some(guard),
             version,
             ops: Vec::new(),
@@ -1006,9 +1007,9 @@ struct Savepoint {
 
 /// The write transaction. Dropping it without [`WriteTxn::commit`] rolls
 /// it back.
-pub struct WriteTxn<'a> {
-    db: &'a Database,
-    guard: Option<MutexGuard<'a, WriterState>>,
+pub struct WriteTxn {
+    db: Database,
+    guard: Option<ArcMutexGuard<RawMutex, WriterState>>,
     version: Version,
     ops: Vec<LogOp>,
     freed: Vec<Freed>,
@@ -1016,7 +1017,7 @@ pub struct WriteTxn<'a> {
     savepoints: Vec<Savepoint>,
 }
 
-impl WriteTxn<'_> {
+impl WriteTxn {
     fn pager(&self) -> &Arc<Pager> {
         &self.db.inner.pager
     }
@@ -1120,7 +1121,7 @@ impl WriteTxn<'_> {
     /// Commits. Returns the commit's LSN once it is as durable as the
     /// configured [`Synchronous`] mode promises.
     pub fn commit(mut self) -> Result<Lsn> {
-        let db = self.db;
+        let db = self.db.clone();
         let inner = &*db.inner;
         let Some(mut w) = self.guard.take() else {
             return Err(Error::Poisoned("transaction already finished".into()));

@@ -589,7 +589,7 @@ impl Sim {
     /// Records a successful commit.
     /// Commits `tx`, whose model state is `state`: acknowledged on success,
     /// in flight (maybe durable, maybe not) on failure.
-    fn commit(&mut self, db: &Database, tx: WriteTxn<'_>, state: State, dirty: bool) -> SimResult<Ended> {
+    fn commit(&mut self, db: &Database, tx: WriteTxn, state: State, dirty: bool) -> SimResult<Ended> {
         match tx.commit() {
             Ok(lsn) => {
                 self.acknowledge(db, lsn, state, dirty)?;
