@@ -1,12 +1,13 @@
 //! The `dosql` command.
 //!
-//! Today it opens a database file (recovering it if needed) and reports on
-//! it, and runs the storage engine's crash-simulation soak. The SQL shell
-//! (`dosql exec`, `dosql shell`, `dosql slt`) arrives with the SQL engine.
+//! It runs SQL against a database file (`exec`), reports on a database
+//! (`info`), and runs the storage engine's crash-simulation soak (`soak`).
+//! The interactive shell comes in a later issue.
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use dosql_storage::{Config, Database};
+use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -23,6 +24,24 @@ enum Command {
         /// The database file; created if absent.
         #[arg(default_value = "dosql.db")]
         path: PathBuf,
+    },
+    /// Run SQL statements (separated by `;`) against a database and print
+    /// each result row with values separated by `|`, as sqlite3's list mode.
+    Exec {
+        /// The database file; created if absent.
+        path: PathBuf,
+        /// The SQL to run.
+        sql: String,
+    },
+    /// Run sqllogictest files (directories are walked for `*.test`), each on
+    /// a fresh in-memory database; prints a line per file and a total.
+    Slt {
+        /// Files or directories.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Show each failure with its SQL, expected and actual output.
+        #[arg(long)]
+        verbose: bool,
     },
     /// Run crash-simulation workloads against the fault-injecting storage.
     Soak {
@@ -72,11 +91,102 @@ fn soak(workloads: u64, seed: u64) -> Result<()> {
     Ok(())
 }
 
+fn exec(path: PathBuf, sql: &str) -> Result<()> {
+    let mut conn = dosql_sql::Connection::open(&path).with_context(|| format!("opening {}", path.display()))?;
+    let stmts = dosql_sql::parse::parse_sql(sql).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for s in stmts {
+        match conn.execute(&s.sql) {
+            Ok(results) => {
+                for r in results {
+                    for row in r.rows {
+                        let line: Vec<String> =
+                            row.iter().map(|v| if v.is_null() { String::new() } else { v.to_text() }).collect();
+                        writeln!(out, "{}", line.join("|"))?;
+                    }
+                }
+            }
+            Err(e) => {
+                out.flush()?;
+                eprintln!("Error: {e}");
+                std::process::exit(1);
+            }
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// The SQL engine as the sqllogictest runner sees it.
+struct SltConn(dosql_sql::Connection);
+
+fn slt_value(v: dosql_sql::Value) -> dosql_slt::SltValue {
+    use dosql_slt::SltValue;
+    match v {
+        dosql_sql::Value::Null => SltValue::Null,
+        dosql_sql::Value::Integer(i) => SltValue::Integer(i),
+        dosql_sql::Value::Real(r) => SltValue::Real(r),
+        dosql_sql::Value::Text(t) => SltValue::Text(t),
+        dosql_sql::Value::Blob(b) => SltValue::Blob(b),
+    }
+}
+
+impl dosql_slt::SltEngine for SltConn {
+    fn statement(&mut self, sql: &str) -> Result<(), String> {
+        self.0.execute(sql).map(|_| ()).map_err(|e| e.to_string())
+    }
+    fn query(&mut self, sql: &str) -> Result<dosql_slt::QueryOutput, String> {
+        match self.0.execute(sql) {
+            Ok(mut results) => {
+                let r = results.pop().unwrap_or_default();
+                Ok(dosql_slt::QueryOutput {
+                    columns: r.columns.len(),
+                    rows: r.rows.into_iter().map(|row| row.into_iter().map(slt_value).collect()).collect(),
+                    runtime_error: None,
+                })
+            }
+            // A failure while running (not preparing) yields the rows so far: none here.
+            Err(e @ dosql_sql::Error::Runtime(_)) => Ok(dosql_slt::QueryOutput {
+                columns: self.0.columns_of(sql).map(|c| c.len()).unwrap_or(0),
+                rows: Vec::new(),
+                runtime_error: Some(e.to_string()),
+            }),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}
+
+fn slt(paths: &[PathBuf], verbose: bool) -> Result<()> {
+    let files = dosql_slt::collect_test_files(paths)?;
+    let opts = dosql_slt::RunOptions { verbose, ..dosql_slt::RunOptions::default() };
+    let (mut passed, mut failed) = (0, 0);
+    for f in files {
+        let mut engine = SltConn(dosql_sql::Connection::open_in_memory()?);
+        let start = std::time::Instant::now();
+        let report = dosql_slt::run_file(&f, &mut engine, &opts)?;
+        println!(
+            "{}: {} ({:.1?})",
+            f.display(),
+            dosql_slt::format_summary(report.passed, report.failed),
+            start.elapsed()
+        );
+        passed += report.passed;
+        failed += report.failed;
+    }
+    println!("{}", dosql_slt::format_summary(passed, failed));
+    if failed > 0 {
+        std::process::exit(1);
+    }
+    Ok(())
+}
+
 fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
         None => info(PathBuf::from("dosql.db")),
         Some(Command::Info { path }) => info(path),
         Some(Command::Soak { workloads, seed }) => soak(workloads, seed),
+        Some(Command::Exec { path, sql }) => exec(path, &sql),
+        Some(Command::Slt { paths, verbose }) => slt(&paths, verbose),
     }
 }

@@ -1,0 +1,762 @@
+//! The binder: turns the AST into plans ([`crate::plan`]) by resolving
+//! every name against the schema and the enclosing queries.
+//!
+//! Scopes form a stack, one per query level; a column reference resolves to
+//! the innermost scope that has it, and records how many levels out that is.
+//! Aggregate calls are collected per query level and replaced by slots.
+
+use crate::ast::{self, BinaryOp, Expr, FromItem, ResultColumn, SelectBody};
+use crate::error::{Error, Result, sql_err};
+use crate::plan::{AggCall, BExpr, CorePlan, QueryPlan, SortKey, Source};
+use crate::schema::{Schema, collation_by_name, lower};
+use crate::value::{Affinity, Collation, Value};
+
+/// A column visible in a scope.
+#[derive(Debug, Clone)]
+struct ScopeCol {
+    name: String,
+    aff: Option<Affinity>,
+    coll: Collation,
+    /// The hidden rowid of a table (found only by `rowid`, `oid`, `_rowid_`).
+    rowid: bool,
+    /// The right-hand copy of a USING / NATURAL join column: found only
+    /// when qualified, and left out of `*`.
+    merged: bool,
+}
+
+/// A table (or subquery) visible in a scope.
+#[derive(Debug, Clone)]
+struct ScopeTable {
+    name: String,
+    cols: Vec<ScopeCol>,
+    offset: usize,
+}
+
+#[derive(Debug, Default)]
+struct Scope {
+    tables: Vec<ScopeTable>,
+    /// Aggregates collected at this level, when they are allowed here.
+    aggs: Option<Vec<AggCall>>,
+}
+
+/// Statement-wide binding state.
+pub struct Binder<'a> {
+    schema: &'a Schema,
+    scopes: Vec<Scope>,
+    ctes: Vec<(String, ast::Cte)>,
+    /// Named parameters in order of first appearance.
+    pub named_params: Vec<String>,
+    /// Highest parameter number used.
+    pub param_count: usize,
+}
+
+const AGGREGATES: &[&str] = &["count", "sum", "total", "avg", "min", "max", "group_concat", "string_agg"];
+
+fn is_aggregate(name: &str, nargs: usize, star: bool) -> bool {
+    let n = name.to_ascii_lowercase();
+    if star {
+        return n == "count";
+    }
+    match n.as_str() {
+        "min" | "max" => nargs == 1,
+        _ => AGGREGATES.contains(&n.as_str()),
+    }
+}
+
+fn is_rowid_name(name: &str) -> bool {
+    ["rowid", "oid", "_rowid_"].iter().any(|r| r.eq_ignore_ascii_case(name))
+}
+
+impl<'a> Binder<'a> {
+    /// A binder over `schema`.
+    pub fn new(schema: &'a Schema) -> Self {
+        Binder { schema, scopes: Vec::new(), ctes: Vec::new(), named_params: Vec::new(), param_count: 0 }
+    }
+
+    /// Binds a whole query.
+    pub fn bind_select(&mut self, s: &ast::Select) -> Result<QueryPlan> {
+        let pushed = s.with.len();
+        for cte in &s.with {
+            self.ctes.push((lower(&cte.name), cte.clone()));
+        }
+        let r = self.bind_select_inner(s);
+        self.ctes.truncate(self.ctes.len() - pushed);
+        r
+    }
+
+    fn bind_select_inner(&mut self, s: &ast::Select) -> Result<QueryPlan> {
+        let simple = s.compound.is_empty();
+        let (first, columns, affinities, mut order_by) =
+            self.bind_core(&s.body, if simple { Some(&s.order_by) } else { None })?;
+        let mut compound = Vec::new();
+        for (op, body) in &s.compound {
+            let (core, cols, _, _) = self.bind_core(body, None)?;
+            if cols.len() != columns.len() {
+                let word = match op {
+                    ast::CompoundOp::Union => "UNION",
+                    ast::CompoundOp::UnionAll => "UNION ALL",
+                    ast::CompoundOp::Intersect => "INTERSECT",
+                    ast::CompoundOp::Except => "EXCEPT",
+                };
+                return sql_err(format!(
+                    "SELECTs to the left and right of {word} do not have the same number of result columns"
+                ));
+            }
+            compound.push((*op, core));
+        }
+        if !simple {
+            order_by = self.bind_result_order(&s.order_by, &columns, &s.body)?;
+        }
+        self.scopes.push(Scope::default());
+        let limit = s.limit.as_ref().map(|e| self.bind_expr(e)).transpose();
+        let offset = s.offset.as_ref().map(|e| self.bind_expr(e)).transpose();
+        self.scopes.pop();
+        Ok(QueryPlan {
+            first,
+            compound,
+            order_by,
+            order_on_result: !simple,
+            limit: limit?,
+            offset: offset?,
+            columns,
+            affinities,
+        })
+    }
+
+    /// ORDER BY of a compound query: each term names a result column.
+    fn bind_result_order(
+        &mut self,
+        terms: &[ast::OrderTerm],
+        columns: &[String],
+        first: &SelectBody,
+    ) -> Result<Vec<SortKey>> {
+        let aliases: Vec<Option<String>> = match first {
+            SelectBody::Select(core) => core
+                .columns
+                .iter()
+                .map(|c| match c {
+                    ResultColumn::Expr { alias: Some(a), .. } => Some(a.clone()),
+                    ResultColumn::Expr { expr: Expr::Column { name, .. }, .. } => Some(name.clone()),
+                    _ => None,
+                })
+                .collect(),
+            SelectBody::Values(_) => Vec::new(),
+        };
+        let mut keys = Vec::new();
+        for (n, t) in terms.iter().enumerate() {
+            let (inner, coll) = strip_collate(&t.expr)?;
+            let idx = match inner {
+                Expr::Literal(Value::Integer(i)) if *i >= 1 && (*i as usize) <= columns.len() => Some(*i as usize - 1),
+                Expr::Column { table: None, name } => {
+                    columns.iter().position(|c| c.eq_ignore_ascii_case(name)).or_else(|| {
+                        aliases.iter().position(|a| a.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(name)))
+                    })
+                }
+                _ => None,
+            };
+            let Some(idx) = idx else {
+                return sql_err(format!(
+                    "{} ORDER BY term does not match any column in the result set",
+                    ordinal(n + 1)
+                ));
+            };
+            keys.push(SortKey {
+                expr: BExpr::Col { depth: 0, idx, aff: None, coll: coll.unwrap_or(Collation::Binary) },
+                desc: t.desc,
+                nulls_first: t.nulls_first.unwrap_or(!t.desc),
+                coll: coll.unwrap_or(Collation::Binary),
+            });
+        }
+        Ok(keys)
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn bind_core(
+        &mut self,
+        body: &SelectBody,
+        order_by: Option<&Vec<ast::OrderTerm>>,
+    ) -> Result<(CorePlan, Vec<String>, Vec<Option<Affinity>>, Vec<SortKey>)> {
+        let core = match body {
+            SelectBody::Values(rows) => {
+                self.scopes.push(Scope::default());
+                let mut out = Vec::new();
+                let width = rows.first().map_or(0, |r| r.len());
+                for row in rows {
+                    if row.len() != width {
+                        self.scopes.pop();
+                        return sql_err("all VALUES must have the same number of terms");
+                    }
+                    let bound: Result<Vec<_>> = row.iter().map(|e| self.bind_expr(e)).collect();
+                    match bound {
+                        Ok(b) => out.push(b),
+                        Err(e) => {
+                            self.scopes.pop();
+                            return Err(e);
+                        }
+                    }
+                }
+                self.scopes.pop();
+                let columns = (1..=width).map(|i| format!("column{i}")).collect();
+                let plan = CorePlan {
+                    source: Source::Single,
+                    where_: None,
+                    group_by: Vec::new(),
+                    having: None,
+                    aggs: Vec::new(),
+                    aggregate: false,
+                    result: Vec::new(),
+                    distinct: false,
+                    values: Some(out),
+                };
+                let mut keys = Vec::new();
+                if let Some(terms) = order_by {
+                    for (n, t) in terms.iter().enumerate() {
+                        match &t.expr {
+                            Expr::Literal(Value::Integer(i)) if *i >= 1 && (*i as usize) <= width => {
+                                keys.push(SortKey {
+                                    expr: BExpr::Col {
+                                        depth: 0,
+                                        idx: *i as usize - 1,
+                                        aff: None,
+                                        coll: Collation::Binary,
+                                    },
+                                    desc: t.desc,
+                                    nulls_first: t.nulls_first.unwrap_or(!t.desc),
+                                    coll: Collation::Binary,
+                                })
+                            }
+                            _ => {
+                                return sql_err(format!(
+                                    "{} ORDER BY term does not match any column in the result set",
+                                    ordinal(n + 1)
+                                ));
+                            }
+                        }
+                    }
+                }
+                return Ok((plan, columns, vec![None; width], keys));
+            }
+            SelectBody::Select(core) => core,
+        };
+        self.scopes.push(Scope::default());
+        let r = self.bind_core_select(core, order_by);
+        self.scopes.pop();
+        r
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn bind_core_select(
+        &mut self,
+        core: &ast::SelectCore,
+        order_by: Option<&Vec<ast::OrderTerm>>,
+    ) -> Result<(CorePlan, Vec<String>, Vec<Option<Affinity>>, Vec<SortKey>)> {
+        let source = match &core.from {
+            Some(f) => self.bind_from(f)?,
+            None => Source::Single,
+        };
+        let where_ = core.where_.as_ref().map(|e| self.bind_expr(e)).transpose()?;
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.aggs = Some(Vec::new());
+        }
+        let mut result = Vec::new();
+        let mut columns = Vec::new();
+        let mut affinities = Vec::new();
+        let mut aliases = Vec::new();
+        for rc in &core.columns {
+            match rc {
+                ResultColumn::Star | ResultColumn::TableStar(_) => {
+                    let want = if let ResultColumn::TableStar(t) = rc { Some(lower(t)) } else { None };
+                    let scope = self.scopes.last().map(|s| s.tables.clone()).unwrap_or_default();
+                    let mut found = false;
+                    for t in &scope {
+                        if want.as_ref().is_some_and(|w| *w != t.name) {
+                            continue;
+                        }
+                        found = true;
+                        for (i, c) in t.cols.iter().enumerate() {
+                            if c.rowid || (c.merged && want.is_none()) {
+                                continue;
+                            }
+                            result.push(BExpr::Col { depth: 0, idx: t.offset + i, aff: c.aff, coll: c.coll });
+                            columns.push(c.name.clone());
+                            affinities.push(c.aff);
+                            aliases.push(None);
+                        }
+                    }
+                    if !found {
+                        return match want {
+                            Some(t) => sql_err(format!("no such table: {t}")),
+                            None => sql_err("no tables specified"),
+                        };
+                    }
+                }
+                ResultColumn::Expr { expr, alias, span } => {
+                    let b = self.bind_expr(expr)?;
+                    affinities.push(expr_affinity(&b));
+                    columns.push(match (alias, expr) {
+                        (Some(a), _) => a.clone(),
+                        (None, Expr::Column { name, .. }) => name.clone(),
+                        (None, _) => span.clone(),
+                    });
+                    aliases.push(alias.clone());
+                    result.push(b);
+                }
+            }
+        }
+        let mut group_by = Vec::new();
+        for g in &core.group_by {
+            group_by.push(self.bind_result_ref(g, &result, &aliases, "GROUP BY")?);
+        }
+        let having = core.having.as_ref().map(|e| self.bind_result_ref(e, &result, &aliases, "HAVING")).transpose()?;
+        let mut keys = Vec::new();
+        if let Some(terms) = order_by {
+            for t in terms {
+                let (inner, coll) = strip_collate(&t.expr)?;
+                let expr = self.bind_result_ref(inner, &result, &aliases, "ORDER BY")?;
+                let coll = coll.unwrap_or_else(|| expr_collation(&expr));
+                keys.push(SortKey { expr, desc: t.desc, nulls_first: t.nulls_first.unwrap_or(!t.desc), coll });
+            }
+        }
+        let aggs = self.scopes.last_mut().and_then(|s| s.aggs.take()).unwrap_or_default();
+        let aggregate = !aggs.is_empty() || !group_by.is_empty();
+        if !aggregate && having.is_some() {
+            return sql_err("a GROUP BY clause is required before HAVING");
+        }
+        let plan = CorePlan {
+            source,
+            where_,
+            group_by,
+            having,
+            aggs,
+            aggregate,
+            result,
+            distinct: core.distinct,
+            values: None,
+        };
+        Ok((plan, columns, affinities, keys))
+    }
+
+    /// Binds a GROUP BY / ORDER BY / HAVING term, where a number or an
+    /// alias refers to a result column.
+    fn bind_result_ref(&mut self, e: &Expr, result: &[BExpr], aliases: &[Option<String>], what: &str) -> Result<BExpr> {
+        match e {
+            Expr::Literal(Value::Integer(i)) if what != "HAVING" => {
+                if *i >= 1 && (*i as usize) <= result.len() {
+                    return Ok(result[*i as usize - 1].clone());
+                }
+                let n = if what == "GROUP BY" { "GROUP BY" } else { "ORDER BY" };
+                sql_err(format!("1st {n} term out of range - should be between 1 and {}", result.len()))
+            }
+            Expr::Column { table: None, name } => {
+                // A real column wins over an alias in SQLite only for WHERE;
+                // for these clauses an alias match comes first.
+                if let Some(i) = aliases.iter().position(|a| a.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(name)))
+                {
+                    return Ok(result[i].clone());
+                }
+                self.bind_expr(e)
+            }
+            _ => self.bind_expr(e),
+        }
+    }
+
+    fn bind_from(&mut self, f: &FromItem) -> Result<Source> {
+        match f {
+            FromItem::Table { name, alias, .. } => {
+                let key = lower(name);
+                let scope_name = lower(alias.as_deref().unwrap_or(name));
+                if let Some((_, cte)) = self.ctes.iter().rev().find(|(n, _)| *n == key).cloned() {
+                    let plan = self.bind_select(&cte.query)?;
+                    let names = if cte.columns.is_empty() { plan.columns.clone() } else { cte.columns.clone() };
+                    return self.add_query_source(plan, names, scope_name);
+                }
+                if let Some(t) = self.schema.table(name) {
+                    let mut cols: Vec<ScopeCol> = t
+                        .columns
+                        .iter()
+                        .map(|c| ScopeCol {
+                            name: c.name.clone(),
+                            aff: Some(c.affinity),
+                            coll: c.collation,
+                            rowid: false,
+                            merged: false,
+                        })
+                        .collect();
+                    cols.push(ScopeCol {
+                        name: "rowid".into(),
+                        aff: Some(Affinity::Integer),
+                        coll: Collation::Binary,
+                        rowid: true,
+                        merged: false,
+                    });
+                    self.push_table(scope_name, cols)?;
+                    return Ok(Source::Table(Box::new(t.clone())));
+                }
+                if let Some(v) = self.schema.views.get(&key).cloned() {
+                    let plan = self.bind_select(&v.query)?;
+                    let names = if v.columns.is_empty() { plan.columns.clone() } else { v.columns.clone() };
+                    return self.add_query_source(plan, names, scope_name);
+                }
+                sql_err(format!("no such table: {name}"))
+            }
+            FromItem::Subquery { query, alias } => {
+                let plan = self.bind_select(query)?;
+                let names = plan.columns.clone();
+                let name = alias.as_deref().map(lower).unwrap_or_default();
+                self.add_query_source(plan, names, name)
+            }
+            FromItem::Function { name, .. } => sql_err(format!("no such table-valued function: {name}")),
+            FromItem::Join { left, right, kind, natural, on, using } => {
+                let left_src = self.bind_from(left)?;
+                let left_width = self.scope_width();
+                let left_tables = self.scopes.last().map_or(0, |s| s.tables.len());
+                let right_src = self.bind_from(right)?;
+                let right_width = self.scope_width() - left_width;
+                let mut conds = Vec::new();
+                let mut using_cols: Vec<String> = using.clone();
+                if *natural {
+                    let scope = self.scopes.last().map(|s| s.tables.clone()).unwrap_or_default();
+                    let (l, r) = scope.split_at(left_tables);
+                    for rc in r.iter().flat_map(|t| t.cols.iter().filter(|c| !c.rowid)) {
+                        if l.iter().any(|t| t.cols.iter().any(|c| !c.rowid && c.name.eq_ignore_ascii_case(&rc.name))) {
+                            using_cols.push(rc.name.clone());
+                        }
+                    }
+                }
+                for col in &using_cols {
+                    let scope = self.scopes.last().map(|s| s.tables.clone()).unwrap_or_default();
+                    let (l, r) = scope.split_at(left_tables);
+                    let find = |ts: &[crate::bind::ScopeTable]| {
+                        ts.iter().find_map(|t| {
+                            t.cols
+                                .iter()
+                                .position(|c| !c.rowid && c.name.eq_ignore_ascii_case(col))
+                                .map(|i| (t.offset + i, t.cols[i].aff, t.cols[i].coll))
+                        })
+                    };
+                    let (Some(li), Some(ri)) = (find(l), find(r)) else {
+                        return sql_err(format!("cannot join using column {col} - column not present in both tables"));
+                    };
+                    if let Some(scope) = self.scopes.last_mut() {
+                        for t in scope.tables.iter_mut().skip(left_tables) {
+                            for (i, c) in t.cols.iter_mut().enumerate() {
+                                if t.offset + i == ri.0 {
+                                    c.merged = true;
+                                }
+                            }
+                        }
+                    }
+                    conds.push(BExpr::Bin {
+                        op: BinaryOp::Eq,
+                        l: Box::new(BExpr::Col { depth: 0, idx: li.0, aff: li.1, coll: li.2 }),
+                        r: Box::new(BExpr::Col { depth: 0, idx: ri.0, aff: ri.1, coll: ri.2 }),
+                        coll: li.2,
+                    });
+                }
+                if let Some(e) = on {
+                    conds.push(self.bind_expr(e)?);
+                }
+                let on = conds.into_iter().reduce(|a, b| BExpr::Bin {
+                    op: BinaryOp::And,
+                    l: Box::new(a),
+                    r: Box::new(b),
+                    coll: Collation::Binary,
+                });
+                Ok(Source::Join {
+                    left: Box::new(left_src),
+                    right: Box::new(right_src),
+                    kind: *kind,
+                    on,
+                    left_width,
+                    right_width,
+                })
+            }
+        }
+    }
+
+    fn add_query_source(&mut self, plan: QueryPlan, names: Vec<String>, scope_name: String) -> Result<Source> {
+        let cols = names
+            .iter()
+            .zip(plan.affinities.iter().chain(std::iter::repeat(&None)))
+            .map(|(n, a)| ScopeCol { name: n.clone(), aff: *a, coll: Collation::Binary, rowid: false, merged: false })
+            .collect();
+        self.push_table(scope_name, cols)?;
+        Ok(Source::Query(Box::new(plan)))
+    }
+
+    fn scope_width(&self) -> usize {
+        self.scopes.last().map_or(0, |s| s.tables.iter().map(|t| t.cols.len()).sum())
+    }
+
+    fn push_table(&mut self, name: String, cols: Vec<ScopeCol>) -> Result<()> {
+        let offset = self.scope_width();
+        let Some(scope) = self.scopes.last_mut() else {
+            return sql_err("internal error: no scope");
+        };
+        scope.tables.push(ScopeTable { name, cols, offset });
+        Ok(())
+    }
+
+    fn resolve_column(&self, table: Option<&str>, name: &str) -> Result<BExpr> {
+        let table_l = table.map(lower);
+        for (depth, scope) in self.scopes.iter().rev().enumerate() {
+            let mut found: Option<BExpr> = None;
+            for t in &scope.tables {
+                if table_l.as_ref().is_some_and(|tl| *tl != t.name) {
+                    continue;
+                }
+                let hit = t
+                    .cols
+                    .iter()
+                    .position(|c| !c.rowid && (table.is_some() || !c.merged) && c.name.eq_ignore_ascii_case(name))
+                    .or_else(|| if is_rowid_name(name) { t.cols.iter().position(|c| c.rowid) } else { None });
+                if let Some(i) = hit {
+                    if found.is_some() {
+                        return sql_err(format!("ambiguous column name: {name}"));
+                    }
+                    let c = &t.cols[i];
+                    found = Some(BExpr::Col { depth, idx: t.offset + i, aff: c.aff, coll: c.coll });
+                }
+            }
+            if let Some(f) = found {
+                return Ok(f);
+            }
+        }
+        match table {
+            Some(t) => sql_err(format!("no such column: {t}.{name}")),
+            None => sql_err(format!("no such column: {name}")),
+        }
+    }
+
+    /// Binds an expression in the current scopes.
+    pub fn bind_expr(&mut self, e: &Expr) -> Result<BExpr> {
+        let b = |s: &mut Self, e: &Expr| -> Result<Box<BExpr>> { s.bind_expr(e).map(Box::new) };
+        Ok(match e {
+            Expr::Literal(v) => BExpr::Lit(v.clone()),
+            Expr::Param(ast::Param::Index(i)) => {
+                self.param_count = self.param_count.max(*i);
+                BExpr::Param(i.saturating_sub(1))
+            }
+            Expr::Param(ast::Param::Named(n)) => {
+                let idx = match self.named_params.iter().position(|x| x == n) {
+                    Some(i) => i,
+                    None => {
+                        self.named_params.push(n.clone());
+                        self.named_params.len() - 1
+                    }
+                };
+                self.param_count = self.param_count.max(idx + 1);
+                BExpr::Param(idx)
+            }
+            Expr::Column { table, name } => self.resolve_column(table.as_deref(), name)?,
+            Expr::Binary { op, left, right } => {
+                let l = b(self, left)?;
+                let r = b(self, right)?;
+                let coll = binary_collation(&l, &r);
+                BExpr::Bin { op: *op, l, r, coll }
+            }
+            Expr::Unary { op, expr } => BExpr::Unary { op: *op, e: b(self, expr)? },
+            Expr::Like { op, negated, expr, pattern, escape } => BExpr::Like {
+                op: *op,
+                negated: *negated,
+                e: b(self, expr)?,
+                pat: b(self, pattern)?,
+                esc: escape.as_ref().map(|x| b(self, x)).transpose()?,
+            },
+            Expr::IsNull { expr, negated } => BExpr::IsNull { e: b(self, expr)?, negated: *negated },
+            Expr::Between { expr, negated, low, high } => {
+                let e = b(self, expr)?;
+                let coll = expr_collation(&e);
+                BExpr::Between { e, lo: b(self, low)?, hi: b(self, high)?, negated: *negated, coll }
+            }
+            Expr::InList { expr, list, negated } => {
+                let e = b(self, expr)?;
+                let coll = expr_collation(&e);
+                let list = list.iter().map(|x| self.bind_expr(x)).collect::<Result<_>>()?;
+                BExpr::InList { e, list, negated: *negated, coll }
+            }
+            Expr::InSelect { expr, query, negated } => {
+                let e = b(self, expr)?;
+                let coll = expr_collation(&e);
+                let plan = self.bind_subquery(query)?;
+                let want = if let BExpr::Row(items) = &*e { items.len() } else { 1 };
+                if plan.columns.len() != want {
+                    return sql_err(format!("sub-select returns {} columns - expected {want}", plan.columns.len()));
+                }
+                BExpr::InSelect { e, plan: Box::new(plan), negated: *negated, coll }
+            }
+            Expr::Exists { query, negated } => {
+                BExpr::Exists { plan: Box::new(self.bind_subquery(query)?), negated: *negated }
+            }
+            Expr::Subquery(q) => {
+                let plan = self.bind_subquery(q)?;
+                if plan.columns.len() != 1 {
+                    return sql_err(format!("sub-select returns {} columns - expected 1", plan.columns.len()));
+                }
+                BExpr::Subquery(Box::new(plan))
+            }
+            Expr::Case { operand, whens, else_ } => {
+                let operand = operand.as_ref().map(|x| b(self, x)).transpose()?;
+                let coll = operand.as_deref().map_or(Collation::Binary, expr_collation);
+                let mut ws = Vec::new();
+                for (w, t) in whens {
+                    ws.push((self.bind_expr(w)?, self.bind_expr(t)?));
+                }
+                BExpr::Case { operand, whens: ws, else_: else_.as_ref().map(|x| b(self, x)).transpose()?, coll }
+            }
+            Expr::Cast { expr, type_name } => {
+                BExpr::Cast { e: b(self, expr)?, aff: Affinity::from_declared_type(type_name) }
+            }
+            Expr::Collate { expr, collation } => {
+                BExpr::Collate { e: b(self, expr)?, coll: collation_by_name(collation)? }
+            }
+            Expr::Function { name, args, star, distinct, filter, over, .. } => {
+                if over.is_some() {
+                    return sql_err("window functions are not supported yet");
+                }
+                if is_aggregate(name, args.len(), *star) {
+                    return self.bind_aggregate(name, args, *star, *distinct, filter.as_deref());
+                }
+                if *distinct || *star {
+                    return sql_err("DISTINCT aggregates must have exactly one argument");
+                }
+                let args = args.iter().map(|x| self.bind_expr(x)).collect::<Result<_>>()?;
+                BExpr::Func { name: name.to_ascii_lowercase(), args }
+            }
+            Expr::Row(items) => BExpr::Row(items.iter().map(|x| self.bind_expr(x)).collect::<Result<_>>()?),
+            Expr::Raise { .. } => return sql_err("RAISE() may only be used within a trigger-program"),
+        })
+    }
+
+    fn bind_aggregate(
+        &mut self,
+        name: &str,
+        args: &[Expr],
+        star: bool,
+        distinct: bool,
+        filter: Option<&Expr>,
+    ) -> Result<BExpr> {
+        let misuse = || Error::Sql(format!("misuse of aggregate function {}()", name.to_ascii_lowercase()));
+        let Some(scope) = self.scopes.last_mut() else { return Err(misuse()) };
+        let Some(collected) = scope.aggs.take() else { return Err(misuse()) };
+        // Arguments are bound with aggregates disallowed: no nesting.
+        let bound: Result<Vec<BExpr>> = args.iter().map(|a| self.bind_expr(a)).collect();
+        let filter = filter.map(|f| self.bind_expr(f)).transpose();
+        let Some(scope) = self.scopes.last_mut() else { return Err(misuse()) };
+        scope.aggs = Some(collected);
+        let (args, filter) = (bound?, filter?);
+        let lname = name.to_ascii_lowercase();
+        let arity_ok = match lname.as_str() {
+            "count" => star || args.len() <= 1,
+            "group_concat" => (1..=2).contains(&args.len()),
+            "string_agg" => args.len() == 2,
+            _ => args.len() == 1,
+        };
+        if !arity_ok {
+            return sql_err(format!("wrong number of arguments to function {lname}()"));
+        }
+        if distinct && args.len() != 1 {
+            return sql_err("DISTINCT aggregates must have exactly one argument");
+        }
+        let aggs = scope.aggs.get_or_insert_with(Vec::new);
+        aggs.push(AggCall { name: lname, args, star, distinct, filter });
+        Ok(BExpr::Agg(aggs.len() - 1))
+    }
+
+    /// Binds expressions over one table's row (columns, then the rowid),
+    /// as for CHECK constraints, UPDATE assignments and DELETE conditions.
+    pub fn bind_table_exprs(&mut self, table: &crate::schema::Table, exprs: &[Expr]) -> Result<Vec<BExpr>> {
+        let mut cols: Vec<ScopeCol> = table
+            .columns
+            .iter()
+            .map(|c| ScopeCol {
+                name: c.name.clone(),
+                aff: Some(c.affinity),
+                coll: c.collation,
+                rowid: false,
+                merged: false,
+            })
+            .collect();
+        cols.push(ScopeCol {
+            name: "rowid".into(),
+            aff: Some(Affinity::Integer),
+            coll: Collation::Binary,
+            rowid: true,
+            merged: false,
+        });
+        self.scopes.push(Scope { tables: vec![ScopeTable { name: lower(&table.name), cols, offset: 0 }], aggs: None });
+        let r = exprs.iter().map(|e| self.bind_expr(e)).collect();
+        self.scopes.pop();
+        r
+    }
+
+    /// Binds each column's DEFAULT (no columns are visible to it).
+    pub fn bind_defaults(&mut self, table: &crate::schema::Table) -> Result<Vec<Option<BExpr>>> {
+        self.scopes.push(Scope::default());
+        let r = table.columns.iter().map(|c| c.default.as_ref().map(|d| self.bind_expr(d)).transpose()).collect();
+        self.scopes.pop();
+        r
+    }
+
+    fn bind_subquery(&mut self, q: &ast::Select) -> Result<QueryPlan> {
+        // Aggregates inside the subquery belong to it, not to this level.
+        self.bind_select(q)
+    }
+}
+
+fn strip_collate(e: &Expr) -> Result<(&Expr, Option<Collation>)> {
+    match e {
+        Expr::Collate { expr, collation } => Ok((expr, Some(collation_by_name(collation)?))),
+        _ => Ok((e, None)),
+    }
+}
+
+fn ordinal(n: usize) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (1, x) if x != 11 => "st",
+        (2, x) if x != 12 => "nd",
+        (3, x) if x != 13 => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
+
+/// The affinity of an expression: a column's, a CAST's, else none.
+pub fn expr_affinity(e: &BExpr) -> Option<Affinity> {
+    match e {
+        BExpr::Col { aff, .. } => *aff,
+        BExpr::Cast { aff, .. } => Some(*aff),
+        BExpr::Collate { e, .. } => expr_affinity(e),
+        BExpr::Subquery(p) => p.affinities.first().copied().flatten(),
+        _ => None,
+    }
+}
+
+/// The collation an expression carries: explicit COLLATE, else a column's.
+pub fn expr_collation(e: &BExpr) -> Collation {
+    explicit_collation(e).or_else(|| column_collation(e)).unwrap_or(Collation::Binary)
+}
+
+fn explicit_collation(e: &BExpr) -> Option<Collation> {
+    match e {
+        BExpr::Collate { coll, .. } => Some(*coll),
+        _ => None,
+    }
+}
+
+fn column_collation(e: &BExpr) -> Option<Collation> {
+    match e {
+        BExpr::Col { coll, .. } => Some(*coll),
+        _ => None,
+    }
+}
+
+/// SQLite's rule: an explicit COLLATE on the left, then on the right, then
+/// a column's collation on the left, then on the right.
+fn binary_collation(l: &BExpr, r: &BExpr) -> Collation {
+    explicit_collation(l)
+        .or_else(|| explicit_collation(r))
+        .or_else(|| column_collation(l))
+        .or_else(|| column_collation(r))
+        .unwrap_or(Collation::Binary)
+}

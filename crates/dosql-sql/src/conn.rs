@@ -1,0 +1,438 @@
+//! A connection: runs SQL text statement by statement with SQLite's
+//! transaction rules.
+//!
+//! Outside `BEGIN`, each statement is its own transaction (autocommit).
+//! Inside one, each statement runs under an internal savepoint so a failing
+//! statement is undone alone and the transaction stays usable, as SQLite's
+//! default ABORT conflict resolution does.
+
+use crate::ast::{ObjectKind, Statement};
+use crate::bind::Binder;
+use crate::dml;
+use crate::error::{Error, Result, sql_err};
+use crate::exec::{Ctx, Reader, run_query};
+use crate::parse::parse_sql;
+use crate::record::{decode_row, encode_row, key_rowid, rowid_key};
+use crate::schema::{Column, SCHEMA_TREE, Schema, Table, lower};
+use crate::value::{Affinity, Collation, Value};
+use dosql_storage::{Config, Database, WriteTxn};
+use std::path::Path;
+
+/// The result of one statement.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StatementResult {
+    /// Result column names (empty for statements without results).
+    pub columns: Vec<String>,
+    /// Result rows.
+    pub rows: Vec<Vec<Value>>,
+    /// Rows inserted, updated or deleted.
+    pub changes: u64,
+}
+
+/// A connection to a database.
+pub struct Connection {
+    db: Database,
+    schema: Schema,
+    txn: Option<WriteTxn>,
+    /// Savepoint names opened by SQL, innermost last.
+    savepoints: Vec<String>,
+    /// Whether the open transaction was started by SAVEPOINT (RELEASE of the
+    /// outermost one commits it).
+    txn_from_savepoint: bool,
+}
+
+const STMT_SAVEPOINT: &str = "\u{0}stmt";
+
+impl Connection {
+    /// Opens (creating if needed) the database file at `path`.
+    pub fn open(path: impl AsRef<Path>) -> Result<Connection> {
+        Self::from_database(Database::open(path, Config::default())?)
+    }
+
+    /// Opens a private in-memory database.
+    pub fn open_in_memory() -> Result<Connection> {
+        Self::from_database(Database::open_in_memory(Config::default())?)
+    }
+
+    /// Wraps an open storage database, creating the schema table if needed.
+    pub fn from_database(db: Database) -> Result<Connection> {
+        if !db.begin_read().tree_exists(SCHEMA_TREE) {
+            let mut tx = db.begin_write()?;
+            tx.create_tree(SCHEMA_TREE)?;
+            tx.commit()?;
+        }
+        let mut c =
+            Connection { db, schema: Schema::default(), txn: None, savepoints: Vec::new(), txn_from_savepoint: false };
+        c.reload_schema()?;
+        Ok(c)
+    }
+
+    /// The storage database.
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+
+    /// Whether a transaction is open (`BEGIN` without `COMMIT`).
+    pub fn in_transaction(&self) -> bool {
+        self.txn.is_some()
+    }
+
+    fn reload_schema(&mut self) -> Result<()> {
+        let rows: Vec<Vec<u8>> = match &self.txn {
+            Some(tx) => tx.range(SCHEMA_TREE, ..)?.map(|e| e.map(|(_, v)| v)).collect::<Result<_, _>>()?,
+            None => {
+                self.db.begin_read().range(SCHEMA_TREE, ..)?.map(|e| e.map(|(_, v)| v)).collect::<Result<_, _>>()?
+            }
+        };
+        let mut schema = Schema::load(rows.into_iter())?;
+        let text = |n: &str| Column {
+            name: n.into(),
+            decl_type: "text".into(),
+            affinity: Affinity::Text,
+            not_null: false,
+            default: None,
+            collation: Collation::Binary,
+            primary_key: false,
+        };
+        let mut root = text("rootpage");
+        root.decl_type = "int".into();
+        root.affinity = Affinity::Integer;
+        let master = Table {
+            name: "sqlite_schema".into(),
+            tree: SCHEMA_TREE,
+            columns: vec![text("type"), text("name"), text("tbl_name"), root, text("sql")],
+            rowid_alias: None,
+            checks: Vec::new(),
+            autoincrement: false,
+            sql: String::new(),
+        };
+        let mut alias = master.clone();
+        alias.name = "sqlite_master".into();
+        schema.tables.insert("sqlite_schema".into(), master);
+        schema.tables.insert("sqlite_master".into(), alias);
+        self.schema = schema;
+        Ok(())
+    }
+
+    /// Runs every statement of `sql`; returns one result per statement.
+    /// Stops at the first error.
+    pub fn execute(&mut self, sql: &str) -> Result<Vec<StatementResult>> {
+        self.execute_with(sql, &[])
+    }
+
+    /// Like [`Connection::execute`], with positional parameter values.
+    pub fn execute_with(&mut self, sql: &str, params: &[Value]) -> Result<Vec<StatementResult>> {
+        let stmts = parse_sql(sql)?;
+        let mut out = Vec::with_capacity(stmts.len());
+        for p in stmts {
+            out.push(self.run(&p.statement, &p.sql, params)?);
+        }
+        Ok(out)
+    }
+
+    /// The result column names of the last statement of `sql`, without
+    /// running it.
+    pub fn columns_of(&mut self, sql: &str) -> Result<Vec<String>> {
+        let mut stmts = parse_sql(sql)?;
+        match stmts.pop().map(|p| p.statement) {
+            Some(Statement::Select(q)) => Ok(Binder::new(&self.schema).bind_select(&q)?.columns),
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    /// Runs a query and returns its rows.
+    pub fn query(&mut self, sql: &str) -> Result<StatementResult> {
+        let mut all = self.execute(sql)?;
+        all.pop().ok_or_else(|| Error::Sql("no statement".into()))
+    }
+
+    fn run(&mut self, stmt: &Statement, text: &str, params: &[Value]) -> Result<StatementResult> {
+        match stmt {
+            Statement::Begin => {
+                if self.txn.is_some() {
+                    return sql_err("cannot start a transaction within a transaction");
+                }
+                self.txn = Some(self.db.begin_write()?);
+                self.txn_from_savepoint = false;
+                Ok(StatementResult::default())
+            }
+            Statement::Commit => match self.txn.take() {
+                None => sql_err("cannot commit - no transaction is active"),
+                Some(tx) => {
+                    self.savepoints.clear();
+                    tx.commit()?;
+                    Ok(StatementResult::default())
+                }
+            },
+            Statement::Rollback { savepoint: None } => match self.txn.take() {
+                None => sql_err("cannot rollback - no transaction is active"),
+                Some(tx) => {
+                    self.savepoints.clear();
+                    tx.rollback();
+                    self.reload_schema()?;
+                    Ok(StatementResult::default())
+                }
+            },
+            Statement::Rollback { savepoint: Some(name) } => {
+                let Some(tx) = self.txn.as_mut() else {
+                    return sql_err(format!("no such savepoint: {name}"));
+                };
+                tx.rollback_to(name).map_err(|_| Error::Sql(format!("no such savepoint: {name}")))?;
+                if let Some(i) = self.savepoints.iter().rposition(|s| s.eq_ignore_ascii_case(name)) {
+                    self.savepoints.truncate(i + 1);
+                }
+                self.reload_schema()?;
+                Ok(StatementResult::default())
+            }
+            Statement::Savepoint(name) => {
+                if self.txn.is_none() {
+                    self.txn = Some(self.db.begin_write()?);
+                    self.txn_from_savepoint = true;
+                }
+                if let Some(tx) = self.txn.as_mut() {
+                    tx.savepoint(name);
+                }
+                self.savepoints.push(name.clone());
+                Ok(StatementResult::default())
+            }
+            Statement::Release(name) => {
+                let Some(i) = self.savepoints.iter().rposition(|s| s.eq_ignore_ascii_case(name)) else {
+                    return sql_err(format!("no such savepoint: {name}"));
+                };
+                if let Some(tx) = self.txn.as_mut() {
+                    tx.release(name)?;
+                }
+                self.savepoints.truncate(i);
+                if self.savepoints.is_empty()
+                    && self.txn_from_savepoint
+                    && let Some(tx) = self.txn.take()
+                {
+                    tx.commit()?;
+                }
+                Ok(StatementResult::default())
+            }
+            Statement::Select(q) => {
+                let mut binder = Binder::new(&self.schema);
+                let plan = binder.bind_select(q)?;
+                let rows = match &self.txn {
+                    Some(tx) => run_query(&Ctx { rd: tx as &dyn Reader, params }, &plan, None)?,
+                    None => {
+                        let r = self.db.begin_read();
+                        run_query(&Ctx { rd: &r, params }, &plan, None)?
+                    }
+                };
+                Ok(StatementResult { columns: plan.columns, rows, changes: 0 })
+            }
+            Statement::Explain { .. } => sql_err("EXPLAIN is not supported yet"),
+            Statement::Pragma { name, .. } => sql_err(format!("PRAGMA {name} is not supported yet")),
+            _ => self.write_statement(stmt, text, params),
+        }
+    }
+
+    /// Runs a statement that writes, atomically.
+    fn write_statement(&mut self, stmt: &Statement, text: &str, params: &[Value]) -> Result<StatementResult> {
+        let ddl = matches!(
+            stmt,
+            Statement::CreateTable(_) | Statement::CreateIndex(_) | Statement::CreateView(_) | Statement::Drop { .. }
+        );
+        let result = match self.txn.take() {
+            Some(mut tx) => {
+                tx.savepoint(STMT_SAVEPOINT);
+                let r = write(&mut tx, &mut self.schema, stmt, text, params);
+                if r.is_err() {
+                    tx.rollback_to(STMT_SAVEPOINT)?;
+                }
+                tx.release(STMT_SAVEPOINT)?;
+                self.txn = Some(tx);
+                r
+            }
+            None => {
+                let mut tx = self.db.begin_write()?;
+                match write(&mut tx, &mut self.schema, stmt, text, params) {
+                    Ok(r) => {
+                        tx.commit()?;
+                        Ok(r)
+                    }
+                    Err(e) => {
+                        tx.rollback();
+                        Err(e)
+                    }
+                }
+            }
+        };
+        if ddl || result.is_err() {
+            self.reload_schema()?;
+        }
+        result.map(|changes| StatementResult { changes, ..StatementResult::default() })
+    }
+}
+
+fn schema_insert(tx: &mut WriteTxn, kind: &str, name: &str, table: &str, tree: u64, sql: Option<&str>) -> Result<()> {
+    let last = tx.range(SCHEMA_TREE, ..)?.next_back().transpose()?;
+    let rowid = last.and_then(|(k, _)| key_rowid(&k)).unwrap_or(0) + 1;
+    let row = vec![
+        Value::Text(kind.into()),
+        Value::Text(name.into()),
+        Value::Text(table.into()),
+        Value::Integer(tree as i64),
+        sql.map_or(Value::Null, |s| Value::Text(s.into())),
+    ];
+    tx.put(SCHEMA_TREE, &rowid_key(rowid), &encode_row(&row))?;
+    Ok(())
+}
+
+/// Removes schema rows whose name (or, for `by_table`, table name) matches.
+fn schema_remove(tx: &mut WriteTxn, name: &str, by_table: bool) -> Result<Vec<u64>> {
+    let mut doomed = Vec::new();
+    for e in tx.range(SCHEMA_TREE, ..)? {
+        let (k, v) = e?;
+        let Some(row) = decode_row(&v) else { continue };
+        let col = if by_table { 2 } else { 1 };
+        if let (Some(Value::Text(n)), Some(root)) = (row.get(col), row.get(3))
+            && n.eq_ignore_ascii_case(name)
+        {
+            let tree = if let Value::Integer(t) = root { *t as u64 } else { 0 };
+            doomed.push((k, tree));
+        }
+    }
+    let mut trees = Vec::new();
+    for (k, tree) in doomed {
+        tx.delete(SCHEMA_TREE, &k)?;
+        if tree != 0 {
+            trees.push(tree);
+        }
+    }
+    Ok(trees)
+}
+
+fn write(tx: &mut WriteTxn, schema: &mut Schema, stmt: &Statement, text: &str, params: &[Value]) -> Result<u64> {
+    match stmt {
+        Statement::Insert(i) => dml::insert(tx, schema, i, params),
+        Statement::Update(u) => dml::update(tx, schema, u, params),
+        Statement::Delete(d) => dml::delete(tx, schema, d, params),
+        Statement::CreateTable(ct) => {
+            if ct.temporary {
+                return sql_err("TEMP tables are not supported yet");
+            }
+            if schema.name_taken(&ct.name) || lower(&ct.name).starts_with("sqlite_") {
+                if ct.if_not_exists && schema.table(&ct.name).is_some() {
+                    return Ok(0);
+                }
+                if lower(&ct.name).starts_with("sqlite_") {
+                    return sql_err(format!("object name reserved for internal use: {}", ct.name));
+                }
+                return sql_err(format!("{} {} already exists", object_word(schema, &ct.name), ct.name));
+            }
+            if ct.as_select.is_some() {
+                return sql_err("CREATE TABLE ... AS SELECT is not supported yet");
+            }
+            let tree = schema.next_tree;
+            let mut next = tree + 1;
+            let mut scratch = schema.clone();
+            let mut autos = Vec::new();
+            scratch.add_table(ct, tree, text.to_string(), &mut |_| {
+                let t = next;
+                next += 1;
+                autos.push(t);
+                Ok(t)
+            })?;
+            tx.create_tree(tree)?;
+            schema_insert(tx, "table", &ct.name, &ct.name, tree, Some(text))?;
+            for (n, t) in autos.iter().enumerate() {
+                tx.create_tree(*t)?;
+                let name = format!("sqlite_autoindex_{}_{}", ct.name, n + 1);
+                schema_insert(tx, "index", &name, &ct.name, *t, None)?;
+            }
+            *schema = scratch;
+            Ok(0)
+        }
+        Statement::CreateIndex(ci) => {
+            if schema.name_taken(&ci.name) {
+                if ci.if_not_exists {
+                    return Ok(0);
+                }
+                return sql_err(format!("{} {} already exists", object_word(schema, &ci.name), ci.name));
+            }
+            let tree = schema.next_tree;
+            let mut scratch = schema.clone();
+            scratch.add_index(ci, tree, Some(text.to_string()))?;
+            tx.create_tree(tree)?;
+            let index = scratch.indexes.get(&lower(&ci.name)).cloned();
+            if let Some(ix) = &index {
+                dml::build_index(tx, &scratch, ix)?;
+            }
+            let table = scratch.table(&ci.table).map(|t| t.name.clone()).unwrap_or_default();
+            schema_insert(tx, "index", &ci.name, &table, tree, Some(text))?;
+            *schema = scratch;
+            Ok(0)
+        }
+        Statement::CreateView(cv) => {
+            if schema.name_taken(&cv.name) {
+                if cv.if_not_exists {
+                    return Ok(0);
+                }
+                return sql_err(format!("{} {} already exists", object_word(schema, &cv.name), cv.name));
+            }
+            // Bind once now so a broken view is rejected at creation.
+            Binder::new(schema).bind_select(&cv.query)?;
+            schema_insert(tx, "view", &cv.name, &cv.name, 0, Some(text))?;
+            schema.add_view(cv, text.to_string());
+            Ok(0)
+        }
+        Statement::Drop { kind, name, if_exists } => {
+            let exists = match kind {
+                ObjectKind::Table => schema.table(name).is_some_and(|t| t.tree != SCHEMA_TREE),
+                ObjectKind::Index => schema.indexes.contains_key(&lower(name)),
+                ObjectKind::View => schema.views.contains_key(&lower(name)),
+                ObjectKind::Trigger => false,
+            };
+            if !exists {
+                if *if_exists {
+                    return Ok(0);
+                }
+                let word = match kind {
+                    ObjectKind::Table => "table",
+                    ObjectKind::Index => "index",
+                    ObjectKind::View => "view",
+                    ObjectKind::Trigger => "trigger",
+                };
+                if *kind == ObjectKind::Table && schema.table(name).is_some() {
+                    return sql_err(format!("table {name} may not be dropped"));
+                }
+                return sql_err(format!("no such {word}: {name}"));
+            }
+            let trees = match kind {
+                ObjectKind::Table => schema_remove(tx, name, true)?,
+                _ => schema_remove(tx, name, false)?,
+            };
+            for t in trees {
+                if tx.tree_exists(t) {
+                    tx.drop_tree(t)?;
+                }
+            }
+            Ok(0)
+        }
+        other => sql_err(format!("statement not supported yet: {}", statement_word(other))),
+    }
+}
+
+fn object_word(schema: &Schema, name: &str) -> &'static str {
+    let n = lower(name);
+    if schema.tables.contains_key(&n) {
+        "table"
+    } else if schema.indexes.contains_key(&n) {
+        "index"
+    } else {
+        "view"
+    }
+}
+
+fn statement_word(s: &Statement) -> &'static str {
+    match s {
+        Statement::Select(_) => "SELECT",
+        Statement::Insert(_) => "INSERT",
+        Statement::Update(_) => "UPDATE",
+        Statement::Delete(_) => "DELETE",
+        _ => "this statement",
+    }
+}

@@ -1,0 +1,1038 @@
+//! The executor: evaluates bound expressions and runs query plans.
+//!
+//! This first executor materializes: a source produces all of its rows,
+//! joins are nested loops, grouping sorts. It is correct before it is fast;
+//! the planner issue replaces scans with index access and streaming.
+
+use crate::ast::{BinaryOp, CompoundOp, JoinKind, LikeOp, UnaryOp};
+use crate::error::{Error, Result};
+use crate::plan::{AggCall, BExpr, CorePlan, QueryPlan, SortKey, Source};
+use crate::record::{decode_row, key_rowid};
+use crate::value::{self, Affinity, Collation, Value};
+use dosql_storage::{Range, ReadTxn, TreeId, WriteTxn};
+use std::cmp::Ordering;
+
+/// Read access to the trees, from a read or a write transaction.
+pub trait Reader {
+    /// Every entry of a tree in key order.
+    fn scan(&self, tree: TreeId) -> Result<Range>;
+    /// One entry.
+    fn get(&self, tree: TreeId, key: &[u8]) -> Result<Option<Vec<u8>>>;
+}
+
+impl Reader for ReadTxn {
+    fn scan(&self, tree: TreeId) -> Result<Range> {
+        Ok(self.range(tree, ..)?)
+    }
+    fn get(&self, tree: TreeId, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        Ok(ReadTxn::get(self, tree, key)?)
+    }
+}
+
+impl Reader for WriteTxn {
+    fn scan(&self, tree: TreeId) -> Result<Range> {
+        Ok(self.range(tree, ..)?)
+    }
+    fn get(&self, tree: TreeId, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        Ok(WriteTxn::get(self, tree, key)?)
+    }
+}
+
+/// What evaluation needs besides the row.
+pub struct Ctx<'a> {
+    /// Storage.
+    pub rd: &'a dyn Reader,
+    /// Statement parameters.
+    pub params: &'a [Value],
+}
+
+/// The row being evaluated and the rows of enclosing queries.
+pub struct Env<'a> {
+    /// The current row.
+    pub row: &'a [Value],
+    /// Aggregate values of the current group.
+    pub aggs: &'a [Value],
+    /// The enclosing query's environment.
+    pub parent: Option<&'a Env<'a>>,
+}
+
+impl Env<'_> {
+    fn at(&self, depth: usize, idx: usize) -> Value {
+        let mut env = self;
+        for _ in 0..depth {
+            match env.parent {
+                Some(p) => env = p,
+                None => return Value::Null,
+            }
+        }
+        env.row.get(idx).cloned().unwrap_or(Value::Null)
+    }
+}
+
+fn truth(v: &Value) -> Option<bool> {
+    value::is_true(v)
+}
+
+fn bool_val(b: Option<bool>) -> Value {
+    match b {
+        Some(true) => Value::Integer(1),
+        Some(false) => Value::Integer(0),
+        None => Value::Null,
+    }
+}
+
+/// Compares two values as a comparison operator does: affinity first, then
+/// the collation. `None` if either is NULL.
+fn cmp_op(l: Value, l_aff: Option<Affinity>, r: Value, r_aff: Option<Affinity>, coll: Collation) -> Option<Ordering> {
+    if matches!(l, Value::Null) || matches!(r, Value::Null) {
+        return None;
+    }
+    let (l, r) = value::prepare_comparison(l, l_aff, r, r_aff);
+    Some(value::compare(&l, &r, coll))
+}
+
+/// Evaluates an expression.
+pub fn eval(ctx: &Ctx<'_>, e: &BExpr, env: &Env<'_>) -> Result<Value> {
+    Ok(match e {
+        BExpr::Lit(v) => v.clone(),
+        BExpr::Param(i) => ctx.params.get(*i).cloned().unwrap_or(Value::Null),
+        BExpr::Col { depth, idx, .. } => env.at(*depth, *idx),
+        BExpr::Bin { op, l, r, coll } => eval_binary(ctx, *op, l, r, *coll, env)?,
+        BExpr::Unary { op, e } => {
+            let v = eval(ctx, e, env)?;
+            match op {
+                UnaryOp::Neg => value::negate(&v),
+                UnaryOp::Plus => v,
+                UnaryOp::Not => bool_val(truth(&v).map(|b| !b)),
+                UnaryOp::BitNot => value::bit_not(&v),
+            }
+        }
+        BExpr::Like { op, negated, e, pat, esc } => {
+            let v = eval(ctx, e, env)?;
+            let p = eval(ctx, pat, env)?;
+            let mut args = vec![p, v];
+            if let Some(x) = esc {
+                args.push(eval(ctx, x, env)?);
+            }
+            let name = match op {
+                LikeOp::Like => "like",
+                LikeOp::Glob => "glob",
+                LikeOp::Regexp => "regexp",
+                LikeOp::Match => "match",
+            };
+            let r = call_function(name, &args)?;
+            if *negated { bool_val(truth(&r).map(|b| !b)) } else { r }
+        }
+        BExpr::IsNull { e, negated } => {
+            let v = eval(ctx, e, env)?;
+            Value::Integer(i64::from(matches!(v, Value::Null) != *negated))
+        }
+        BExpr::Between { e, lo, hi, negated, coll } => {
+            let v = eval(ctx, e, env)?;
+            let va = crate::bind::expr_affinity(e);
+            let l = eval(ctx, lo, env)?;
+            let h = eval(ctx, hi, env)?;
+            let ge = cmp_op(v.clone(), va, l, crate::bind::expr_affinity(lo), *coll).map(|o| o != Ordering::Less);
+            let le = cmp_op(v, va, h, crate::bind::expr_affinity(hi), *coll).map(|o| o != Ordering::Greater);
+            let both = and3(ge, le);
+            bool_val(if *negated { both.map(|b| !b) } else { both })
+        }
+        BExpr::InList { e, list, negated, coll } => {
+            let v = eval(ctx, e, env)?;
+            let va = crate::bind::expr_affinity(e);
+            let mut result = Some(false);
+            if list.is_empty() {
+                return Ok(Value::Integer(i64::from(*negated)));
+            }
+            if matches!(v, Value::Null) {
+                return Ok(Value::Null);
+            }
+            for item in list {
+                let x = eval(ctx, item, env)?;
+                match cmp_op(v.clone(), va, x, crate::bind::expr_affinity(item), *coll) {
+                    Some(Ordering::Equal) => {
+                        result = Some(true);
+                        break;
+                    }
+                    None => result = None,
+                    _ => {}
+                }
+            }
+            bool_val(if *negated { result.map(|b| !b) } else { result })
+        }
+        BExpr::InSelect { e, plan, negated, coll } => {
+            let v = eval(ctx, e, env)?;
+            let rows = run_query(ctx, plan, Some(env))?;
+            if rows.is_empty() {
+                return Ok(Value::Integer(i64::from(*negated)));
+            }
+            if matches!(v, Value::Null) {
+                return Ok(Value::Null);
+            }
+            let va = crate::bind::expr_affinity(e);
+            let ra = plan.affinities.first().copied().flatten();
+            // SQLite: the comparison affinity of IN (SELECT) uses both sides.
+            let mut result = Some(false);
+            for row in rows {
+                let x = row.into_iter().next().unwrap_or(Value::Null);
+                match cmp_op(v.clone(), va, x, ra, *coll) {
+                    Some(Ordering::Equal) => {
+                        result = Some(true);
+                        break;
+                    }
+                    None => result = None,
+                    _ => {}
+                }
+            }
+            bool_val(if *negated { result.map(|b| !b) } else { result })
+        }
+        BExpr::Exists { plan, negated } => {
+            let any = !run_query_limited(ctx, plan, Some(env), Some(1))?.is_empty();
+            Value::Integer(i64::from(any != *negated))
+        }
+        BExpr::Subquery(plan) => run_query_limited(ctx, plan, Some(env), Some(1))?
+            .into_iter()
+            .next()
+            .and_then(|r| r.into_iter().next())
+            .unwrap_or(Value::Null),
+        BExpr::Case { operand, whens, else_, coll } => {
+            let base = operand.as_ref().map(|o| eval(ctx, o, env)).transpose()?;
+            let base_aff = operand.as_deref().and_then(crate::bind::expr_affinity);
+            for (w, t) in whens {
+                let wv = eval(ctx, w, env)?;
+                let hit = match &base {
+                    Some(b) => {
+                        cmp_op(b.clone(), base_aff, wv, crate::bind::expr_affinity(w), *coll) == Some(Ordering::Equal)
+                    }
+                    None => truth(&wv) == Some(true),
+                };
+                if hit {
+                    return eval(ctx, t, env);
+                }
+            }
+            match else_ {
+                Some(x) => eval(ctx, x, env)?,
+                None => Value::Null,
+            }
+        }
+        BExpr::Cast { e, aff } => value::cast(eval(ctx, e, env)?, *aff),
+        BExpr::Collate { e, .. } => eval(ctx, e, env)?,
+        BExpr::Func { name, args } => {
+            let vals = args.iter().map(|a| eval(ctx, a, env)).collect::<Result<Vec<_>>>()?;
+            call_function(name, &vals)?
+        }
+        BExpr::Agg(i) => env.aggs.get(*i).cloned().unwrap_or(Value::Null),
+        BExpr::Row(_) => return Err(Error::Sql("row value misused".into())),
+    })
+}
+
+fn call_function(name: &str, args: &[Value]) -> Result<Value> {
+    match crate::func::call_scalar(name, args) {
+        Some(r) => r.map_err(Error::Sql),
+        None => Err(Error::Sql(format!("no such function: {name}"))),
+    }
+}
+
+fn and3(a: Option<bool>, b: Option<bool>) -> Option<bool> {
+    match (a, b) {
+        (Some(false), _) | (_, Some(false)) => Some(false),
+        (Some(true), Some(true)) => Some(true),
+        _ => None,
+    }
+}
+
+fn eval_binary(ctx: &Ctx<'_>, op: BinaryOp, l: &BExpr, r: &BExpr, coll: Collation, env: &Env<'_>) -> Result<Value> {
+    use BinaryOp::*;
+    if let (BExpr::Row(a), BExpr::Row(b)) = (l, r) {
+        return eval_row_compare(ctx, op, a, b, env);
+    }
+    match op {
+        And => {
+            let a = truth(&eval(ctx, l, env)?);
+            if a == Some(false) {
+                return Ok(Value::Integer(0));
+            }
+            let b = truth(&eval(ctx, r, env)?);
+            return Ok(bool_val(and3(a, b)));
+        }
+        Or => {
+            let a = truth(&eval(ctx, l, env)?);
+            if a == Some(true) {
+                return Ok(Value::Integer(1));
+            }
+            let b = truth(&eval(ctx, r, env)?);
+            return Ok(bool_val(match (a, b) {
+                (Some(true), _) | (_, Some(true)) => Some(true),
+                (Some(false), Some(false)) => Some(false),
+                _ => None,
+            }));
+        }
+        _ => {}
+    }
+    let a = eval(ctx, l, env)?;
+    let b = eval(ctx, r, env)?;
+    let (la, ra) = (crate::bind::expr_affinity(l), crate::bind::expr_affinity(r));
+    Ok(match op {
+        Add => value::add(&a, &b),
+        Sub => value::sub(&a, &b),
+        Mul => value::mul(&a, &b),
+        Div => value::div(&a, &b),
+        Rem => value::rem(&a, &b),
+        Concat => value::concat(&a, &b),
+        BitAnd => value::bit_and(&a, &b),
+        BitOr => value::bit_or(&a, &b),
+        ShiftLeft => value::shl(&a, &b),
+        ShiftRight => value::shr(&a, &b),
+        Eq | NotEq | Lt | LtEq | Gt | GtEq => {
+            let o = cmp_op(a, la, b, ra, coll);
+            bool_val(o.map(|o| match op {
+                Eq => o == Ordering::Equal,
+                NotEq => o != Ordering::Equal,
+                Lt => o == Ordering::Less,
+                LtEq => o != Ordering::Greater,
+                Gt => o == Ordering::Greater,
+                _ => o != Ordering::Less,
+            }))
+        }
+        Is | IsNot => {
+            let same = match (&a, &b) {
+                (Value::Null, Value::Null) => true,
+                (Value::Null, _) | (_, Value::Null) => false,
+                _ => cmp_op(a, la, b, ra, coll) == Some(Ordering::Equal),
+            };
+            Value::Integer(i64::from(same == (op == Is)))
+        }
+        Arrow | LongArrow => call_function(if op == Arrow { "->" } else { "->>" }, &[a, b])?,
+        And | Or => Value::Null,
+    })
+}
+
+fn eval_row_compare(ctx: &Ctx<'_>, op: BinaryOp, a: &[BExpr], b: &[BExpr], env: &Env<'_>) -> Result<Value> {
+    if a.len() != b.len() {
+        return Err(Error::Sql("row value misused".into()));
+    }
+    let mut first_diff = None;
+    let mut saw_null = false;
+    for (x, y) in a.iter().zip(b) {
+        let (xv, yv) = (eval(ctx, x, env)?, eval(ctx, y, env)?);
+        let coll = crate::bind::expr_collation(x);
+        match cmp_op(xv, crate::bind::expr_affinity(x), yv, crate::bind::expr_affinity(y), coll) {
+            None => saw_null = true,
+            Some(Ordering::Equal) => {}
+            Some(o) => {
+                first_diff = Some(o);
+                break;
+            }
+        }
+    }
+    let r = match (first_diff, saw_null) {
+        (Some(o), _) => Some(o),
+        (None, true) => None,
+        (None, false) => Some(Ordering::Equal),
+    };
+    Ok(bool_val(match op {
+        BinaryOp::Eq => r.map(|o| o == Ordering::Equal),
+        BinaryOp::NotEq => r.map(|o| o != Ordering::Equal),
+        BinaryOp::Lt => r.map(|o| o == Ordering::Less),
+        BinaryOp::LtEq => r.map(|o| o != Ordering::Greater),
+        BinaryOp::Gt => r.map(|o| o == Ordering::Greater),
+        BinaryOp::GtEq => r.map(|o| o != Ordering::Less),
+        _ => return Err(Error::Sql("row value misused".into())),
+    }))
+}
+
+/// Rows of a source.
+/// A WHERE conjunct and the row width it needs: it can be applied as soon
+/// as a join has produced that many columns.
+#[derive(Clone, Copy)]
+struct Filter<'p> {
+    /// Lowest column it reads (0 when it reads none).
+    lo: usize,
+    /// Row width it needs: one more than the highest column it reads.
+    hi: usize,
+    e: &'p BExpr,
+}
+
+fn passes(ctx: &Ctx<'_>, fs: &[&BExpr], row: &[Value], parent: Option<&Env<'_>>) -> Result<bool> {
+    let env = Env { row, aggs: &[], parent };
+    for f in fs {
+        if truth(&eval(ctx, f, &env)?) != Some(true) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+fn apply_filters(
+    ctx: &Ctx<'_>,
+    rows: Vec<Vec<Value>>,
+    filters: &[Filter<'_>],
+    from: usize,
+    to: usize,
+    parent: Option<&Env<'_>>,
+) -> Result<Vec<Vec<Value>>> {
+    let now: Vec<&BExpr> = filters.iter().filter(|f| f.hi > from && f.hi <= to).map(|f| f.e).collect();
+    if now.is_empty() {
+        return Ok(rows);
+    }
+    let mut kept = Vec::with_capacity(rows.len());
+    for r in rows {
+        if passes(ctx, &now, &r, parent)? {
+            kept.push(r);
+        }
+    }
+    Ok(kept)
+}
+
+/// Rows of a source. `filters` are WHERE conjuncts applied at the first
+/// join level whose rows cover every column they read, so a chain of
+/// inner joins never builds the whole cross product.
+fn source_rows(
+    ctx: &Ctx<'_>,
+    src: &Source,
+    parent: Option<&Env<'_>>,
+    filters: &[Filter<'_>],
+) -> Result<Vec<Vec<Value>>> {
+    match src {
+        Source::Single => Ok(vec![Vec::new()]),
+        Source::Table(t) => {
+            let mut out = Vec::new();
+            for entry in ctx.rd.scan(t.tree)? {
+                let (k, v) = entry?;
+                let (Some(mut row), Some(rowid)) = (decode_row(&v), key_rowid(&k)) else {
+                    return Err(Error::Sql(format!("database disk image is malformed (table {})", t.name)));
+                };
+                row.resize(t.columns.len(), Value::Null);
+                row.push(Value::Integer(rowid));
+                out.push(row);
+            }
+            Ok(out)
+        }
+        Source::Query(q) => run_query(ctx, q, parent),
+        Source::Join { left, right, kind, on, left_width, right_width } => {
+            let lrows = source_rows(ctx, left, parent, filters)?;
+            let lrows = if matches!(**left, Source::Join { .. }) {
+                lrows
+            } else {
+                apply_filters(ctx, lrows, filters, 0, *left_width, parent)?
+            };
+            let total = left_width + right_width;
+            let inner = matches!(kind, JoinKind::Inner | JoinKind::Cross);
+            let mut rrows = source_rows(ctx, right, parent, &[])?;
+            if inner {
+                // Conjuncts that read only the right side filter it first.
+                let right_only: Vec<&BExpr> = filters
+                    .iter()
+                    .filter(|f| f.lo >= *left_width && f.hi > *left_width && f.hi <= total)
+                    .map(|f| f.e)
+                    .collect();
+                if !right_only.is_empty() {
+                    let mut kept = Vec::with_capacity(rrows.len());
+                    let mut padded = vec![Value::Null; *left_width];
+                    for r in rrows {
+                        padded.truncate(*left_width);
+                        padded.extend_from_slice(&r);
+                        if passes(ctx, &right_only, &padded, parent)? {
+                            kept.push(r);
+                        }
+                    }
+                    rrows = kept;
+                }
+            }
+            let level: Vec<&BExpr> =
+                filters.iter().filter(|f| f.hi > *left_width && f.hi <= total).map(|f| f.e).collect();
+            let mut out = Vec::new();
+            let mut right_matched = vec![false; rrows.len()];
+            for l in &lrows {
+                let mut matched = false;
+                for (ri, r) in rrows.iter().enumerate() {
+                    let mut row = Vec::with_capacity(l.len() + r.len());
+                    row.extend_from_slice(l);
+                    row.extend_from_slice(r);
+                    let ok = match on {
+                        Some(c) => {
+                            let env = Env { row: &row, aggs: &[], parent };
+                            truth(&eval(ctx, c, &env)?) == Some(true)
+                        }
+                        None => true,
+                    };
+                    if ok {
+                        matched = true;
+                        right_matched[ri] = true;
+                        if inner && !passes(ctx, &level, &row, parent)? {
+                            continue;
+                        }
+                        out.push(row);
+                    }
+                }
+                if !matched && matches!(kind, JoinKind::Left | JoinKind::Full) {
+                    let mut row = l.clone();
+                    row.resize(l.len() + right_width, Value::Null);
+                    out.push(row);
+                }
+            }
+            if matches!(kind, JoinKind::Right | JoinKind::Full) {
+                let lw = *left_width;
+                for (ri, r) in rrows.iter().enumerate() {
+                    if !right_matched[ri] {
+                        let mut row = vec![Value::Null; lw];
+                        row.extend_from_slice(r);
+                        out.push(row);
+                    }
+                }
+            }
+            if inner {
+                return Ok(out);
+            }
+            apply_filters(ctx, out, filters, *left_width, left_width + right_width, parent)
+        }
+    }
+}
+
+/// Runs a query to completion.
+pub fn run_query(ctx: &Ctx<'_>, q: &QueryPlan, parent: Option<&Env<'_>>) -> Result<Vec<Vec<Value>>> {
+    run_query_limited(ctx, q, parent, None)
+}
+
+fn eval_limit(ctx: &Ctx<'_>, e: &Option<BExpr>, what: &str) -> Result<Option<i64>> {
+    let Some(e) = e else { return Ok(None) };
+    let v = eval(ctx, e, &Env { row: &[], aggs: &[], parent: None })?;
+    match value::cast(v.clone(), Affinity::Numeric) {
+        Value::Integer(i) => Ok(Some(i)),
+        _ => Err(Error::Sql(format!("datatype mismatch in {what}"))),
+    }
+}
+
+/// Runs a query, stopping after `cap` rows when the plan allows it.
+pub fn run_query_limited(
+    ctx: &Ctx<'_>,
+    q: &QueryPlan,
+    parent: Option<&Env<'_>>,
+    cap: Option<usize>,
+) -> Result<Vec<Vec<Value>>> {
+    let limit = eval_limit(ctx, &q.limit, "LIMIT")?.filter(|l| *l >= 0).map(|l| l as usize);
+    let offset = eval_limit(ctx, &q.offset, "OFFSET")?.unwrap_or(0).max(0) as usize;
+    let mut rows: Vec<(Vec<Value>, Vec<Value>)> = run_core(ctx, &q.first, &q.order_by, q.order_on_result, parent)?;
+    for (op, core) in &q.compound {
+        let right = run_core(ctx, core, &[], true, parent)?;
+        rows = match op {
+            CompoundOp::UnionAll => {
+                rows.extend(right);
+                rows
+            }
+            CompoundOp::Union => {
+                rows.extend(right);
+                dedup(rows)
+            }
+            CompoundOp::Intersect => {
+                let left = dedup(rows);
+                left.into_iter().filter(|(r, _)| right.iter().any(|(x, _)| rows_equal(r, x))).collect()
+            }
+            CompoundOp::Except => {
+                let left = dedup(rows);
+                left.into_iter().filter(|(r, _)| !right.iter().any(|(x, _)| rows_equal(r, x))).collect()
+            }
+        };
+    }
+    if !q.order_by.is_empty() {
+        if q.order_on_result {
+            let env_rows: Vec<_> = rows.into_iter().map(|(r, _)| r).collect();
+            let mut keyed = Vec::with_capacity(env_rows.len());
+            for r in env_rows {
+                let keys = q
+                    .order_by
+                    .iter()
+                    .map(|k| eval(ctx, &k.expr, &Env { row: &r, aggs: &[], parent }))
+                    .collect::<Result<Vec<_>>>()?;
+                keyed.push((r, keys));
+            }
+            rows = keyed;
+        }
+        rows.sort_by(|a, b| compare_keys(&a.1, &b.1, &q.order_by));
+    }
+    let mut out: Vec<Vec<Value>> = rows.into_iter().skip(offset).map(|(r, _)| r).collect();
+    if let Some(l) = limit {
+        out.truncate(l);
+    }
+    if let Some(c) = cap {
+        out.truncate(c);
+    }
+    Ok(out)
+}
+
+fn compare_keys(a: &[Value], b: &[Value], keys: &[SortKey]) -> Ordering {
+    for ((x, y), k) in a.iter().zip(b).zip(keys) {
+        let o = match (x, y) {
+            (Value::Null, Value::Null) => Ordering::Equal,
+            (Value::Null, _) => {
+                if k.nulls_first {
+                    return Ordering::Less;
+                } else {
+                    return Ordering::Greater;
+                }
+            }
+            (_, Value::Null) => {
+                if k.nulls_first {
+                    return Ordering::Greater;
+                } else {
+                    return Ordering::Less;
+                }
+            }
+            _ => value::compare(x, y, k.coll),
+        };
+        let o = if k.desc { o.reverse() } else { o };
+        if o != Ordering::Equal {
+            return o;
+        }
+    }
+    Ordering::Equal
+}
+
+fn rows_equal(a: &[Value], b: &[Value]) -> bool {
+    a.len() == b.len()
+        && a.iter().zip(b).all(|(x, y)| match (x, y) {
+            (Value::Null, Value::Null) => true,
+            (Value::Null, _) | (_, Value::Null) => false,
+            _ => value::compare(x, y, Collation::Binary) == Ordering::Equal,
+        })
+}
+
+fn dedup(rows: Vec<(Vec<Value>, Vec<Value>)>) -> Vec<(Vec<Value>, Vec<Value>)> {
+    let mut out: Vec<(Vec<Value>, Vec<Value>)> = Vec::new();
+    for r in rows {
+        if !out.iter().any(|(x, _)| rows_equal(x, &r.0)) {
+            out.push(r);
+        }
+    }
+    out
+}
+
+/// Runs one core; returns (result row, sort keys) pairs.
+fn run_core(
+    ctx: &Ctx<'_>,
+    core: &CorePlan,
+    order_by: &[SortKey],
+    order_on_result: bool,
+    parent: Option<&Env<'_>>,
+) -> Result<Vec<(Vec<Value>, Vec<Value>)>> {
+    let source_keys = if order_on_result { &[][..] } else { order_by };
+    if let Some(values) = &core.values {
+        let mut out = Vec::new();
+        for row in values {
+            let env = Env { row: &[], aggs: &[], parent };
+            let r = row.iter().map(|e| eval(ctx, e, &env)).collect::<Result<Vec<_>>>()?;
+            let keys = source_keys
+                .iter()
+                .map(|k| eval(ctx, &k.expr, &Env { row: &r, aggs: &[], parent }))
+                .collect::<Result<Vec<_>>>()?;
+            out.push((r, keys));
+        }
+        return Ok(out);
+    }
+    let mut conjuncts = Vec::new();
+    if let Some(w) = &core.where_ {
+        split_and(w, &mut conjuncts);
+    }
+    let width = full_width(&core.source);
+    // Outer joins that can null-extend earlier tables keep WHERE on top.
+    let pushable = join_chain_pushable(&core.source);
+    let filters: Vec<Filter<'_>> = conjuncts
+        .iter()
+        .map(|c| match column_span(c).filter(|_| pushable) {
+            Some((lo, hi)) => Filter { lo, hi: hi.max(1), e: c },
+            None => Filter { lo: 0, hi: width.max(1), e: c },
+        })
+        .collect();
+    let mut leaves = Vec::new();
+    let mut ons = Vec::new();
+    let rows = if pushable && inner_join_leaves(&core.source, 0, &mut leaves, &mut ons) && leaves.len() > 2 {
+        let mut all = filters.clone();
+        for on in ons {
+            let mut parts = Vec::new();
+            split_and(on, &mut parts);
+            for p in parts {
+                all.push(match column_span(p) {
+                    Some((lo, hi)) => Filter { lo, hi: hi.max(1), e: p },
+                    None => Filter { lo: 0, hi: width.max(1), e: p },
+                });
+            }
+        }
+        join_reordered(ctx, &leaves, &all, width, parent)?
+    } else {
+        let rows = source_rows(ctx, &core.source, parent, &filters)?;
+        if matches!(core.source, Source::Join { .. }) {
+            rows
+        } else {
+            apply_filters(ctx, rows, &filters, 0, usize::MAX, parent)?
+        }
+    };
+    let mut out = Vec::new();
+    let emit = |row: &[Value], aggs: &[Value], out: &mut Vec<(Vec<Value>, Vec<Value>)>| -> Result<()> {
+        let env = Env { row, aggs, parent };
+        if let Some(h) = &core.having
+            && truth(&eval(ctx, h, &env)?) != Some(true)
+        {
+            return Ok(());
+        }
+        let r = core.result.iter().map(|e| eval(ctx, e, &env)).collect::<Result<Vec<_>>>()?;
+        let keys = source_keys.iter().map(|k| eval(ctx, &k.expr, &env)).collect::<Result<Vec<_>>>()?;
+        out.push((r, keys));
+        Ok(())
+    };
+    if core.aggregate {
+        let width = source_width(&core.source, &rows);
+        let mut keyed = Vec::with_capacity(rows.len());
+        for r in rows {
+            let env = Env { row: &r, aggs: &[], parent };
+            let k = core.group_by.iter().map(|g| eval(ctx, g, &env)).collect::<Result<Vec<_>>>()?;
+            keyed.push((k, r));
+        }
+        if core.group_by.is_empty() {
+            let group: Vec<&Vec<Value>> = keyed.iter().map(|(_, r)| r).collect();
+            let aggs = compute_aggs(ctx, &core.aggs, &group, parent)?;
+            let empty = vec![Value::Null; width];
+            let rep = group.last().map_or(&empty[..], |r| &r[..]);
+            emit(rep, &aggs, &mut out)?;
+        } else {
+            keyed.sort_by(|a, b| group_cmp(&a.0, &b.0));
+            let mut i = 0;
+            while i < keyed.len() {
+                let mut j = i + 1;
+                while j < keyed.len() && group_cmp(&keyed[i].0, &keyed[j].0) == Ordering::Equal {
+                    j += 1;
+                }
+                let group: Vec<&Vec<Value>> = keyed[i..j].iter().map(|(_, r)| r).collect();
+                let aggs = compute_aggs(ctx, &core.aggs, &group, parent)?;
+                emit(&keyed[j - 1].1, &aggs, &mut out)?;
+                i = j;
+            }
+        }
+    } else {
+        for r in &rows {
+            emit(r, &[], &mut out)?;
+        }
+    }
+    if core.distinct {
+        out = dedup(out);
+    }
+    Ok(out)
+}
+
+/// Collects the leaves (with their column offsets) of a tree of inner joins
+/// and their ON conditions; false if any join is an outer join.
+fn inner_join_leaves<'s>(
+    src: &'s Source,
+    offset: usize,
+    leaves: &mut Vec<(usize, &'s Source)>,
+    ons: &mut Vec<&'s BExpr>,
+) -> bool {
+    match src {
+        Source::Join { left, right, kind, on, left_width, .. } => {
+            if !matches!(kind, JoinKind::Inner | JoinKind::Cross) {
+                return false;
+            }
+            if let Some(c) = on {
+                ons.push(c);
+            }
+            inner_join_leaves(left, offset, leaves, ons) && inner_join_leaves(right, offset + left_width, leaves, ons)
+        }
+        leaf => {
+            leaves.push((offset, leaf));
+            true
+        }
+    }
+}
+
+/// Joins the leaves of an inner-join tree in an order chosen so that each
+/// next leaf is connected to those already joined by some condition, and
+/// checks every condition as soon as the columns it reads are present.
+/// Rows keep the FROM clause's layout; only the order of rows differs
+/// from a left-to-right nested loop, which SQL leaves unspecified.
+fn join_reordered(
+    ctx: &Ctx<'_>,
+    leaves: &[(usize, &Source)],
+    filters: &[Filter<'_>],
+    width: usize,
+    parent: Option<&Env<'_>>,
+) -> Result<Vec<Vec<Value>>> {
+    let n = leaves.len();
+    let range = |i: usize| {
+        let (off, src) = leaves[i];
+        (off, off + full_width(src))
+    };
+    // Which leaves each filter reads.
+    let reads: Vec<Vec<usize>> = filters
+        .iter()
+        .map(|f| {
+            (0..n)
+                .filter(|&i| {
+                    let (a, b) = range(i);
+                    f.lo < b && f.hi > a
+                })
+                .collect()
+        })
+        .collect();
+    // Each leaf's rows, pre-filtered by conditions on that leaf alone.
+    let mut leaf_rows = Vec::with_capacity(n);
+    for (i, &(off, src)) in leaves.iter().enumerate() {
+        let mut rows = source_rows(ctx, src, parent, &[])?;
+        let own: Vec<&BExpr> =
+            filters.iter().zip(&reads).filter(|(_, r)| r.len() == 1 && r[0] == i).map(|(f, _)| f.e).collect();
+        if !own.is_empty() {
+            let mut kept = Vec::with_capacity(rows.len());
+            let mut padded = vec![Value::Null; width];
+            for r in rows {
+                padded[off..off + r.len()].clone_from_slice(&r);
+                if passes(ctx, &own, &padded, parent)? {
+                    kept.push(r);
+                }
+            }
+            rows = kept;
+        }
+        leaf_rows.push(rows);
+    }
+    // Greedy order: most conditions linking to the joined set, then fewest rows.
+    let mut order: Vec<usize> = Vec::with_capacity(n);
+    let mut done = vec![false; n];
+    while order.len() < n {
+        let pick = (0..n)
+            .filter(|&i| !done[i])
+            .max_by_key(|&i| {
+                let links = reads
+                    .iter()
+                    .filter(|r| r.len() > 1 && r.contains(&i) && r.iter().all(|&j| j == i || done[j]))
+                    .count();
+                (links, std::cmp::Reverse(leaf_rows[i].len()))
+            })
+            .unwrap_or(0);
+        done[pick] = true;
+        order.push(pick);
+    }
+    let mut bound = vec![false; n];
+    let mut rows = vec![vec![Value::Null; width]];
+    for &i in &order {
+        bound[i] = true;
+        let (off, _) = leaves[i];
+        // Conditions that become checkable exactly now (multi-leaf ones).
+        let now: Vec<&BExpr> = filters
+            .iter()
+            .zip(&reads)
+            .filter(|(_, r)| r.len() > 1 && r.contains(&i) && r.iter().all(|&j| bound[j]))
+            .map(|(f, _)| f.e)
+            .chain(filters.iter().zip(&reads).filter(|(_, r)| r.is_empty() && i == order[0]).map(|(f, _)| f.e))
+            .collect();
+        let mut next = Vec::new();
+        for r in &rows {
+            for lr in &leaf_rows[i] {
+                let mut row = r.clone();
+                row[off..off + lr.len()].clone_from_slice(lr);
+                if passes(ctx, &now, &row, parent)? {
+                    next.push(row);
+                }
+            }
+        }
+        rows = next;
+    }
+    Ok(rows)
+}
+
+fn split_and<'p>(e: &'p BExpr, out: &mut Vec<&'p BExpr>) {
+    match e {
+        BExpr::Bin { op: BinaryOp::And, l, r, .. } => {
+            split_and(l, out);
+            split_and(r, out);
+        }
+        _ => out.push(e),
+    }
+}
+
+fn full_width(src: &Source) -> usize {
+    match src {
+        Source::Single => 0,
+        Source::Table(t) => t.columns.len() + 1,
+        Source::Query(q) => q.columns.len(),
+        Source::Join { left_width, right_width, .. } => left_width + right_width,
+    }
+}
+
+fn join_chain_pushable(src: &Source) -> bool {
+    match src {
+        Source::Join { left, kind, .. } => {
+            !matches!(kind, JoinKind::Right | JoinKind::Full) && join_chain_pushable(left)
+        }
+        _ => true,
+    }
+}
+
+/// The lowest column of this query's row that `e` reads and one more than
+/// the highest, or `None` when it is not known (a subquery may read any
+/// column).
+fn column_span(e: &BExpr) -> Option<(usize, usize)> {
+    fn walk(e: &BExpr, span: &mut (usize, usize)) -> bool {
+        let max = span;
+        match e {
+            BExpr::Lit(_) | BExpr::Param(_) | BExpr::Agg(_) => true,
+            BExpr::Col { depth, idx, .. } => {
+                if *depth == 0 {
+                    max.0 = max.0.min(*idx);
+                    max.1 = max.1.max(idx + 1);
+                }
+                true
+            }
+            BExpr::Bin { l, r, .. } => walk(l, max) && walk(r, max),
+            BExpr::Unary { e, .. } | BExpr::IsNull { e, .. } | BExpr::Cast { e, .. } | BExpr::Collate { e, .. } => {
+                walk(e, max)
+            }
+            BExpr::Like { e, pat, esc, .. } => {
+                walk(e, max) && walk(pat, max) && esc.as_deref().is_none_or(|x| walk(x, max))
+            }
+            BExpr::Between { e, lo, hi, .. } => walk(e, max) && walk(lo, max) && walk(hi, max),
+            BExpr::InList { e, list, .. } => walk(e, max) && list.iter().all(|x| walk(x, max)),
+            BExpr::Case { operand, whens, else_, .. } => {
+                operand.as_deref().is_none_or(|x| walk(x, max))
+                    && whens.iter().all(|(a, b)| walk(a, max) && walk(b, max))
+                    && else_.as_deref().is_none_or(|x| walk(x, max))
+            }
+            BExpr::Func { args, .. } | BExpr::Row(args) => args.iter().all(|x| walk(x, max)),
+            BExpr::InSelect { .. } | BExpr::Exists { .. } | BExpr::Subquery(_) => false,
+        }
+    }
+    let mut span = (usize::MAX, 0);
+    walk(e, &mut span).then_some((if span.1 == 0 { 0 } else { span.0 }, span.1))
+}
+
+fn source_width(src: &Source, rows: &[Vec<Value>]) -> usize {
+    match (rows.first(), src) {
+        (Some(r), _) => r.len(),
+        (None, Source::Table(t)) => t.columns.len() + 1,
+        (None, Source::Join { left_width, right_width, .. }) => left_width + right_width,
+        (None, Source::Query(q)) => q.columns.len(),
+        (None, Source::Single) => 0,
+    }
+}
+
+fn group_cmp(a: &[Value], b: &[Value]) -> Ordering {
+    for (x, y) in a.iter().zip(b) {
+        let o = value::compare(x, y, Collation::Binary);
+        if o != Ordering::Equal {
+            return o;
+        }
+    }
+    Ordering::Equal
+}
+
+fn compute_aggs(
+    ctx: &Ctx<'_>,
+    aggs: &[AggCall],
+    group: &[&Vec<Value>],
+    parent: Option<&Env<'_>>,
+) -> Result<Vec<Value>> {
+    let mut out = Vec::with_capacity(aggs.len());
+    for a in aggs {
+        let mut vals: Vec<Vec<Value>> = Vec::new();
+        for r in group {
+            let env = Env { row: r, aggs: &[], parent };
+            if let Some(f) = &a.filter
+                && truth(&eval(ctx, f, &env)?) != Some(true)
+            {
+                continue;
+            }
+            vals.push(a.args.iter().map(|e| eval(ctx, e, &env)).collect::<Result<Vec<_>>>()?);
+        }
+        if a.distinct {
+            let mut seen: Vec<Vec<Value>> = Vec::new();
+            for v in vals {
+                if !seen.iter().any(|s| rows_equal(s, &v)) && !matches!(v.first(), Some(Value::Null)) {
+                    seen.push(v);
+                }
+            }
+            vals = seen;
+        }
+        out.push(aggregate(&a.name, a.star, &vals)?);
+    }
+    Ok(out)
+}
+
+fn aggregate(name: &str, star: bool, vals: &[Vec<Value>]) -> Result<Value> {
+    let firsts = || vals.iter().filter_map(|v| v.first()).filter(|v| !matches!(v, Value::Null));
+    Ok(match name {
+        "count" => {
+            if star || vals.first().is_some_and(|v| v.is_empty()) {
+                Value::Integer(vals.len() as i64)
+            } else {
+                Value::Integer(firsts().count() as i64)
+            }
+        }
+        "sum" | "total" | "avg" => {
+            let mut int_sum: Option<i64> = Some(0);
+            let mut real_sum = 0.0f64;
+            let mut any_real = false;
+            let mut n = 0usize;
+            for v in firsts() {
+                n += 1;
+                let num = value::cast(v.clone(), Affinity::Numeric);
+                match num {
+                    Value::Integer(i) => {
+                        real_sum += i as f64;
+                        int_sum = int_sum.and_then(|s| s.checked_add(i));
+                        if int_sum.is_none() && name == "sum" && !any_real {
+                            return Err(Error::Runtime("integer overflow".into()));
+                        }
+                    }
+                    Value::Real(r) => {
+                        any_real = true;
+                        real_sum += r;
+                    }
+                    _ => {
+                        any_real = true;
+                    }
+                }
+            }
+            match name {
+                "sum" if n == 0 => Value::Null,
+                "sum" if !any_real => Value::Integer(int_sum.unwrap_or(0)),
+                "sum" | "total" => Value::Real(real_sum),
+                _ if n == 0 => Value::Null,
+                _ => Value::Real(real_sum / n as f64),
+            }
+        }
+        "min" | "max" => {
+            let mut best: Option<&Value> = None;
+            for v in firsts() {
+                best = match best {
+                    None => Some(v),
+                    Some(b) => {
+                        let o = value::compare(v, b, Collation::Binary);
+                        if (name == "min" && o == Ordering::Less) || (name == "max" && o == Ordering::Greater) {
+                            Some(v)
+                        } else {
+                            Some(b)
+                        }
+                    }
+                };
+            }
+            best.cloned().unwrap_or(Value::Null)
+        }
+        "group_concat" | "string_agg" => {
+            let mut s = String::new();
+            let mut any = false;
+            for v in vals {
+                let Some(x) = v.first() else { continue };
+                if matches!(x, Value::Null) {
+                    continue;
+                }
+                if any {
+                    match v.get(1) {
+                        Some(Value::Null) => {}
+                        Some(sep) => s.push_str(&sep.to_text()),
+                        None => s.push(','),
+                    }
+                }
+                any = true;
+                s.push_str(&x.to_text());
+            }
+            if any { Value::Text(s) } else { Value::Null }
+        }
+        other => return Err(Error::Sql(format!("no such function: {other}"))),
+    })
+}

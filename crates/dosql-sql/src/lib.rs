@@ -1,0 +1,32 @@
+//! DoSQL's SQL engine: SQLite's dialect and semantics on the DoSQL storage
+//! engine.
+//!
+//! The life of a statement:
+//! 1. [`parse`] turns SQL text into the engine's own [`ast`] (the
+//!    `sqlparser` crate does the parsing; nothing past this step sees its
+//!    types).
+//! 2. [`bind`] resolves names against the [`schema`] (kept in
+//!    `sqlite_schema`, like SQLite) and produces a [`plan`].
+//! 3. [`exec`] evaluates the plan over the storage trees; [`dml`] writes
+//!    rows and index entries; [`record`] is the row format.
+//! 4. [`conn::Connection`] wraps it all with SQLite's transaction rules.
+//!
+//! Values follow SQLite's storage classes, affinities and comparison rules
+//! ([`value`]); scalar functions live in [`func`].
+
+pub mod ast;
+pub mod bind;
+pub mod conn;
+pub mod dml;
+pub mod error;
+pub mod exec;
+pub mod func;
+pub mod parse;
+pub mod plan;
+pub mod record;
+pub mod schema;
+pub mod value;
+
+pub use conn::{Connection, StatementResult};
+pub use error::{Error, Result};
+pub use value::Value;

@@ -1,0 +1,175 @@
+//! Differential tests: the same statements run on DoSQL and on SQLite
+//! (rusqlite, bundled); results, errors and change counts must agree.
+
+use dosql_sql::{Connection, Value};
+use rusqlite::types::ValueRef;
+
+fn sqlite_value(v: ValueRef<'_>) -> Value {
+    match v {
+        ValueRef::Null => Value::Null,
+        ValueRef::Integer(i) => Value::Integer(i),
+        ValueRef::Real(r) => Value::Real(r),
+        ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Blob(b) => Value::Blob(b.to_vec()),
+    }
+}
+
+/// SQLite's own message, without rusqlite's decoration.
+fn message(e: rusqlite::Error) -> String {
+    match e {
+        rusqlite::Error::SqlInputError { msg, .. } => msg,
+        rusqlite::Error::SqliteFailure(_, Some(msg)) => msg,
+        other => other.to_string(),
+    }
+}
+
+/// Runs one statement on SQLite: its rows, or the error text.
+fn run_sqlite(db: &rusqlite::Connection, sql: &str) -> Result<Vec<Vec<Value>>, String> {
+    let mut stmt = db.prepare(sql).map_err(message)?;
+    let n = stmt.column_count();
+    let mut rows = stmt.query([]).map_err(message)?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().map_err(message)? {
+        out.push((0..n).map(|i| row.get_ref(i).map(sqlite_value).unwrap_or(Value::Null)).collect());
+    }
+    Ok(out)
+}
+
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Real(x), Value::Real(y)) => x == y || (x.is_nan() && y.is_nan()),
+        _ => a == b,
+    }
+}
+
+fn check_script(script: &[&str]) {
+    let lite = rusqlite::Connection::open_in_memory().expect("sqlite");
+    let mut ours = Connection::open_in_memory().expect("dosql");
+    for sql in script {
+        let want = run_sqlite(&lite, sql);
+        let got = ours.execute(sql).map(|mut r| r.pop().map(|r| r.rows).unwrap_or_default()).map_err(|e| e.to_string());
+        match (&want, &got) {
+            (Ok(w), Ok(g)) => {
+                let mut w = w.clone();
+                let mut g = g.clone();
+                if !sql.to_ascii_lowercase().contains("order by") {
+                    let key = |r: &Vec<Value>| format!("{r:?}");
+                    w.sort_by_key(key);
+                    g.sort_by_key(key);
+                }
+                let ok = w.len() == g.len()
+                    && w.iter().zip(&g).all(|(a, b)| a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same(x, y)));
+                assert!(ok, "{sql}\n  sqlite: {w:?}\n  dosql:  {g:?}");
+            }
+            (Err(w), Err(g)) => assert_eq!(w, g, "{sql}: both fail, with different messages"),
+            _ => panic!("{sql}\n  sqlite: {want:?}\n  dosql:  {got:?}"),
+        }
+    }
+}
+
+#[test]
+fn tables_inserts_and_selects() {
+    check_script(&[
+        "CREATE TABLE t1(a INTEGER, b TEXT, c REAL, d)",
+        "INSERT INTO t1 VALUES(1, 'one', 1.5, NULL), (2, 'two', 2.5, x'00ff'), (3, 'three', NULL, 'x')",
+        "INSERT INTO t1(b, a) VALUES('four', '4')",
+        "SELECT * FROM t1",
+        "SELECT a, b FROM t1 WHERE a > 1 ORDER BY a DESC",
+        "SELECT a + 1, a * 2.5, b || '!', -a, a / 0, a % 2 FROM t1 ORDER BY 1",
+        "SELECT typeof(a), typeof(b), typeof(c), typeof(d) FROM t1 ORDER BY a",
+        "SELECT count(*), sum(a), avg(a), min(b), max(c), total(c) FROM t1",
+        "SELECT b FROM t1 WHERE b LIKE 't%' ORDER BY b",
+        "SELECT a FROM t1 WHERE a BETWEEN 2 AND 3 ORDER BY a",
+        "SELECT a FROM t1 WHERE a IN (1, 3, 5) ORDER BY a",
+        "SELECT a FROM t1 WHERE c IS NULL",
+        "SELECT CASE WHEN a < 2 THEN 'small' WHEN a < 4 THEN 'mid' ELSE 'big' END FROM t1 ORDER BY a",
+        "SELECT a FROM t1 ORDER BY a LIMIT 2 OFFSET 1",
+        "SELECT DISTINCT a % 2 FROM t1 ORDER BY 1",
+        "SELECT a % 2 AS k, count(*) FROM t1 GROUP BY k ORDER BY k",
+        "SELECT a % 2, group_concat(b) FROM t1 GROUP BY 1 HAVING count(*) > 1",
+        "SELECT (SELECT max(a) FROM t1), EXISTS (SELECT 1 FROM t1 WHERE a = 9)",
+        "SELECT a FROM t1 x WHERE a = (SELECT min(a) FROM t1 y WHERE y.a > x.a - 2) ORDER BY a",
+        "SELECT a FROM t1 UNION SELECT a + 1 FROM t1 ORDER BY 1",
+        "SELECT a FROM t1 INTERSECT SELECT a + 1 FROM t1",
+        "SELECT a FROM t1 EXCEPT SELECT a + 1 FROM t1",
+        "SELECT nosuch FROM t1",
+        "SELECT * FROM nosuch",
+        "SELECT 1 UNION SELECT 1, 2",
+    ]);
+}
+
+#[test]
+fn joins() {
+    check_script(&[
+        "CREATE TABLE a(id INTEGER PRIMARY KEY, v TEXT)",
+        "CREATE TABLE b(id INTEGER PRIMARY KEY, a_id INTEGER, w TEXT)",
+        "INSERT INTO a VALUES(1, 'x'), (2, 'y'), (3, 'z')",
+        "INSERT INTO b VALUES(10, 1, 'p'), (11, 1, 'q'), (12, 2, 'r'), (13, 9, 's')",
+        "SELECT a.v, b.w FROM a JOIN b ON b.a_id = a.id ORDER BY b.id",
+        "SELECT a.v, b.w FROM a LEFT JOIN b ON b.a_id = a.id ORDER BY a.id, b.id",
+        "SELECT a.v, b.w FROM a, b WHERE a.id = b.a_id AND b.w > 'p'",
+        "SELECT count(*) FROM a CROSS JOIN b",
+        "SELECT * FROM a NATURAL JOIN (SELECT id, 'n' AS tag FROM b WHERE id < 0)",
+        "SELECT v FROM a WHERE id IN (SELECT a_id FROM b) ORDER BY v",
+        "SELECT id FROM a WHERE NOT EXISTS (SELECT 1 FROM b WHERE b.a_id = a.id)",
+        "SELECT id FROM a JOIN b USING (id)",
+        "SELECT rowid, id FROM a ORDER BY rowid DESC",
+    ]);
+}
+
+#[test]
+fn constraints_updates_deletes() {
+    check_script(&[
+        "CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, n INT DEFAULT 7 CHECK (n >= 0))",
+        "INSERT INTO t(name) VALUES('a'), ('b')",
+        "SELECT * FROM t",
+        "INSERT INTO t(name) VALUES('a')",
+        "INSERT INTO t(id, name) VALUES(1, 'c')",
+        "INSERT INTO t(name, n) VALUES(NULL, 1)",
+        "INSERT OR IGNORE INTO t(name) VALUES('a')",
+        "INSERT OR REPLACE INTO t(id, name) VALUES(1, 'z')",
+        "SELECT * FROM t ORDER BY id",
+        "UPDATE t SET n = n + 1 WHERE name = 'b'",
+        "UPDATE t SET name = 'z' WHERE id = 2",
+        "SELECT * FROM t ORDER BY id",
+        "DELETE FROM t WHERE n > 7",
+        "SELECT * FROM t ORDER BY id",
+        "CREATE INDEX t_n ON t(n)",
+        "CREATE UNIQUE INDEX t_n2 ON t(n)",
+        "SELECT name, type FROM sqlite_master ORDER BY name",
+        "DROP INDEX t_n",
+        "DROP TABLE t",
+        "SELECT count(*) FROM sqlite_master",
+        "DROP TABLE t",
+        "DROP TABLE IF EXISTS t",
+    ]);
+}
+
+#[test]
+fn transactions_and_savepoints() {
+    let mut c = Connection::open_in_memory().expect("open");
+    c.execute("CREATE TABLE t(x); BEGIN; INSERT INTO t VALUES(1); SAVEPOINT s; INSERT INTO t VALUES(2); ROLLBACK TO s; INSERT INTO t VALUES(3); COMMIT")
+        .expect("script");
+    let r = c.query("SELECT x FROM t ORDER BY x").expect("query");
+    assert_eq!(r.rows, vec![vec![Value::Integer(1)], vec![Value::Integer(3)]]);
+    c.execute("BEGIN").expect("begin");
+    c.execute("INSERT INTO t VALUES(4)").expect("insert");
+    assert!(c.execute("INSERT INTO nosuch VALUES(1)").is_err());
+    c.execute("ROLLBACK").expect("rollback");
+    assert_eq!(c.query("SELECT count(*) FROM t").expect("count").rows, vec![vec![Value::Integer(2)]]);
+    assert_eq!(c.execute("COMMIT").expect_err("no txn").to_string(), "cannot commit - no transaction is active");
+}
+
+#[test]
+fn schema_survives_reopen() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("s.db");
+    {
+        let mut c = Connection::open(&path).expect("open");
+        c.execute("CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT UNIQUE); INSERT INTO t VALUES(1, 'x'); CREATE VIEW v AS SELECT b FROM t")
+            .expect("script");
+    }
+    let mut c = Connection::open(&path).expect("reopen");
+    assert_eq!(c.query("SELECT * FROM v").expect("view").rows, vec![vec![Value::Text("x".into())]]);
+    assert!(c.execute("INSERT INTO t VALUES(2, 'x')").is_err(), "unique index survives reopen");
+}
