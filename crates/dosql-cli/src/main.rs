@@ -136,7 +136,14 @@ impl dosql_slt::SltEngine for SltConn {
         self.0.execute(sql).map(|_| ()).map_err(|e| e.to_string())
     }
     fn query(&mut self, sql: &str) -> Result<dosql_slt::QueryOutput, String> {
-        match self.0.execute(sql) {
+        let start = std::time::Instant::now();
+        let result = self.0.execute(sql);
+        if let Some(ms) = std::env::var("DOSQL_SLOW_MS").ok().and_then(|v| v.parse::<u128>().ok())
+            && start.elapsed().as_millis() >= ms
+        {
+            eprintln!("slow query ({:.1?}):\n{sql}", start.elapsed());
+        }
+        match result {
             Ok(mut results) => {
                 let r = results.pop().unwrap_or_default();
                 Ok(dosql_slt::QueryOutput {

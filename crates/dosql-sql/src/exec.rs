@@ -760,16 +760,17 @@ fn join_reordered(
         let (off, src) = leaves[i];
         (off, off + full_width(src))
     };
-    // Which leaves each filter reads.
+    // Which leaves each filter reads: exactly, by the columns it reads.
     let reads: Vec<Vec<usize>> = filters
         .iter()
-        .map(|f| {
-            (0..n)
+        .map(|f| match columns_read(f.e) {
+            Some(cols) => (0..n)
                 .filter(|&i| {
                     let (a, b) = range(i);
-                    f.lo < b && f.hi > a
+                    cols.iter().any(|c| (a..b).contains(c))
                 })
-                .collect()
+                .collect(),
+            None => (0..n).collect(),
         })
         .collect();
     // Each leaf's rows, pre-filtered by conditions on that leaf alone.
@@ -864,41 +865,48 @@ fn join_chain_pushable(src: &Source) -> bool {
     }
 }
 
-/// The lowest column of this query's row that `e` reads and one more than
-/// the highest, or `None` when it is not known (a subquery may read any
-/// column).
-fn column_span(e: &BExpr) -> Option<(usize, usize)> {
-    fn walk(e: &BExpr, span: &mut (usize, usize)) -> bool {
-        let max = span;
+/// The columns of this query's row that `e` reads, or `None` when that is
+/// not known (a subquery may read any column).
+fn columns_read(e: &BExpr) -> Option<Vec<usize>> {
+    fn walk(e: &BExpr, out: &mut Vec<usize>) -> bool {
         match e {
             BExpr::Lit(_) | BExpr::Param(_) | BExpr::Agg(_) => true,
             BExpr::Col { depth, idx, .. } => {
                 if *depth == 0 {
-                    max.0 = max.0.min(*idx);
-                    max.1 = max.1.max(idx + 1);
+                    out.push(*idx);
                 }
                 true
             }
-            BExpr::Bin { l, r, .. } => walk(l, max) && walk(r, max),
+            BExpr::Bin { l, r, .. } => walk(l, out) && walk(r, out),
             BExpr::Unary { e, .. } | BExpr::IsNull { e, .. } | BExpr::Cast { e, .. } | BExpr::Collate { e, .. } => {
-                walk(e, max)
+                walk(e, out)
             }
             BExpr::Like { e, pat, esc, .. } => {
-                walk(e, max) && walk(pat, max) && esc.as_deref().is_none_or(|x| walk(x, max))
+                walk(e, out) && walk(pat, out) && esc.as_deref().is_none_or(|x| walk(x, out))
             }
-            BExpr::Between { e, lo, hi, .. } => walk(e, max) && walk(lo, max) && walk(hi, max),
-            BExpr::InList { e, list, .. } => walk(e, max) && list.iter().all(|x| walk(x, max)),
+            BExpr::Between { e, lo, hi, .. } => walk(e, out) && walk(lo, out) && walk(hi, out),
+            BExpr::InList { e, list, .. } => walk(e, out) && list.iter().all(|x| walk(x, out)),
             BExpr::Case { operand, whens, else_, .. } => {
-                operand.as_deref().is_none_or(|x| walk(x, max))
-                    && whens.iter().all(|(a, b)| walk(a, max) && walk(b, max))
-                    && else_.as_deref().is_none_or(|x| walk(x, max))
+                operand.as_deref().is_none_or(|x| walk(x, out))
+                    && whens.iter().all(|(a, b)| walk(a, out) && walk(b, out))
+                    && else_.as_deref().is_none_or(|x| walk(x, out))
             }
-            BExpr::Func { args, .. } | BExpr::Row(args) => args.iter().all(|x| walk(x, max)),
+            BExpr::Func { args, .. } | BExpr::Row(args) => args.iter().all(|x| walk(x, out)),
             BExpr::InSelect { .. } | BExpr::Exists { .. } | BExpr::Subquery(_) => false,
         }
     }
-    let mut span = (usize::MAX, 0);
-    walk(e, &mut span).then_some((if span.1 == 0 { 0 } else { span.0 }, span.1))
+    let mut out = Vec::new();
+    walk(e, &mut out).then_some(out)
+}
+
+/// The lowest column of this query's row that `e` reads and one more than
+/// the highest (`(0, 0)` when it reads none), or `None` when not known.
+fn column_span(e: &BExpr) -> Option<(usize, usize)> {
+    let cols = columns_read(e)?;
+    match (cols.iter().min(), cols.iter().max()) {
+        (Some(lo), Some(hi)) => Some((*lo, hi + 1)),
+        _ => Some((0, 0)),
+    }
 }
 
 fn source_width(src: &Source, rows: &[Vec<Value>]) -> usize {
