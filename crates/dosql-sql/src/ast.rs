@@ -53,6 +53,9 @@ pub enum Statement {
         /// Its argument.
         value: Option<Expr>,
     },
+    /// `REINDEX [name]`: every index, or those of a table, an index, or a
+    /// collation.
+    Reindex(Option<String>),
     /// `EXPLAIN QUERY PLAN stmt` (`query_plan`) or `EXPLAIN stmt`.
     Explain {
         /// Whether it is `EXPLAIN QUERY PLAN`.

@@ -233,7 +233,11 @@ impl Connection {
     fn write_statement(&mut self, stmt: &Statement, text: &str, params: &[Value]) -> Result<StatementResult> {
         let ddl = matches!(
             stmt,
-            Statement::CreateTable(_) | Statement::CreateIndex(_) | Statement::CreateView(_) | Statement::Drop { .. }
+            Statement::CreateTable(_)
+                | Statement::CreateIndex(_)
+                | Statement::CreateView(_)
+                | Statement::Drop { .. }
+                | Statement::Reindex(_)
         );
         let result = match self.txn.take() {
             Some(mut tx) => {
@@ -377,6 +381,30 @@ fn write(tx: &mut WriteTxn, schema: &mut Schema, stmt: &Statement, text: &str, p
             Binder::new(schema).bind_select(&cv.query)?;
             schema_insert(tx, "view", &cv.name, &cv.name, 0, Some(text))?;
             schema.add_view(cv, text.to_string());
+            Ok(0)
+        }
+        Statement::Reindex(target) => {
+            let chosen: Vec<crate::schema::Index> = match target {
+                None => schema.indexes.values().cloned().collect(),
+                Some(name) => {
+                    let n = lower(name);
+                    if let Some(ix) = schema.indexes.get(&n) {
+                        vec![ix.clone()]
+                    } else if schema.table(name).is_some_and(|t| t.tree != SCHEMA_TREE) {
+                        schema.table_indexes(name).cloned().collect()
+                    } else if crate::schema::collation_by_name(name).is_ok() {
+                        schema.indexes.values().cloned().collect()
+                    } else {
+                        return sql_err("unable to identify the object to be reindexed");
+                    }
+                }
+            };
+            for ix in chosen {
+                // Rebuild from the table: drop every entry, then add each row's.
+                tx.drop_tree(ix.tree)?;
+                tx.create_tree(ix.tree)?;
+                dml::build_index(tx, schema, &ix)?;
+            }
             Ok(0)
         }
         Statement::Drop { kind, name, if_exists } => {

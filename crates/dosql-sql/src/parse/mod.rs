@@ -59,7 +59,7 @@
 //!
 //! Not supported, each answered with [`ParseError::Unsupported`]`("<what> is
 //! not supported")`: `CREATE TRIGGER` (its syntax is checked in full, but
-//! the AST has no statement for it), `ALTER TABLE`, `REINDEX`, `ANALYZE`,
+//! the AST has no statement for it), `ALTER TABLE`, `ANALYZE`,
 //! `ATTACH`, `DETACH`, `VACUUM`, `CREATE VIRTUAL TABLE`.
 //!
 //! Not accepted (syntax errors): `UPDATE`/`DELETE` with `ORDER BY`/`LIMIT`

@@ -264,7 +264,15 @@ impl StmtParser<'_, '_> {
                 Ok(Statement::Release(self.name()?))
             }
             "PRAGMA" => self.pragma(),
-            "ALTER" | "REINDEX" | "ANALYZE" | "ATTACH" | "DETACH" | "VACUUM" => {
+            "REINDEX" => {
+                self.p.advance_token();
+                let target = match self.peek() {
+                    Token::EOF | Token::SemiColon => None,
+                    _ => Some(self.qualified_name()?),
+                };
+                Ok(Statement::Reindex(target))
+            }
+            "ALTER" | "ANALYZE" | "ATTACH" | "DETACH" | "VACUUM" => {
                 let what = if word == "ALTER" { "ALTER TABLE".to_string() } else { word };
                 Err(ParseError::Unsupported(format!("{what} is not supported")))
             }
