@@ -371,25 +371,7 @@ impl<'a> Binder<'a> {
                     return self.add_query_source(plan, names, scope_name);
                 }
                 if let Some(t) = self.schema.table(name) {
-                    let mut cols: Vec<ScopeCol> = t
-                        .columns
-                        .iter()
-                        .map(|c| ScopeCol {
-                            name: c.name.clone(),
-                            aff: Some(c.affinity),
-                            coll: c.collation,
-                            rowid: false,
-                            merged: false,
-                        })
-                        .collect();
-                    cols.push(ScopeCol {
-                        name: "rowid".into(),
-                        aff: Some(Affinity::Integer),
-                        coll: Collation::Binary,
-                        rowid: true,
-                        merged: false,
-                    });
-                    self.push_table(scope_name, cols)?;
+                    self.push_table(scope_name, table_scope_cols(t))?;
                     return Ok(Source::Table(Box::new(t.clone())));
                 }
                 if let Some(v) = self.schema.views.get(&key).cloned() {
@@ -666,24 +648,7 @@ impl<'a> Binder<'a> {
     /// Binds expressions over one table's row (columns, then the rowid),
     /// as for CHECK constraints, UPDATE assignments and DELETE conditions.
     pub fn bind_table_exprs(&mut self, table: &crate::schema::Table, exprs: &[Expr]) -> Result<Vec<BExpr>> {
-        let mut cols: Vec<ScopeCol> = table
-            .columns
-            .iter()
-            .map(|c| ScopeCol {
-                name: c.name.clone(),
-                aff: Some(c.affinity),
-                coll: c.collation,
-                rowid: false,
-                merged: false,
-            })
-            .collect();
-        cols.push(ScopeCol {
-            name: "rowid".into(),
-            aff: Some(Affinity::Integer),
-            coll: Collation::Binary,
-            rowid: true,
-            merged: false,
-        });
+        let cols = table_scope_cols(table);
         self.scopes.push(Scope { tables: vec![ScopeTable { name: lower(&table.name), cols, offset: 0 }], aggs: None });
         let r = exprs.iter().map(|e| self.bind_expr(e)).collect();
         self.scopes.pop();
@@ -702,6 +667,29 @@ impl<'a> Binder<'a> {
         // Aggregates inside the subquery belong to it, not to this level.
         self.bind_select(q)
     }
+}
+
+/// A table's columns as a scope sees them: its columns, then the hidden rowid.
+fn table_scope_cols(table: &crate::schema::Table) -> Vec<ScopeCol> {
+    let mut cols: Vec<ScopeCol> = table
+        .columns
+        .iter()
+        .map(|c| ScopeCol {
+            name: c.name.clone(),
+            aff: Some(c.affinity),
+            coll: c.collation,
+            rowid: false,
+            merged: false,
+        })
+        .collect();
+    cols.push(ScopeCol {
+        name: "rowid".into(),
+        aff: Some(Affinity::Integer),
+        coll: Collation::Binary,
+        rowid: true,
+        merged: false,
+    });
+    cols
 }
 
 fn strip_collate(e: &Expr) -> Result<(&Expr, Option<Collation>)> {

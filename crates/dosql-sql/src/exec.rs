@@ -140,24 +140,14 @@ pub fn eval(ctx: &Ctx<'_>, e: &BExpr, env: &Env<'_>) -> Result<Value> {
         BExpr::InList { e, list, negated, coll } => {
             let v = eval(ctx, e, env)?;
             let va = crate::bind::expr_affinity(e);
-            let mut result = Some(false);
             if list.is_empty() {
                 return Ok(Value::Integer(i64::from(*negated)));
             }
             if matches!(v, Value::Null) {
                 return Ok(Value::Null);
             }
-            for item in list {
-                let x = eval(ctx, item, env)?;
-                match cmp_op(v.clone(), va, x, crate::bind::expr_affinity(item), *coll) {
-                    Some(Ordering::Equal) => {
-                        result = Some(true);
-                        break;
-                    }
-                    None => result = None,
-                    _ => {}
-                }
-            }
+            let items = list.iter().map(|item| Ok((eval(ctx, item, env)?, crate::bind::expr_affinity(item))));
+            let result = membership(&v, va, items, *coll)?;
             bool_val(if *negated { result.map(|b| !b) } else { result })
         }
         BExpr::InSelect { e, plan, negated, coll } => {
@@ -172,18 +162,8 @@ pub fn eval(ctx: &Ctx<'_>, e: &BExpr, env: &Env<'_>) -> Result<Value> {
             let va = crate::bind::expr_affinity(e);
             let ra = plan.affinities.first().copied().flatten();
             // SQLite: the comparison affinity of IN (SELECT) uses both sides.
-            let mut result = Some(false);
-            for row in rows {
-                let x = row.into_iter().next().unwrap_or(Value::Null);
-                match cmp_op(v.clone(), va, x, ra, *coll) {
-                    Some(Ordering::Equal) => {
-                        result = Some(true);
-                        break;
-                    }
-                    None => result = None,
-                    _ => {}
-                }
-            }
+            let items = rows.into_iter().map(|row| Ok((row.into_iter().next().unwrap_or(Value::Null), ra)));
+            let result = membership(&v, va, items, *coll)?;
             bool_val(if *negated { result.map(|b| !b) } else { result })
         }
         BExpr::Exists { plan, negated } => {
@@ -224,6 +204,26 @@ pub fn eval(ctx: &Ctx<'_>, e: &BExpr, env: &Env<'_>) -> Result<Value> {
         BExpr::Agg(i) => env.aggs.get(*i).cloned().unwrap_or(Value::Null),
         BExpr::Row(_) => return Err(Error::Sql("row value misused".into())),
     })
+}
+
+/// `v IN (items)` with SQLite's three-valued result: true on a match,
+/// NULL if no match but some comparison was NULL, else false.
+fn membership(
+    v: &Value,
+    va: Option<Affinity>,
+    items: impl Iterator<Item = Result<(Value, Option<Affinity>)>>,
+    coll: Collation,
+) -> Result<Option<bool>> {
+    let mut result = Some(false);
+    for item in items {
+        let (x, xa) = item?;
+        match cmp_op(v.clone(), va, x, xa, coll) {
+            Some(Ordering::Equal) => return Ok(Some(true)),
+            None => result = None,
+            _ => {}
+        }
+    }
+    Ok(result)
 }
 
 fn call_function(name: &str, args: &[Value]) -> Result<Value> {
