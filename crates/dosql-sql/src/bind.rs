@@ -44,6 +44,8 @@ pub struct Binder<'a> {
     schema: &'a Schema,
     scopes: Vec<Scope>,
     ctes: Vec<(String, ast::Cte)>,
+    /// CTEs whose query is being bound: a reference to one is recursive.
+    binding_ctes: Vec<String>,
     /// Named parameters in order of first appearance.
     pub named_params: Vec<String>,
     /// Highest parameter number used.
@@ -70,7 +72,14 @@ fn is_rowid_name(name: &str) -> bool {
 impl<'a> Binder<'a> {
     /// A binder over `schema`.
     pub fn new(schema: &'a Schema) -> Self {
-        Binder { schema, scopes: Vec::new(), ctes: Vec::new(), named_params: Vec::new(), param_count: 0 }
+        Binder {
+            schema,
+            scopes: Vec::new(),
+            ctes: Vec::new(),
+            binding_ctes: Vec::new(),
+            named_params: Vec::new(),
+            param_count: 0,
+        }
     }
 
     /// Binds a whole query.
@@ -366,7 +375,13 @@ impl<'a> Binder<'a> {
                 let key = lower(name);
                 let scope_name = lower(alias.as_deref().unwrap_or(name));
                 if let Some((_, cte)) = self.ctes.iter().rev().find(|(n, _)| *n == key).cloned() {
-                    let plan = self.bind_select(&cte.query)?;
+                    if self.binding_ctes.contains(&key) {
+                        return sql_err(format!("recursive common table expressions are not supported yet: {name}"));
+                    }
+                    self.binding_ctes.push(key.clone());
+                    let plan = self.bind_select(&cte.query);
+                    self.binding_ctes.pop();
+                    let plan = plan?;
                     let names = if cte.columns.is_empty() { plan.columns.clone() } else { cte.columns.clone() };
                     return self.add_query_source(plan, names, scope_name);
                 }

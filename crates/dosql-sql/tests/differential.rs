@@ -146,6 +146,17 @@ fn constraints_updates_deletes() {
 }
 
 #[test]
+fn recursive_cte_is_a_clear_error_not_a_crash() {
+    let mut c = Connection::open_in_memory().expect("open");
+    let err = c
+        .execute("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x<3) SELECT x FROM c")
+        .expect_err("not supported yet");
+    assert!(err.to_string().contains("recursive common table expressions"), "{err}");
+    let r = c.query("WITH a(x) AS (SELECT 1), b AS (SELECT x + 1 AS y FROM a) SELECT y FROM b").expect("plain CTEs");
+    assert_eq!(r.rows, vec![vec![Value::Integer(2)]]);
+}
+
+#[test]
 fn transactions_and_savepoints() {
     let mut c = Connection::open_in_memory().expect("open");
     c.execute("CREATE TABLE t(x); BEGIN; INSERT INTO t VALUES(1); SAVEPOINT s; INSERT INTO t VALUES(2); ROLLBACK TO s; INSERT INTO t VALUES(3); COMMIT")
