@@ -24,6 +24,8 @@ pub enum Statement {
     CreateIndex(Box<CreateIndex>),
     /// `CREATE VIEW`.
     CreateView(Box<CreateView>),
+    /// `CREATE TRIGGER`.
+    CreateTrigger(Box<CreateTrigger>),
     /// `DROP TABLE|INDEX|VIEW|TRIGGER`.
     Drop {
         /// What kind of object.
@@ -63,6 +65,50 @@ pub enum Statement {
         /// The explained statement.
         statement: Box<Statement>,
     },
+}
+
+/// When a trigger runs relative to the row change that fires it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TriggerTiming {
+    /// `BEFORE` (also the default when no timing is written).
+    Before,
+    /// `AFTER`.
+    After,
+    /// `INSTEAD OF` (views only).
+    InsteadOf,
+}
+
+/// The row change a trigger fires on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TriggerEvent {
+    /// `INSERT`.
+    Insert,
+    /// `DELETE`.
+    Delete,
+    /// `UPDATE [OF col, ...]`: empty means any column.
+    Update(Vec<String>),
+}
+
+/// `CREATE [TEMP] TRIGGER [IF NOT EXISTS] name timing event ON table
+/// [FOR EACH ROW] [WHEN expr] BEGIN stmt; ... END`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateTrigger {
+    /// Name.
+    pub name: String,
+    /// `IF NOT EXISTS`.
+    pub if_not_exists: bool,
+    /// `TEMP`.
+    pub temporary: bool,
+    /// Timing.
+    pub timing: TriggerTiming,
+    /// Event.
+    pub event: TriggerEvent,
+    /// The table or view it is attached to.
+    pub table: String,
+    /// `WHEN` condition.
+    pub when: Option<Expr>,
+    /// The program: INSERT, UPDATE, DELETE and SELECT statements.
+    pub body: Vec<Statement>,
 }
 
 /// Kinds of schema objects.
@@ -458,8 +504,8 @@ pub enum Expr {
     Raise {
         /// The action keyword, lower-case.
         action: String,
-        /// The message.
-        message: Option<String>,
+        /// The message expression.
+        message: Option<Box<Expr>>,
     },
 }
 
@@ -683,8 +729,9 @@ pub enum ColumnConstraint {
     NotNull(Option<Conflict>),
     /// `UNIQUE \[conflict\]`.
     Unique(Option<Conflict>),
-    /// `CHECK (expr)`.
-    Check(Expr),
+    /// `CHECK (expr)`, with the label its failure is reported by: the
+    /// constraint's name, else the expression's source text.
+    Check(Expr, String),
     /// `DEFAULT expr`.
     Default(Expr),
     /// `COLLATE name`.
@@ -707,8 +754,8 @@ pub enum TableConstraint {
     PrimaryKey(Vec<IndexedColumn>, Option<Conflict>),
     /// `UNIQUE (cols) \[conflict\]`.
     Unique(Vec<IndexedColumn>, Option<Conflict>),
-    /// `CHECK (expr)`.
-    Check(Expr),
+    /// `CHECK (expr)`, with its label (as for the column form).
+    Check(Expr, String),
     /// `FOREIGN KEY (cols) REFERENCES ...`.
     ForeignKey(Vec<String>, ForeignKey),
 }

@@ -7,7 +7,7 @@
 
 use crate::ast::{self, BinaryOp, Expr, FromItem, ResultColumn, SelectBody};
 use crate::error::{Error, Result, sql_err};
-use crate::plan::{AggCall, BExpr, CorePlan, QueryPlan, SortKey, Source};
+use crate::plan::{AggCall, BExpr, CorePlan, QueryPlan, RaiseAction, SortKey, Source};
 use crate::schema::{Schema, collation_by_name, lower};
 use crate::value::{Affinity, Collation, Value};
 
@@ -39,6 +39,69 @@ struct Scope {
     aggs: Option<Vec<AggCall>>,
 }
 
+/// A named row visible to expressions outside any FROM clause: a trigger's
+/// `new` / `old`, an upsert's `excluded`, a DML statement's target table.
+#[derive(Debug, Clone)]
+pub struct RowTable {
+    /// The name it is referred to by (lower-case).
+    pub name: String,
+    /// Its columns in row order: name, affinity, collation.
+    pub cols: Vec<(String, Option<Affinity>, Collation)>,
+    /// Whether the row ends with a hidden rowid slot.
+    pub has_rowid: bool,
+    /// Whether its columns are found only when qualified (`new.x`), as
+    /// for trigger pseudo-tables.
+    pub qualified_only: bool,
+}
+
+impl RowTable {
+    /// A table's row (columns, then the rowid) under `name`.
+    pub fn of_table(table: &crate::schema::Table, name: &str) -> RowTable {
+        RowTable {
+            name: lower(name),
+            cols: table.columns.iter().map(|c| (c.name.clone(), Some(c.affinity), c.collation)).collect(),
+            has_rowid: true,
+            qualified_only: false,
+        }
+    }
+
+    /// The width of the row, rowid slot included.
+    pub fn width(&self) -> usize {
+        self.cols.len() + usize::from(self.has_rowid)
+    }
+}
+
+/// Lays `tables` out one after another in one scope.
+fn row_scope(tables: &[RowTable]) -> Scope {
+    let mut offset = 0;
+    let mut out = Vec::new();
+    for t in tables {
+        let mut cols: Vec<ScopeCol> = t
+            .cols
+            .iter()
+            .map(|(name, aff, coll)| ScopeCol {
+                name: name.clone(),
+                aff: *aff,
+                coll: *coll,
+                rowid: false,
+                merged: t.qualified_only,
+            })
+            .collect();
+        if t.has_rowid {
+            cols.push(ScopeCol {
+                name: "rowid".into(),
+                aff: Some(Affinity::Integer),
+                coll: Collation::Binary,
+                rowid: true,
+                merged: t.qualified_only,
+            });
+        }
+        out.push(ScopeTable { name: t.name.clone(), cols, offset });
+        offset += t.width();
+    }
+    Scope { tables: out, aggs: None }
+}
+
 /// Statement-wide binding state.
 pub struct Binder<'a> {
     schema: &'a Schema,
@@ -50,6 +113,8 @@ pub struct Binder<'a> {
     pub named_params: Vec<String>,
     /// Highest parameter number used.
     pub param_count: usize,
+    /// Whether `RAISE()` is allowed (inside a trigger program).
+    raise_ok: bool,
 }
 
 const AGGREGATES: &[&str] = &["count", "sum", "total", "avg", "min", "max", "group_concat", "string_agg"];
@@ -79,6 +144,7 @@ impl<'a> Binder<'a> {
             binding_ctes: Vec::new(),
             named_params: Vec::new(),
             param_count: 0,
+            raise_ok: false,
         }
     }
 
@@ -506,7 +572,13 @@ impl<'a> Binder<'a> {
                     .cols
                     .iter()
                     .position(|c| !c.rowid && (table.is_some() || !c.merged) && c.name.eq_ignore_ascii_case(name))
-                    .or_else(|| if is_rowid_name(name) { t.cols.iter().position(|c| c.rowid) } else { None });
+                    .or_else(|| {
+                        if is_rowid_name(name) {
+                            t.cols.iter().position(|c| c.rowid && (table.is_some() || !c.merged))
+                        } else {
+                            None
+                        }
+                    });
                 if let Some(i) = hit {
                     if found.is_some() {
                         return sql_err(format!("ambiguous column name: {name}"));
@@ -621,7 +693,19 @@ impl<'a> Binder<'a> {
                 BExpr::Func { name: name.to_ascii_lowercase(), args }
             }
             Expr::Row(items) => BExpr::Row(items.iter().map(|x| self.bind_expr(x)).collect::<Result<_>>()?),
-            Expr::Raise { .. } => return sql_err("RAISE() may only be used within a trigger-program"),
+            Expr::Raise { action, message } => {
+                if !self.raise_ok {
+                    return sql_err("RAISE() may only be used within a trigger-program");
+                }
+                let action = match action.to_ascii_lowercase().as_str() {
+                    "ignore" => RaiseAction::Ignore,
+                    "rollback" => RaiseAction::Rollback,
+                    "fail" => RaiseAction::Fail,
+                    _ => RaiseAction::Abort,
+                };
+                let message = message.as_ref().map(|m| self.bind_expr(m).map(Box::new)).transpose()?;
+                BExpr::Raise { action, message }
+            }
         })
     }
 
@@ -678,9 +762,92 @@ impl<'a> Binder<'a> {
         r
     }
 
+    /// Makes `tables` visible to everything bound from now on, as the rows
+    /// of an enclosing query would be (a trigger program's `new` and
+    /// `old`), and allows `RAISE()` when `trigger` is set.
+    pub fn push_frame(&mut self, tables: &[RowTable], trigger: bool) {
+        self.scopes.insert(0, row_scope(tables));
+        self.raise_ok |= trigger;
+    }
+
+    /// Makes the statement's `WITH` tables visible.
+    pub fn push_ctes(&mut self, ctes: &[ast::Cte]) {
+        for cte in ctes {
+            self.ctes.push((lower(&cte.name), cte.clone()));
+        }
+    }
+
+    /// Binds expressions over a row made of `tables` laid out in order.
+    pub fn bind_over(&mut self, tables: &[RowTable], exprs: &[Expr]) -> Result<Vec<BExpr>> {
+        self.scopes.push(row_scope(tables));
+        let r = exprs.iter().map(|e| self.bind_expr(e)).collect();
+        self.scopes.pop();
+        r
+    }
+
+    /// Binds a RETURNING list over a row made of `tables`: result column
+    /// names and expressions (`*` is every column of the first table).
+    pub fn bind_returning(&mut self, tables: &[RowTable], items: &[ResultColumn]) -> Result<(Vec<String>, Vec<BExpr>)> {
+        self.scopes.push(row_scope(tables));
+        let r = self.bind_returning_items(tables, items);
+        self.scopes.pop();
+        r
+    }
+
+    fn bind_returning_items(
+        &mut self,
+        tables: &[RowTable],
+        items: &[ResultColumn],
+    ) -> Result<(Vec<String>, Vec<BExpr>)> {
+        let mut names = Vec::new();
+        let mut exprs = Vec::new();
+        for rc in items {
+            match rc {
+                ResultColumn::Star | ResultColumn::TableStar(_) => {
+                    let Some(t) = tables.first() else { return sql_err("no tables specified") };
+                    if let ResultColumn::TableStar(w) = rc
+                        && lower(w) != t.name
+                    {
+                        return sql_err(format!("no such table: {w}"));
+                    }
+                    for (i, (name, aff, coll)) in t.cols.iter().enumerate() {
+                        names.push(name.clone());
+                        exprs.push(BExpr::Col { depth: 0, idx: i, aff: *aff, coll: *coll });
+                    }
+                }
+                ResultColumn::Expr { expr, alias, span } => {
+                    if contains_aggregate(expr) {
+                        return sql_err("aggregate functions are not allowed in RETURNING");
+                    }
+                    exprs.push(self.bind_expr(expr)?);
+                    names.push(match (alias, expr) {
+                        (Some(a), _) => a.clone(),
+                        (None, Expr::Column { name, .. }) => name.clone(),
+                        (None, _) => span.clone(),
+                    });
+                }
+            }
+        }
+        Ok((names, exprs))
+    }
+
     fn bind_subquery(&mut self, q: &ast::Select) -> Result<QueryPlan> {
         // Aggregates inside the subquery belong to it, not to this level.
         self.bind_select(q)
+    }
+}
+
+/// Whether `e` calls an aggregate function outside any subquery.
+fn contains_aggregate(e: &Expr) -> bool {
+    match e {
+        Expr::Function { name, args, star, over: None, .. } => {
+            is_aggregate(name, args.len(), *star) || args.iter().any(contains_aggregate)
+        }
+        Expr::Function { args, .. } => args.iter().any(contains_aggregate),
+        Expr::Binary { left, right, .. } => contains_aggregate(left) || contains_aggregate(right),
+        Expr::Unary { expr, .. } | Expr::Cast { expr, .. } | Expr::Collate { expr, .. } => contains_aggregate(expr),
+        Expr::IsNull { expr, .. } => contains_aggregate(expr),
+        _ => false,
     }
 }
 

@@ -6,9 +6,9 @@
 //! statement is undone alone and the transaction stays usable, as SQLite's
 //! default ABORT conflict resolution does.
 
-use crate::ast::{ObjectKind, Statement};
+use crate::ast::{ObjectKind, Statement, TriggerTiming};
 use crate::bind::Binder;
-use crate::dml;
+use crate::dml::{self, Outcome, Run};
 use crate::error::{Error, Result, sql_err};
 use crate::exec::{Ctx, Reader, run_query};
 use crate::parse::parse_sql;
@@ -103,6 +103,7 @@ impl Connection {
             columns: vec![text("type"), text("name"), text("tbl_name"), root, text("sql")],
             rowid_alias: None,
             checks: Vec::new(),
+            check_labels: Vec::new(),
             autoincrement: false,
             sql: String::new(),
         };
@@ -229,13 +230,16 @@ impl Connection {
         }
     }
 
-    /// Runs a statement that writes, atomically.
+    /// Runs a statement that writes, atomically: a failing statement is
+    /// undone on its own (ABORT), keeps its earlier changes (FAIL) or takes
+    /// the whole transaction with it (ROLLBACK).
     fn write_statement(&mut self, stmt: &Statement, text: &str, params: &[Value]) -> Result<StatementResult> {
         let ddl = matches!(
             stmt,
             Statement::CreateTable(_)
                 | Statement::CreateIndex(_)
                 | Statement::CreateView(_)
+                | Statement::CreateTrigger(_)
                 | Statement::Drop { .. }
                 | Statement::Reindex(_)
         );
@@ -243,31 +247,39 @@ impl Connection {
             Some(mut tx) => {
                 tx.savepoint(STMT_SAVEPOINT);
                 let r = write(&mut tx, &mut self.schema, stmt, text, params);
-                if r.is_err() {
-                    tx.rollback_to(STMT_SAVEPOINT)?;
+                match &r {
+                    Err(Error::ConstraintRollback(_)) => {
+                        tx.rollback();
+                        self.savepoints.clear();
+                    }
+                    Err(Error::ConstraintFail(_)) | Ok(_) => {
+                        tx.release(STMT_SAVEPOINT)?;
+                        self.txn = Some(tx);
+                    }
+                    Err(_) => {
+                        tx.rollback_to(STMT_SAVEPOINT)?;
+                        tx.release(STMT_SAVEPOINT)?;
+                        self.txn = Some(tx);
+                    }
                 }
-                tx.release(STMT_SAVEPOINT)?;
-                self.txn = Some(tx);
                 r
             }
             None => {
                 let mut tx = self.db.begin_write()?;
-                match write(&mut tx, &mut self.schema, stmt, text, params) {
-                    Ok(r) => {
+                let r = write(&mut tx, &mut self.schema, stmt, text, params);
+                match &r {
+                    Ok(_) | Err(Error::ConstraintFail(_)) => {
                         tx.commit()?;
-                        Ok(r)
                     }
-                    Err(e) => {
-                        tx.rollback();
-                        Err(e)
-                    }
+                    Err(_) => tx.rollback(),
                 }
+                r
             }
         };
         if ddl || result.is_err() {
             self.reload_schema()?;
         }
-        result.map(|changes| StatementResult { changes, ..StatementResult::default() })
+        result.map(|o| StatementResult { columns: o.columns, rows: o.rows, changes: o.changes })
     }
 }
 
@@ -309,11 +321,17 @@ fn schema_remove(tx: &mut WriteTxn, name: &str, by_table: bool) -> Result<Vec<u6
     Ok(trees)
 }
 
-fn write(tx: &mut WriteTxn, schema: &mut Schema, stmt: &Statement, text: &str, params: &[Value]) -> Result<u64> {
+fn write(tx: &mut WriteTxn, schema: &mut Schema, stmt: &Statement, text: &str, params: &[Value]) -> Result<Outcome> {
     match stmt {
-        Statement::Insert(i) => dml::insert(tx, schema, i, params),
-        Statement::Update(u) => dml::update(tx, schema, u, params),
-        Statement::Delete(d) => dml::delete(tx, schema, d, params),
+        Statement::Insert(i) => dml::insert(tx, &mut Run::new(schema, params), i, None),
+        Statement::Update(u) => dml::update(tx, &mut Run::new(schema, params), u, None),
+        Statement::Delete(d) => dml::delete(tx, &mut Run::new(schema, params), d, None),
+        _ => ddl(tx, schema, stmt, text).map(|changes| Outcome { changes, ..Outcome::default() }),
+    }
+}
+
+fn ddl(tx: &mut WriteTxn, schema: &mut Schema, stmt: &Statement, text: &str) -> Result<u64> {
+    match stmt {
         Statement::CreateTable(ct) => {
             if ct.temporary {
                 return sql_err("TEMP tables are not supported yet");
@@ -346,6 +364,17 @@ fn write(tx: &mut WriteTxn, schema: &mut Schema, stmt: &Statement, text: &str, p
                 tx.create_tree(*t)?;
                 let name = format!("sqlite_autoindex_{}_{}", ct.name, n + 1);
                 schema_insert(tx, "index", &name, &ct.name, *t, None)?;
+            }
+            if scratch.table(&ct.name).is_some_and(|t| t.autoincrement) && scratch.table("sqlite_sequence").is_none() {
+                // SQLite's bookkeeping table for AUTOINCREMENT, made on first need.
+                const SEQ_SQL: &str = "CREATE TABLE sqlite_sequence(name,seq)";
+                let seq_tree = next;
+                let parsed = parse_sql(SEQ_SQL)?;
+                if let Some(Statement::CreateTable(seq)) = parsed.first().map(|p| &p.statement) {
+                    scratch.add_table(seq, seq_tree, SEQ_SQL.into(), &mut |_| sql_err("no indexes"))?;
+                    tx.create_tree(seq_tree)?;
+                    schema_insert(tx, "table", "sqlite_sequence", "sqlite_sequence", seq_tree, Some(SEQ_SQL))?;
+                }
             }
             *schema = scratch;
             Ok(0)
@@ -383,6 +412,40 @@ fn write(tx: &mut WriteTxn, schema: &mut Schema, stmt: &Statement, text: &str, p
             schema.add_view(cv, text.to_string());
             Ok(0)
         }
+        Statement::CreateTrigger(ct) => {
+            if ct.temporary {
+                return sql_err("TEMP triggers are not supported yet");
+            }
+            if schema.triggers.contains_key(&lower(&ct.name)) {
+                if ct.if_not_exists {
+                    return Ok(0);
+                }
+                return sql_err(format!("trigger {} already exists", ct.name));
+            }
+            if lower(&ct.name).starts_with("sqlite_") {
+                return sql_err(format!("object name reserved for internal use: {}", ct.name));
+            }
+            let on = if let Some(t) = schema.table(&ct.table) {
+                if t.tree == SCHEMA_TREE || lower(&t.name).starts_with("sqlite_") {
+                    return sql_err("cannot create trigger on system table");
+                }
+                if ct.timing == TriggerTiming::InsteadOf {
+                    return sql_err(format!("cannot create INSTEAD OF trigger on table: {}", ct.table));
+                }
+                t.name.clone()
+            } else if let Some(v) = schema.views.get(&lower(&ct.table)) {
+                if ct.timing != TriggerTiming::InsteadOf {
+                    let when = if ct.timing == TriggerTiming::Before { "BEFORE" } else { "AFTER" };
+                    return sql_err(format!("cannot create {when} trigger on view: {}", ct.table));
+                }
+                v.name.clone()
+            } else {
+                return sql_err(format!("no such table: main.{}", ct.table));
+            };
+            schema_insert(tx, "trigger", &ct.name, &on, 0, Some(text))?;
+            schema.add_trigger((**ct).clone(), text.to_string());
+            Ok(0)
+        }
         Statement::Reindex(target) => {
             let chosen: Vec<crate::schema::Index> = match target {
                 None => schema.indexes.values().cloned().collect(),
@@ -412,7 +475,7 @@ fn write(tx: &mut WriteTxn, schema: &mut Schema, stmt: &Statement, text: &str, p
                 ObjectKind::Table => schema.table(name).is_some_and(|t| t.tree != SCHEMA_TREE),
                 ObjectKind::Index => schema.indexes.contains_key(&lower(name)),
                 ObjectKind::View => schema.views.contains_key(&lower(name)),
-                ObjectKind::Trigger => false,
+                ObjectKind::Trigger => schema.triggers.contains_key(&lower(name)),
             };
             if !exists {
                 if *if_exists {
@@ -429,10 +492,14 @@ fn write(tx: &mut WriteTxn, schema: &mut Schema, stmt: &Statement, text: &str, p
                 }
                 return sql_err(format!("no such {word}: {name}"));
             }
+            // A table or view takes its indexes and triggers with it.
             let trees = match kind {
-                ObjectKind::Table => schema_remove(tx, name, true)?,
+                ObjectKind::Table | ObjectKind::View => schema_remove(tx, name, true)?,
                 _ => schema_remove(tx, name, false)?,
             };
+            if *kind == ObjectKind::Table {
+                dml::forget_sequence(tx, schema, name)?;
+            }
             for t in trees {
                 if tx.tree_exists(t) {
                     tx.drop_tree(t)?;

@@ -18,6 +18,18 @@ pub enum Error {
     /// A constraint failed (SQLite's SQLITE_CONSTRAINT).
     #[error("{0}")]
     Constraint(String),
+    /// A constraint failed under `OR FAIL` or `RAISE(FAIL, ...)`: the
+    /// statement stops but keeps the changes it made before the failure.
+    #[error("{0}")]
+    ConstraintFail(String),
+    /// A constraint failed under `OR ROLLBACK` or `RAISE(ROLLBACK, ...)`:
+    /// the whole transaction is rolled back.
+    #[error("{0}")]
+    ConstraintRollback(String),
+    /// `RAISE(IGNORE)`: abandons the row change that fired the trigger.
+    /// The DML layer consumes it; it never reaches a caller.
+    #[error("RAISE(IGNORE) outside a trigger program")]
+    RaiseIgnore,
     /// A runtime failure while evaluating, such as `integer overflow`.
     #[error("{0}")]
     Runtime(String),

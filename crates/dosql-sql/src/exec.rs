@@ -6,7 +6,7 @@
 
 use crate::ast::{BinaryOp, CompoundOp, JoinKind, LikeOp, UnaryOp};
 use crate::error::{Error, Result};
-use crate::plan::{AggCall, BExpr, CorePlan, QueryPlan, SortKey, Source};
+use crate::plan::{AggCall, BExpr, CorePlan, QueryPlan, RaiseAction, SortKey, Source};
 use crate::record::{decode_row, key_rowid};
 use crate::value::{self, Affinity, Collation, Value};
 use dosql_storage::{Range, ReadTxn, TreeId, WriteTxn};
@@ -203,6 +203,18 @@ pub fn eval(ctx: &Ctx<'_>, e: &BExpr, env: &Env<'_>) -> Result<Value> {
         }
         BExpr::Agg(i) => env.aggs.get(*i).cloned().unwrap_or(Value::Null),
         BExpr::Row(_) => return Err(Error::Sql("row value misused".into())),
+        BExpr::Raise { action, message } => {
+            let msg = match message {
+                Some(m) => eval(ctx, m, env)?.to_text(),
+                None => String::new(),
+            };
+            return Err(match action {
+                RaiseAction::Ignore => Error::RaiseIgnore,
+                RaiseAction::Abort => Error::Constraint(msg),
+                RaiseAction::Fail => Error::ConstraintFail(msg),
+                RaiseAction::Rollback => Error::ConstraintRollback(msg),
+            });
+        }
     })
 }
 
@@ -892,7 +904,7 @@ fn columns_read(e: &BExpr) -> Option<Vec<usize>> {
                     && else_.as_deref().is_none_or(|x| walk(x, out))
             }
             BExpr::Func { args, .. } | BExpr::Row(args) => args.iter().all(|x| walk(x, out)),
-            BExpr::InSelect { .. } | BExpr::Exists { .. } | BExpr::Subquery(_) => false,
+            BExpr::InSelect { .. } | BExpr::Exists { .. } | BExpr::Subquery(_) | BExpr::Raise { .. } => false,
         }
     }
     let mut out = Vec::new();

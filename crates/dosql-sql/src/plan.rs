@@ -146,6 +146,26 @@ pub enum BExpr {
     Agg(usize),
     /// Row value.
     Row(Vec<BExpr>),
+    /// `RAISE(...)` in a trigger program: evaluating it stops the program.
+    Raise {
+        /// What it does.
+        action: RaiseAction,
+        /// The error message (none for IGNORE).
+        message: Option<Box<BExpr>>,
+    },
+}
+
+/// What `RAISE()` does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RaiseAction {
+    /// Skip the rest of the program and the row change that fired it.
+    Ignore,
+    /// Fail the statement, undoing it.
+    Abort,
+    /// Fail the statement, keeping its earlier changes.
+    Fail,
+    /// Fail and roll the whole transaction back.
+    Rollback,
 }
 
 /// An aggregate call in a query.

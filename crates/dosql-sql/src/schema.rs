@@ -46,6 +46,8 @@ pub struct Table {
     pub rowid_alias: Option<usize>,
     /// `CHECK` constraints.
     pub checks: Vec<Expr>,
+    /// What each CHECK failure is reported as (its name or source text).
+    pub check_labels: Vec<String>,
     /// `AUTOINCREMENT`.
     pub autoincrement: bool,
     /// The `CREATE TABLE` text.
@@ -95,6 +97,17 @@ pub struct View {
     pub sql: String,
 }
 
+/// A trigger.
+#[derive(Debug, Clone)]
+pub struct Trigger {
+    /// Its definition.
+    pub def: ast::CreateTrigger,
+    /// The `CREATE TRIGGER` text.
+    pub sql: String,
+    /// Creation order: later triggers fire first, as in SQLite.
+    pub seq: u64,
+}
+
 /// Every schema object.
 #[derive(Debug, Clone, Default)]
 pub struct Schema {
@@ -104,6 +117,8 @@ pub struct Schema {
     pub indexes: BTreeMap<String, Index>,
     /// Views by lower-case name.
     pub views: BTreeMap<String, View>,
+    /// Triggers by lower-case name.
+    pub triggers: BTreeMap<String, Trigger>,
     /// The next free tree id.
     pub next_tree: TreeId,
 }
@@ -172,6 +187,7 @@ impl Schema {
                 }
                 ("index", ast::Statement::CreateIndex(ci)) => schema.add_index(&ci, tree, Some(sql))?,
                 ("view", ast::Statement::CreateView(cv)) => schema.add_view(&cv, sql),
+                ("trigger", ast::Statement::CreateTrigger(ct)) => schema.add_trigger(*ct, sql),
                 _ => return sql_err(format!("malformed database schema ({name})")),
             }
         }
@@ -202,6 +218,7 @@ impl Schema {
         let mut rowid_alias = None;
         let mut autoincrement = false;
         let mut checks = Vec::new();
+        let mut check_labels = Vec::new();
         let mut uniques: Vec<Vec<usize>> = Vec::new();
         let mut pk_cols: Vec<usize> = Vec::new();
         for (i, c) in ct.columns.iter().enumerate() {
@@ -234,7 +251,10 @@ impl Schema {
                     }
                     ColumnConstraint::NotNull(_) => col.not_null = true,
                     ColumnConstraint::Unique(_) => uniques.push(vec![i]),
-                    ColumnConstraint::Check(e) => checks.push(e.clone()),
+                    ColumnConstraint::Check(e, label) => {
+                        checks.push(e.clone());
+                        check_labels.push(label.clone());
+                    }
                     ColumnConstraint::Default(e) => col.default = Some(e.clone()),
                     ColumnConstraint::Collate(name) => col.collation = collation_by_name(name)?,
                     ColumnConstraint::ForeignKey(_) | ColumnConstraint::Generated { .. } => {}
@@ -258,7 +278,10 @@ impl Schema {
                     pk_cols = idx;
                 }
                 TableConstraint::Unique(cols, _) => uniques.push(resolve_indexed(&columns, cols)?),
-                TableConstraint::Check(e) => checks.push(e.clone()),
+                TableConstraint::Check(e, label) => {
+                    checks.push(e.clone());
+                    check_labels.push(label.clone());
+                }
                 TableConstraint::ForeignKey(..) => {}
             }
         }
@@ -289,7 +312,8 @@ impl Schema {
             );
         }
         self.next_tree = self.next_tree.max(tree + 1);
-        self.tables.insert(lower(&name), Table { name, tree, columns, rowid_alias, checks, autoincrement, sql });
+        self.tables
+            .insert(lower(&name), Table { name, tree, columns, rowid_alias, checks, check_labels, autoincrement, sql });
         Ok(())
     }
 
@@ -328,6 +352,19 @@ impl Schema {
             lower(&cv.name),
             View { name: cv.name.clone(), columns: cv.columns.clone(), query: (*cv.query).clone(), sql },
         );
+    }
+
+    /// Adds a trigger; it fires before every trigger added earlier.
+    pub fn add_trigger(&mut self, def: ast::CreateTrigger, sql: String) {
+        let seq = self.triggers.values().map(|t| t.seq + 1).max().unwrap_or(0);
+        self.triggers.insert(lower(&def.name), Trigger { def, sql, seq });
+    }
+
+    /// The triggers on table or view `table`, in firing order.
+    pub fn triggers_on(&self, table: &str) -> Vec<&Trigger> {
+        let mut v: Vec<&Trigger> = self.triggers.values().filter(|t| t.def.table.eq_ignore_ascii_case(table)).collect();
+        v.sort_by_key(|t| std::cmp::Reverse(t.seq));
+        v
     }
 
     /// Whether any table, index or view is called `name`.

@@ -1093,11 +1093,7 @@ impl<'a, 's> Conv<'a, 's> {
                     Some(Expr::Literal(Value::Text(a))) => a,
                     _ => return Err(self.near(span)),
                 };
-                let message = match it.next() {
-                    None => None,
-                    Some(Expr::Literal(Value::Text(m))) => Some(m),
-                    Some(_) => return Err(self.near(span)),
-                };
+                let message = it.next().map(Box::new);
                 Ok(Expr::Raise { action, message })
             }
             _ => Err(self.near(span)),

@@ -58,9 +58,8 @@
 //! | recursion limit 50; operator chains of any length; deep trees that overflow small thread stacks | nesting (parentheses, subqueries, prefix operators) is limited to 200 (`parser stack overflow`, as SQLite, whose own limit is lower); trees deeper than 1000 fail with SQLite's `Expression tree is too large (maximum depth 1000)`; statements over 250 tokens are parsed on a helper thread with a 64 MiB stack |
 //!
 //! Not supported, each answered with [`ParseError::Unsupported`]`("<what> is
-//! not supported")`: `CREATE TRIGGER` (its syntax is checked in full, but
-//! the AST has no statement for it), `ALTER TABLE`, `ANALYZE`,
-//! `ATTACH`, `DETACH`, `VACUUM`, `CREATE VIRTUAL TABLE`.
+//! not supported")`: `ALTER TABLE`, `ANALYZE`, `ATTACH`, `DETACH`, `VACUUM`,
+//! `CREATE VIRTUAL TABLE`.
 //!
 //! Not accepted (syntax errors): `UPDATE`/`DELETE` with `ORDER BY`/`LIMIT`
 //! (a compile-time option of SQLite, off by default), parenthesized comma

@@ -478,7 +478,7 @@ impl StmtParser<'_, '_> {
             return Ok(Statement::CreateView(Box::new(CreateView { name, if_not_exists, temporary, columns, query })));
         }
         if self.at_kw("TRIGGER") {
-            return self.create_trigger();
+            return self.create_trigger(temporary);
         }
         if !temporary && self.at_kw("VIRTUAL") && is_word(self.peek_nth(1), "TABLE") {
             return Err(ParseError::Unsupported("CREATE VIRTUAL TABLE is not supported".into()));
@@ -598,13 +598,12 @@ impl StmtParser<'_, '_> {
         };
         let mut constraints = Vec::new();
         loop {
-            let named = if self.kw("CONSTRAINT") {
-                self.name()?;
-                true
-            } else {
-                false
-            };
+            let cname = if self.kw("CONSTRAINT") { Some(self.name()?) } else { None };
+            let named = cname.is_some();
             match self.column_constraint()? {
+                Some(Some(ColumnConstraint::Check(e, text))) => {
+                    constraints.push(ColumnConstraint::Check(e, cname.unwrap_or(text)))
+                }
                 Some(Some(c)) => constraints.push(c),
                 Some(None) => {}
                 None if named => return Err(self.err_here()),
@@ -651,7 +650,8 @@ impl StmtParser<'_, '_> {
         } else if self.kw("UNIQUE") {
             ColumnConstraint::Unique(self.on_conflict()?)
         } else if self.kw("CHECK") {
-            ColumnConstraint::Check(self.paren_expr()?)
+            let (e, text) = self.check_expr()?;
+            ColumnConstraint::Check(e, text)
         } else if self.kw("DEFAULT") {
             ColumnConstraint::Default(self.default_value()?)
         } else if self.kw("COLLATE") {
@@ -678,6 +678,16 @@ impl StmtParser<'_, '_> {
     }
 
     /// `( expr )`.
+    /// `(expr)` of a CHECK constraint, with the expression's source text.
+    fn check_expr(&mut self) -> Res<(Expr, String)> {
+        self.expect_tok(&Token::LParen)?;
+        let start = self.idx();
+        let e = self.expr()?;
+        let text = self.cv.text(start, self.idx()).to_string();
+        self.expect_tok(&Token::RParen)?;
+        Ok((e, text))
+    }
+
     fn paren_expr(&mut self) -> Res<Expr> {
         self.expect_tok(&Token::LParen)?;
         let e = self.expr()?;
@@ -788,9 +798,7 @@ impl StmtParser<'_, '_> {
     }
 
     fn table_constraint(&mut self) -> Res<TableConstraint> {
-        if self.kw("CONSTRAINT") {
-            self.name()?;
-        }
+        let cname = if self.kw("CONSTRAINT") { Some(self.name()?) } else { None };
         if self.kw("PRIMARY") {
             self.expect_kw("KEY")?;
             self.expect_tok(&Token::LParen)?;
@@ -806,9 +814,9 @@ impl StmtParser<'_, '_> {
             self.expect_tok(&Token::RParen)?;
             Ok(TableConstraint::Unique(cols, self.on_conflict()?))
         } else if self.kw("CHECK") {
-            let e = self.paren_expr()?;
+            let (e, text) = self.check_expr()?;
             self.on_conflict()?;
-            Ok(TableConstraint::Check(e))
+            Ok(TableConstraint::Check(e, cname.unwrap_or(text)))
         } else if self.kw("FOREIGN") {
             self.expect_kw("KEY")?;
             let cols = self.name_list()?;
@@ -819,54 +827,75 @@ impl StmtParser<'_, '_> {
         }
     }
 
-    /// `CREATE [TEMP] TRIGGER`, at `TRIGGER`: checked in full, then
-    /// reported as unsupported (the AST has no trigger statement).
-    fn create_trigger(&mut self) -> Res<Statement> {
+    /// `CREATE [TEMP] TRIGGER`, at `TRIGGER`.
+    fn create_trigger(&mut self, temporary: bool) -> Res<Statement> {
         self.expect_kw("TRIGGER")?;
-        self.if_not_exists()?;
-        self.qualified_name()?;
-        if !(self.kw("BEFORE") || self.kw("AFTER")) && self.kw("INSTEAD") {
+        let if_not_exists = self.if_not_exists()?;
+        let name = self.qualified_name()?;
+        let timing = if self.kw("BEFORE") {
+            TriggerTiming::Before
+        } else if self.kw("AFTER") {
+            TriggerTiming::After
+        } else if self.kw("INSTEAD") {
             self.expect_kw("OF")?;
-        }
-        if self.kw("UPDATE") {
+            TriggerTiming::InsteadOf
+        } else {
+            TriggerTiming::Before
+        };
+        let event = if self.kw("UPDATE") {
+            let mut cols = Vec::new();
             if self.kw("OF") {
-                self.name()?;
+                cols.push(self.name()?);
                 while self.tok(&Token::Comma) {
-                    self.name()?;
+                    cols.push(self.name()?);
                 }
             }
-        } else if !(self.kw("INSERT") || self.kw("DELETE")) {
+            TriggerEvent::Update(cols)
+        } else if self.kw("INSERT") {
+            TriggerEvent::Insert
+        } else if self.kw("DELETE") {
+            TriggerEvent::Delete
+        } else {
             return Err(self.err_here());
-        }
+        };
         self.expect_kw("ON")?;
-        self.qualified_name()?;
+        let table = self.qualified_name()?;
         if self.kw("FOR") {
             self.expect_kw("EACH")?;
             self.expect_kw("ROW")?;
         }
-        if self.kw("WHEN") {
-            self.expr()?;
-        }
+        let when = if self.kw("WHEN") { Some(self.expr()?) } else { None };
         self.expect_kw("BEGIN")?;
+        let mut body = Vec::new();
         loop {
             let t = self.peek().clone();
-            if is_word(&t, "UPDATE") {
-                self.update(Vec::new())?;
+            let stmt = if is_word(&t, "UPDATE") {
+                Statement::Update(Box::new(self.update(Vec::new())?))
             } else if is_word(&t, "INSERT") || is_word(&t, "REPLACE") {
-                self.insert(Vec::new())?;
+                Statement::Insert(Box::new(self.insert(Vec::new())?))
             } else if is_word(&t, "DELETE") {
-                self.delete(Vec::new())?;
+                Statement::Delete(Box::new(self.delete(Vec::new())?))
             } else if is_word(&t, "SELECT") || is_word(&t, "VALUES") || is_word(&t, "WITH") {
-                self.query()?;
+                Statement::Select(Box::new(self.query()?))
             } else {
                 return Err(self.err_here());
-            }
+            };
+            body.push(stmt);
             self.expect_tok(&Token::SemiColon)?;
             if self.kw("END") {
                 break;
             }
         }
-        Err(ParseError::Unsupported("CREATE TRIGGER is not supported".into()))
+        Ok(Statement::CreateTrigger(Box::new(CreateTrigger {
+            name,
+            if_not_exists,
+            temporary,
+            timing,
+            event,
+            table,
+            when,
+            body,
+        })))
     }
 
     fn drop(&mut self) -> Res<Statement> {

@@ -1,0 +1,83 @@
+//! DELETE, with RETURNING.
+//!
+//! The matching rows are found first; each is read again when its turn
+//! comes (an earlier row's triggers may have deleted it), then: BEFORE
+//! DELETE triggers, the delete, RETURNING, AFTER DELETE triggers.
+
+use super::trigger::{Event, RowChange, Triggers};
+use super::{Frame, Outcome, Run, Target, binder, delete_row, read_row, returning_row, view};
+use crate::ast;
+use crate::bind::RowTable;
+use crate::error::{Result, sql_err};
+use crate::exec::{Ctx, Env, eval};
+use crate::record::{decode_row, key_rowid};
+use crate::schema::lower;
+use crate::value::Value;
+use dosql_storage::WriteTxn;
+
+/// Runs a DELETE; `frame` is the firing row when it runs in a trigger
+/// program.
+pub fn delete(tx: &mut WriteTxn, run: &mut Run<'_>, del: &ast::Delete, frame: Option<&Frame>) -> Result<Outcome> {
+    let schema = run.schema;
+    if schema.views.contains_key(&lower(&del.table)) {
+        return view::delete(tx, run, del, frame);
+    }
+    let target = Target::new(schema, &del.table)?;
+    let table = &target.table;
+    let n = table.columns.len();
+    let me = RowTable::of_table(table, del.alias.as_deref().unwrap_or(&table.name));
+    let mut b = binder(schema, frame);
+    b.push_ctes(&del.with);
+    let cond = match &del.where_ {
+        Some(w) => b.bind_over(std::slice::from_ref(&me), std::slice::from_ref(w))?.pop(),
+        None => None,
+    };
+    let (columns, returning) = b.bind_returning(std::slice::from_ref(&me), &del.returning)?;
+    let triggers = Triggers::new(schema, &table.name, Event::Delete, &[]);
+    let fenv = frame.map(Frame::env);
+    let mut doomed = Vec::new();
+    {
+        let ctx = Ctx { rd: &*tx, params: run.params };
+        for entry in tx.range(table.tree, ..)? {
+            let (k, v) = entry?;
+            let (Some(mut row), Some(rowid)) = (decode_row(&v), key_rowid(&k)) else {
+                return sql_err(format!("database disk image is malformed (table {})", table.name));
+            };
+            if let Some(c) = &cond {
+                row.resize(n, Value::Null);
+                row.push(Value::Integer(rowid));
+                let env = Env { row: &row, aggs: &[], parent: fenv.as_ref() };
+                if crate::value::is_true(&eval(&ctx, c, &env)?) != Some(true) {
+                    continue;
+                }
+            }
+            doomed.push(rowid);
+        }
+    }
+    let or = run.conflict(None);
+    let mut out = Outcome { columns, ..Outcome::default() };
+    for rowid in doomed {
+        let Some(mut row) = read_row(tx, table, rowid)? else { continue };
+        if triggers.any_before() {
+            let change = RowChange { shape: &me, old: Some(&row), new: None, or };
+            if !triggers.before(tx, run, &change)? {
+                continue;
+            }
+            match read_row(tx, table, rowid)? {
+                Some(now) => row = now,
+                None => continue,
+            }
+        }
+        delete_row(tx, &target, &row, rowid)?;
+        out.changes += 1;
+        if !returning.is_empty() {
+            let ctx = Ctx { rd: &*tx, params: run.params };
+            out.rows.push(returning_row(&ctx, &returning, &row, fenv.as_ref())?);
+        }
+        if triggers.any() {
+            let change = RowChange { shape: &me, old: Some(&row), new: None, or };
+            triggers.after(tx, run, &change)?;
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,265 @@
+//! INSERT and REPLACE, with upsert (`ON CONFLICT ... DO NOTHING | DO
+//! UPDATE`) and RETURNING.
+//!
+//! Each new row gets its defaults and column affinities, then: BEFORE
+//! INSERT triggers (which see `new.rowid` as -1 when the rowid is not yet
+//! chosen, like SQLite), a rowid (AUTOINCREMENT keeps `sqlite_sequence`),
+//! NOT NULL and CHECK, uniqueness with conflict resolution or an upsert
+//! clause, the write, RETURNING, and AFTER INSERT triggers.
+
+use super::trigger::{Event, RowChange, Triggers};
+use super::update::{RowUpdate, apply_update, assignments, table_slot};
+use super::{
+    Constraint, Frame, Outcome, Run, Target, Verdict, autoincrement_rowid, binder, check_row, next_rowid,
+    note_sequence, read_row, resolve_unique, returning_row, view, write_row,
+};
+use crate::ast::{self, Conflict, Expr};
+use crate::bind::{Binder, RowTable};
+use crate::error::{Error, Result, sql_err};
+use crate::exec::{Ctx, Env, eval, run_query};
+use crate::plan::BExpr;
+use crate::schema::{Table, lower};
+use crate::value::{Affinity, Value};
+use dosql_storage::WriteTxn;
+
+/// An upsert clause, bound.
+struct Upsert {
+    /// The constraint it handles; `None` for any.
+    target: Option<Constraint>,
+    /// `DO UPDATE SET`: column slot and value over (existing row ++ excluded row).
+    set: Vec<(usize, BExpr)>,
+    /// The names of the SET columns (for `UPDATE OF` triggers).
+    set_names: Vec<String>,
+    /// `DO UPDATE ... WHERE`.
+    where_: Option<BExpr>,
+    /// `DO NOTHING`.
+    nothing: bool,
+}
+
+/// Runs an INSERT; `frame` is the firing row when it runs in a trigger
+/// program.
+pub fn insert(tx: &mut WriteTxn, run: &mut Run<'_>, ins: &ast::Insert, frame: Option<&Frame>) -> Result<Outcome> {
+    let schema = run.schema;
+    if schema.views.contains_key(&lower(&ins.table)) {
+        return view::insert(tx, run, ins, frame);
+    }
+    let target = Target::new(schema, &ins.table)?;
+    let table = &target.table;
+    let n = target.width();
+    let slots = target_slots(table, &ins.columns)?;
+    let mut b = binder(schema, frame);
+    b.push_ctes(&ins.with);
+    let fenv = frame.map(Frame::env);
+    let source_rows = match &ins.source {
+        ast::InsertSource::DefaultValues => vec![Vec::new()],
+        ast::InsertSource::Select(q) => {
+            let plan = b.bind_select(q)?;
+            if plan.columns.len() != slots.len() {
+                return if ins.columns.is_empty() {
+                    sql_err(format!(
+                        "table {} has {} columns but {} values were supplied",
+                        table.name,
+                        n,
+                        plan.columns.len()
+                    ))
+                } else {
+                    sql_err(format!("{} values for {} columns", plan.columns.len(), slots.len()))
+                };
+            }
+            run_query(&Ctx { rd: &*tx, params: run.params }, &plan, fenv.as_ref())?
+        }
+    };
+    let me = RowTable::of_table(table, ins.alias.as_deref().unwrap_or(&table.name));
+    let (columns, returning) = b.bind_returning(std::slice::from_ref(&me), &ins.returning)?;
+    let upserts = bind_upserts(&mut b, &target, &me, &ins.upsert)?;
+    let targets: Vec<Option<Constraint>> = upserts.iter().map(|u| u.target).collect();
+    let or_opt = run.conflict(ins.or);
+    let or = or_opt.unwrap_or_default();
+    let triggers = Triggers::new(schema, &table.name, Event::Insert, &[]);
+    let set_names: Vec<String> = upserts.iter().flat_map(|u| u.set_names.clone()).collect();
+    let update_triggers = Triggers::new(schema, &table.name, Event::Update, &set_names);
+    let mut out = Outcome { columns, ..Outcome::default() };
+    for src in source_rows {
+        let mut row = vec![Value::Null; n + 1];
+        let mut given = vec![false; n + 1];
+        for (&t, v) in slots.iter().zip(src) {
+            row[t] = v;
+            given[t] = true;
+        }
+        {
+            let ctx = Ctx { rd: &*tx, params: run.params };
+            let env = Env { row: &[], aggs: &[], parent: None };
+            for i in 0..n {
+                if !given[i]
+                    && let Some(Some(d)) = target.defaults.get(i)
+                {
+                    row[i] = eval(&ctx, d, &env)?;
+                }
+                row[i] = std::mem::replace(&mut row[i], Value::Null).apply_affinity(table.columns[i].affinity);
+            }
+        }
+        // The rowid asked for, if any: the alias column or the hidden rowid.
+        let asked = match table.rowid_alias {
+            Some(a) => row[a].clone(),
+            None => std::mem::replace(&mut row[n], Value::Null).apply_affinity(Affinity::Integer),
+        };
+        let asked = match asked {
+            Value::Integer(i) => Some(i),
+            Value::Null => None,
+            _ => return Err(Error::Constraint("datatype mismatch".into())),
+        };
+        if triggers.any_before() {
+            let mut seen = row.clone();
+            let r = Value::Integer(asked.unwrap_or(-1));
+            seen[n] = r.clone();
+            if let Some(a) = table.rowid_alias {
+                seen[a] = r;
+            }
+            let change = RowChange { shape: &me, old: None, new: Some(&seen), or: or_opt };
+            if !triggers.before(tx, run, &change)? {
+                continue;
+            }
+        }
+        let rowid = match asked {
+            Some(i) => i,
+            None if table.autoincrement => autoincrement_rowid(tx, schema, table)?,
+            None => next_rowid(tx, table)?,
+        };
+        row[n] = Value::Integer(rowid);
+        if let Some(a) = table.rowid_alias {
+            row[a] = Value::Integer(rowid);
+        }
+        if !check_row(&Ctx { rd: &*tx, params: run.params }, &target, &mut row, or)? {
+            continue;
+        }
+        match resolve_unique(tx, &target, &row, None, or, &targets)? {
+            Verdict::Skip => continue,
+            Verdict::Write => {}
+            Verdict::Upsert { clause, rowid: existing } => {
+                let Some(u) = upserts.get(clause) else { continue };
+                if u.nothing {
+                    continue;
+                }
+                let Some(old) = read_row(tx, table, existing)? else { continue };
+                let mut pair = old.clone();
+                pair.extend(row.iter().cloned());
+                let ctx = Ctx { rd: &*tx, params: run.params };
+                let env = Env { row: &pair, aggs: &[], parent: fenv.as_ref() };
+                if let Some(w) = &u.where_
+                    && crate::value::is_true(&eval(&ctx, w, &env)?) != Some(true)
+                {
+                    continue;
+                }
+                let mut new = old.clone();
+                for (slot, e) in &u.set {
+                    new[*slot] = super::with_affinity(table, *slot, eval(&ctx, e, &env)?);
+                }
+                let set_slots: Vec<usize> = u.set.iter().map(|(s, _)| *s).collect();
+                let up = RowUpdate {
+                    target: &target,
+                    shape: &me,
+                    triggers: &update_triggers,
+                    set: &set_slots,
+                    or: Conflict::Abort,
+                    or_named: or_opt,
+                };
+                if let Some(written) = apply_update(tx, run, &up, old, new)? {
+                    out.changes += 1;
+                    if !returning.is_empty() {
+                        let ctx = Ctx { rd: &*tx, params: run.params };
+                        out.rows.push(returning_row(&ctx, &returning, &written, fenv.as_ref())?);
+                    }
+                }
+                continue;
+            }
+        }
+        write_row(tx, &target, &row, rowid)?;
+        note_sequence(tx, schema, table, rowid)?;
+        out.changes += 1;
+        if !returning.is_empty() {
+            let ctx = Ctx { rd: &*tx, params: run.params };
+            out.rows.push(returning_row(&ctx, &returning, &row, fenv.as_ref())?);
+        }
+        if triggers.any() {
+            let change = RowChange { shape: &me, old: None, new: Some(&row), or: or_opt };
+            triggers.after(tx, run, &change)?;
+        }
+    }
+    Ok(out)
+}
+
+/// The row slot each listed column fills (the hidden rowid is slot `n`).
+fn target_slots(table: &Table, columns: &[String]) -> Result<Vec<usize>> {
+    let n = table.columns.len();
+    if columns.is_empty() {
+        return Ok((0..n).collect());
+    }
+    let mut t = Vec::new();
+    for c in columns {
+        match table_slot(table, c) {
+            Some(i) => t.push(i),
+            None => return sql_err(format!("table {} has no column named {c}", table.name)),
+        }
+    }
+    Ok(t)
+}
+
+fn bind_upserts(b: &mut Binder<'_>, target: &Target, me: &RowTable, clauses: &[ast::Upsert]) -> Result<Vec<Upsert>> {
+    let table = &target.table;
+    let mut excluded = me.clone();
+    excluded.name = "excluded".into();
+    excluded.qualified_only = true;
+    let scope = [me.clone(), excluded];
+    let mut out = Vec::new();
+    for (k, u) in clauses.iter().enumerate() {
+        let constraint = if u.target.is_empty() {
+            if k + 1 != clauses.len() {
+                return sql_err("ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint");
+            }
+            None
+        } else {
+            Some(match_target(target, &u.target, u.target_where.as_ref())?)
+        };
+        let (slots, set_names, exprs) = assignments(table, &u.set)?;
+        let bound = b.bind_over(&scope, &exprs)?;
+        let set = slots.into_iter().zip(bound).collect();
+        let where_ = match &u.where_ {
+            Some(w) => b.bind_over(&scope, std::slice::from_ref(w))?.pop(),
+            None => None,
+        };
+        out.push(Upsert { target: constraint, set, set_names, where_, nothing: u.do_nothing });
+    }
+    Ok(out)
+}
+
+/// The uniqueness constraint an upsert target names: the INTEGER PRIMARY
+/// KEY or a unique index over exactly those columns.
+fn match_target(target: &Target, cols: &[ast::IndexedColumn], _where: Option<&Expr>) -> Result<Constraint> {
+    let table = &target.table;
+    let mut idx = Vec::new();
+    for ic in cols {
+        let Expr::Column { name, .. } = &ic.expr else {
+            return sql_err("ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint");
+        };
+        match table_slot(table, name) {
+            Some(i) => idx.push(i),
+            None => return sql_err(format!("no such column: {name}")),
+        }
+    }
+    if idx.len() == 1 && (Some(idx[0]) == table.rowid_alias || idx[0] == table.columns.len()) {
+        return Ok(Constraint::Rowid);
+    }
+    let mut want = idx.clone();
+    want.sort_unstable();
+    for (i, ix) in target.indexes.iter().enumerate() {
+        if !ix.unique || ix.where_.is_some() {
+            continue;
+        }
+        let mut have = ix.columns.clone();
+        have.sort_unstable();
+        if have == want {
+            return Ok(Constraint::Index(i));
+        }
+    }
+    sql_err("ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint")
+}

@@ -1,0 +1,295 @@
+//! UPDATE and UPDATE ... FROM, with RETURNING.
+//!
+//! The rows to change are found first; each is then read again when its
+//! turn comes (an earlier row's triggers or REPLACE may have changed or
+//! deleted it), its new values are computed from that row, and
+//! [`apply_update`] does the rest: BEFORE UPDATE triggers, NOT NULL and
+//! CHECK, uniqueness, the write, AFTER UPDATE triggers. An upsert's DO
+//! UPDATE goes through [`apply_update`] too.
+
+use super::trigger::{Event, RowChange, Triggers};
+use super::{
+    Frame, Outcome, Run, Target, Verdict, binder, check_row, delete_row, next_rowid, note_sequence, read_row,
+    resolve_unique, returning_row, rowid_name, view, with_affinity, write_row,
+};
+use crate::ast::{self, Conflict, Expr, FromItem, JoinKind, ResultColumn, SelectBody, SelectCore};
+use crate::bind::RowTable;
+use crate::error::{Error, Result, sql_err};
+use crate::exec::{Ctx, Env, eval, run_query};
+use crate::record::{decode_row, key_rowid};
+use crate::schema::{Table, lower};
+use crate::value::Value;
+use dosql_storage::WriteTxn;
+
+/// What one row's update needs to know about its statement.
+pub(super) struct RowUpdate<'a> {
+    /// The table.
+    pub target: &'a Target,
+    /// The table's row shape, as triggers see it.
+    pub shape: &'a RowTable,
+    /// The UPDATE triggers that apply.
+    pub triggers: &'a Triggers,
+    /// The row slots the statement assigns.
+    pub set: &'a [usize],
+    /// The conflict resolution in force.
+    pub or: Conflict,
+    /// The conflict resolution the statement named, if any.
+    pub or_named: Option<Conflict>,
+}
+
+/// Replaces `old` (columns, then rowid) by `new`. Returns the row as
+/// written, or `None` when a trigger or IGNORE left it alone.
+pub(super) fn apply_update(
+    tx: &mut WriteTxn,
+    run: &mut Run<'_>,
+    up: &RowUpdate<'_>,
+    mut old: Vec<Value>,
+    mut new: Vec<Value>,
+) -> Result<Option<Vec<Value>>> {
+    let t = up.target;
+    let table = &t.table;
+    let n = t.width();
+    let Some(Value::Integer(old_rowid)) = old.get(n).cloned() else { return Ok(None) };
+    sync_rowid(table, up.set, &mut new)?;
+    if up.triggers.any_before() {
+        let change = RowChange { shape: up.shape, old: Some(&old), new: Some(&new), or: up.or_named };
+        if !up.triggers.before(tx, run, &change)? {
+            return Ok(None);
+        }
+        // The program may have changed or deleted the row: columns the
+        // statement does not assign take their current values.
+        let Some(now) = read_row(tx, table, old_rowid)? else { return Ok(None) };
+        for i in 0..=n {
+            if !up.set.contains(&i) {
+                new[i] = now[i].clone();
+            }
+        }
+        sync_rowid(table, up.set, &mut new)?;
+        old = now;
+    }
+    let new_rowid = match new.get(n) {
+        Some(Value::Integer(r)) => *r,
+        _ => next_rowid(tx, table)?,
+    };
+    new[n] = Value::Integer(new_rowid);
+    if let Some(a) = table.rowid_alias {
+        new[a] = Value::Integer(new_rowid);
+    }
+    if !check_row(&Ctx { rd: &*tx, params: run.params }, t, &mut new, up.or)? {
+        return Ok(None);
+    }
+    match resolve_unique(tx, t, &new, Some(old_rowid), up.or, &[])? {
+        Verdict::Skip => return Ok(None),
+        Verdict::Write | Verdict::Upsert { .. } => {}
+    }
+    delete_row(tx, t, &old, old_rowid)?;
+    write_row(tx, t, &new, new_rowid)?;
+    if new_rowid != old_rowid {
+        note_sequence(tx, run.schema, table, new_rowid)?;
+    }
+    if up.triggers.any() {
+        let change = RowChange { shape: up.shape, old: Some(&old), new: Some(&new), or: up.or_named };
+        up.triggers.after(tx, run, &change)?;
+    }
+    Ok(Some(new))
+}
+
+/// Keeps the rowid slot and the INTEGER PRIMARY KEY column in step after
+/// an assignment to either. A NULL one is left for a fresh rowid.
+fn sync_rowid(table: &Table, set: &[usize], row: &mut [Value]) -> Result<()> {
+    let n = table.columns.len();
+    let assigned = match table.rowid_alias {
+        Some(a) if set.contains(&a) => Some(row[a].clone()),
+        None if set.contains(&n) => Some(row[n].clone()),
+        _ => None,
+    };
+    let Some(v) = assigned else { return Ok(()) };
+    match v {
+        Value::Integer(_) | Value::Null => {
+            row[n] = v.clone();
+            if let Some(a) = table.rowid_alias {
+                row[a] = v;
+            }
+            Ok(())
+        }
+        _ => Err(Error::Constraint("datatype mismatch".into())),
+    }
+}
+
+/// The assignments of a SET list: row slots (found by `slot`), column
+/// names and value expressions (`(a, b) = (x, y)` is split into its parts).
+pub(super) fn assignments_with(
+    set: &[ast::Assignment],
+    slot: impl Fn(&str) -> Option<usize>,
+) -> Result<(Vec<usize>, Vec<String>, Vec<Expr>)> {
+    let mut slots = Vec::new();
+    let mut names = Vec::new();
+    let mut exprs = Vec::new();
+    for a in set {
+        let values: Vec<Expr> = match (&a.value, a.columns.len()) {
+            (v, 1) => vec![v.clone()],
+            (Expr::Row(items), k) if items.len() == k => items.clone(),
+            (Expr::Row(items), k) => return sql_err(format!("{k} columns assigned {} values", items.len())),
+            (_, k) => return sql_err(format!("{k} columns assigned 1 values")),
+        };
+        for (c, v) in a.columns.iter().zip(values) {
+            let Some(s) = slot(c) else { return sql_err(format!("no such column: {c}")) };
+            slots.push(s);
+            names.push(c.clone());
+            exprs.push(v);
+        }
+    }
+    Ok((slots, names, exprs))
+}
+
+/// [`assignments_with`] over a table's columns and rowid.
+pub(super) fn assignments(table: &Table, set: &[ast::Assignment]) -> Result<(Vec<usize>, Vec<String>, Vec<Expr>)> {
+    assignments_with(set, |c| table_slot(table, c))
+}
+
+/// [`assignments_with`] over a view's columns.
+pub(super) fn assignments_by_name(
+    shape: &RowTable,
+    set: &[ast::Assignment],
+) -> Result<(Vec<usize>, Vec<String>, Vec<Expr>)> {
+    assignments_with(set, |c| shape.cols.iter().position(|(n, _, _)| n.eq_ignore_ascii_case(c)))
+}
+
+/// The row slot of column `name` of `table`; the rowid's names reach the
+/// INTEGER PRIMARY KEY column, or the hidden rowid slot.
+pub(super) fn table_slot(table: &Table, name: &str) -> Option<usize> {
+    table.column_index(name).or_else(|| {
+        ["rowid", "oid", "_rowid_"]
+            .iter()
+            .any(|r| r.eq_ignore_ascii_case(name))
+            .then(|| table.rowid_alias.unwrap_or(table.columns.len()))
+    })
+}
+
+/// Runs an UPDATE; `frame` is the firing row when it runs in a trigger
+/// program.
+pub fn update(tx: &mut WriteTxn, run: &mut Run<'_>, up: &ast::Update, frame: Option<&Frame>) -> Result<Outcome> {
+    let schema = run.schema;
+    if schema.views.contains_key(&lower(&up.table)) {
+        return view::update(tx, run, up, frame);
+    }
+    let target = Target::new(schema, &up.table)?;
+    let table = &target.table;
+    let name = up.alias.clone().unwrap_or_else(|| table.name.clone());
+    let me = RowTable::of_table(table, &name);
+    let (slots, set_names, exprs) = assignments(table, &up.set)?;
+    let mut b = binder(schema, frame);
+    b.push_ctes(&up.with);
+    let (columns, returning) = b.bind_returning(std::slice::from_ref(&me), &up.returning)?;
+    let or_named = run.conflict(up.or);
+    let triggers = Triggers::new(schema, &table.name, Event::Update, &set_names);
+    let fenv = frame.map(Frame::env);
+    // The rows to change, with their new values when a FROM join gives them.
+    let mut work: Vec<(i64, Option<Vec<Value>>)> = Vec::new();
+    let bound = if up.from.is_none() { b.bind_over(std::slice::from_ref(&me), &exprs)? } else { Vec::new() };
+    match &up.from {
+        None => {
+            let cond = match &up.where_ {
+                Some(w) => b.bind_over(std::slice::from_ref(&me), std::slice::from_ref(w))?.pop(),
+                None => None,
+            };
+            let ctx = Ctx { rd: &*tx, params: run.params };
+            let n = table.columns.len();
+            for entry in tx.range(table.tree, ..)? {
+                let (k, v) = entry?;
+                let (Some(mut row), Some(rowid)) = (decode_row(&v), key_rowid(&k)) else {
+                    return sql_err(format!("database disk image is malformed (table {})", table.name));
+                };
+                if let Some(c) = &cond {
+                    row.resize(n, Value::Null);
+                    row.push(Value::Integer(rowid));
+                    let env = Env { row: &row, aggs: &[], parent: fenv.as_ref() };
+                    if crate::value::is_true(&eval(&ctx, c, &env)?) != Some(true) {
+                        continue;
+                    }
+                }
+                work.push((rowid, None));
+            }
+        }
+        Some(from) => {
+            let q = from_query(table, &name, from, &exprs, up.where_.as_ref());
+            let plan = b.bind_select(&q)?;
+            let rows = run_query(&Ctx { rd: &*tx, params: run.params }, &plan, fenv.as_ref())?;
+            let mut seen = std::collections::HashSet::new();
+            for mut r in rows {
+                let Some(Value::Integer(rowid)) = r.first().cloned() else { continue };
+                if seen.insert(rowid) {
+                    r.remove(0);
+                    work.push((rowid, Some(r)));
+                }
+            }
+        }
+    }
+    let or = or_named.unwrap_or_default();
+    let mut out = Outcome { columns, ..Outcome::default() };
+    let row_update = RowUpdate { target: &target, shape: &me, triggers: &triggers, set: &slots, or, or_named };
+    for (rowid, values) in work {
+        let Some(old) = read_row(tx, table, rowid)? else { continue };
+        let mut new = old.clone();
+        {
+            let ctx = Ctx { rd: &*tx, params: run.params };
+            let values = match values {
+                Some(v) => v,
+                None => {
+                    let env = Env { row: &old, aggs: &[], parent: fenv.as_ref() };
+                    bound.iter().map(|e| eval(&ctx, e, &env)).collect::<Result<Vec<_>>>()?
+                }
+            };
+            for (&slot, v) in slots.iter().zip(values) {
+                new[slot] = with_affinity(table, slot, v);
+            }
+        }
+        if let Some(written) = apply_update(tx, run, &row_update, old, new)? {
+            out.changes += 1;
+            if !returning.is_empty() {
+                let ctx = Ctx { rd: &*tx, params: run.params };
+                out.rows.push(returning_row(&ctx, &returning, &written, fenv.as_ref())?);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// `SELECT name.rowid, exprs... FROM table AS name, from WHERE where_`:
+/// the target rows of an UPDATE ... FROM with their new values.
+fn from_query(table: &Table, name: &str, from: &FromItem, exprs: &[Expr], where_: Option<&Expr>) -> ast::Select {
+    let item = |expr: Expr| ResultColumn::Expr { expr, alias: None, span: String::new() };
+    let mut columns = vec![item(Expr::Column { table: Some(name.to_string()), name: rowid_name(table).into() })];
+    columns.extend(exprs.iter().cloned().map(item));
+    let source = FromItem::Join {
+        left: Box::new(FromItem::Table {
+            schema: None,
+            name: table.name.clone(),
+            alias: (!name.eq_ignore_ascii_case(&table.name)).then(|| name.to_string()),
+            indexed: None,
+        }),
+        right: Box::new(from.clone()),
+        kind: JoinKind::Inner,
+        natural: false,
+        on: None,
+        using: Vec::new(),
+    };
+    let core = SelectCore {
+        distinct: false,
+        columns,
+        from: Some(source),
+        where_: where_.cloned(),
+        group_by: Vec::new(),
+        having: None,
+        windows: Vec::new(),
+    };
+    ast::Select {
+        with: Vec::new(),
+        recursive: false,
+        body: SelectBody::Select(Box::new(core)),
+        compound: Vec::new(),
+        order_by: Vec::new(),
+        limit: None,
+        offset: None,
+    }
+}

@@ -1,0 +1,201 @@
+//! Differential tests of the write path against SQLite: triggers (BEFORE /
+//! AFTER / INSTEAD OF, WHEN, UPDATE OF, RAISE, nesting), upsert,
+//! RETURNING, UPDATE ... FROM, AUTOINCREMENT and the conflict clauses.
+
+mod common;
+
+use common::check_script;
+
+#[test]
+fn triggers_fire_in_sqlites_order_with_new_and_old() {
+    check_script(&[
+        "CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT NOT NULL DEFAULT 'd', c UNIQUE)",
+        "CREATE TABLE log(x)",
+        "CREATE TRIGGER b1 BEFORE INSERT ON t BEGIN INSERT INTO log VALUES('b1 ' || quote(new.a) || ' ' || quote(new.rowid) || ' ' || new.b); END",
+        "CREATE TRIGGER b2 BEFORE INSERT ON t BEGIN INSERT INTO log VALUES('b2'); END",
+        "CREATE TRIGGER a1 AFTER INSERT ON t WHEN new.a > 1 BEGIN INSERT INTO log VALUES('a1 ' || new.a); END",
+        "INSERT INTO t(b) VALUES('x')",
+        "INSERT INTO t VALUES(5, 'y', 1), (6, 'z', 2)",
+        "SELECT rowid, x FROM log ORDER BY rowid",
+        "CREATE TRIGGER u1 AFTER UPDATE OF b ON t BEGIN INSERT INTO log VALUES('u1 ' || old.b || '->' || new.b); END",
+        "CREATE TRIGGER u2 BEFORE UPDATE ON t FOR EACH ROW BEGIN INSERT INTO log VALUES('u2 ' || old.a || '->' || new.a); END",
+        "UPDATE t SET c = c + 10",
+        "UPDATE t SET b = upper(b) WHERE a > 1",
+        "CREATE TRIGGER d1 BEFORE DELETE ON t BEGIN INSERT INTO log VALUES('d1 ' || old.a); END",
+        "CREATE TRIGGER d2 AFTER DELETE ON t BEGIN DELETE FROM log WHERE x = 'b2'; END",
+        "DELETE FROM t WHERE a = 6",
+        "SELECT rowid, x FROM log ORDER BY rowid",
+        "SELECT * FROM t ORDER BY a",
+        "SELECT type, name, tbl_name, rootpage FROM sqlite_schema ORDER BY name",
+        "CREATE TRIGGER b1 AFTER DELETE ON t BEGIN SELECT 1; END",
+        "CREATE TRIGGER IF NOT EXISTS b1 AFTER DELETE ON t BEGIN SELECT 1; END",
+        "CREATE TRIGGER x1 AFTER INSERT ON t BEGIN INSERT INTO log VALUES(old.a); END",
+        "INSERT INTO t VALUES(7, 'w', 3)",
+        "DROP TRIGGER x1",
+        "DROP TRIGGER x1",
+        "DROP TRIGGER IF EXISTS x1",
+        "CREATE TRIGGER x2 INSTEAD OF INSERT ON t BEGIN SELECT 1; END",
+        "CREATE TRIGGER x3 AFTER INSERT ON nosuch BEGIN SELECT 1; END",
+        "SELECT raise(ignore)",
+        "DROP TABLE t",
+        "SELECT type, name FROM sqlite_schema ORDER BY name",
+    ]);
+}
+
+#[test]
+fn raise_ignore_abort_fail_and_rollback() {
+    check_script(&[
+        "CREATE TABLE t(a, b)",
+        "CREATE TABLE log(x)",
+        "CREATE TRIGGER skip BEFORE INSERT ON t WHEN new.a < 0 BEGIN SELECT RAISE(IGNORE); END",
+        "CREATE TRIGGER stop BEFORE INSERT ON t WHEN new.a > 100 BEGIN SELECT RAISE(ABORT, 'too big: ' || new.a); END",
+        "CREATE TRIGGER after_ins AFTER INSERT ON t BEGIN INSERT INTO log VALUES(new.a); END",
+        "INSERT INTO t VALUES(1, 'x'), (-1, 'skipped'), (2, 'y')",
+        "SELECT * FROM t ORDER BY a",
+        "INSERT INTO t VALUES(3, 'z'), (200, 'no')",
+        "SELECT * FROM t ORDER BY a",
+        "SELECT * FROM log ORDER BY x",
+        "CREATE TRIGGER failing BEFORE INSERT ON t WHEN new.a = 50 BEGIN SELECT RAISE(FAIL, 'fail at 50'); END",
+        "INSERT INTO t VALUES(10, 'kept'), (50, 'fails'), (11, 'never')",
+        "SELECT * FROM t ORDER BY a",
+        "BEGIN",
+        "INSERT INTO t VALUES(20, 'in txn')",
+        "CREATE TRIGGER rb BEFORE DELETE ON t WHEN old.a = 20 BEGIN SELECT RAISE(ROLLBACK, 'rolled back'); END",
+        "DELETE FROM t WHERE a = 20",
+        "COMMIT",
+        "SELECT * FROM t ORDER BY a",
+        "CREATE TRIGGER del_guard BEFORE DELETE ON t WHEN old.a = 1 BEGIN SELECT RAISE(IGNORE); END",
+        "DELETE FROM t",
+        "SELECT * FROM t ORDER BY a",
+    ]);
+}
+
+#[test]
+fn nested_triggers_and_no_self_recursion() {
+    check_script(&[
+        "CREATE TABLE a(x)",
+        "CREATE TABLE b(x)",
+        "CREATE TABLE c(x)",
+        "CREATE TRIGGER ta AFTER INSERT ON a BEGIN INSERT INTO b VALUES(new.x * 10); INSERT INTO a VALUES(new.x + 1); END",
+        "CREATE TRIGGER tb AFTER INSERT ON b BEGIN INSERT INTO c SELECT new.x + count(*) FROM c; UPDATE a SET x = x + 1000 WHERE x = new.x / 10; END",
+        "INSERT INTO a VALUES(1)",
+        "SELECT * FROM a ORDER BY x",
+        "SELECT * FROM b ORDER BY x",
+        "SELECT * FROM c ORDER BY x",
+        "CREATE TABLE counter(n)",
+        "INSERT INTO counter VALUES(0)",
+        "CREATE TRIGGER bump AFTER UPDATE ON a BEGIN UPDATE counter SET n = n + 1; END",
+        "UPDATE a SET x = x + 1",
+        "SELECT n FROM counter",
+    ]);
+}
+
+#[test]
+fn instead_of_triggers_make_views_writable() {
+    check_script(&[
+        "CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT, qty INT)",
+        "CREATE VIEW v AS SELECT id, name, qty * 2 AS dbl FROM t",
+        "INSERT INTO v VALUES(1, 'a', 2)",
+        "UPDATE v SET name = 'b'",
+        "DELETE FROM v",
+        "CREATE TRIGGER vi INSTEAD OF INSERT ON v BEGIN INSERT INTO t VALUES(new.id, new.name, new.dbl / 2); END",
+        "CREATE TRIGGER vu INSTEAD OF UPDATE OF name ON v BEGIN UPDATE t SET name = new.name WHERE id = old.id; END",
+        "CREATE TRIGGER vd INSTEAD OF DELETE ON v WHEN old.qty > 0 BEGIN DELETE FROM t WHERE id = old.id; END",
+        "INSERT INTO v VALUES(1, 'a', 4), (2, 'b', 10)",
+        "INSERT INTO v(id, name) VALUES(3, 'c')",
+        "SELECT * FROM t ORDER BY id",
+        "UPDATE v SET name = name || '!' WHERE id < 3",
+        "UPDATE v SET dbl = 0",
+        "SELECT * FROM v ORDER BY id",
+        "DELETE FROM v WHERE id = 1",
+        "SELECT * FROM t ORDER BY id",
+        "CREATE TRIGGER bad BEFORE INSERT ON v BEGIN SELECT 1; END",
+        "DROP VIEW v",
+        "SELECT name FROM sqlite_schema WHERE type = 'trigger'",
+    ]);
+}
+
+#[test]
+fn upsert_and_returning() {
+    check_script(&[
+        "CREATE TABLE kv(k TEXT PRIMARY KEY, v INT, n INT DEFAULT 0)",
+        "INSERT INTO kv(k, v) VALUES('a', 1), ('b', 2)",
+        "INSERT INTO kv(k, v) VALUES('a', 10) ON CONFLICT(k) DO UPDATE SET v = v + excluded.v, n = n + 1",
+        "INSERT INTO kv(k, v) VALUES('b', 20) ON CONFLICT DO NOTHING",
+        "INSERT INTO kv(k, v) VALUES('c', 3), ('a', 5) ON CONFLICT(k) DO UPDATE SET v = excluded.v WHERE excluded.v > kv.v",
+        "INSERT INTO kv(k, v) VALUES('a', 100) ON CONFLICT(k) DO UPDATE SET v = excluded.v WHERE excluded.v > kv.v RETURNING k, v, n",
+        "SELECT * FROM kv ORDER BY k",
+        "INSERT INTO kv(k, v) VALUES('a', 1) ON CONFLICT(v) DO NOTHING",
+        "INSERT INTO kv(k, v) VALUES('z', 26) RETURNING *, v * 2 AS twice, rowid",
+        "UPDATE kv SET v = v + 1 WHERE k < 'c' RETURNING k, v",
+        "DELETE FROM kv WHERE k = 'z' RETURNING k, v",
+        "DELETE FROM kv WHERE k = 'nothing' RETURNING k",
+        "CREATE TABLE ipk(id INTEGER PRIMARY KEY, x)",
+        "INSERT INTO ipk VALUES(1, 'one')",
+        "INSERT INTO ipk VALUES(1, 'uno') ON CONFLICT(id) DO UPDATE SET x = x || '/' || excluded.x RETURNING *",
+        "INSERT INTO ipk VALUES(NULL, 'auto') RETURNING id",
+        "SELECT * FROM ipk ORDER BY id",
+    ]);
+}
+
+#[test]
+fn update_from_and_conflict_clauses() {
+    check_script(&[
+        "CREATE TABLE inv(item TEXT PRIMARY KEY, qty INT)",
+        "CREATE TABLE sales(item TEXT, n INT)",
+        "INSERT INTO inv VALUES('apple', 10), ('pear', 5), ('fig', 1)",
+        "INSERT INTO sales VALUES('apple', 3), ('pear', 1)",
+        "UPDATE inv SET qty = qty - s.n FROM sales AS s WHERE s.item = inv.item",
+        "SELECT * FROM inv ORDER BY item",
+        "UPDATE inv SET qty = qty - total FROM (SELECT item, sum(n) AS total FROM sales GROUP BY item) AS d WHERE d.item = inv.item",
+        "SELECT * FROM inv ORDER BY item",
+        "CREATE TABLE u(a UNIQUE, b NOT NULL DEFAULT 'dflt', c CHECK(c > 0))",
+        "INSERT INTO u VALUES(1, 'x', 1), (2, 'y', 2), (3, 'z', 3)",
+        "UPDATE OR IGNORE u SET a = a + 1",
+        "SELECT * FROM u ORDER BY a",
+        "UPDATE OR REPLACE u SET a = 2 WHERE a = 1",
+        "SELECT * FROM u ORDER BY a",
+        "INSERT OR REPLACE INTO u VALUES(2, NULL, 5)",
+        "SELECT * FROM u ORDER BY a",
+        "INSERT OR FAIL INTO u VALUES(10, 'p', 1), (11, 'q', -1), (12, 'r', 1)",
+        "SELECT * FROM u ORDER BY a",
+        "INSERT OR ABORT INTO u VALUES(20, 'p', 1), (21, 'q', -1)",
+        "SELECT * FROM u ORDER BY a",
+        "BEGIN",
+        "INSERT INTO u VALUES(30, 'in txn', 1)",
+        "INSERT OR ROLLBACK INTO u VALUES(2, 'dup', 1)",
+        "SELECT * FROM u ORDER BY a",
+        "COMMIT",
+        "UPDATE u SET (b, c) = ('pair', 7) WHERE a = 2",
+        "SELECT * FROM u ORDER BY a",
+        "UPDATE u SET rowid = 100 WHERE a = 2",
+        "SELECT rowid, * FROM u ORDER BY rowid",
+    ]);
+}
+
+#[test]
+fn autoincrement_keeps_sqlite_sequence() {
+    check_script(&[
+        "CREATE TABLE t(id INTEGER PRIMARY KEY AUTOINCREMENT, x)",
+        "SELECT name FROM sqlite_schema ORDER BY rowid",
+        "INSERT INTO t(x) VALUES('a'), ('b'), ('c')",
+        "DELETE FROM t WHERE id = 3",
+        "INSERT INTO t(x) VALUES('d')",
+        "SELECT * FROM t ORDER BY id",
+        "SELECT * FROM sqlite_sequence",
+        "INSERT INTO t VALUES(100, 'e')",
+        "DELETE FROM t WHERE id = 100",
+        "INSERT INTO t(x) VALUES('f')",
+        "SELECT * FROM t ORDER BY id",
+        "SELECT * FROM sqlite_sequence",
+        "UPDATE sqlite_sequence SET seq = 1000 WHERE name = 't'",
+        "INSERT INTO t(x) VALUES('g') RETURNING id",
+        "CREATE TABLE t2(id INTEGER PRIMARY KEY AUTOINCREMENT)",
+        "INSERT INTO t2 DEFAULT VALUES",
+        "SELECT * FROM sqlite_sequence ORDER BY name",
+        "DROP TABLE t",
+        "SELECT * FROM sqlite_sequence ORDER BY name",
+        "CREATE TABLE bad(id INT PRIMARY KEY AUTOINCREMENT)",
+        "CREATE TABLE sqlite_sequence(a)",
+    ]);
+}
