@@ -71,7 +71,7 @@ pub(super) fn apply(z: &[u8], p: &mut Moment, idx: usize) -> bool {
         }
         b'l' if lower == b"localtime" => {
             if !p.local {
-                p.to_localtime();
+                p.shift_to_localtime();
             }
             p.utc = false;
             p.local = true;
@@ -136,7 +136,7 @@ fn to_utc(p: &mut Moment) {
     loop {
         guess = guess.wrapping_sub(err);
         let mut probe = Moment { jd: guess, has_jd: true, ..Moment::default() };
-        probe.to_localtime();
+        probe.shift_to_localtime();
         probe.compute_jd();
         err = probe.jd.wrapping_sub(orig);
         if err == 0 || rounds >= 3 {

@@ -29,12 +29,12 @@ pub(super) const MAX_JD_MS: i64 = 464_269_060_799_999;
 /// C's `(long long)x` as executed on x86-64: truncation toward zero, with NaN
 /// and out-of-range values giving `i64::MIN`.
 pub(super) fn trunc_i64(x: f64) -> i64 {
-    if x.is_nan() || x >= 9_223_372_036_854_775_808.0 || x < -9_223_372_036_854_775_808.0 { i64::MIN } else { x as i64 }
+    if (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&x) { x as i64 } else { i64::MIN }
 }
 
 /// C's `(int)x` as executed on x86-64 (NaN and out-of-range give `i32::MIN`).
 pub(super) fn trunc_i32(x: f64) -> i64 {
-    if x.is_nan() || x >= 2_147_483_648.0 || x < -2_147_483_648.0 { i64::from(i32::MIN) } else { x as i64 }
+    if (-2_147_483_648.0..2_147_483_648.0).contains(&x) { x as i64 } else { i64::from(i32::MIN) }
 }
 
 /// Byte `i` of a NUL-free text, or 0 past its end (C string semantics).
@@ -260,7 +260,7 @@ impl Moment {
     /// calling `localtime_r` and back afterwards, which has visible effects
     /// even with a UTC zone (an unnormalised day of month is normalised in the
     /// mapped year, an error state is cleared); those steps are kept.
-    pub fn to_localtime(&mut self) {
+    pub fn shift_to_localtime(&mut self) {
         self.compute_jd();
         let (t, year_shift) = if self.jd < 2_108_667_600 * 100_000 || self.jd > 2_130_141_456 * 100_000 {
             let mut x = *self;

@@ -84,8 +84,8 @@ impl Rng {
     fn below(&mut self, n: u64) -> u64 {
         self.next() % n.max(1)
     }
-    fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
-        &xs[self.below(xs.len() as u64) as usize]
+    fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
+        xs[self.below(xs.len() as u64) as usize]
     }
     fn chance(&mut self, percent: u64) -> bool {
         self.below(100) < percent
@@ -383,7 +383,7 @@ fn time_values() -> Vec<Value> {
 /// One random time value text built from plausible and implausible pieces.
 fn random_time_text(r: &mut Rng) -> String {
     let year = match r.below(6) {
-        0 => *r.pick(&[0, 1, 4, 100, 1582, 1600, 1900, 1970, 2000, 2024, 2038, 2100, 4000, 9999]),
+        0 => r.pick(&[0, 1, 4, 100, 1582, 1600, 1900, 1970, 2000, 2024, 2038, 2100, 4000, 9999]),
         1 => r.below(10000) as i64,
         _ => 1800 + r.below(400) as i64,
     };
@@ -393,7 +393,7 @@ fn random_time_text(r: &mut Rng) -> String {
     }
     s += &format!("{year:04}-{:02}-{:02}", r.below(14), r.below(33));
     if r.chance(80) {
-        s.push_str(*r.pick(&[" ", "T", "  ", " T "]));
+        s.push_str(r.pick(&[" ", "T", "  ", " T "]));
         s += &format!("{:02}:{:02}", r.below(26), r.below(61));
         if r.chance(70) {
             s += &format!(":{:02}", r.below(61));
@@ -404,7 +404,7 @@ fn random_time_text(r: &mut Rng) -> String {
             }
         }
         if r.chance(20) {
-            s.push_str(*r.pick(&["Z", "z", " Z", "+00:00", "-00:00"]));
+            s.push_str(r.pick(&["Z", "z", " Z", "+00:00", "-00:00"]));
             if r.chance(30) {
                 s.clear();
                 s += &format!("{year:04}-{:02}-{:02} 10:00", 1 + r.below(12), 1 + r.below(28));
@@ -413,14 +413,14 @@ fn random_time_text(r: &mut Rng) -> String {
         }
     }
     if r.chance(3) {
-        s.push_str(*r.pick(&["x", " ", ".", ":"]));
+        s.push_str(r.pick(&["x", " ", ".", ":"]));
     }
     s
 }
 
 /// One random modifier.
 fn random_modifier(r: &mut Rng) -> String {
-    let sign = *r.pick(&["+", "-", ""]);
+    let sign = r.pick(&["+", "-", ""]);
     match r.below(9) {
         0..=2 => {
             let amount = match r.below(4) {
@@ -429,7 +429,7 @@ fn random_modifier(r: &mut Rng) -> String {
                 2 => format!("{}", r.below(200_000)),
                 _ => format!("{}e{}", r.below(9), r.below(4)),
             };
-            let unit = *r.pick(&["day", "hour", "minute", "second", "month", "year"]);
+            let unit = r.pick(&["day", "hour", "minute", "second", "month", "year"]);
             let plural = if r.chance(50) { "s" } else { "" };
             let unit = if r.chance(10) { unit.to_ascii_uppercase() } else { unit.to_string() };
             format!("{sign}{amount} {unit}{plural}")
@@ -455,7 +455,7 @@ fn random_modifier(r: &mut Rng) -> String {
             s
         }
         5 => format!("weekday {}{}", sign, r.below(8)),
-        6 => r.pick(&["start of ", "end of "]).to_string() + *r.pick(&["day", "month", "year"]),
+        6 => r.pick(&["start of ", "end of "]).to_string() + r.pick(&["day", "month", "year"]),
         _ => r.pick(MOD_CORE).to_string(),
     }
 }
@@ -576,11 +576,11 @@ fn random_combinations_against_sqlite() {
     let zone_utc = sqlite_zone_is_utc();
     let mut tally = Tally::default();
     let mut r = Rng(0x9E37_79B9_7F4A_7C15);
-    for _ in 0..12_000 {
+    for _ in 0..40_000 {
         let tv = match r.below(10) {
             0 => Value::Real((r.below(6_000_000) as f64) + (r.below(1000) as f64) / 1000.0),
             1 => Value::Integer(r.below(300_000_000_000) as i64 - 100_000_000_000),
-            2 => t(*r.pick(TIME_TEXTS)),
+            2 => t(r.pick(TIME_TEXTS)),
             _ => t(&random_time_text(&mut r)),
         };
         let mut args = vec![tv];
@@ -590,9 +590,9 @@ fn random_combinations_against_sqlite() {
         if !comparable(&args, zone_utc) {
             continue;
         }
-        let f = *r.pick(&["date", "time", "datetime", "julianday", "unixepoch", "strftime"]);
+        let f = r.pick(&["date", "time", "datetime", "julianday", "unixepoch", "strftime"]);
         if f == "strftime" {
-            args.insert(0, t(*r.pick(FORMATS)));
+            args.insert(0, t(r.pick(FORMATS)));
         }
         tally.check(f, &args);
         if r.chance(20) {
@@ -679,6 +679,210 @@ fn localtime_round_trips() {
     for d in ["1969-12-31 23:59:59", "2000-02-29 12:00:00", "2050-06-30 01:02:03", "0100-03-01 00:00:00"] {
         for m in ["localtime", "utc"] {
             assert_eq!(call("datetime", &[t(d), t(m)], 0), Some(Ok(t(d))), "{d} {m}");
+        }
+    }
+}
+
+#[test]
+fn quirks_against_sqlite() {
+    let zone_utc = sqlite_zone_is_utc();
+    eprintln!("sqlite local zone is UTC: {zone_utc}");
+    let mut tally = Tally::default();
+    let long_fraction = format!("2000-01-01 00:00:00.{}", "9".repeat(400));
+    let many_days: Vec<Value> =
+        std::iter::once(t("2000-01-01")).chain(std::iter::repeat_n(t("+5373484 days"), 40)).collect();
+    let cases: Vec<Vec<Value>> = vec![
+        vec![t(&long_fraction)],
+        vec![t(&long_fraction), t("subsec")],
+        vec![t("12:00"), t(&format!("+00:00:00.{}", "5".repeat(350)))],
+        vec![t("2000-01-01"), t("+10000 years"), t("localtime")],
+        vec![Value::Integer(-1), t("localtime")],
+        vec![t("2000-01-01"), t("-3000000 days"), t("localtime"), t("subsec")],
+        vec![t("1900-02-31"), t("localtime")],
+        vec![t("1900-02-31"), t("subsec")],
+        vec![t("2023-02-31"), t("floor"), t("floor")],
+        vec![t("2023-01-31"), t("+1 month"), t("floor"), t("floor")],
+        vec![t("2023-01-31"), t("+1 month"), t("ceiling"), t("floor")],
+        vec![t("2023-01-31"), t("subsec"), t("utc")],
+        vec![t("2023-01-31 10:00:00.123"), t("subsec"), t("localtime"), t("utc")],
+        vec![t("0000-01-01"), t("weekday 1")],
+        vec![t("9999-12-31"), t("weekday 6")],
+        vec![Value::Real(1e9), t("start of day")],
+        vec![Value::Real(1e9), t("unixepoch"), t("auto")],
+        vec![Value::Real(1e9), t("auto"), t("unixepoch")],
+        vec![Value::Real(2451545.0), t("+1 day"), t("julianday")],
+        vec![Value::Real(2451545.0), t("julianday"), t("+1 day")],
+        vec![t("2451545"), t("julianday")],
+        vec![t("2000-01-01"), t("julianday")],
+        vec![t("1e9"), t("unixepoch")],
+        vec![t("-1e12"), t("auto")],
+        vec![t("-210866760000"), t("auto")],
+        vec![t("-210866760001"), t("auto")],
+        vec![t("253402300799.9995"), t("unixepoch")],
+        vec![t("2000-01-01"), t("+1.99999999 months")],
+        vec![t("2000-01-01"), t("-176545.9 months")],
+        vec![t("2000-01-01"), t("+176546 months")],
+        vec![t("2000-01-01"), t("+5373484.9 days")],
+        vec![t("2000-01-01"), t("+5373485 days")],
+        vec![t("2000-01-01"), t("+464269060799 seconds")],
+        vec![t("2000-01-01"), t("-14712.5 years")],
+        vec![t("2000-01-01"), t("+0x10 days")],
+        vec![t("2000-01-01"), t("+1_0 days")],
+        vec![t("2000-01-01"), t("+.5 days")],
+        vec![t("2000-01-01"), t("+5. days")],
+        vec![t("2000-01-01"), t("\t+1 day")],
+        vec![t("2000-01-01"), t("+1\tday")],
+        vec![t("2000-01-01"), t("+1 day\u{0}junk")],
+        vec![t("2000-01-01"), Value::Integer(1)],
+        vec![t("2000-01-01"), Value::Real(1.5)],
+        vec![t("2000-01-01"), Value::Blob(b"+1 day".to_vec())],
+        vec![t("2000-01-01"), Value::Blob(vec![0xff, 0xfe])],
+        vec![Value::Blob(vec![0x32, 0xff])],
+        vec![t("2000-01-01"), t("weekday 1e0")],
+        vec![t("2000-01-01"), t("weekday -6")],
+        vec![t("2000-01-01"), t("weekday -7")],
+        vec![t("2000-01-01"), t("weekday 0x1")],
+        vec![t("2000-01-01"), t("+01:00:00.5")],
+        vec![t("2000-01-01"), t("-24:00")],
+        vec![t("2000-01-01"), t("+00:00 ")],
+        vec![t("2000-01-01"), t("+99999-00-00")],
+        vec![t("2000-01-01"), t("+1234-5 days")],
+        vec![t("2000-01-01"), t("+0001-01-01 25:00")],
+        vec![t("2000-01-01"), t("+0001-01-01 24:00")],
+        vec![t("2000-01-01"), t("+0001-01-01 12:00:00Z")],
+        vec![t("2000-01-01"), t("+0001-01-01  12:00")],
+        vec![t("-0000-01-01")],
+        vec![t("-0001-01-01"), t("start of year")],
+        vec![t("-4713-11-24 12:00"), t("-1 second")],
+        vec![t("-4713-11-24 12:00"), t("end of month")],
+        vec![t("9999-12-31"), t("end of month")],
+        vec![t("9999-12-31"), t("end of year"), t("+1 second")],
+        vec![t("2000-01-01 24:00"), t("+24:00")],
+        many_days,
+    ];
+    for args in &cases {
+        if !comparable(args, zone_utc) {
+            continue;
+        }
+        for f in ["date", "time", "datetime", "julianday", "unixepoch"] {
+            tally.check(f, args);
+        }
+        let mut with_fmt = vec![t("%Y-%m-%d %H:%M:%f %j %J %s %V %G %U %W")];
+        with_fmt.extend(args.iter().cloned());
+        tally.check("strftime", &with_fmt);
+        if let [a] = args.as_slice() {
+            tally.check("timediff", &[a.clone(), t("2000-01-01")]);
+            tally.check("timediff", &[t("2000-01-01"), a.clone()]);
+        }
+    }
+    // Random byte soup as time values and modifiers.
+    let mut r = Rng(7);
+    let alphabet = b"0123456789-+:. TZzsaedmonthyrweklcuif\t";
+    for _ in 0..4000 {
+        let len = r.below(22) as usize;
+        let soup: String = (0..len).map(|_| char::from(r.pick(alphabet))).collect();
+        tally.check("datetime", &[t(&soup)]);
+        tally.check("datetime", &[t("2024-03-31 12:34:56.789"), t(&soup)]);
+        tally.check("strftime", &[t(&format!("%{soup}")), t("2024-03-31")]);
+    }
+    tally.finish("quirks");
+}
+
+#[test]
+fn sql_statements_use_the_date_functions() {
+    let mut ours = crate::Connection::open_in_memory().expect("open dosql");
+    let lite = rusqlite::Connection::open_in_memory().expect("open sqlite");
+    let setup = [
+        "CREATE TABLE ev(id INTEGER PRIMARY KEY, at TEXT, secs INTEGER)",
+        "INSERT INTO ev(at, secs) VALUES ('2024-01-31 08:00:00', 1700000000), ('2023-02-28', 0), (NULL, -1)",
+    ];
+    for sql in setup {
+        ours.execute(sql).expect("dosql setup");
+        lite.execute(sql, []).expect("sqlite setup");
+    }
+    let queries = [
+        "SELECT id, date(at, '+1 month'), date(at, '+1 month', 'floor'), strftime('%j %W', at) FROM ev ORDER BY id",
+        "SELECT id, datetime(secs, 'unixepoch'), unixepoch(at), julianday(at) FROM ev ORDER BY id",
+        "SELECT id, timediff(at, '2000-01-01'), time(at, '+90 minutes', 'subsec') FROM ev ORDER BY id",
+        "SELECT count(*) FROM ev WHERE date(at) < '2024-01-01'",
+    ];
+    for sql in queries {
+        let got = ours.query(sql).expect("dosql query").rows;
+        let mut stmt = lite.prepare(sql).expect("sqlite prepare");
+        let n = stmt.column_count();
+        let want: Vec<Vec<Value>> = stmt
+            .query_map([], |row| {
+                Ok((0..n)
+                    .map(|i| match row.get_ref(i) {
+                        Ok(rusqlite::types::ValueRef::Integer(v)) => Value::Integer(v),
+                        Ok(rusqlite::types::ValueRef::Real(v)) => Value::Real(v),
+                        Ok(rusqlite::types::ValueRef::Text(v)) => t(&String::from_utf8_lossy(v)),
+                        _ => Value::Null,
+                    })
+                    .collect())
+            })
+            .expect("sqlite query")
+            .collect::<Result<_, _>>()
+            .expect("sqlite rows");
+        assert_eq!(got, want, "{sql}");
+    }
+    // The keywords evaluate to the current date and time.
+    let row = ours.query("SELECT CURRENT_DATE, CURRENT_TIME, CURRENT_TIMESTAMP").expect("keywords").rows;
+    let [row] = row.as_slice() else { panic!("one row expected") };
+    let [Value::Text(d), Value::Text(tm), Value::Text(ts)] = row.as_slice() else { panic!("three texts: {row:?}") };
+    assert_eq!((d.len(), tm.len(), ts.len()), (10, 8, 19));
+    let today: String = lite.query_row("SELECT date('now')", [], |r| r.get(0)).expect("sqlite now");
+    // Ours was read first, so it may only be earlier if the test straddled midnight.
+    assert!(d.as_str() <= today.as_str() && ts.starts_with(d.as_str()), "{d} {ts} vs {today}");
+}
+
+mod prop {
+    use super::{MOD_CORE, MODIFIERS, TIME_TEXTS, Tally, comparable, sqlite_zone_is_utc, t};
+    use crate::func::value_tests::arb_value;
+    use crate::value::Value;
+    use proptest::prelude::*;
+
+    /// Time values: arbitrary SQL values or date-like text.
+    fn arb_time() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            arb_value(),
+            proptest::sample::select(TIME_TEXTS).prop_map(t),
+            "-?[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{1,5})?)?)?([+-][0-9]{2}:[0-9]{2}|Z)?"
+                .prop_map(Value::Text),
+            (0f64..5_400_000.0).prop_map(Value::Real),
+        ]
+    }
+
+    /// Modifiers: arbitrary SQL values, listed modifiers or modifier-like text.
+    fn arb_modifier() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            arb_value(),
+            proptest::sample::select(MODIFIERS).prop_map(t),
+            proptest::sample::select(MOD_CORE).prop_map(t),
+            "[+-]?[0-9]{1,6}(\\.[0-9]{1,4})? (day|hour|minute|second|month|year)s?".prop_map(Value::Text),
+            "[+-][0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{1,4})?)?".prop_map(Value::Text),
+            "[+-][0-9]{4,5}-[0-9]{2}-[0-9]{2}( [0-9]{2}:[0-9]{2})?".prop_map(Value::Text),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 4000, .. ProptestConfig::default() })]
+
+        #[test]
+        fn prop_date_functions(tv in arb_time(), mods in proptest::collection::vec(arb_modifier(), 0..3),
+                               fmt in "[%a-zA-Z :.-]{0,6}", other in arb_time()) {
+            let mut tally = Tally::default();
+            let mut args = vec![tv.clone()];
+            args.extend(mods);
+            prop_assume!(comparable(&args, sqlite_zone_is_utc()));
+            for f in ["date", "time", "datetime", "julianday", "unixepoch"] {
+                tally.check(f, &args);
+            }
+            let mut with_fmt = vec![t(&fmt)];
+            with_fmt.extend(args.iter().cloned());
+            tally.check("strftime", &with_fmt);
+            tally.check("timediff", &[tv, other]);
+            prop_assert!(tally.fails.is_empty(), "{}", tally.fails.join("\n"));
         }
     }
 }
