@@ -15,6 +15,7 @@
 //! text produced from BLOB bytes that are not valid UTF-8 is converted
 //! lossily, so character-level functions applied to such bytes may differ.
 
+pub mod datetime;
 pub mod like;
 pub mod math;
 pub mod num;
@@ -70,6 +71,9 @@ fn arity(name: &str) -> Option<Arity> {
 /// argument count or a runtime error, and `Some(Ok(value))` otherwise.
 pub fn call_scalar(name: &str, args: &[Value]) -> Option<Result<Value, String>> {
     let lname = name.to_ascii_lowercase();
+    if let Some(r) = datetime::call(&lname, args, datetime::wall_clock_ms()) {
+        return Some(r);
+    }
     let rule = arity(&lname)?;
     let ok = match rule {
         Arity::Exact(ns) => ns.contains(&args.len()),
