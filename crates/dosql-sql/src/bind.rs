@@ -5,6 +5,8 @@
 //! the innermost scope that has it, and records how many levels out that is.
 //! Aggregate calls are collected per query level and replaced by slots.
 
+mod recursive;
+
 use crate::ast::{self, BinaryOp, Expr, FromItem, ResultColumn, SelectBody};
 use crate::error::{Error, Result, sql_err};
 use crate::plan::{AggCall, BExpr, CorePlan, QueryPlan, RaiseAction, SortKey, Source};
@@ -115,6 +117,10 @@ pub struct Binder<'a> {
     pub param_count: usize,
     /// Whether `RAISE()` is allowed (inside a trigger program).
     raise_ok: bool,
+    /// Recursive CTEs whose recursive SELECTs are being bound.
+    recursive: Vec<recursive::RecState>,
+    /// The id the next recursive CTE gets.
+    next_recursive_id: usize,
 }
 
 const AGGREGATES: &[&str] = &["count", "sum", "total", "avg", "min", "max", "group_concat", "string_agg"];
@@ -145,6 +151,8 @@ impl<'a> Binder<'a> {
             named_params: Vec::new(),
             param_count: 0,
             raise_ok: false,
+            recursive: Vec::new(),
+            next_recursive_id: 0,
         }
     }
 
@@ -441,8 +449,14 @@ impl<'a> Binder<'a> {
                 let key = lower(name);
                 let scope_name = lower(alias.as_deref().unwrap_or(name));
                 if let Some((_, cte)) = self.ctes.iter().rev().find(|(n, _)| *n == key).cloned() {
+                    if let Some(src) = self.recursive_reference(&key, name, &scope_name)? {
+                        return Ok(src);
+                    }
                     if self.binding_ctes.contains(&key) {
-                        return sql_err(format!("recursive common table expressions are not supported yet: {name}"));
+                        return sql_err(format!("circular reference: {name}"));
+                    }
+                    if recursive::mentions(&cte.query, &key) {
+                        return self.bind_recursive_cte(&cte, key, scope_name);
                     }
                     self.binding_ctes.push(key.clone());
                     let plan = self.bind_select(&cte.query);

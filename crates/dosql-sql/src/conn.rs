@@ -216,10 +216,10 @@ impl Connection {
                 let mut binder = Binder::new(&self.schema);
                 let plan = binder.bind_select(q)?;
                 let rows = match &self.txn {
-                    Some(tx) => run_query(&Ctx { rd: tx as &dyn Reader, params }, &plan, None)?,
+                    Some(tx) => run_query(&Ctx::new(tx as &dyn Reader, params), &plan, None)?,
                     None => {
                         let r = self.db.begin_read();
-                        run_query(&Ctx { rd: &r, params }, &plan, None)?
+                        run_query(&Ctx::new(&r, params), &plan, None)?
                     }
                 };
                 Ok(StatementResult { columns: plan.columns, rows, changes: 0 })

@@ -4,6 +4,8 @@
 //! joins are nested loops, grouping sorts. It is correct before it is fast;
 //! the planner issue replaces scans with index access and streaming.
 
+mod recursive;
+
 use crate::ast::{BinaryOp, CompoundOp, JoinKind, LikeOp, UnaryOp};
 use crate::error::{Error, Result};
 use crate::plan::{AggCall, BExpr, CorePlan, QueryPlan, RaiseAction, SortKey, Source};
@@ -11,6 +13,7 @@ use crate::record::{decode_row, key_rowid};
 use crate::value::{self, Affinity, Collation, Value};
 use dosql_storage::{Range, ReadTxn, TreeId, WriteTxn};
 use std::cmp::Ordering;
+use std::collections::HashSet;
 
 /// Read access to the trees, from a read or a write transaction.
 pub trait Reader {
@@ -44,6 +47,26 @@ pub struct Ctx<'a> {
     pub rd: &'a dyn Reader,
     /// Statement parameters.
     pub params: &'a [Value],
+    /// The rows recursive CTEs are being extended from, innermost first.
+    pub working: Option<&'a Working<'a>>,
+}
+
+impl<'a> Ctx<'a> {
+    /// A context over `rd` with statement parameters `params`.
+    pub fn new(rd: &'a dyn Reader, params: &'a [Value]) -> Ctx<'a> {
+        Ctx { rd, params, working: None }
+    }
+}
+
+/// The current row of a recursive CTE, which its recursive SELECT reads
+/// as the CTE's table.
+pub struct Working<'a> {
+    /// The CTE's plan id ([`crate::plan::RecursivePlan::id`]).
+    pub id: usize,
+    /// The rows the step reads.
+    pub rows: &'a [Vec<Value>],
+    /// An enclosing recursive CTE's working rows.
+    pub parent: Option<&'a Working<'a>>,
 }
 
 /// The row being evaluated and the rows of enclosing queries.
@@ -420,7 +443,12 @@ fn source_rows(
             }
             Ok(out)
         }
-        Source::Query(q) => run_query(ctx, q, parent),
+        // A FROM subquery is bound inside this query's scope, which it cannot
+        // see into: an empty row stands for it, so outer references keep
+        // their depth.
+        Source::Query(q) => run_query(ctx, q, Some(&Env { row: &[], aggs: &[], parent })),
+        Source::Recursive(p) => recursive::run(ctx, p, Some(&Env { row: &[], aggs: &[], parent })),
+        Source::Working { id, .. } => Ok(recursive::working_rows(ctx, *id)),
         Source::Join { left, right, kind, on, left_width, right_width } => {
             let lrows = source_rows(ctx, left, parent, filters)?;
             let lrows = if matches!(**left, Source::Join { .. }) {
@@ -537,12 +565,12 @@ pub fn run_query_limited(
                 dedup(rows)
             }
             CompoundOp::Intersect => {
-                let left = dedup(rows);
-                left.into_iter().filter(|(r, _)| right.iter().any(|(x, _)| rows_equal(r, x))).collect()
+                let keep: HashSet<Vec<u8>> = right.iter().map(|(x, _)| row_key(x)).collect();
+                dedup(rows).into_iter().filter(|(r, _)| keep.contains(&row_key(r))).collect()
             }
             CompoundOp::Except => {
-                let left = dedup(rows);
-                left.into_iter().filter(|(r, _)| !right.iter().any(|(x, _)| rows_equal(r, x))).collect()
+                let drop: HashSet<Vec<u8>> = right.iter().map(|(x, _)| row_key(x)).collect();
+                dedup(rows).into_iter().filter(|(r, _)| !drop.contains(&row_key(r))).collect()
             }
         };
     }
@@ -600,23 +628,26 @@ fn compare_keys(a: &[Value], b: &[Value], keys: &[SortKey]) -> Ordering {
     Ordering::Equal
 }
 
-fn rows_equal(a: &[Value], b: &[Value]) -> bool {
-    a.len() == b.len()
-        && a.iter().zip(b).all(|(x, y)| match (x, y) {
-            (Value::Null, Value::Null) => true,
-            (Value::Null, _) | (_, Value::Null) => false,
-            _ => value::compare(x, y, Collation::Binary) == Ordering::Equal,
+/// A key that is equal for rows DISTINCT and the compound operators treat
+/// as duplicates: NULLs equal each other and numbers compare by value, so
+/// an integral REAL is keyed as the INTEGER it equals.
+pub(crate) fn row_key(row: &[Value]) -> Vec<u8> {
+    let norm: Vec<Value> = row
+        .iter()
+        .map(|v| match v {
+            // Within ±2^63 the cast is exact for integral values.
+            Value::Real(r) if r.fract() == 0.0 && *r >= -9.223_372_036_854_776e18 && *r < 9.223_372_036_854_776e18 => {
+                Value::Integer(*r as i64)
+            }
+            other => other.clone(),
         })
+        .collect();
+    crate::record::encode_row(&norm)
 }
 
 fn dedup(rows: Vec<(Vec<Value>, Vec<Value>)>) -> Vec<(Vec<Value>, Vec<Value>)> {
-    let mut out: Vec<(Vec<Value>, Vec<Value>)> = Vec::new();
-    for r in rows {
-        if !out.iter().any(|(x, _)| rows_equal(x, &r.0)) {
-            out.push(r);
-        }
-    }
-    out
+    let mut seen = HashSet::new();
+    rows.into_iter().filter(|(r, _)| seen.insert(row_key(r))).collect()
 }
 
 /// Runs one core; returns (result row, sort keys) pairs.
@@ -864,6 +895,8 @@ fn full_width(src: &Source) -> usize {
         Source::Single => 0,
         Source::Table(t) => t.columns.len() + 1,
         Source::Query(q) => q.columns.len(),
+        Source::Recursive(p) => p.width,
+        Source::Working { width, .. } => *width,
         Source::Join { left_width, right_width, .. } => left_width + right_width,
     }
 }
@@ -927,6 +960,8 @@ fn source_width(src: &Source, rows: &[Vec<Value>]) -> usize {
         (None, Source::Table(t)) => t.columns.len() + 1,
         (None, Source::Join { left_width, right_width, .. }) => left_width + right_width,
         (None, Source::Query(q)) => q.columns.len(),
+        (None, Source::Recursive(p)) => p.width,
+        (None, Source::Working { width, .. }) => *width,
         (None, Source::Single) => 0,
     }
 }
@@ -960,13 +995,8 @@ fn compute_aggs(
             vals.push(a.args.iter().map(|e| eval(ctx, e, &env)).collect::<Result<Vec<_>>>()?);
         }
         if a.distinct {
-            let mut seen: Vec<Vec<Value>> = Vec::new();
-            for v in vals {
-                if !seen.iter().any(|s| rows_equal(s, &v)) && !matches!(v.first(), Some(Value::Null)) {
-                    seen.push(v);
-                }
-            }
-            vals = seen;
+            let mut seen = HashSet::new();
+            vals.retain(|v| !matches!(v.first(), Some(Value::Null)) && seen.insert(row_key(v)));
         }
         out.push(aggregate(&a.name, a.star, &vals)?);
     }

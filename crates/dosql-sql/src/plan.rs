@@ -192,6 +192,15 @@ pub enum Source {
     Table(Box<Table>),
     /// A subquery or view.
     Query(Box<QueryPlan>),
+    /// A recursive common table expression.
+    Recursive(Box<RecursivePlan>),
+    /// Inside a recursive CTE's recursive SELECT: the CTE's current row.
+    Working {
+        /// The CTE's [`RecursivePlan::id`].
+        id: usize,
+        /// Row width.
+        width: usize,
+    },
     /// Joined sources: row = left row ++ right row.
     Join {
         /// Left.
@@ -207,6 +216,29 @@ pub enum Source {
         /// Width of the right row.
         right_width: usize,
     },
+}
+
+/// A recursive CTE: the initial rows seed a queue; each row taken from
+/// the queue is output and fed, as the CTE's table, to the recursive
+/// SELECTs, whose rows join the queue.
+#[derive(Debug, Clone)]
+pub struct RecursivePlan {
+    /// Identifies the CTE to [`Source::Working`] in its recursive SELECTs.
+    pub id: usize,
+    /// The initial SELECT (with any further non-recursive compound parts).
+    pub initial: QueryPlan,
+    /// The recursive SELECTs.
+    pub steps: Vec<QueryPlan>,
+    /// Whether rows already seen are dropped (UNION rather than UNION ALL).
+    pub distinct: bool,
+    /// ORDER BY over the CTE's columns: which queued row is taken next.
+    pub order_by: Vec<SortKey>,
+    /// LIMIT: how many rows the CTE yields at most.
+    pub limit: Option<BExpr>,
+    /// OFFSET: how many of the first rows are not yielded (they still recurse).
+    pub offset: Option<BExpr>,
+    /// Column count.
+    pub width: usize,
 }
 
 /// One SELECT core.

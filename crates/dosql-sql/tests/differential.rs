@@ -85,14 +85,38 @@ fn constraints_updates_deletes() {
 }
 
 #[test]
-fn recursive_cte_is_a_clear_error_not_a_crash() {
-    let mut c = Connection::open_in_memory().expect("open");
-    let err = c
-        .execute("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x<3) SELECT x FROM c")
-        .expect_err("not supported yet");
-    assert!(err.to_string().contains("recursive common table expressions"), "{err}");
-    let r = c.query("WITH a(x) AS (SELECT 1), b AS (SELECT x + 1 AS y FROM a) SELECT y FROM b").expect("plain CTEs");
-    assert_eq!(r.rows, vec![vec![Value::Integer(2)]]);
+fn recursive_ctes() {
+    check_script(&[
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 10) SELECT x FROM c",
+        "WITH c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 5) SELECT group_concat(x) FROM c",
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 3 OFFSET 2) SELECT x FROM c",
+        "WITH RECURSIVE c(x) AS (VALUES(1), (1) UNION SELECT (x * 3) % 7 FROM c) SELECT x FROM c",
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x * 2 FROM c WHERE x < 1e6) SELECT count(*), max(x) FROM c",
+        "CREATE TABLE org(name TEXT PRIMARY KEY, boss TEXT, height INT)",
+        "INSERT INTO org VALUES('Alice', NULL, 160), ('Bob', 'Alice', 170), ('Cindy', 'Alice', 150), \
+         ('Dave', 'Bob', 180), ('Emma', 'Bob', 165), ('Fred', 'Cindy', 175), ('Gail', 'Dave', 155)",
+        "WITH RECURSIVE works_for_alice(n) AS (VALUES('Alice') UNION SELECT name FROM org, works_for_alice \
+         WHERE org.boss = works_for_alice.n) SELECT avg(height) FROM org WHERE org.name IN works_for_alice",
+        "WITH RECURSIVE under_alice(name, level) AS (VALUES('Alice', 0) UNION ALL SELECT org.name, under_alice.level + 1 \
+         FROM org JOIN under_alice ON org.boss = under_alice.name ORDER BY 2 DESC) \
+         SELECT substr('..........', 1, level * 3) || name FROM under_alice",
+        "WITH RECURSIVE under_alice(name, level) AS (VALUES('Alice', 0) UNION ALL SELECT org.name, under_alice.level + 1 \
+         FROM org JOIN under_alice ON org.boss = under_alice.name ORDER BY 2) SELECT name, level FROM under_alice",
+        "WITH RECURSIVE fib(a, b, n) AS (SELECT 0, 1, 1 UNION ALL SELECT b, a + b, n + 1 FROM fib WHERE n < 60) \
+         SELECT max(a), count(*) FROM fib",
+        "WITH RECURSIVE x(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM x WHERE i < 3), \
+         y(j) AS (SELECT i FROM x UNION ALL SELECT j * 10 FROM y WHERE j < 100) SELECT j FROM y ORDER BY j",
+        "SELECT (WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < org.height / 20) \
+         SELECT sum(n) FROM c) FROM org ORDER BY name",
+        "WITH RECURSIVE c(x) AS (SELECT x FROM c UNION ALL SELECT 1) SELECT * FROM c",
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c, c AS d WHERE x < 3) SELECT * FROM c",
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT (SELECT x + 1 FROM c) WHERE 0) SELECT * FROM c",
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT count(*) FROM c) SELECT * FROM c",
+        "WITH RECURSIVE c(x, y) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3) SELECT * FROM c",
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1, 2 FROM c WHERE x < 3) SELECT * FROM c",
+        "WITH RECURSIVE c(x) AS (SELECT 1 INTERSECT SELECT x + 1 FROM c) SELECT * FROM c",
+        "WITH a(x) AS (SELECT 1), b AS (SELECT x + 1 AS y FROM a) SELECT y FROM b",
+    ]);
 }
 
 #[test]
@@ -122,4 +146,16 @@ fn schema_survives_reopen() {
     let mut c = Connection::open(&path).expect("reopen");
     assert_eq!(c.query("SELECT * FROM v").expect("view").rows, vec![vec![Value::Text("x".into())]]);
     assert!(c.execute("INSERT INTO t VALUES(2, 'x')").is_err(), "unique index survives reopen");
+}
+
+#[test]
+fn correlated_from_subqueries() {
+    check_script(&[
+        "CREATE TABLE t(a INTEGER, b TEXT)",
+        "INSERT INTO t VALUES(1, 'x'), (2, 'y'), (3, NULL)",
+        "SELECT a, (SELECT v FROM (SELECT t.a * 10 AS v)) FROM t ORDER BY a",
+        "SELECT a, (SELECT count(*) FROM (SELECT * FROM t AS u WHERE u.a <= t.a)) FROM t ORDER BY a",
+        "SELECT a, (WITH w AS (SELECT t.b AS v) SELECT v FROM w) FROM t ORDER BY a",
+        "SELECT a FROM t WHERE EXISTS (SELECT 1 FROM (SELECT t.a AS z) WHERE z > 1) ORDER BY a",
+    ]);
 }

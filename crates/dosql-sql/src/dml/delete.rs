@@ -37,7 +37,7 @@ pub fn delete(tx: &mut WriteTxn, run: &mut Run<'_>, del: &ast::Delete, frame: Op
     let fenv = frame.map(Frame::env);
     let mut doomed = Vec::new();
     {
-        let ctx = Ctx { rd: &*tx, params: run.params };
+        let ctx = Ctx::new(&*tx, run.params);
         for entry in tx.range(table.tree, ..)? {
             let (k, v) = entry?;
             let (Some(mut row), Some(rowid)) = (decode_row(&v), key_rowid(&k)) else {
@@ -71,7 +71,7 @@ pub fn delete(tx: &mut WriteTxn, run: &mut Run<'_>, del: &ast::Delete, frame: Op
         delete_row(tx, &target, &row, rowid)?;
         out.changes += 1;
         if !returning.is_empty() {
-            let ctx = Ctx { rd: &*tx, params: run.params };
+            let ctx = Ctx::new(&*tx, run.params);
             out.rows.push(returning_row(&ctx, &returning, &row, fenv.as_ref())?);
         }
         if triggers.any() {

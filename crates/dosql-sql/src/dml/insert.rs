@@ -66,7 +66,7 @@ pub fn insert(tx: &mut WriteTxn, run: &mut Run<'_>, ins: &ast::Insert, frame: Op
                     sql_err(format!("{} values for {} columns", plan.columns.len(), slots.len()))
                 };
             }
-            run_query(&Ctx { rd: &*tx, params: run.params }, &plan, fenv.as_ref())?
+            run_query(&Ctx::new(&*tx, run.params), &plan, fenv.as_ref())?
         }
     };
     let me = RowTable::of_table(table, ins.alias.as_deref().unwrap_or(&table.name));
@@ -87,7 +87,7 @@ pub fn insert(tx: &mut WriteTxn, run: &mut Run<'_>, ins: &ast::Insert, frame: Op
             given[t] = true;
         }
         {
-            let ctx = Ctx { rd: &*tx, params: run.params };
+            let ctx = Ctx::new(&*tx, run.params);
             let env = Env { row: &[], aggs: &[], parent: None };
             for i in 0..n {
                 if !given[i]
@@ -129,7 +129,7 @@ pub fn insert(tx: &mut WriteTxn, run: &mut Run<'_>, ins: &ast::Insert, frame: Op
         if let Some(a) = table.rowid_alias {
             row[a] = Value::Integer(rowid);
         }
-        if !check_row(&Ctx { rd: &*tx, params: run.params }, &target, &mut row, or)? {
+        if !check_row(&Ctx::new(&*tx, run.params), &target, &mut row, or)? {
             continue;
         }
         match resolve_unique(tx, &target, &row, None, or, &targets)? {
@@ -143,7 +143,7 @@ pub fn insert(tx: &mut WriteTxn, run: &mut Run<'_>, ins: &ast::Insert, frame: Op
                 let Some(old) = read_row(tx, table, existing)? else { continue };
                 let mut pair = old.clone();
                 pair.extend(row.iter().cloned());
-                let ctx = Ctx { rd: &*tx, params: run.params };
+                let ctx = Ctx::new(&*tx, run.params);
                 let env = Env { row: &pair, aggs: &[], parent: fenv.as_ref() };
                 if let Some(w) = &u.where_
                     && crate::value::is_true(&eval(&ctx, w, &env)?) != Some(true)
@@ -166,7 +166,7 @@ pub fn insert(tx: &mut WriteTxn, run: &mut Run<'_>, ins: &ast::Insert, frame: Op
                 if let Some(written) = apply_update(tx, run, &up, old, new)? {
                     out.changes += 1;
                     if !returning.is_empty() {
-                        let ctx = Ctx { rd: &*tx, params: run.params };
+                        let ctx = Ctx::new(&*tx, run.params);
                         out.rows.push(returning_row(&ctx, &returning, &written, fenv.as_ref())?);
                     }
                 }
@@ -177,7 +177,7 @@ pub fn insert(tx: &mut WriteTxn, run: &mut Run<'_>, ins: &ast::Insert, frame: Op
         note_sequence(tx, schema, table, rowid)?;
         out.changes += 1;
         if !returning.is_empty() {
-            let ctx = Ctx { rd: &*tx, params: run.params };
+            let ctx = Ctx::new(&*tx, run.params);
             out.rows.push(returning_row(&ctx, &returning, &row, fenv.as_ref())?);
         }
         if triggers.any() {

@@ -75,7 +75,7 @@ pub(super) fn apply_update(
     if let Some(a) = table.rowid_alias {
         new[a] = Value::Integer(new_rowid);
     }
-    if !check_row(&Ctx { rd: &*tx, params: run.params }, t, &mut new, up.or)? {
+    if !check_row(&Ctx::new(&*tx, run.params), t, &mut new, up.or)? {
         return Ok(None);
     }
     match resolve_unique(tx, t, &new, Some(old_rowid), up.or, &[])? {
@@ -193,7 +193,7 @@ pub fn update(tx: &mut WriteTxn, run: &mut Run<'_>, up: &ast::Update, frame: Opt
                 Some(w) => b.bind_over(std::slice::from_ref(&me), std::slice::from_ref(w))?.pop(),
                 None => None,
             };
-            let ctx = Ctx { rd: &*tx, params: run.params };
+            let ctx = Ctx::new(&*tx, run.params);
             let n = table.columns.len();
             for entry in tx.range(table.tree, ..)? {
                 let (k, v) = entry?;
@@ -214,7 +214,7 @@ pub fn update(tx: &mut WriteTxn, run: &mut Run<'_>, up: &ast::Update, frame: Opt
         Some(from) => {
             let q = from_query(table, &name, from, &exprs, up.where_.as_ref());
             let plan = b.bind_select(&q)?;
-            let rows = run_query(&Ctx { rd: &*tx, params: run.params }, &plan, fenv.as_ref())?;
+            let rows = run_query(&Ctx::new(&*tx, run.params), &plan, fenv.as_ref())?;
             let mut seen = std::collections::HashSet::new();
             for mut r in rows {
                 let Some(Value::Integer(rowid)) = r.first().cloned() else { continue };
@@ -232,7 +232,7 @@ pub fn update(tx: &mut WriteTxn, run: &mut Run<'_>, up: &ast::Update, frame: Opt
         let Some(old) = read_row(tx, table, rowid)? else { continue };
         let mut new = old.clone();
         {
-            let ctx = Ctx { rd: &*tx, params: run.params };
+            let ctx = Ctx::new(&*tx, run.params);
             let values = match values {
                 Some(v) => v,
                 None => {
@@ -247,7 +247,7 @@ pub fn update(tx: &mut WriteTxn, run: &mut Run<'_>, up: &ast::Update, frame: Opt
         if let Some(written) = apply_update(tx, run, &row_update, old, new)? {
             out.changes += 1;
             if !returning.is_empty() {
-                let ctx = Ctx { rd: &*tx, params: run.params };
+                let ctx = Ctx::new(&*tx, run.params);
                 out.rows.push(returning_row(&ctx, &returning, &written, fenv.as_ref())?);
             }
         }

@@ -93,7 +93,7 @@ pub(super) fn insert(
             if plan.columns.len() != slots.len() {
                 return sql_err(format!("{} values for {} columns", plan.columns.len(), slots.len()));
             }
-            run_query(&Ctx { rd: &*tx, params: run.params }, &plan, fenv.as_ref())?
+            run_query(&Ctx::new(&*tx, run.params), &plan, fenv.as_ref())?
         }
     };
     let or = run.conflict(ins.or);
@@ -123,7 +123,7 @@ pub(super) fn update(tx: &mut WriteTxn, run: &mut Run<'_>, up: &ast::Update, fra
     b.push_ctes(&up.with);
     let plan = b.bind_select(&q)?;
     let fenv = frame.map(Frame::env);
-    let rows = run_query(&Ctx { rd: &*tx, params: run.params }, &plan, fenv.as_ref())?;
+    let rows = run_query(&Ctx::new(&*tx, run.params), &plan, fenv.as_ref())?;
     let w = me.cols.len();
     let or = run.conflict(up.or);
     for r in rows {
@@ -155,7 +155,7 @@ pub(super) fn delete(
     b.push_ctes(&del.with);
     let plan = b.bind_select(&q)?;
     let fenv = frame.map(Frame::env);
-    let rows = run_query(&Ctx { rd: &*tx, params: run.params }, &plan, fenv.as_ref())?;
+    let rows = run_query(&Ctx::new(&*tx, run.params), &plan, fenv.as_ref())?;
     let or = run.conflict(None);
     for old in rows {
         triggers.instead(tx, run, &RowChange { shape: &me, old: Some(&old), new: None, or })?;
