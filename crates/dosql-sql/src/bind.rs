@@ -777,10 +777,8 @@ impl<'a> Binder<'a> {
     /// as for CHECK constraints, UPDATE assignments and DELETE conditions.
     pub fn bind_table_exprs(&mut self, table: &crate::schema::Table, exprs: &[Expr]) -> Result<Vec<BExpr>> {
         let cols = table_scope_cols(table);
-        self.scopes.push(Scope {
-            tables: vec![ScopeTable { name: lower(&table.name), cols, offset: 0 }],
-            ..Scope::default()
-        });
+        self.scopes
+            .push(Scope { tables: vec![ScopeTable { name: lower(&table.name), cols, offset: 0 }], ..Scope::default() });
         let r = exprs.iter().map(|e| self.bind_expr(e)).collect();
         self.scopes.pop();
         r

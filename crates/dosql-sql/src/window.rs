@@ -17,7 +17,13 @@
 //! aggregated from scratch, again like SQLite.
 //!
 //! Left out: `DISTINCT` and `ORDER BY` inside window aggregates (SQLite
-//! rejects them too) and user-defined window functions.
+//! rejects them too) and user-defined window functions. Known deviations:
+//! `lag` with a negative offset (and `lead` with one below -1) looks the
+//! other way here, while SQLite's answer depends on how far its executor
+//! has read ahead; `group_concat` over sliding frames whose values are empty
+//! strings can differ in separators, as SQLite trims its running buffer;
+//! and the `N` of `nth_value` is read from the current row even with an
+//! EXCLUDE clause.
 
 use crate::ast::{self, FrameExclude, FrameUnits};
 use crate::error::{Error, Result};
@@ -147,7 +153,11 @@ fn find_named<'a>(named: &'a [(String, ast::WindowSpec)], name: &str) -> Result<
 /// Resolves `spec` against the named windows of its query level: `OVER w`
 /// (`bare`) copies `w`; `OVER (w ...)` inherits w's partition and order,
 /// which it may not override, and w must not have a frame.
-pub fn resolve_spec(spec: &ast::WindowSpec, bare: bool, named: &[(String, ast::WindowSpec)]) -> Result<ast::WindowSpec> {
+pub fn resolve_spec(
+    spec: &ast::WindowSpec,
+    bare: bool,
+    named: &[(String, ast::WindowSpec)],
+) -> Result<ast::WindowSpec> {
     let Some(base_name) = &spec.base else { return Ok(spec.clone()) };
     let base = find_named(named, base_name)?;
     if bare {
@@ -180,11 +190,8 @@ pub fn resolve_named(defs: &[(String, ast::WindowSpec)]) -> Result<Vec<(String, 
     let mut out: Vec<(String, ast::WindowSpec)> = Vec::with_capacity(defs.len());
     for (name, spec) in defs {
         let known = spec.base.as_ref().is_some_and(|b| out.iter().any(|(n, _)| n.eq_ignore_ascii_case(b)));
-        let resolved = if known {
-            resolve_spec(spec, false, &out)?
-        } else {
-            ast::WindowSpec { base: None, ..spec.clone() }
-        };
+        let resolved =
+            if known { resolve_spec(spec, false, &out)? } else { ast::WindowSpec { base: None, ..spec.clone() } };
         out.push((name.clone(), resolved));
     }
     Ok(out)
@@ -448,9 +455,7 @@ impl FrameOffsets {
             }
             let count = match num {
                 Some(Value::Integer(i)) if i >= 0 => Some(i),
-                Some(Value::Real(r)) if r >= 0.0 && r.fract() == 0.0 && r < 9.223_372_036_854_775_807e18 => {
-                    Some(r as i64)
-                }
+                Some(Value::Real(r)) if r >= 0.0 && r.fract() == 0.0 && r < 9.223_372_036_854_776e18 => Some(r as i64),
                 _ => None,
             };
             match count {

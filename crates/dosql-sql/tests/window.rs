@@ -261,7 +261,10 @@ fn window_functions_by_hand() {
 
 #[test]
 fn sum_types_follow_sqlite() {
-    let mut pr = Pair::new(&["CREATE TABLE s(id INTEGER PRIMARY KEY, v)", "INSERT INTO s VALUES (1, 'a'), (2, NULL), (3, 2), (4, 3), (5, 1.5), (6, 4), (7, 5), (8, 'z'), (9, 'x')"]);
+    let mut pr = Pair::new(&[
+        "CREATE TABLE s(id INTEGER PRIMARY KEY, v)",
+        "INSERT INTO s VALUES (1, 'a'), (2, NULL), (3, 2), (4, 3), (5, 1.5), (6, 4), (7, 5), (8, 'z'), (9, 'x')",
+    ]);
     for frame in [
         "ROWS 1 PRECEDING",
         "ROWS BETWEEN 1 PRECEDING AND CURRENT ROW EXCLUDE CURRENT ROW",
@@ -317,8 +320,9 @@ fn random_frame(r: &mut Rng) -> String {
         2 => "CURRENT ROW".to_string(),
         _ => format!("{} FOLLOWING", off(r)),
     };
-    let exclude = r.pick(&["", "", "", " EXCLUDE NO OTHERS", " EXCLUDE CURRENT ROW", " EXCLUDE GROUP", " EXCLUDE TIES"]);
-    if r.next() % 5 == 0 {
+    let exclude =
+        r.pick(&["", "", "", " EXCLUDE NO OTHERS", " EXCLUDE CURRENT ROW", " EXCLUDE GROUP", " EXCLUDE TIES"]);
+    if r.next().is_multiple_of(5) {
         format!("{units} {start}{exclude}")
     } else {
         format!("{units} BETWEEN {start} AND {end}{exclude}")
@@ -379,11 +383,11 @@ fn generated_window_sweep() {
     ];
     let tight_orders = ["ORDER BY id", "ORDER BY id DESC", "ORDER BY g, id", "ORDER BY x DESC, id", "ORDER BY y, id"];
     for i in 0..3000 {
-        let bound = r.next() % 2 == 0;
+        let bound = r.next().is_multiple_of(2);
         let func = if bound { r.pick(&order_bound) } else { r.pick(&order_free) };
         let order = if bound { r.pick(&tight_orders) } else { r.pick(&loose_orders) };
         let part = r.pick(&partitions);
-        let frame = if r.next() % 4 == 0 { String::new() } else { format!(" {}", random_frame(&mut r)) };
+        let frame = if r.next().is_multiple_of(4) { String::new() } else { format!(" {}", random_frame(&mut r)) };
         let spec = format!("{part}{order}{frame}");
         let sql = if i % 3 == 0 {
             let f2 = r.pick(&order_free);

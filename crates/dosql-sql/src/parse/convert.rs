@@ -1122,7 +1122,13 @@ impl<'a, 's> Conv<'a, 's> {
                     None => FrameBound::CurrentRow,
                 };
                 let written = owner.and_then(|k| self.lx.excludes.get(&k).copied());
-                Some(WindowFrame { units, start, end, exclude: written.unwrap_or_default(), exclude_written: written.is_some() })
+                Some(WindowFrame {
+                    units,
+                    start,
+                    end,
+                    exclude: written.unwrap_or_default(),
+                    exclude_written: written.is_some(),
+                })
             }
         };
         Ok(WindowSpec {

@@ -561,7 +561,8 @@ fn windows() {
             units: FrameUnits::Groups,
             start: FrameBound::Following(Box::new(int(2))),
             end: FrameBound::CurrentRow,
-            exclude: FrameExclude::NoOthers
+            exclude: FrameExclude::NoOthers,
+            exclude_written: true,
         })
     );
     let names: Vec<&str> = c.windows.iter().map(|(n, _)| n.as_str()).collect();
@@ -573,7 +574,8 @@ fn windows() {
             units: FrameUnits::Range,
             start: FrameBound::UnboundedPreceding,
             end: FrameBound::UnboundedFollowing,
-            exclude: FrameExclude::CurrentRow
+            exclude: FrameExclude::CurrentRow,
+            exclude_written: true,
         })
     );
     assert_eq!(c.windows[2].1.frame.as_ref().map(|f| f.exclude), Some(FrameExclude::Group));
