@@ -514,6 +514,9 @@ pub enum Expr {
 pub struct WindowSpec {
     /// A named base window.
     pub base: Option<String>,
+    /// Written `OVER name`, without parentheses: the named window is used
+    /// as it is (a frame in it is then no error).
+    pub bare: bool,
     /// `PARTITION BY`.
     pub partition_by: Vec<Expr>,
     /// `ORDER BY`.
@@ -533,6 +536,10 @@ pub struct WindowFrame {
     pub end: FrameBound,
     /// `EXCLUDE ...`.
     pub exclude: FrameExclude,
+    /// Whether an EXCLUDE clause was written, even `EXCLUDE NO OTHERS`:
+    /// SQLite then aggregates every frame from scratch, which shows in
+    /// result types (a `sum` that saw a REAL earlier stays REAL otherwise).
+    pub exclude_written: bool,
 }
 
 /// Frame units.

@@ -12,6 +12,7 @@ use crate::error::{Error, Result, sql_err};
 use crate::plan::{AggCall, BExpr, CorePlan, QueryPlan, RaiseAction, SortKey, Source};
 use crate::schema::{Schema, collation_by_name, lower};
 use crate::value::{Affinity, Collation, Value};
+use crate::window::{Bound, Frame, WindowCall};
 
 /// A column visible in a scope.
 #[derive(Debug, Clone)]
@@ -39,6 +40,10 @@ struct Scope {
     tables: Vec<ScopeTable>,
     /// Aggregates collected at this level, when they are allowed here.
     aggs: Option<Vec<AggCall>>,
+    /// Window calls collected at this level, when they are allowed here.
+    wins: Option<Vec<WindowCall>>,
+    /// This level's `WINDOW` clause, resolved.
+    named_windows: Vec<(String, ast::WindowSpec)>,
 }
 
 /// A named row visible to expressions outside any FROM clause: a trigger's
@@ -287,6 +292,7 @@ impl<'a> Binder<'a> {
                     having: None,
                     aggs: Vec::new(),
                     aggregate: false,
+                    windows: Vec::new(),
                     result: Vec::new(),
                     distinct: false,
                     values: Some(out),
@@ -338,8 +344,11 @@ impl<'a> Binder<'a> {
             None => Source::Single,
         };
         let where_ = core.where_.as_ref().map(|e| self.bind_expr(e)).transpose()?;
+        let named_windows = crate::window::resolve_named(&core.windows)?;
         if let Some(scope) = self.scopes.last_mut() {
             scope.aggs = Some(Vec::new());
+            scope.wins = Some(Vec::new());
+            scope.named_windows = named_windows;
         }
         let mut result = Vec::new();
         let mut columns = Vec::new();
@@ -386,11 +395,16 @@ impl<'a> Binder<'a> {
                 }
             }
         }
+        // Window functions are not allowed in GROUP BY and HAVING.
+        let wins = self.scopes.last_mut().and_then(|s| s.wins.take());
         let mut group_by = Vec::new();
         for g in &core.group_by {
             group_by.push(self.bind_result_ref(g, &result, &aliases, "GROUP BY")?);
         }
         let having = core.having.as_ref().map(|e| self.bind_result_ref(e, &result, &aliases, "HAVING")).transpose()?;
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.wins = wins;
+        }
         let mut keys = Vec::new();
         if let Some(terms) = order_by {
             for t in terms {
@@ -401,6 +415,13 @@ impl<'a> Binder<'a> {
             }
         }
         let aggs = self.scopes.last_mut().and_then(|s| s.aggs.take()).unwrap_or_default();
+        let windows = self.scopes.last_mut().and_then(|s| s.wins.take()).unwrap_or_default();
+        if let Some(i) = group_by.iter().chain(having.iter()).find_map(crate::window::first_placeholder) {
+            let name = windows.get(i).map_or("", |w| w.name.as_str());
+            return sql_err(format!("misuse of window function {name}()"));
+        }
+        result.iter_mut().for_each(|e| crate::window::place_slots(e, aggs.len()));
+        keys.iter_mut().for_each(|k| crate::window::place_slots(&mut k.expr, aggs.len()));
         let aggregate = !aggs.is_empty() || !group_by.is_empty();
         if !aggregate && having.is_some() {
             return sql_err("a GROUP BY clause is required before HAVING");
@@ -412,6 +433,7 @@ impl<'a> Binder<'a> {
             having,
             aggs,
             aggregate,
+            windows,
             result,
             distinct: core.distinct,
             values: None,
@@ -694,8 +716,11 @@ impl<'a> Binder<'a> {
                 BExpr::Collate { e: b(self, expr)?, coll: collation_by_name(collation)? }
             }
             Expr::Function { name, args, star, distinct, filter, over, .. } => {
-                if over.is_some() {
-                    return sql_err("window functions are not supported yet");
+                if let Some(spec) = over {
+                    return self.bind_window(name, args, *star, *distinct, filter.as_deref(), spec);
+                }
+                if crate::window::is_window_only(name) {
+                    return sql_err(format!("misuse of window function {}()", name.to_ascii_lowercase()));
                 }
                 if is_aggregate(name, args.len(), *star) {
                     return self.bind_aggregate(name, args, *star, *distinct, filter.as_deref());
@@ -734,11 +759,13 @@ impl<'a> Binder<'a> {
         let misuse = || Error::Sql(format!("misuse of aggregate function {}()", name.to_ascii_lowercase()));
         let Some(scope) = self.scopes.last_mut() else { return Err(misuse()) };
         let Some(collected) = scope.aggs.take() else { return Err(misuse()) };
-        // Arguments are bound with aggregates disallowed: no nesting.
+        let wins = scope.wins.take();
+        // Arguments are bound with aggregates and windows disallowed: no nesting.
         let bound: Result<Vec<BExpr>> = args.iter().map(|a| self.bind_expr(a)).collect();
         let filter = filter.map(|f| self.bind_expr(f)).transpose();
         let Some(scope) = self.scopes.last_mut() else { return Err(misuse()) };
         scope.aggs = Some(collected);
+        scope.wins = wins;
         let (args, filter) = (bound?, filter?);
         let lname = name.to_ascii_lowercase();
         let arity_ok = match lname.as_str() {
@@ -758,11 +785,98 @@ impl<'a> Binder<'a> {
         Ok(BExpr::Agg(aggs.len() - 1))
     }
 
+    /// Binds a window call `name(args) [FILTER (..)] OVER spec` at the current
+    /// level and returns its placeholder.
+    fn bind_window(
+        &mut self,
+        name: &str,
+        args: &[Expr],
+        star: bool,
+        distinct: bool,
+        filter: Option<&Expr>,
+        spec: &ast::WindowSpec,
+    ) -> Result<BExpr> {
+        let lname = name.to_ascii_lowercase();
+        let misuse = || Error::Sql(format!("misuse of window function {lname}()"));
+        let Some(scope) = self.scopes.last_mut() else { return Err(misuse()) };
+        // Taken while the parts are bound: a window call inside is a misuse.
+        let Some(collected) = scope.wins.take() else { return Err(misuse()) };
+        let call = self.bind_window_parts(&lname, args, star, distinct, filter, spec);
+        let Some(scope) = self.scopes.last_mut() else { return Err(misuse()) };
+        let wins = scope.wins.insert(collected);
+        wins.push(call?);
+        Ok(BExpr::Win(wins.len() - 1))
+    }
+
+    fn bind_window_parts(
+        &mut self,
+        lname: &str,
+        args: &[Expr],
+        star: bool,
+        distinct: bool,
+        filter: Option<&Expr>,
+        spec: &ast::WindowSpec,
+    ) -> Result<WindowCall> {
+        crate::window::check_call(lname, args.len(), star, distinct, filter.is_some())?;
+        let named = self.scopes.last().map(|s| s.named_windows.clone()).unwrap_or_default();
+        let spec = crate::window::resolve_spec(spec, spec.bare, &named)?;
+        let args = args.iter().map(|a| self.bind_expr(a)).collect::<Result<Vec<_>>>()?;
+        let filter = filter.map(|f| self.bind_expr(f)).transpose()?;
+        let mut partition = Vec::new();
+        for e in &spec.partition_by {
+            let expr = self.bind_expr(e)?;
+            let coll = expr_collation(&expr);
+            partition.push(SortKey { expr, desc: false, nulls_first: true, coll });
+        }
+        let mut order = Vec::new();
+        for t in &spec.order_by {
+            let expr = self.bind_expr(&t.expr)?;
+            let coll = expr_collation(&expr);
+            order.push(SortKey { expr, desc: t.desc, nulls_first: t.nulls_first.unwrap_or(!t.desc), coll });
+        }
+        let frame = match &spec.frame {
+            None => Frame {
+                units: ast::FrameUnits::Range,
+                start: Bound::UnboundedPreceding,
+                end: Bound::CurrentRow,
+                exclude: ast::FrameExclude::NoOthers,
+                from_scratch: false,
+            },
+            Some(f) => {
+                crate::window::check_frame(f, order.len())?;
+                let kind = if f.units == ast::FrameUnits::Range { "number" } else { "integer" };
+                let mut bound = |b: &ast::FrameBound, which: &str| -> Result<Bound> {
+                    Ok(match b {
+                        ast::FrameBound::UnboundedPreceding => Bound::UnboundedPreceding,
+                        ast::FrameBound::CurrentRow => Bound::CurrentRow,
+                        ast::FrameBound::UnboundedFollowing => Bound::UnboundedFollowing,
+                        ast::FrameBound::Preceding(e) | ast::FrameBound::Following(e) => {
+                            if !crate::window::is_constant(e) {
+                                return sql_err(format!("frame {which} offset must be a non-negative {kind}"));
+                            }
+                            let x = self.bind_expr(e)?;
+                            if matches!(b, ast::FrameBound::Preceding(_)) {
+                                Bound::Preceding(x)
+                            } else {
+                                Bound::Following(x)
+                            }
+                        }
+                    })
+                };
+                let start = bound(&f.start, "starting")?;
+                let end = bound(&f.end, "ending")?;
+                Frame { units: f.units, start, end, exclude: f.exclude, from_scratch: f.exclude_written }
+            }
+        };
+        Ok(WindowCall { name: lname.to_string(), args, star, filter, partition, order, frame })
+    }
+
     /// Binds expressions over one table's row (columns, then the rowid),
     /// as for CHECK constraints, UPDATE assignments and DELETE conditions.
     pub fn bind_table_exprs(&mut self, table: &crate::schema::Table, exprs: &[Expr]) -> Result<Vec<BExpr>> {
         let cols = table_scope_cols(table);
-        self.scopes.push(Scope { tables: vec![ScopeTable { name: lower(&table.name), cols, offset: 0 }], aggs: None });
+        self.scopes
+            .push(Scope { tables: vec![ScopeTable { name: lower(&table.name), cols, offset: 0 }], ..Scope::default() });
         let r = exprs.iter().map(|e| self.bind_expr(e)).collect();
         self.scopes.pop();
         r

@@ -225,6 +225,7 @@ pub fn eval(ctx: &Ctx<'_>, e: &BExpr, env: &Env<'_>) -> Result<Value> {
             call_function(name, &vals)?
         }
         BExpr::Agg(i) => env.aggs.get(*i).cloned().unwrap_or(Value::Null),
+        BExpr::Win(_) => return Err(Error::Sql("internal error: unplaced window value".into())),
         BExpr::Row(_) => return Err(Error::Sql("row value misused".into())),
         BExpr::Raise { action, message } => {
             let msg = match message {
@@ -600,7 +601,9 @@ pub fn run_query_limited(
     Ok(out)
 }
 
-fn compare_keys(a: &[Value], b: &[Value], keys: &[SortKey]) -> Ordering {
+/// Compares two sort-key tuples under `keys` (direction, NULL placement,
+/// collation).
+pub(crate) fn compare_keys(a: &[Value], b: &[Value], keys: &[SortKey]) -> Ordering {
     for ((x, y), k) in a.iter().zip(b).zip(keys) {
         let o = match (x, y) {
             (Value::Null, Value::Null) => Ordering::Equal,
@@ -717,6 +720,11 @@ fn run_core(
         {
             return Ok(());
         }
+        if !core.windows.is_empty() {
+            // Window values need every row first: keep the row and its aggregates.
+            out.push((row.to_vec(), aggs.to_vec()));
+            return Ok(());
+        }
         let r = core.result.iter().map(|e| eval(ctx, e, &env)).collect::<Result<Vec<_>>>()?;
         let keys = source_keys.iter().map(|k| eval(ctx, &k.expr, &env)).collect::<Result<Vec<_>>>()?;
         out.push((r, keys));
@@ -754,6 +762,9 @@ fn run_core(
         for r in &rows {
             emit(r, &[], &mut out)?;
         }
+    }
+    if !core.windows.is_empty() {
+        out = crate::window::evaluate(ctx, core, source_keys, out, parent)?;
     }
     if core.distinct {
         out = dedup(out);
@@ -915,7 +926,7 @@ fn join_chain_pushable(src: &Source) -> bool {
 fn columns_read(e: &BExpr) -> Option<Vec<usize>> {
     fn walk(e: &BExpr, out: &mut Vec<usize>) -> bool {
         match e {
-            BExpr::Lit(_) | BExpr::Param(_) | BExpr::Agg(_) => true,
+            BExpr::Lit(_) | BExpr::Param(_) | BExpr::Agg(_) | BExpr::Win(_) => true,
             BExpr::Col { depth, idx, .. } => {
                 if *depth == 0 {
                     out.push(*idx);
@@ -1020,7 +1031,8 @@ fn aggregate(name: &str, star: bool, vals: &[Vec<Value>]) -> Result<Value> {
             let mut n = 0usize;
             for v in firsts() {
                 n += 1;
-                let num = value::cast(v.clone(), Affinity::Numeric);
+                // Text that does not look numeric counts as a REAL (SQLite).
+                let num = value::numeric_value(v).unwrap_or_else(|| Value::Real(v.to_f64()));
                 match num {
                     Value::Integer(i) => {
                         real_sum += i as f64;

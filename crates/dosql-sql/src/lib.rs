@@ -12,7 +12,7 @@
 //! 4. [`conn::Connection`] wraps it all with SQLite's transaction rules.
 //!
 //! Values follow SQLite's storage classes, affinities and comparison rules
-//! ([`value`]); scalar functions live in [`func`].
+//! ([`value`]); scalar functions live in [`func`], window functions in [`window`].
 
 pub mod ast;
 pub mod bind;
@@ -26,6 +26,7 @@ pub mod plan;
 pub mod record;
 pub mod schema;
 pub mod value;
+pub mod window;
 
 pub use conn::{Connection, StatementResult};
 pub use error::{Error, Result};

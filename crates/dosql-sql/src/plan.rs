@@ -142,8 +142,12 @@ pub enum BExpr {
         /// Arguments.
         args: Vec<BExpr>,
     },
-    /// The value of aggregate number `n` for the current group.
+    /// The value of aggregate number `n` for the current group. Window
+    /// values follow the aggregates: slot `aggs.len() + i` is window `i`.
     Agg(usize),
+    /// Window call `i` of the query level, only while binding: the binder
+    /// turns it into an [`BExpr::Agg`] slot ([`crate::window::place_slots`]).
+    Win(usize),
     /// Row value.
     Row(Vec<BExpr>),
     /// `RAISE(...)` in a trigger program: evaluating it stops the program.
@@ -256,6 +260,8 @@ pub struct CorePlan {
     pub aggs: Vec<AggCall>,
     /// Whether this is an aggregate query (aggregates or GROUP BY).
     pub aggregate: bool,
+    /// Window calls, evaluated after GROUP BY / HAVING.
+    pub windows: Vec<crate::window::WindowCall>,
     /// Result expressions.
     pub result: Vec<BExpr>,
     /// DISTINCT.

@@ -1058,7 +1058,7 @@ impl<'a, 's> Conv<'a, 's> {
             None => None,
             Some(sp::WindowType::NamedWindow(id)) => {
                 self.check_names([id])?;
-                Some(Box::new(WindowSpec { base: Some(id.value.clone()), ..WindowSpec::default() }))
+                Some(Box::new(WindowSpec { base: Some(id.value.clone()), bare: true, ..WindowSpec::default() }))
             }
             Some(sp::WindowType::WindowSpec(spec)) => {
                 Some(Box::new(self.window_spec(spec, Some(loc_key(name_span.start)))?))
@@ -1117,11 +1117,23 @@ impl<'a, 's> Conv<'a, 's> {
                     Some(b) => self.frame_bound(b)?,
                     None => FrameBound::CurrentRow,
                 };
-                let exclude = owner.and_then(|k| self.lx.excludes.get(&k).copied()).unwrap_or_default();
-                Some(WindowFrame { units, start, end, exclude })
+                let written = owner.and_then(|k| self.lx.excludes.get(&k).copied());
+                Some(WindowFrame {
+                    units,
+                    start,
+                    end,
+                    exclude: written.unwrap_or_default(),
+                    exclude_written: written.is_some(),
+                })
             }
         };
-        Ok(WindowSpec { base: s.window_name.as_ref().map(|n| n.value.clone()), partition_by, order_by, frame })
+        Ok(WindowSpec {
+            base: s.window_name.as_ref().map(|n| n.value.clone()),
+            bare: false,
+            partition_by,
+            order_by,
+            frame,
+        })
     }
 
     fn frame_bound(&mut self, b: &sp::WindowFrameBound) -> Res<FrameBound> {

@@ -534,20 +534,22 @@ fn windows() {
         *over,
         WindowSpec {
             base: None,
+            bare: false,
             partition_by: vec![col("b")],
             order_by: vec![term(col("c"), false, None)],
             frame: Some(WindowFrame {
                 units: FrameUnits::Rows,
                 start: FrameBound::Preceding(Box::new(int(1))),
                 end: FrameBound::CurrentRow,
-                exclude: FrameExclude::Ties
+                exclude: FrameExclude::Ties,
+                exclude_written: true,
             }),
         }
     );
     let Expr::Function { over: Some(over), filter: Some(_), .. } = expr("count(*) FILTER (WHERE a) OVER w") else {
         panic!()
     };
-    assert_eq!(*over, WindowSpec { base: Some("w".into()), ..WindowSpec::default() });
+    assert_eq!(*over, WindowSpec { base: Some("w".into()), bare: true, ..WindowSpec::default() });
     let c = core(
         "SELECT rank() OVER (w ORDER BY a GROUPS 2 FOLLOWING EXCLUDE NO OTHERS), \
          lag(a) OVER v FROM t WINDOW w AS (PARTITION BY b), \
@@ -562,7 +564,8 @@ fn windows() {
             units: FrameUnits::Groups,
             start: FrameBound::Following(Box::new(int(2))),
             end: FrameBound::CurrentRow,
-            exclude: FrameExclude::NoOthers
+            exclude: FrameExclude::NoOthers,
+            exclude_written: true,
         })
     );
     let names: Vec<&str> = c.windows.iter().map(|(n, _)| n.as_str()).collect();
@@ -574,7 +577,8 @@ fn windows() {
             units: FrameUnits::Range,
             start: FrameBound::UnboundedPreceding,
             end: FrameBound::UnboundedFollowing,
-            exclude: FrameExclude::CurrentRow
+            exclude: FrameExclude::CurrentRow,
+            exclude_written: true,
         })
     );
     assert_eq!(c.windows[2].1.frame.as_ref().map(|f| f.exclude), Some(FrameExclude::Group));
