@@ -106,7 +106,7 @@ fn row_scope(tables: &[RowTable]) -> Scope {
         out.push(ScopeTable { name: t.name.clone(), cols, offset });
         offset += t.width();
     }
-    Scope { tables: out, aggs: None }
+    Scope { tables: out, ..Scope::default() }
 }
 
 /// Statement-wide binding state.

@@ -299,6 +299,11 @@ pub fn place_slots(e: &mut BExpr, base: usize) {
             }
         }
         BExpr::Func { args, .. } | BExpr::Row(args) => args.iter_mut().for_each(|x| place_slots(x, base)),
+        BExpr::Raise { message, .. } => {
+            if let Some(m) = message {
+                place_slots(m, base);
+            }
+        }
     }
 }
 
@@ -333,6 +338,7 @@ pub fn first_placeholder(e: &BExpr) -> Option<usize> {
             .or_else(|| whens.iter().find_map(|(a, b)| first_placeholder(a).or_else(|| first_placeholder(b))))
             .or_else(|| else_.as_deref().and_then(first_placeholder)),
         BExpr::Func { args, .. } | BExpr::Row(args) => all(args),
+        BExpr::Raise { message, .. } => message.as_deref().and_then(first_placeholder),
     }
 }
 
