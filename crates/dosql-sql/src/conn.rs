@@ -39,6 +39,15 @@ pub struct Connection {
     /// Whether the open transaction was started by SAVEPOINT (RELEASE of the
     /// outermost one commits it).
     txn_from_savepoint: bool,
+    /// Per-connection settings changed by PRAGMAs.
+    settings: Settings,
+}
+
+/// Per-connection settings, as SQLite keeps them per connection.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Settings {
+    /// `PRAGMA foreign_keys`: enforce FOREIGN KEY constraints (off by default).
+    pub foreign_keys: bool,
 }
 
 const STMT_SAVEPOINT: &str = "\u{0}stmt";
@@ -61,8 +70,14 @@ impl Connection {
             tx.create_tree(SCHEMA_TREE)?;
             tx.commit()?;
         }
-        let mut c =
-            Connection { db, schema: Schema::default(), txn: None, savepoints: Vec::new(), txn_from_savepoint: false };
+        let mut c = Connection {
+            db,
+            schema: Schema::default(),
+            txn: None,
+            savepoints: Vec::new(),
+            txn_from_savepoint: false,
+            settings: Settings::default(),
+        };
         c.reload_schema()?;
         Ok(c)
     }
@@ -70,6 +85,14 @@ impl Connection {
     /// The storage database.
     pub fn database(&self) -> &Database {
         &self.db
+    }
+
+    pub(crate) fn settings(&self) -> Settings {
+        self.settings
+    }
+
+    pub(crate) fn settings_mut(&mut self) -> &mut Settings {
+        &mut self.settings
     }
 
     /// Whether a transaction is open (`BEGIN` without `COMMIT`).
@@ -225,7 +248,7 @@ impl Connection {
                 Ok(StatementResult { columns: plan.columns, rows, changes: 0 })
             }
             Statement::Explain { .. } => sql_err("EXPLAIN is not supported yet"),
-            Statement::Pragma { name, .. } => sql_err(format!("PRAGMA {name} is not supported yet")),
+            Statement::Pragma { name, value } => crate::pragma::run(self, name, value.as_ref()),
             _ => self.write_statement(stmt, text, params),
         }
     }
@@ -246,7 +269,7 @@ impl Connection {
         let result = match self.txn.take() {
             Some(mut tx) => {
                 tx.savepoint(STMT_SAVEPOINT);
-                let r = write(&mut tx, &mut self.schema, stmt, text, params);
+                let r = write(&mut tx, &mut self.schema, self.settings, stmt, text, params);
                 match &r {
                     Err(Error::ConstraintRollback(_)) => {
                         tx.rollback();
@@ -266,7 +289,7 @@ impl Connection {
             }
             None => {
                 let mut tx = self.db.begin_write()?;
-                let r = write(&mut tx, &mut self.schema, stmt, text, params);
+                let r = write(&mut tx, &mut self.schema, self.settings, stmt, text, params);
                 match &r {
                     Ok(_) | Err(Error::ConstraintFail(_)) => {
                         tx.commit()?;
@@ -321,11 +344,23 @@ fn schema_remove(tx: &mut WriteTxn, name: &str, by_table: bool) -> Result<Vec<u6
     Ok(trees)
 }
 
-fn write(tx: &mut WriteTxn, schema: &mut Schema, stmt: &Statement, text: &str, params: &[Value]) -> Result<Outcome> {
+fn write(
+    tx: &mut WriteTxn,
+    schema: &mut Schema,
+    settings: Settings,
+    stmt: &Statement,
+    text: &str,
+    params: &[Value],
+) -> Result<Outcome> {
+    let run = |schema| {
+        let mut r = Run::new(schema, params);
+        r.foreign_keys = settings.foreign_keys;
+        r
+    };
     match stmt {
-        Statement::Insert(i) => dml::insert(tx, &mut Run::new(schema, params), i, None),
-        Statement::Update(u) => dml::update(tx, &mut Run::new(schema, params), u, None),
-        Statement::Delete(d) => dml::delete(tx, &mut Run::new(schema, params), d, None),
+        Statement::Insert(i) => dml::insert(tx, &mut run(schema), i, None),
+        Statement::Update(u) => dml::update(tx, &mut run(schema), u, None),
+        Statement::Delete(d) => dml::delete(tx, &mut run(schema), d, None),
         _ => ddl(tx, schema, stmt, text).map(|changes| Outcome { changes, ..Outcome::default() }),
     }
 }

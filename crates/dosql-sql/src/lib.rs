@@ -23,6 +23,7 @@ pub mod exec;
 pub mod func;
 pub mod parse;
 pub mod plan;
+mod pragma;
 pub mod record;
 pub mod schema;
 pub mod value;

@@ -52,12 +52,14 @@ pub struct Run<'a> {
     /// The conflict resolution a firing statement named: it overrides the
     /// one of every statement in the trigger programs it fires.
     or_override: Option<Conflict>,
+    /// Whether FOREIGN KEY constraints are enforced (`PRAGMA foreign_keys`).
+    pub foreign_keys: bool,
 }
 
 impl<'a> Run<'a> {
     /// State for a statement over `schema` with `params`.
     pub fn new(schema: &'a Schema, params: &'a [Value]) -> Run<'a> {
-        Run { schema, params, firing: Vec::new(), or_override: None }
+        Run { schema, params, firing: Vec::new(), or_override: None, foreign_keys: false }
     }
 
     /// The conflict resolution in force for a statement that names `own`.
