@@ -718,6 +718,9 @@ pub struct ColumnDef {
     pub type_name: String,
     /// Column constraints.
     pub constraints: Vec<ColumnConstraint>,
+    /// The DEFAULT value's source text, without enclosing parentheses (what
+    /// `PRAGMA table_info` reports).
+    pub default_text: Option<String>,
 }
 
 /// A column constraint.

@@ -48,6 +48,8 @@ pub struct Connection {
 pub(crate) struct Settings {
     /// `PRAGMA foreign_keys`: enforce FOREIGN KEY constraints (off by default).
     pub foreign_keys: bool,
+    /// The last `PRAGMA cache_size` value set, as given.
+    pub cache_size: Option<i64>,
 }
 
 const STMT_SAVEPOINT: &str = "\u{0}stmt";
@@ -87,6 +89,41 @@ impl Connection {
         &self.db
     }
 
+    pub(crate) fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    /// Runs `f` in the open transaction, or in one of its own that commits
+    /// when `f` succeeds.
+    pub(crate) fn with_write<T>(&mut self, f: impl FnOnce(&mut WriteTxn) -> Result<T>) -> Result<T> {
+        match self.txn.as_mut() {
+            Some(tx) => f(tx),
+            None => {
+                let mut tx = self.db.begin_write()?;
+                let r = f(&mut tx);
+                match r {
+                    Ok(v) => {
+                        tx.commit()?;
+                        Ok(v)
+                    }
+                    Err(e) => {
+                        tx.rollback();
+                        Err(e)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs `f` over what this connection sees: its open transaction, or
+    /// the latest commit.
+    pub(crate) fn with_read<T>(&self, f: impl FnOnce(&dyn Reader) -> Result<T>) -> Result<T> {
+        match &self.txn {
+            Some(tx) => f(tx),
+            None => f(&self.db.begin_read()),
+        }
+    }
+
     pub(crate) fn settings(&self) -> Settings {
         self.settings
     }
@@ -114,6 +151,7 @@ impl Connection {
             affinity: Affinity::Text,
             not_null: false,
             default: None,
+            default_text: None,
             collation: Collation::Binary,
             primary_key: false,
         };
@@ -128,6 +166,7 @@ impl Connection {
             checks: Vec::new(),
             check_labels: Vec::new(),
             autoincrement: false,
+            primary_key: Vec::new(),
             sql: String::new(),
         };
         let mut alias = master.clone();

@@ -21,6 +21,8 @@ pub trait Reader {
     fn scan(&self, tree: TreeId) -> Result<Range>;
     /// One entry.
     fn get(&self, tree: TreeId, key: &[u8]) -> Result<Option<Vec<u8>>>;
+    /// Whether the tree exists.
+    fn has_tree(&self, tree: TreeId) -> bool;
 }
 
 impl Reader for ReadTxn {
@@ -30,6 +32,9 @@ impl Reader for ReadTxn {
     fn get(&self, tree: TreeId, key: &[u8]) -> Result<Option<Vec<u8>>> {
         Ok(ReadTxn::get(self, tree, key)?)
     }
+    fn has_tree(&self, tree: TreeId) -> bool {
+        self.tree_exists(tree)
+    }
 }
 
 impl Reader for WriteTxn {
@@ -38,6 +43,9 @@ impl Reader for WriteTxn {
     }
     fn get(&self, tree: TreeId, key: &[u8]) -> Result<Option<Vec<u8>>> {
         Ok(WriteTxn::get(self, tree, key)?)
+    }
+    fn has_tree(&self, tree: TreeId) -> bool {
+        self.tree_exists(tree)
     }
 }
 

@@ -14,6 +14,10 @@ use std::collections::BTreeMap;
 /// The tree holding `sqlite_schema`.
 pub const SCHEMA_TREE: TreeId = 1;
 
+/// The tree holding database-wide SQL settings (`PRAGMA user_version`),
+/// created on first use. Table and index trees are numbered from 2.
+pub const META_TREE: TreeId = 0;
+
 /// A table column.
 #[derive(Debug, Clone)]
 pub struct Column {
@@ -27,6 +31,8 @@ pub struct Column {
     pub not_null: bool,
     /// `DEFAULT` expression.
     pub default: Option<Expr>,
+    /// The DEFAULT's source text, as `PRAGMA table_info` shows it.
+    pub default_text: Option<String>,
     /// Collation.
     pub collation: Collation,
     /// Part of the primary key.
@@ -50,6 +56,8 @@ pub struct Table {
     pub check_labels: Vec<String>,
     /// `AUTOINCREMENT`.
     pub autoincrement: bool,
+    /// The PRIMARY KEY's columns in key order (empty without one).
+    pub primary_key: Vec<usize>,
     /// The `CREATE TABLE` text.
     pub sql: String,
 }
@@ -231,6 +239,7 @@ impl Schema {
                 affinity: Affinity::from_declared_type(&c.type_name),
                 not_null: false,
                 default: None,
+                default_text: c.default_text.clone(),
                 collation: Collation::Binary,
                 primary_key: false,
             };
@@ -288,6 +297,7 @@ impl Schema {
         if ct.without_rowid {
             return sql_err("WITHOUT ROWID tables are not supported yet");
         }
+        let primary_key = pk_cols.clone();
         if !pk_cols.is_empty() && rowid_alias.is_none() {
             uniques.insert(0, pk_cols);
         }
@@ -312,8 +322,10 @@ impl Schema {
             );
         }
         self.next_tree = self.next_tree.max(tree + 1);
-        self.tables
-            .insert(lower(&name), Table { name, tree, columns, rowid_alias, checks, check_labels, autoincrement, sql });
+        self.tables.insert(
+            lower(&name),
+            Table { name, tree, columns, rowid_alias, checks, check_labels, autoincrement, primary_key, sql },
+        );
         Ok(())
     }
 

@@ -10,7 +10,7 @@ use crate::node::Node;
 use parking_lot::Mutex;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 const SHARDS: usize = 8;
 
@@ -39,7 +39,7 @@ struct Shard {
 
 pub(crate) struct PageCache {
     shards: Vec<Mutex<Shard>>,
-    pages_per_shard: usize,
+    pages_per_shard: AtomicUsize,
     page_size: usize,
     hits: AtomicU64,
     misses: AtomicU64,
@@ -51,7 +51,7 @@ impl PageCache {
         let pages = (capacity_bytes / page_size).max(SHARDS);
         Self {
             shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
-            pages_per_shard: pages / SHARDS,
+            pages_per_shard: AtomicUsize::new(pages / SHARDS),
             page_size,
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
@@ -97,12 +97,28 @@ impl PageCache {
             s.order.remove(&old);
         }
         s.order.insert(tick, pid);
-        while s.map.len() > self.pages_per_shard {
+        let cap = self.pages_per_shard.load(Ordering::Relaxed);
+        while s.map.len() > cap {
             let Some((_, victim)) = s.order.pop_first() else {
                 break;
             };
             s.map.remove(&victim);
             self.evictions.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Changes the budget, evicting least recently used pages at once when
+    /// it shrinks.
+    pub(crate) fn set_capacity(&self, capacity_bytes: usize) {
+        let cap = (capacity_bytes / self.page_size).max(SHARDS) / SHARDS;
+        self.pages_per_shard.store(cap, Ordering::Relaxed);
+        for shard in &self.shards {
+            let mut s = shard.lock();
+            while s.map.len() > cap {
+                let Some((_, victim)) = s.order.pop_first() else { break };
+                s.map.remove(&victim);
+                self.evictions.fetch_add(1, Ordering::Relaxed);
+            }
         }
     }
 
@@ -121,7 +137,7 @@ impl PageCache {
             misses: self.misses.load(Ordering::Relaxed),
             evictions: self.evictions.load(Ordering::Relaxed),
             bytes_cached: (pages * self.page_size) as u64,
-            capacity_bytes: (self.pages_per_shard * SHARDS * self.page_size) as u64,
+            capacity_bytes: (self.pages_per_shard.load(Ordering::Relaxed) * SHARDS * self.page_size) as u64,
         }
     }
 }
@@ -148,5 +164,24 @@ mod tests {
         assert_eq!(st.bytes_cached, 2 * 1024);
         assert_eq!(st.hits, 2);
         assert_eq!(st.misses, 2);
+    }
+
+    #[test]
+    fn shrinking_the_budget_evicts_at_once() {
+        let cache = PageCache::new(32 * 1024, 1024); // 4 pages per shard
+        let leaf = Arc::new(Node::Leaf(Leaf::empty()));
+        for pid in 0..32u64 {
+            cache.insert(pid, leaf.clone());
+        }
+        assert_eq!(cache.stats().bytes_cached, 32 * 1024);
+        cache.set_capacity(8 * 1024); // 1 page per shard: the newest stays
+        let st = cache.stats();
+        assert_eq!((st.bytes_cached, st.capacity_bytes, st.evictions), (8 * 1024, 8 * 1024, 24));
+        assert!(cache.get(31).is_some() && cache.get(0).is_none());
+        cache.set_capacity(64 * 1024);
+        for pid in 100..164u64 {
+            cache.insert(pid, leaf.clone());
+        }
+        assert_eq!(cache.stats().bytes_cached, 64 * 1024);
     }
 }

@@ -366,6 +366,11 @@ impl Database {
         &self.inner.config
     }
 
+    /// Changes the page cache budget; a smaller one evicts at once.
+    pub fn set_cache_bytes(&self, bytes: usize) {
+        self.inner.pager.set_cache_bytes(bytes);
+    }
+
     /// A read-only snapshot of the latest durable commit.
     pub fn begin_read(&self) -> ReadTxn {
         let mut sh = self.inner.shared.lock();

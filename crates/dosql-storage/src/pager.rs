@@ -121,6 +121,10 @@ impl Pager {
         self.cache.stats()
     }
 
+    pub(crate) fn set_cache_bytes(&self, bytes: usize) {
+        self.cache.set_capacity(bytes);
+    }
+
     pub(crate) fn forget(&self, pid: PageId) {
         self.cache.remove(pid);
     }

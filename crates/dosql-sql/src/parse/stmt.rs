@@ -597,9 +597,21 @@ impl StmtParser<'_, '_> {
             String::new()
         };
         let mut constraints = Vec::new();
+        let mut default_text = None;
         loop {
             let cname = if self.kw("CONSTRAINT") { Some(self.name()?) } else { None };
             let named = cname.is_some();
+            let start = self.idx();
+            if self.at_kw("DEFAULT") {
+                let parenthesized = *self.peek_nth(1) == Token::LParen;
+                let r = self.column_constraint()?;
+                let (a, b) = if parenthesized { (start + 2, self.idx() - 1) } else { (start + 1, self.idx()) };
+                default_text = Some(self.cv.text(a, b).to_string());
+                if let Some(Some(c)) = r {
+                    constraints.push(c);
+                }
+                continue;
+            }
             match self.column_constraint()? {
                 Some(Some(ColumnConstraint::Check(e, text))) => {
                     constraints.push(ColumnConstraint::Check(e, cname.unwrap_or(text)))
@@ -610,7 +622,7 @@ impl StmtParser<'_, '_> {
                 None => break,
             }
         }
-        Ok(ColumnDef { name, type_name, constraints })
+        Ok(ColumnDef { name, type_name, constraints, default_text })
     }
 
     /// Whether a type name starts here (in a column definition).
