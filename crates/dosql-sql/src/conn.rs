@@ -154,6 +154,7 @@ impl Connection {
             default_text: None,
             collation: Collation::Binary,
             primary_key: false,
+            not_null_conflict: None,
         };
         let mut root = text("rootpage");
         root.decl_type = "int".into();
@@ -167,6 +168,7 @@ impl Connection {
             check_labels: Vec::new(),
             autoincrement: false,
             primary_key: Vec::new(),
+            pk_conflict: None,
             sql: String::new(),
         };
         let mut alias = master.clone();

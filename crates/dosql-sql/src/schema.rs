@@ -37,6 +37,8 @@ pub struct Column {
     pub collation: Collation,
     /// Part of the primary key.
     pub primary_key: bool,
+    /// The NOT NULL constraint's own conflict clause.
+    pub not_null_conflict: Option<ast::Conflict>,
 }
 
 /// A table.
@@ -58,6 +60,8 @@ pub struct Table {
     pub autoincrement: bool,
     /// The PRIMARY KEY's columns in key order (empty without one).
     pub primary_key: Vec<usize>,
+    /// The PRIMARY KEY's own conflict clause.
+    pub pk_conflict: Option<ast::Conflict>,
     /// The `CREATE TABLE` text.
     pub sql: String,
 }
@@ -88,6 +92,8 @@ pub struct Index {
     pub unique: bool,
     /// Partial index condition.
     pub where_: Option<Expr>,
+    /// The UNIQUE / PRIMARY KEY constraint's own conflict clause.
+    pub on_conflict: Option<ast::Conflict>,
     /// The `CREATE INDEX` text; `None` for automatic indexes.
     pub sql: Option<String>,
 }
@@ -227,7 +233,8 @@ impl Schema {
         let mut autoincrement = false;
         let mut checks = Vec::new();
         let mut check_labels = Vec::new();
-        let mut uniques: Vec<Vec<usize>> = Vec::new();
+        let mut uniques: Vec<(Vec<usize>, Option<ast::Conflict>)> = Vec::new();
+        let mut pk_conflict = None;
         let mut pk_cols: Vec<usize> = Vec::new();
         for (i, c) in ct.columns.iter().enumerate() {
             if columns.iter().any(|x: &Column| x.name.eq_ignore_ascii_case(&c.name)) {
@@ -242,10 +249,12 @@ impl Schema {
                 default_text: c.default_text.clone(),
                 collation: Collation::Binary,
                 primary_key: false,
+                not_null_conflict: None,
             };
             for k in &c.constraints {
                 match k {
-                    ColumnConstraint::PrimaryKey { desc, autoincrement: ai, .. } => {
+                    ColumnConstraint::PrimaryKey { desc, autoincrement: ai, conflict } => {
+                        pk_conflict = *conflict;
                         if !pk_cols.is_empty() {
                             return sql_err(format!("table \"{}\" has more than one primary key", ct.name));
                         }
@@ -258,8 +267,11 @@ impl Schema {
                         }
                         autoincrement |= *ai;
                     }
-                    ColumnConstraint::NotNull(_) => col.not_null = true,
-                    ColumnConstraint::Unique(_) => uniques.push(vec![i]),
+                    ColumnConstraint::NotNull(conflict) => {
+                        col.not_null = true;
+                        col.not_null_conflict = *conflict;
+                    }
+                    ColumnConstraint::Unique(conflict) => uniques.push((vec![i], *conflict)),
                     ColumnConstraint::Check(e, label) => {
                         checks.push(e.clone());
                         check_labels.push(label.clone());
@@ -273,7 +285,8 @@ impl Schema {
         }
         for k in &ct.constraints {
             match k {
-                TableConstraint::PrimaryKey(cols, _) => {
+                TableConstraint::PrimaryKey(cols, conflict) => {
+                    pk_conflict = *conflict;
                     if !pk_cols.is_empty() {
                         return sql_err(format!("table \"{}\" has more than one primary key", ct.name));
                     }
@@ -286,7 +299,7 @@ impl Schema {
                     }
                     pk_cols = idx;
                 }
-                TableConstraint::Unique(cols, _) => uniques.push(resolve_indexed(&columns, cols)?),
+                TableConstraint::Unique(cols, conflict) => uniques.push((resolve_indexed(&columns, cols)?, *conflict)),
                 TableConstraint::Check(e, label) => {
                     checks.push(e.clone());
                     check_labels.push(label.clone());
@@ -299,10 +312,10 @@ impl Schema {
         }
         let primary_key = pk_cols.clone();
         if !pk_cols.is_empty() && rowid_alias.is_none() {
-            uniques.insert(0, pk_cols);
+            uniques.insert(0, (pk_cols, pk_conflict));
         }
         let name = ct.name.clone();
-        for (n, cols) in uniques.into_iter().enumerate() {
+        for (n, (cols, on_conflict)) in uniques.into_iter().enumerate() {
             let tree = auto_tree(n)?;
             self.next_tree = self.next_tree.max(tree + 1);
             let collations = cols.iter().map(|&c| columns[c].collation).collect();
@@ -317,6 +330,7 @@ impl Schema {
                     collations,
                     unique: true,
                     where_: None,
+                    on_conflict,
                     sql: None,
                 },
             );
@@ -324,7 +338,18 @@ impl Schema {
         self.next_tree = self.next_tree.max(tree + 1);
         self.tables.insert(
             lower(&name),
-            Table { name, tree, columns, rowid_alias, checks, check_labels, autoincrement, primary_key, sql },
+            Table {
+                name,
+                tree,
+                columns,
+                rowid_alias,
+                checks,
+                check_labels,
+                autoincrement,
+                primary_key,
+                pk_conflict,
+                sql,
+            },
         );
         Ok(())
     }
@@ -351,6 +376,7 @@ impl Schema {
             collations,
             unique: ci.unique,
             where_: ci.where_.clone(),
+            on_conflict: None,
             sql,
         };
         self.next_tree = self.next_tree.max(tree + 1);

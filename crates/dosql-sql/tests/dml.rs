@@ -199,3 +199,47 @@ fn autoincrement_keeps_sqlite_sequence() {
         "CREATE TABLE sqlite_sequence(a)",
     ]);
 }
+
+#[test]
+fn constraint_conflict_clauses_apply_without_an_or() {
+    check_script(&[
+        "CREATE TABLE t(a INTEGER PRIMARY KEY ON CONFLICT REPLACE, b UNIQUE ON CONFLICT IGNORE, \
+         c NOT NULL ON CONFLICT IGNORE, d NOT NULL ON CONFLICT REPLACE DEFAULT 'dd', e, UNIQUE(e) ON CONFLICT FAIL)",
+        "INSERT INTO t VALUES(1, 'x', 1, 'd1', 10)",
+        "INSERT INTO t VALUES(1, 'y', 2, 'd2', 11)",
+        "SELECT * FROM t ORDER BY a",
+        "INSERT INTO t VALUES(2, 'y', 3, 'd3', 12)",
+        "SELECT * FROM t ORDER BY a",
+        "INSERT INTO t VALUES(3, 'z', NULL, 'd4', 13)",
+        "INSERT INTO t VALUES(4, 'w', 4, NULL, 14)",
+        "SELECT * FROM t ORDER BY a",
+        "INSERT INTO t VALUES(5, 'v', 5, 'd5', 20), (6, 'u', 6, 'd6', 14), (7, 's', 7, 'd7', 21)",
+        "SELECT * FROM t ORDER BY a",
+        "INSERT OR ABORT INTO t VALUES(1, 'q', 8, 'd8', 30)",
+        "INSERT OR ABORT INTO t VALUES(9, 'q', NULL, 'd8', 31)",
+        "UPDATE t SET b = 'y' WHERE a = 4",
+        "SELECT * FROM t ORDER BY a",
+    ]);
+}
+
+#[test]
+fn partial_indexes_hold_and_constrain_only_their_rows() {
+    check_script(&[
+        "CREATE TABLE t(id INTEGER PRIMARY KEY, email TEXT, deleted INT DEFAULT 0)",
+        "CREATE UNIQUE INDEX live_email ON t(email) WHERE deleted = 0",
+        "INSERT INTO t(email) VALUES('a@x'), ('b@x')",
+        "INSERT INTO t(email) VALUES('a@x')",
+        "UPDATE t SET deleted = 1 WHERE email = 'a@x'",
+        "INSERT INTO t(email) VALUES('a@x')",
+        "INSERT INTO t(email, deleted) VALUES('a@x', 1)",
+        "UPDATE t SET deleted = 0 WHERE id = 1",
+        "INSERT INTO t(email) VALUES('b@x') ON CONFLICT DO NOTHING",
+        "SELECT * FROM t ORDER BY id",
+        "SELECT count(*) FROM t WHERE email = 'a@x' AND deleted = 0",
+        "DELETE FROM t WHERE id = 3",
+        "INSERT INTO t(email) VALUES('a@x')",
+        "CREATE UNIQUE INDEX bad ON t(email)",
+        "CREATE UNIQUE INDEX ok ON t(email) WHERE deleted = 0 AND id > 0",
+        "SELECT * FROM t ORDER BY id",
+    ]);
+}

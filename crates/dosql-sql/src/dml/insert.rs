@@ -74,7 +74,6 @@ pub fn insert(tx: &mut WriteTxn, run: &mut Run<'_>, ins: &ast::Insert, frame: Op
     let upserts = bind_upserts(&mut b, &target, &me, &ins.upsert)?;
     let targets: Vec<Option<Constraint>> = upserts.iter().map(|u| u.target).collect();
     let or_opt = run.conflict(ins.or);
-    let or = or_opt.unwrap_or_default();
     let triggers = Triggers::new(schema, &table.name, Event::Insert, &[]);
     let set_names: Vec<String> = upserts.iter().flat_map(|u| u.set_names.clone()).collect();
     let update_triggers = Triggers::new(schema, &table.name, Event::Update, &set_names);
@@ -129,10 +128,10 @@ pub fn insert(tx: &mut WriteTxn, run: &mut Run<'_>, ins: &ast::Insert, frame: Op
         if let Some(a) = table.rowid_alias {
             row[a] = Value::Integer(rowid);
         }
-        if !check_row(&Ctx::new(&*tx, run.params), &target, &mut row, or)? {
+        if !check_row(&Ctx::new(&*tx, run.params), &target, &mut row, or_opt)? {
             continue;
         }
-        match resolve_unique(tx, &target, &row, None, or, &targets)? {
+        match resolve_unique(tx, &target, &row, None, or_opt, &targets)? {
             Verdict::Skip => continue,
             Verdict::Write => {}
             Verdict::Upsert { clause, rowid: existing } => {
@@ -160,7 +159,7 @@ pub fn insert(tx: &mut WriteTxn, run: &mut Run<'_>, ins: &ast::Insert, frame: Op
                     shape: &me,
                     triggers: &update_triggers,
                     set: &set_slots,
-                    or: Conflict::Abort,
+                    or: Some(Conflict::Abort),
                     or_named: or_opt,
                 };
                 if let Some(written) = apply_update(tx, run, &up, old, new)? {

@@ -106,6 +106,8 @@ fn binder<'s>(schema: &'s Schema, frame: Option<&Frame>) -> Binder<'s> {
 struct Target {
     table: Table,
     indexes: Vec<Index>,
+    /// Each index's partial-index condition, bound over the table's row.
+    partial: Vec<Option<BExpr>>,
     checks: Vec<BExpr>,
     defaults: Vec<Option<BExpr>>,
 }
@@ -117,19 +119,49 @@ impl Target {
             Some(t) => t.clone(),
             None => return sql_err(format!("no such table: {name}")),
         };
-        let indexes = schema.table_indexes(&table.name).cloned().collect();
+        let indexes: Vec<Index> = schema.table_indexes(&table.name).cloned().collect();
+        let partial = partial_conditions(schema, &table, &indexes)?;
         let checks = if table.checks.is_empty() {
             Vec::new()
         } else {
             Binder::new(schema).bind_table_exprs(&table, &table.checks)?
         };
         let defaults = Binder::new(schema).bind_defaults(&table)?;
-        Ok(Target { table, indexes, checks, defaults })
+        Ok(Target { table, indexes, partial, checks, defaults })
     }
 
     fn width(&self) -> usize {
         self.table.columns.len()
     }
+
+    /// Which indexes hold `row`: all but the partial ones whose condition
+    /// it fails.
+    fn membership(&self, tx: &WriteTxn, row: &[Value]) -> Result<Vec<bool>> {
+        member_of(&Ctx::new(tx, &[]), &self.partial, row)
+    }
+}
+
+/// The partial-index conditions of `indexes`, bound over `table`'s row.
+fn partial_conditions(schema: &Schema, table: &Table, indexes: &[Index]) -> Result<Vec<Option<BExpr>>> {
+    indexes
+        .iter()
+        .map(|ix| match &ix.where_ {
+            Some(w) => Ok(Binder::new(schema).bind_table_exprs(table, std::slice::from_ref(w))?.pop()),
+            None => Ok(None),
+        })
+        .collect()
+}
+
+/// Whether `row` satisfies each partial condition (true where there is none).
+fn member_of(ctx: &Ctx<'_>, partial: &[Option<BExpr>], row: &[Value]) -> Result<Vec<bool>> {
+    let env = Env { row, aggs: &[], parent: None };
+    partial
+        .iter()
+        .map(|p| match p {
+            Some(c) => Ok(crate::value::is_true(&eval(ctx, c, &env)?) == Some(true)),
+            None => Ok(true),
+        })
+        .collect()
 }
 
 /// The error for a failed constraint under conflict resolution `or`.
@@ -234,9 +266,10 @@ fn rowid_message(table: &Table) -> String {
 
 /// Writes a row (columns then rowid) and its index entries.
 fn write_row(tx: &mut WriteTxn, t: &Target, row: &[Value], rowid: i64) -> Result<()> {
+    let member = t.membership(tx, row)?;
     let cols = &row[..t.width().min(row.len())];
     tx.put(t.table.tree, &rowid_key(rowid), &encode_row(cols))?;
-    for ix in &t.indexes {
+    for (ix, _) in t.indexes.iter().zip(member).filter(|(_, m)| *m) {
         tx.put(ix.tree, &index_key(ix, row, rowid), &[])?;
     }
     Ok(())
@@ -244,8 +277,9 @@ fn write_row(tx: &mut WriteTxn, t: &Target, row: &[Value], rowid: i64) -> Result
 
 /// Removes a row and its index entries.
 fn delete_row(tx: &mut WriteTxn, t: &Target, row: &[Value], rowid: i64) -> Result<()> {
+    let member = t.membership(tx, row)?;
     tx.delete(t.table.tree, &rowid_key(rowid))?;
-    for ix in &t.indexes {
+    for (ix, _) in t.indexes.iter().zip(member).filter(|(_, m)| *m) {
         tx.delete(ix.tree, &index_key(ix, row, rowid))?;
     }
     Ok(())
@@ -274,11 +308,13 @@ fn next_rowid(tx: &WriteTxn, table: &Table) -> Result<i64> {
 
 /// Checks NOT NULL and CHECK constraints on `row`. Returns false when the
 /// row is to be skipped (IGNORE); REPLACE puts a column's default in
-/// place of a NULL it may not hold.
-fn check_row(ctx: &Ctx<'_>, t: &Target, row: &mut [Value], or: Conflict) -> Result<bool> {
+/// place of a NULL it may not hold. `or` is the statement's conflict
+/// resolution; without one each constraint's own clause applies.
+fn check_row(ctx: &Ctx<'_>, t: &Target, row: &mut [Value], or: Option<Conflict>) -> Result<bool> {
     let table = &t.table;
     for (i, c) in table.columns.iter().enumerate() {
         if c.not_null && matches!(row.get(i), Some(Value::Null)) {
+            let or = or.or(c.not_null_conflict).unwrap_or_default();
             match or {
                 Conflict::Ignore => return Ok(false),
                 Conflict::Replace if t.defaults.get(i).is_some_and(Option::is_some) => {
@@ -299,6 +335,7 @@ fn check_row(ctx: &Ctx<'_>, t: &Target, row: &mut [Value], or: Conflict) -> Resu
             }
         }
     }
+    let or = or.unwrap_or_default();
     let env = Env { row, aggs: &[], parent: None };
     for (expr, label) in t.checks.iter().zip(&table.check_labels) {
         let v = eval(ctx, expr, &env)?;
@@ -334,7 +371,8 @@ enum Verdict {
 
 /// Checks the uniqueness of `row` (columns, then its rowid) against every
 /// row but `own`'s. An upsert clause whose target matches takes the first
-/// conflict; otherwise `or` decides. REPLACE deletes the rows in the way
+/// conflict; otherwise `or` decides, or without one the constraint's own
+/// conflict clause. REPLACE deletes the rows in the way
 /// only after every constraint has been checked, so that a later ABORT
 /// leaves them alone.
 fn resolve_unique(
@@ -342,7 +380,7 @@ fn resolve_unique(
     t: &Target,
     row: &[Value],
     own: Option<i64>,
-    or: Conflict,
+    or: Option<Conflict>,
     upsert_targets: &[Option<Constraint>],
 ) -> Result<Verdict> {
     let n = t.width();
@@ -354,7 +392,8 @@ fn resolve_unique(
     if Some(rowid) != own && read_row(tx, &t.table, rowid)?.is_some() {
         conflicts.push((Constraint::Rowid, vec![rowid]));
     }
-    for (i, ix) in t.indexes.iter().enumerate().filter(|(_, ix)| ix.unique) {
+    let member = t.membership(tx, row)?;
+    for (i, ix) in t.indexes.iter().enumerate().filter(|(i, ix)| ix.unique && member[*i]) {
         let found = unique_conflicts(tx, ix, row, own.or(Some(rowid)))?;
         if !found.is_empty() {
             conflicts.push((Constraint::Index(i), found));
@@ -365,6 +404,11 @@ fn resolve_unique(
             let Some(&first) = rowids.first() else { continue };
             return Ok(Verdict::Upsert { clause, rowid: first });
         }
+        let own_clause = match c {
+            Constraint::Rowid => t.table.pk_conflict,
+            Constraint::Index(i) => t.indexes[i].on_conflict,
+        };
+        let or = or.or(own_clause).unwrap_or_default();
         match or {
             Conflict::Ignore => return Ok(Verdict::Skip),
             Conflict::Replace => doomed.extend(rowids),
@@ -412,6 +456,7 @@ pub fn build_index(tx: &mut WriteTxn, schema: &Schema, index: &Index) -> Result<
         return sql_err(format!("no such table: {}", index.table));
     };
     let n = table.columns.len();
+    let partial = partial_conditions(schema, &table, std::slice::from_ref(index))?;
     let mut rows = Vec::new();
     for entry in tx.range(table.tree, ..)? {
         let (k, v) = entry?;
@@ -419,7 +464,10 @@ pub fn build_index(tx: &mut WriteTxn, schema: &Schema, index: &Index) -> Result<
             return sql_err(format!("database disk image is malformed (table {})", table.name));
         };
         row.resize(n, Value::Null);
-        rows.push((row, rowid));
+        row.push(Value::Integer(rowid));
+        if member_of(&Ctx::new(&*tx, &[]), &partial, &row)?.iter().all(|m| *m) {
+            rows.push((row, rowid));
+        }
     }
     for (row, rowid) in rows {
         if index.unique && !unique_conflicts(tx, index, &row, Some(rowid))?.is_empty() {

@@ -31,8 +31,9 @@ pub(super) struct RowUpdate<'a> {
     pub triggers: &'a Triggers,
     /// The row slots the statement assigns.
     pub set: &'a [usize],
-    /// The conflict resolution in force.
-    pub or: Conflict,
+    /// The conflict resolution for constraint failures, if not each
+    /// constraint's own.
+    pub or: Option<Conflict>,
     /// The conflict resolution the statement named, if any.
     pub or_named: Option<Conflict>,
 }
@@ -225,7 +226,7 @@ pub fn update(tx: &mut WriteTxn, run: &mut Run<'_>, up: &ast::Update, frame: Opt
             }
         }
     }
-    let or = or_named.unwrap_or_default();
+    let or = or_named;
     let mut out = Outcome { columns, ..Outcome::default() };
     let row_update = RowUpdate { target: &target, shape: &me, triggers: &triggers, set: &slots, or, or_named };
     for (rowid, values) in work {
