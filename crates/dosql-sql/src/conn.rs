@@ -41,6 +41,11 @@ pub struct Connection {
     txn_from_savepoint: bool,
     /// Per-connection settings changed by PRAGMAs.
     settings: Settings,
+    /// Bumped whenever the schema is reloaded: plans bound against an
+    /// older schema must be bound again.
+    pub(crate) schema_generation: u64,
+    /// Recently run SQL texts, prepared, most recent last.
+    pub(crate) cache: Vec<crate::prepared::Prepared>,
 }
 
 /// Per-connection settings, as SQLite keeps them per connection.
@@ -53,6 +58,9 @@ pub(crate) struct Settings {
 }
 
 const STMT_SAVEPOINT: &str = "\u{0}stmt";
+
+/// How many recently run SQL texts stay prepared.
+const STATEMENT_CACHE: usize = 32;
 
 impl Connection {
     /// Opens (creating if needed) the database file at `path`.
@@ -79,6 +87,8 @@ impl Connection {
             savepoints: Vec::new(),
             txn_from_savepoint: false,
             settings: Settings::default(),
+            schema_generation: 0,
+            cache: Vec::new(),
         };
         c.reload_schema()?;
         Ok(c)
@@ -176,6 +186,7 @@ impl Connection {
         schema.tables.insert("sqlite_schema".into(), master);
         schema.tables.insert("sqlite_master".into(), alias);
         self.schema = schema;
+        self.schema_generation += 1;
         Ok(())
     }
 
@@ -186,13 +197,19 @@ impl Connection {
     }
 
     /// Like [`Connection::execute`], with positional parameter values.
+    /// Recently run texts are kept prepared (see [`Connection::prepare`]),
+    /// so running the same SQL again skips parsing and query binding.
     pub fn execute_with(&mut self, sql: &str, params: &[Value]) -> Result<Vec<StatementResult>> {
-        let stmts = parse_sql(sql)?;
-        let mut out = Vec::with_capacity(stmts.len());
-        for p in stmts {
-            out.push(self.run(&p.statement, &p.sql, params)?);
+        let mut p = match self.cache.iter().position(|c| c.sql() == sql) {
+            Some(i) => self.cache.remove(i),
+            None => self.prepare(sql)?,
+        };
+        let r = self.run_prepared(&mut p, params);
+        self.cache.push(p);
+        if self.cache.len() > STATEMENT_CACHE {
+            self.cache.remove(0);
         }
-        Ok(out)
+        r
     }
 
     /// The result column names of the last statement of `sql`, without
@@ -211,7 +228,25 @@ impl Connection {
         all.pop().ok_or_else(|| Error::Sql("no statement".into()))
     }
 
-    fn run(&mut self, stmt: &Statement, text: &str, params: &[Value]) -> Result<StatementResult> {
+    /// The time a statement starting now runs at, from the database's
+    /// clock (injected through its [`Config`]).
+    fn statement_time(&self) -> i64 {
+        i64::try_from(self.db.config().clock.now_ms()).unwrap_or(i64::MAX)
+    }
+
+    /// Runs a bound query in the open transaction or a fresh snapshot.
+    pub(crate) fn run_plan(&self, plan: &crate::plan::QueryPlan, params: &[Value]) -> Result<StatementResult> {
+        let rows = match &self.txn {
+            Some(tx) => run_query(&Ctx::new(tx as &dyn Reader, params).at(self.statement_time()), plan, None)?,
+            None => {
+                let r = self.db.begin_read();
+                run_query(&Ctx::new(&r, params).at(self.statement_time()), plan, None)?
+            }
+        };
+        Ok(StatementResult { columns: plan.columns.clone(), rows, changes: 0 })
+    }
+
+    pub(crate) fn run(&mut self, stmt: &Statement, text: &str, params: &[Value]) -> Result<StatementResult> {
         match stmt {
             Statement::Begin => {
                 if self.txn.is_some() {
@@ -277,16 +312,8 @@ impl Connection {
                 Ok(StatementResult::default())
             }
             Statement::Select(q) => {
-                let mut binder = Binder::new(&self.schema);
-                let plan = binder.bind_select(q)?;
-                let rows = match &self.txn {
-                    Some(tx) => run_query(&Ctx::new(tx as &dyn Reader, params), &plan, None)?,
-                    None => {
-                        let r = self.db.begin_read();
-                        run_query(&Ctx::new(&r, params), &plan, None)?
-                    }
-                };
-                Ok(StatementResult { columns: plan.columns, rows, changes: 0 })
+                let plan = Binder::new(&self.schema).bind_select(q)?;
+                self.run_plan(&plan, params)
             }
             Statement::Explain { .. } => sql_err("EXPLAIN is not supported yet"),
             Statement::Pragma { name, value } => crate::pragma::run(self, name, value.as_ref()),
@@ -307,10 +334,11 @@ impl Connection {
                 | Statement::Drop { .. }
                 | Statement::Reindex(_)
         );
+        let now = self.statement_time();
         let result = match self.txn.take() {
             Some(mut tx) => {
                 tx.savepoint(STMT_SAVEPOINT);
-                let r = write(&mut tx, &mut self.schema, self.settings, stmt, text, params);
+                let r = write(&mut tx, &mut self.schema, (self.settings, now), stmt, text, params);
                 match &r {
                     Err(Error::ConstraintRollback(_)) => {
                         tx.rollback();
@@ -330,7 +358,7 @@ impl Connection {
             }
             None => {
                 let mut tx = self.db.begin_write()?;
-                let r = write(&mut tx, &mut self.schema, self.settings, stmt, text, params);
+                let r = write(&mut tx, &mut self.schema, (self.settings, now), stmt, text, params);
                 match &r {
                     Ok(_) | Err(Error::ConstraintFail(_)) => {
                         tx.commit()?;
@@ -388,7 +416,7 @@ fn schema_remove(tx: &mut WriteTxn, name: &str, by_table: bool) -> Result<Vec<u6
 fn write(
     tx: &mut WriteTxn,
     schema: &mut Schema,
-    settings: Settings,
+    (settings, now_ms): (Settings, i64),
     stmt: &Statement,
     text: &str,
     params: &[Value],
@@ -396,6 +424,7 @@ fn write(
     let run = |schema| {
         let mut r = Run::new(schema, params);
         r.foreign_keys = settings.foreign_keys;
+        r.now_ms = now_ms;
         r
     };
     match stmt {

@@ -57,12 +57,22 @@ pub struct Ctx<'a> {
     pub params: &'a [Value],
     /// The rows recursive CTEs are being extended from, innermost first.
     pub working: Option<&'a Working<'a>>,
+    /// The statement's time (ms since the Unix epoch): every `'now'` in a
+    /// statement is the same instant, as in SQLite.
+    pub now_ms: i64,
 }
 
 impl<'a> Ctx<'a> {
-    /// A context over `rd` with statement parameters `params`.
+    /// A context over `rd` with statement parameters `params`, at the
+    /// current wall-clock time.
     pub fn new(rd: &'a dyn Reader, params: &'a [Value]) -> Ctx<'a> {
-        Ctx { rd, params, working: None }
+        Ctx { rd, params, working: None, now_ms: crate::func::datetime::wall_clock_ms() }
+    }
+
+    /// This context with the statement time `now_ms`.
+    pub fn at(mut self, now_ms: i64) -> Ctx<'a> {
+        self.now_ms = now_ms;
+        self
     }
 }
 
@@ -151,7 +161,7 @@ pub fn eval(ctx: &Ctx<'_>, e: &BExpr, env: &Env<'_>) -> Result<Value> {
                 LikeOp::Regexp => "regexp",
                 LikeOp::Match => "match",
             };
-            let r = call_function(name, &args)?;
+            let r = call_function(ctx, name, &args)?;
             if *negated { bool_val(truth(&r).map(|b| !b)) } else { r }
         }
         BExpr::IsNull { e, negated } => {
@@ -230,7 +240,7 @@ pub fn eval(ctx: &Ctx<'_>, e: &BExpr, env: &Env<'_>) -> Result<Value> {
         BExpr::Collate { e, .. } => eval(ctx, e, env)?,
         BExpr::Func { name, args } => {
             let vals = args.iter().map(|a| eval(ctx, a, env)).collect::<Result<Vec<_>>>()?;
-            call_function(name, &vals)?
+            call_function(ctx, name, &vals)?
         }
         BExpr::Agg(i) => env.aggs.get(*i).cloned().unwrap_or(Value::Null),
         BExpr::Win(_) => return Err(Error::Sql("internal error: unplaced window value".into())),
@@ -270,8 +280,8 @@ fn membership(
     Ok(result)
 }
 
-fn call_function(name: &str, args: &[Value]) -> Result<Value> {
-    match crate::func::call_scalar(name, args) {
+fn call_function(ctx: &Ctx<'_>, name: &str, args: &[Value]) -> Result<Value> {
+    match crate::func::call_scalar_at(name, args, ctx.now_ms) {
         Some(r) => r.map_err(Error::Sql),
         None => Err(Error::Sql(format!("no such function: {name}"))),
     }
@@ -346,7 +356,7 @@ fn eval_binary(ctx: &Ctx<'_>, op: BinaryOp, l: &BExpr, r: &BExpr, coll: Collatio
             };
             Value::Integer(i64::from(same == (op == Is)))
         }
-        Arrow | LongArrow => call_function(if op == Arrow { "->" } else { "->>" }, &[a, b])?,
+        Arrow | LongArrow => call_function(ctx, if op == Arrow { "->" } else { "->>" }, &[a, b])?,
         And | Or => Value::Null,
     })
 }

@@ -24,6 +24,7 @@ pub mod func;
 pub mod parse;
 pub mod plan;
 mod pragma;
+pub mod prepared;
 pub mod record;
 pub mod schema;
 pub mod value;
@@ -31,4 +32,5 @@ pub mod window;
 
 pub use conn::{Connection, StatementResult};
 pub use error::{Error, Result};
+pub use prepared::Prepared;
 pub use value::Value;

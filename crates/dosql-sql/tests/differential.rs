@@ -159,3 +159,56 @@ fn correlated_from_subqueries() {
         "SELECT a FROM t WHERE EXISTS (SELECT 1 FROM (SELECT t.a AS z) WHERE z > 1) ORDER BY a",
     ]);
 }
+
+#[test]
+fn prepared_statements_rebind_after_schema_changes() {
+    let mut c = Connection::open_in_memory().expect("open");
+    assert!(c.prepare("SELECT * FROM nosuch").is_err(), "prepare reports a missing table");
+    c.execute("CREATE TABLE t(a, b)").expect("create");
+    let mut ins = c.prepare("INSERT INTO t VALUES(?1, ?2)").expect("prepare insert");
+    let mut q = c.prepare("SELECT a, b FROM t WHERE a > ? ORDER BY a").expect("prepare select");
+    for i in 0..5 {
+        c.run_prepared(&mut ins, &[Value::Integer(i), Value::Text(format!("v{i}"))]).expect("insert");
+    }
+    let r = c.run_prepared(&mut q, &[Value::Integer(2)]).expect("query");
+    assert_eq!(r[0].rows.len(), 2);
+    assert_eq!(r[0].columns, vec!["a".to_string(), "b".to_string()]);
+    // The table is rebuilt with its columns swapped: the plan must follow.
+    c.execute("DROP TABLE t; CREATE TABLE t(b, a); INSERT INTO t VALUES('x', 10)").expect("recreate");
+    let r = c.run_prepared(&mut q, &[Value::Integer(2)]).expect("rebound");
+    assert_eq!(r[0].rows, vec![vec![Value::Integer(10), Value::Text("x".into())]]);
+    c.execute("DROP TABLE t").expect("drop");
+    assert!(c.run_prepared(&mut q, &[Value::Integer(2)]).is_err(), "no such table after the drop");
+    // The statement cache behind execute_with sees the same changes.
+    for n in 0..3 {
+        c.execute(&format!("CREATE TABLE u{n}(x); INSERT INTO u{n} VALUES({n})")).expect("setup");
+        let r = c.execute_with("SELECT count(*) FROM sqlite_schema", &[]).expect("cached");
+        assert_eq!(r[0].rows, vec![vec![Value::Integer(n + 1)]]);
+    }
+}
+
+#[test]
+fn now_is_one_instant_per_statement_from_the_injected_clock() {
+    use dosql_storage::{Clock, Config, Database};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    /// A clock that moves 7 ms every time it is read.
+    struct Ticking(AtomicU64);
+    impl Clock for Ticking {
+        fn now_ms(&self) -> u64 {
+            self.0.fetch_add(7, Ordering::Relaxed)
+        }
+    }
+    let clock = Arc::new(Ticking(AtomicU64::new(1_700_000_000_000)));
+    let config = Config { clock: clock.clone(), ..Config::default() };
+    let mut c = Connection::from_database(Database::open_in_memory(config).expect("db")).expect("conn");
+    c.execute("CREATE TABLE t(x)").expect("create");
+    c.execute("INSERT INTO t SELECT strftime('%s%f', 'now') FROM (VALUES(1), (2), (3))").expect("insert");
+    let distinct = c.query("SELECT count(DISTINCT x) FROM t").expect("count").rows;
+    assert_eq!(distinct, vec![vec![Value::Integer(1)]], "one instant for the whole INSERT");
+    let r = c.query("SELECT unixepoch('now', 'subsec') * 1000 = unixepoch('now', 'subsec') * 1000").expect("same");
+    assert_eq!(r.rows, vec![vec![Value::Integer(1)]]);
+    let before = clock.0.load(Ordering::Relaxed) as f64;
+    let r = c.query("SELECT CAST(unixepoch('now', 'subsec') * 1000 AS INTEGER)").expect("now");
+    assert_eq!(r.rows, vec![vec![Value::Integer(before as i64)]], "'now' comes from the injected clock");
+}

@@ -9,7 +9,7 @@ use super::{Frame, Outcome, Run, Target, binder, delete_row, read_row, returning
 use crate::ast;
 use crate::bind::RowTable;
 use crate::error::{Result, sql_err};
-use crate::exec::{Ctx, Env, eval};
+use crate::exec::{Env, eval};
 use crate::record::{decode_row, key_rowid};
 use crate::schema::lower;
 use crate::value::Value;
@@ -37,7 +37,7 @@ pub fn delete(tx: &mut WriteTxn, run: &mut Run<'_>, del: &ast::Delete, frame: Op
     let fenv = frame.map(Frame::env);
     let mut doomed = Vec::new();
     {
-        let ctx = Ctx::new(&*tx, run.params);
+        let ctx = run.ctx(&*tx);
         for entry in tx.range(table.tree, ..)? {
             let (k, v) = entry?;
             let (Some(mut row), Some(rowid)) = (decode_row(&v), key_rowid(&k)) else {
@@ -71,7 +71,7 @@ pub fn delete(tx: &mut WriteTxn, run: &mut Run<'_>, del: &ast::Delete, frame: Op
         delete_row(tx, &target, &row, rowid)?;
         out.changes += 1;
         if !returning.is_empty() {
-            let ctx = Ctx::new(&*tx, run.params);
+            let ctx = run.ctx(&*tx);
             out.rows.push(returning_row(&ctx, &returning, &row, fenv.as_ref())?);
         }
         if triggers.any() {

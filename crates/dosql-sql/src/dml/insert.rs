@@ -16,7 +16,7 @@ use super::{
 use crate::ast::{self, Conflict, Expr};
 use crate::bind::{Binder, RowTable};
 use crate::error::{Error, Result, sql_err};
-use crate::exec::{Ctx, Env, eval, run_query};
+use crate::exec::{Env, eval, run_query};
 use crate::plan::BExpr;
 use crate::schema::{Table, lower};
 use crate::value::{Affinity, Value};
@@ -66,7 +66,7 @@ pub fn insert(tx: &mut WriteTxn, run: &mut Run<'_>, ins: &ast::Insert, frame: Op
                     sql_err(format!("{} values for {} columns", plan.columns.len(), slots.len()))
                 };
             }
-            run_query(&Ctx::new(&*tx, run.params), &plan, fenv.as_ref())?
+            run_query(&run.ctx(&*tx), &plan, fenv.as_ref())?
         }
     };
     let me = RowTable::of_table(table, ins.alias.as_deref().unwrap_or(&table.name));
@@ -86,7 +86,7 @@ pub fn insert(tx: &mut WriteTxn, run: &mut Run<'_>, ins: &ast::Insert, frame: Op
             given[t] = true;
         }
         {
-            let ctx = Ctx::new(&*tx, run.params);
+            let ctx = run.ctx(&*tx);
             let env = Env { row: &[], aggs: &[], parent: None };
             for i in 0..n {
                 if !given[i]
@@ -128,7 +128,7 @@ pub fn insert(tx: &mut WriteTxn, run: &mut Run<'_>, ins: &ast::Insert, frame: Op
         if let Some(a) = table.rowid_alias {
             row[a] = Value::Integer(rowid);
         }
-        if !check_row(&Ctx::new(&*tx, run.params), &target, &mut row, or_opt)? {
+        if !check_row(&run.ctx(&*tx), &target, &mut row, or_opt)? {
             continue;
         }
         match resolve_unique(tx, &target, &row, None, or_opt, &targets)? {
@@ -142,7 +142,7 @@ pub fn insert(tx: &mut WriteTxn, run: &mut Run<'_>, ins: &ast::Insert, frame: Op
                 let Some(old) = read_row(tx, table, existing)? else { continue };
                 let mut pair = old.clone();
                 pair.extend(row.iter().cloned());
-                let ctx = Ctx::new(&*tx, run.params);
+                let ctx = run.ctx(&*tx);
                 let env = Env { row: &pair, aggs: &[], parent: fenv.as_ref() };
                 if let Some(w) = &u.where_
                     && crate::value::is_true(&eval(&ctx, w, &env)?) != Some(true)
@@ -165,7 +165,7 @@ pub fn insert(tx: &mut WriteTxn, run: &mut Run<'_>, ins: &ast::Insert, frame: Op
                 if let Some(written) = apply_update(tx, run, &up, old, new)? {
                     out.changes += 1;
                     if !returning.is_empty() {
-                        let ctx = Ctx::new(&*tx, run.params);
+                        let ctx = run.ctx(&*tx);
                         out.rows.push(returning_row(&ctx, &returning, &written, fenv.as_ref())?);
                     }
                 }
@@ -176,7 +176,7 @@ pub fn insert(tx: &mut WriteTxn, run: &mut Run<'_>, ins: &ast::Insert, frame: Op
         note_sequence(tx, schema, table, rowid)?;
         out.changes += 1;
         if !returning.is_empty() {
-            let ctx = Ctx::new(&*tx, run.params);
+            let ctx = run.ctx(&*tx);
             out.rows.push(returning_row(&ctx, &returning, &row, fenv.as_ref())?);
         }
         if triggers.any() {

@@ -54,12 +54,26 @@ pub struct Run<'a> {
     or_override: Option<Conflict>,
     /// Whether FOREIGN KEY constraints are enforced (`PRAGMA foreign_keys`).
     pub foreign_keys: bool,
+    /// The statement's time, ms since the Unix epoch.
+    pub now_ms: i64,
 }
 
 impl<'a> Run<'a> {
     /// State for a statement over `schema` with `params`.
     pub fn new(schema: &'a Schema, params: &'a [Value]) -> Run<'a> {
-        Run { schema, params, firing: Vec::new(), or_override: None, foreign_keys: false }
+        Run {
+            schema,
+            params,
+            firing: Vec::new(),
+            or_override: None,
+            foreign_keys: false,
+            now_ms: crate::func::datetime::wall_clock_ms(),
+        }
+    }
+
+    /// An evaluation context over `rd` for this statement.
+    fn ctx<'r>(&'r self, rd: &'r dyn Reader) -> Ctx<'r> {
+        Ctx::new(rd, self.params).at(self.now_ms)
     }
 
     /// The conflict resolution in force for a statement that names `own`.

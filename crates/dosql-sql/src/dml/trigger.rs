@@ -12,7 +12,7 @@ use super::{Frame, Run, binder, delete, insert, update};
 use crate::ast::{Conflict, Statement, TriggerEvent, TriggerTiming};
 use crate::bind::RowTable;
 use crate::error::{Error, Result, sql_err};
-use crate::exec::{Ctx, eval, run_query};
+use crate::exec::{eval, run_query};
 use crate::schema::{Schema, Trigger};
 use crate::value::Value;
 use dosql_storage::WriteTxn;
@@ -153,7 +153,7 @@ fn run_program(tx: &mut WriteTxn, run: &mut Run<'_>, tr: &Trigger, frame: &Frame
     let schema = run.schema;
     if let Some(w) = &tr.def.when {
         let cond = binder(schema, Some(frame)).bind_expr(w)?;
-        let v = eval(&Ctx::new(&*tx, run.params), &cond, &frame.env())?;
+        let v = eval(&run.ctx(&*tx), &cond, &frame.env())?;
         if crate::value::is_true(&v) != Some(true) {
             return Ok(());
         }
@@ -172,7 +172,7 @@ fn run_program(tx: &mut WriteTxn, run: &mut Run<'_>, tr: &Trigger, frame: &Frame
             Statement::Select(q) => {
                 let plan = binder(schema, Some(frame)).bind_select(q)?;
                 let env = frame.env();
-                run_query(&Ctx::new(&*tx, run.params), &plan, Some(&env))?;
+                run_query(&run.ctx(&*tx), &plan, Some(&env))?;
             }
             _ => return sql_err("only INSERT, UPDATE, DELETE and SELECT may appear in a trigger program"),
         }

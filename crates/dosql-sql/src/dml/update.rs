@@ -15,7 +15,7 @@ use super::{
 use crate::ast::{self, Conflict, Expr, FromItem, JoinKind, ResultColumn, SelectBody, SelectCore};
 use crate::bind::RowTable;
 use crate::error::{Error, Result, sql_err};
-use crate::exec::{Ctx, Env, eval, run_query};
+use crate::exec::{Env, eval, run_query};
 use crate::record::{decode_row, key_rowid};
 use crate::schema::{Table, lower};
 use crate::value::Value;
@@ -76,7 +76,7 @@ pub(super) fn apply_update(
     if let Some(a) = table.rowid_alias {
         new[a] = Value::Integer(new_rowid);
     }
-    if !check_row(&Ctx::new(&*tx, run.params), t, &mut new, up.or)? {
+    if !check_row(&run.ctx(&*tx), t, &mut new, up.or)? {
         return Ok(None);
     }
     match resolve_unique(tx, t, &new, Some(old_rowid), up.or, &[])? {
@@ -194,7 +194,7 @@ pub fn update(tx: &mut WriteTxn, run: &mut Run<'_>, up: &ast::Update, frame: Opt
                 Some(w) => b.bind_over(std::slice::from_ref(&me), std::slice::from_ref(w))?.pop(),
                 None => None,
             };
-            let ctx = Ctx::new(&*tx, run.params);
+            let ctx = run.ctx(&*tx);
             let n = table.columns.len();
             for entry in tx.range(table.tree, ..)? {
                 let (k, v) = entry?;
@@ -215,7 +215,7 @@ pub fn update(tx: &mut WriteTxn, run: &mut Run<'_>, up: &ast::Update, frame: Opt
         Some(from) => {
             let q = from_query(table, &name, from, &exprs, up.where_.as_ref());
             let plan = b.bind_select(&q)?;
-            let rows = run_query(&Ctx::new(&*tx, run.params), &plan, fenv.as_ref())?;
+            let rows = run_query(&run.ctx(&*tx), &plan, fenv.as_ref())?;
             let mut seen = std::collections::HashSet::new();
             for mut r in rows {
                 let Some(Value::Integer(rowid)) = r.first().cloned() else { continue };
@@ -233,7 +233,7 @@ pub fn update(tx: &mut WriteTxn, run: &mut Run<'_>, up: &ast::Update, frame: Opt
         let Some(old) = read_row(tx, table, rowid)? else { continue };
         let mut new = old.clone();
         {
-            let ctx = Ctx::new(&*tx, run.params);
+            let ctx = run.ctx(&*tx);
             let values = match values {
                 Some(v) => v,
                 None => {
@@ -248,7 +248,7 @@ pub fn update(tx: &mut WriteTxn, run: &mut Run<'_>, up: &ast::Update, frame: Opt
         if let Some(written) = apply_update(tx, run, &row_update, old, new)? {
             out.changes += 1;
             if !returning.is_empty() {
-                let ctx = Ctx::new(&*tx, run.params);
+                let ctx = run.ctx(&*tx);
                 out.rows.push(returning_row(&ctx, &returning, &written, fenv.as_ref())?);
             }
         }

@@ -8,7 +8,7 @@ use super::{Frame, Outcome, Run, binder};
 use crate::ast::{self, Expr, FromItem, ResultColumn, SelectBody, SelectCore};
 use crate::bind::{Binder, RowTable};
 use crate::error::{Result, sql_err};
-use crate::exec::{Ctx, run_query};
+use crate::exec::run_query;
 use crate::schema::{Schema, lower};
 use crate::value::{Collation, Value};
 use dosql_storage::WriteTxn;
@@ -93,7 +93,7 @@ pub(super) fn insert(
             if plan.columns.len() != slots.len() {
                 return sql_err(format!("{} values for {} columns", plan.columns.len(), slots.len()));
             }
-            run_query(&Ctx::new(&*tx, run.params), &plan, fenv.as_ref())?
+            run_query(&run.ctx(&*tx), &plan, fenv.as_ref())?
         }
     };
     let or = run.conflict(ins.or);
@@ -123,7 +123,7 @@ pub(super) fn update(tx: &mut WriteTxn, run: &mut Run<'_>, up: &ast::Update, fra
     b.push_ctes(&up.with);
     let plan = b.bind_select(&q)?;
     let fenv = frame.map(Frame::env);
-    let rows = run_query(&Ctx::new(&*tx, run.params), &plan, fenv.as_ref())?;
+    let rows = run_query(&run.ctx(&*tx), &plan, fenv.as_ref())?;
     let w = me.cols.len();
     let or = run.conflict(up.or);
     for r in rows {
@@ -155,7 +155,7 @@ pub(super) fn delete(
     b.push_ctes(&del.with);
     let plan = b.bind_select(&q)?;
     let fenv = frame.map(Frame::env);
-    let rows = run_query(&Ctx::new(&*tx, run.params), &plan, fenv.as_ref())?;
+    let rows = run_query(&run.ctx(&*tx), &plan, fenv.as_ref())?;
     let or = run.conflict(None);
     for old in rows {
         triggers.instead(tx, run, &RowChange { shape: &me, old: Some(&old), new: None, or })?;

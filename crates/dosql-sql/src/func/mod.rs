@@ -70,8 +70,14 @@ fn arity(name: &str) -> Option<Arity> {
 /// unknown here), `Some(Err(msg))` with SQLite's error wording for a wrong
 /// argument count or a runtime error, and `Some(Ok(value))` otherwise.
 pub fn call_scalar(name: &str, args: &[Value]) -> Option<Result<Value, String>> {
+    call_scalar_at(name, args, datetime::wall_clock_ms())
+}
+
+/// [`call_scalar`] with `now_unix_ms` as the current time: SQLite reads the
+/// clock once per statement, so every `'now'` in it agrees.
+pub fn call_scalar_at(name: &str, args: &[Value], now_unix_ms: i64) -> Option<Result<Value, String>> {
     let lname = name.to_ascii_lowercase();
-    if let Some(r) = datetime::call(&lname, args, datetime::wall_clock_ms()) {
+    if let Some(r) = datetime::call(&lname, args, now_unix_ms) {
         return Some(r);
     }
     let rule = arity(&lname)?;

@@ -1,0 +1,99 @@
+//! Prepared statements: SQL text parsed once, each query in it bound to a
+//! plan once, then run any number of times with different parameters.
+//!
+//! A plan holds resolved schema positions, so it is bound again when the
+//! connection's schema changed since (any DDL, or a rollback that undid
+//! some). Statements that write are parsed once; the write path binds
+//! their expressions as it runs them, against the schema of the moment.
+
+use crate::ast::Statement;
+use crate::bind::Binder;
+use crate::conn::{Connection, StatementResult};
+use crate::error::Result;
+use crate::parse::{ParsedStatement, parse_sql};
+use crate::plan::QueryPlan;
+use crate::value::Value;
+use std::sync::Arc;
+
+/// SQL text ready to run: see [`Connection::prepare`].
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    sql: String,
+    statements: Vec<ParsedStatement>,
+    /// Each statement's bound query plan (SELECTs only) and the schema
+    /// generation it was bound against.
+    plans: Vec<Option<(Arc<QueryPlan>, u64)>>,
+}
+
+impl Prepared {
+    /// The SQL text.
+    pub fn sql(&self) -> &str {
+        &self.sql
+    }
+
+    /// How many statements the text holds.
+    pub fn statement_count(&self) -> usize {
+        self.statements.len()
+    }
+}
+
+impl Connection {
+    /// Parses `sql` (one or more statements) and binds its queries, ready
+    /// to run with [`Connection::run_prepared`].
+    ///
+    /// ```
+    /// # use dosql_sql::{Connection, Value};
+    /// let mut c = Connection::open_in_memory()?;
+    /// c.execute("CREATE TABLE t(a)")?;
+    /// let mut ins = c.prepare("INSERT INTO t VALUES(?)")?;
+    /// for i in 0..3 {
+    ///     c.run_prepared(&mut ins, &[Value::Integer(i)])?;
+    /// }
+    /// let mut q = c.prepare("SELECT count(*) FROM t WHERE a >= ?")?;
+    /// let r = c.run_prepared(&mut q, &[Value::Integer(1)])?;
+    /// assert_eq!(r[0].rows, vec![vec![Value::Integer(2)]]);
+    /// # Ok::<(), dosql_sql::Error>(())
+    /// ```
+    pub fn prepare(&mut self, sql: &str) -> Result<Prepared> {
+        let statements = parse_sql(sql)?;
+        let mut p = Prepared { sql: sql.to_string(), plans: vec![None; statements.len()], statements };
+        // Bind queries now where the schema allows; a query naming a table
+        // an earlier statement of the text creates is bound when it runs.
+        // The first statement has nothing before it to change the schema,
+        // so its errors are reported now, as SQLite's prepare does.
+        for i in 0..p.statements.len() {
+            if let Statement::Select(q) = &p.statements[i].statement {
+                match Binder::new(self.schema()).bind_select(q) {
+                    Ok(plan) => p.plans[i] = Some((Arc::new(plan), self.schema_generation)),
+                    Err(e) if i == 0 => return Err(e),
+                    Err(_) => {}
+                }
+            }
+        }
+        Ok(p)
+    }
+
+    /// Runs every statement of a prepared text with `params`; stops at the
+    /// first error.
+    pub fn run_prepared(&mut self, p: &mut Prepared, params: &[Value]) -> Result<Vec<StatementResult>> {
+        let mut out = Vec::with_capacity(p.statements.len());
+        for (i, s) in p.statements.iter().enumerate() {
+            let r = match &s.statement {
+                Statement::Select(q) => {
+                    let plan = match &p.plans[i] {
+                        Some((plan, generation)) if *generation == self.schema_generation => plan.clone(),
+                        _ => {
+                            let plan = Arc::new(Binder::new(self.schema()).bind_select(q)?);
+                            p.plans[i] = Some((plan.clone(), self.schema_generation));
+                            plan
+                        }
+                    };
+                    self.run_plan(&plan, params)?
+                }
+                other => self.run(other, &s.sql, params)?,
+            };
+            out.push(r);
+        }
+        Ok(out)
+    }
+}
