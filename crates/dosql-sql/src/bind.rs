@@ -52,7 +52,18 @@ pub struct Binder<'a> {
     pub param_count: usize,
 }
 
-const AGGREGATES: &[&str] = &["count", "sum", "total", "avg", "min", "max", "group_concat", "string_agg"];
+const AGGREGATES: &[&str] = &[
+    "count",
+    "sum",
+    "total",
+    "avg",
+    "min",
+    "max",
+    "group_concat",
+    "string_agg",
+    "json_group_array",
+    "json_group_object",
+];
 
 fn is_aggregate(name: &str, nargs: usize, star: bool) -> bool {
     let n = name.to_ascii_lowercase();
@@ -646,7 +657,7 @@ impl<'a> Binder<'a> {
         let arity_ok = match lname.as_str() {
             "count" => star || args.len() <= 1,
             "group_concat" => (1..=2).contains(&args.len()),
-            "string_agg" => args.len() == 2,
+            "string_agg" | "json_group_object" => args.len() == 2,
             _ => args.len() == 1,
         };
         if !arity_ok {
@@ -656,8 +667,12 @@ impl<'a> Binder<'a> {
             return sql_err("DISTINCT aggregates must have exactly one argument");
         }
         let aggs = scope.aggs.get_or_insert_with(Vec::new);
+        let json_agg = crate::func::json::is_json_aggregate(&lname);
         aggs.push(AggCall { name: lname, args, star, distinct, filter });
-        Ok(BExpr::Agg(aggs.len() - 1))
+        let agg = BExpr::Agg(aggs.len() - 1);
+        // The JSON aggregates return JSON-subtyped text; json() of it is the
+        // same text and lets the executor see the subtype (see func::json).
+        Ok(if json_agg { BExpr::Func { name: "json".into(), args: vec![agg] } } else { agg })
     }
 
     /// Binds expressions over one table's row (columns, then the rowid),

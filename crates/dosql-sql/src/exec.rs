@@ -197,6 +197,9 @@ pub fn eval(ctx: &Ctx<'_>, e: &BExpr, env: &Env<'_>) -> Result<Value> {
         }
         BExpr::Cast { e, aff } => value::cast(eval(ctx, e, env)?, *aff),
         BExpr::Collate { e, .. } => eval(ctx, e, env)?,
+        BExpr::Func { name, args } if crate::func::json::is_json_function(name) => {
+            eval_json_call(ctx, name, args, env)?.0
+        }
         BExpr::Func { name, args } => {
             let vals = args.iter().map(|a| eval(ctx, a, env)).collect::<Result<Vec<_>>>()?;
             call_function(name, &vals)?
@@ -224,6 +227,26 @@ fn membership(
         }
     }
     Ok(result)
+}
+
+/// Evaluates an expression and tells whether its value carries SQLite's JSON
+/// subtype: true for results of JSON functions that set it and of `->`.
+fn eval_subtyped(ctx: &Ctx<'_>, e: &BExpr, env: &Env<'_>) -> Result<(Value, bool)> {
+    match e {
+        BExpr::Func { name, args } if crate::func::json::is_json_function(name) => eval_json_call(ctx, name, args, env),
+        BExpr::Bin { op: BinaryOp::Arrow, .. } => Ok((eval(ctx, e, env)?, true)),
+        _ => Ok((eval(ctx, e, env)?, false)),
+    }
+}
+
+/// Calls a JSON function, passing which arguments carry the JSON subtype.
+fn eval_json_call(ctx: &Ctx<'_>, name: &str, args: &[BExpr], env: &Env<'_>) -> Result<(Value, bool)> {
+    let (vals, flags): (Vec<Value>, Vec<bool>) =
+        args.iter().map(|a| eval_subtyped(ctx, a, env)).collect::<Result<Vec<_>>>()?.into_iter().unzip();
+    match crate::func::json::call_json(name, &vals, &flags) {
+        Some(r) => r.map_err(Error::Sql),
+        None => Err(Error::Sql(format!("no such function: {name}"))),
+    }
 }
 
 fn call_function(name: &str, args: &[Value]) -> Result<Value> {
@@ -937,7 +960,10 @@ fn compute_aggs(
 ) -> Result<Vec<Value>> {
     let mut out = Vec::with_capacity(aggs.len());
     for a in aggs {
+        let json_agg = crate::func::json::is_json_aggregate(&a.name);
         let mut vals: Vec<Vec<Value>> = Vec::new();
+        // JSON-subtype flags of the arguments (JSON aggregates only).
+        let mut flags: Vec<Vec<bool>> = Vec::new();
         for r in group {
             let env = Env { row: r, aggs: &[], parent };
             if let Some(f) = &a.filter
@@ -945,16 +971,30 @@ fn compute_aggs(
             {
                 continue;
             }
-            vals.push(a.args.iter().map(|e| eval(ctx, e, &env)).collect::<Result<Vec<_>>>()?);
+            if json_agg {
+                let (v, f): (Vec<Value>, Vec<bool>) =
+                    a.args.iter().map(|e| eval_subtyped(ctx, e, &env)).collect::<Result<Vec<_>>>()?.into_iter().unzip();
+                vals.push(v);
+                flags.push(f);
+            } else {
+                vals.push(a.args.iter().map(|e| eval(ctx, e, &env)).collect::<Result<Vec<_>>>()?);
+            }
         }
         if a.distinct {
             let mut seen: Vec<Vec<Value>> = Vec::new();
-            for v in vals {
+            let mut seen_flags: Vec<Vec<bool>> = Vec::new();
+            for (i, v) in vals.into_iter().enumerate() {
                 if !seen.iter().any(|s| rows_equal(s, &v)) && !matches!(v.first(), Some(Value::Null)) {
                     seen.push(v);
+                    seen_flags.push(flags.get(i).cloned().unwrap_or_default());
                 }
             }
             vals = seen;
+            flags = seen_flags;
+        }
+        if json_agg {
+            out.push(crate::func::json::aggregate(&a.name, &vals, &flags).map_err(Error::Sql)?);
+            continue;
         }
         out.push(aggregate(&a.name, a.star, &vals)?);
     }

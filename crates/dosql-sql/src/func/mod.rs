@@ -9,12 +9,14 @@
 //! Submodules: [`num`] (numeric text parsing and float rendering shared with
 //! [`crate::value`]), [`scalar`] (core string/number functions), [`printf`]
 //! (SQLite's printf engine), [`like`] (LIKE and GLOB matching) and [`math`]
-//! (the math functions of `SQLITE_ENABLE_MATH_FUNCTIONS`).
+//! (the math functions of `SQLITE_ENABLE_MATH_FUNCTIONS`) and [`json`] (the
+//! JSON functions; see there for how the JSON subtype is handled).
 //!
 //! Known deviations, all stemming from `Value::Text` being a Rust `String`:
 //! text produced from BLOB bytes that are not valid UTF-8 is converted
 //! lossily, so character-level functions applied to such bytes may differ.
 
+pub mod json;
 pub mod like;
 pub mod math;
 pub mod num;
@@ -70,6 +72,9 @@ fn arity(name: &str) -> Option<Arity> {
 /// argument count or a runtime error, and `Some(Ok(value))` otherwise.
 pub fn call_scalar(name: &str, args: &[Value]) -> Option<Result<Value, String>> {
     let lname = name.to_ascii_lowercase();
+    if let Some(r) = json::call_json(&lname, args, &[]) {
+        return Some(r.map(|(v, _)| v));
+    }
     let rule = arity(&lname)?;
     let ok = match rule {
         Arity::Exact(ns) => ns.contains(&args.len()),

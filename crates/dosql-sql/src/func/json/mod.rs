@@ -1,0 +1,123 @@
+//! SQLite's JSON functions: `json`, `json_array`, `json_array_length`,
+//! `json_error_position`, `json_extract`, `json_insert`, `json_object`,
+//! `json_patch`, `json_pretty`, `json_quote`, `json_remove`, `json_replace`,
+//! `json_set`, `json_type`, `json_valid`, the `->` / `->>` operators and the
+//! aggregates `json_group_array` / `json_group_object`.
+//!
+//! Submodules: [`node`] (the document tree, JSON/JSON5 parser, renderers),
+//! [`path`] (path lookup and edits), [`funcs`] (the functions).
+//!
+//! **The JSON subtype.**  In SQLite a value returned by a JSON function
+//! carries a hidden "subtype" so that `json_array(json('[1]'))` nests the
+//! array instead of quoting the text.  Our [`Value`] has no subtype, so the
+//! entry point [`call_json`] takes a per-argument flag `arg_is_json` and
+//! returns whether its own result carries the subtype; the executor computes
+//! the flags for arguments that are themselves calls of JSON functions, the
+//! `->` operator or the JSON aggregates.  Like SQLite, the subtype does not
+//! survive being stored in a table or passed through a subquery column; unlike
+//! SQLite, it is also not propagated through `CASE`, `coalesce()` and similar
+//! pass-through expressions.
+//!
+//! Left out: the `jsonb_*` functions and the binary JSONB format (a BLOB
+//! argument is read as JSON text, never as JSONB; BLOB values to be stored
+//! in JSON give "JSON cannot hold BLOB values"), `json_array_insert`, and
+//! the window-function forms of the aggregates.
+
+pub mod funcs;
+pub mod node;
+pub mod path;
+
+#[cfg(test)]
+mod tests;
+
+use crate::value::Value;
+
+/// Names of the scalar JSON functions and operators.
+const SCALARS: &[&str] = &[
+    "json",
+    "json_array",
+    "json_array_length",
+    "json_error_position",
+    "json_extract",
+    "->",
+    "->>",
+    "json_insert",
+    "json_object",
+    "json_patch",
+    "json_pretty",
+    "json_quote",
+    "json_remove",
+    "json_replace",
+    "json_set",
+    "json_type",
+    "json_valid",
+];
+
+/// True if `name` (lower case) is a scalar JSON function or operator.
+pub fn is_json_function(name: &str) -> bool {
+    SCALARS.contains(&name)
+}
+
+/// True if `name` (lower case) is one of the JSON aggregates.
+pub fn is_json_aggregate(name: &str) -> bool {
+    name == "json_group_array" || name == "json_group_object"
+}
+
+/// Argument-count check with SQLite's prepare-time message.
+fn arity_ok(name: &str, n: usize) -> bool {
+    match name {
+        "json" | "json_error_position" | "json_quote" => n == 1,
+        "json_array_length" | "json_pretty" | "json_type" | "json_valid" => (1..=2).contains(&n),
+        "json_patch" | "->" | "->>" => n == 2,
+        _ => true,
+    }
+}
+
+/// Evaluate the JSON function `name` (lower case).  `arg_is_json[i]` tells
+/// whether argument `i` carries the JSON subtype (missing entries mean no).
+/// Returns `None` if `name` is not a JSON function, otherwise the value and
+/// whether it carries the JSON subtype, or SQLite's error message.
+pub fn call_json(name: &str, args: &[Value], arg_is_json: &[bool]) -> Option<Result<(Value, bool), String>> {
+    if !is_json_function(name) {
+        return None;
+    }
+    if !arity_ok(name, args.len()) {
+        return Some(Err(crate::func::wrong_args(name)));
+    }
+    funcs::call(name, args, arg_is_json)
+}
+
+/// Compute a JSON aggregate over the rows of a group: `rows[i]` holds the
+/// argument values of row `i` and `flags[i]` their JSON-subtype flags.
+/// The result always carries the JSON subtype.
+pub fn aggregate(name: &str, rows: &[Vec<Value>], flags: &[Vec<bool>]) -> Result<Value, String> {
+    let flag = |r: usize, i: usize| flags.get(r).and_then(|f| f.get(i)).copied().unwrap_or(false);
+    let null = Value::Null;
+    let mut out = String::new();
+    if name == "json_group_array" {
+        out.push('[');
+        for (r, row) in rows.iter().enumerate() {
+            if r > 0 {
+                out.push(',');
+            }
+            funcs::push_sql_value(&mut out, row.first().unwrap_or(&null), flag(r, 0))?;
+        }
+        out.push(']');
+    } else {
+        out.push('{');
+        let mut first = true;
+        for (r, row) in rows.iter().enumerate() {
+            // A NULL label drops the entry.
+            let Some(label) = row.first().and_then(crate::func::scalar::c_text) else { continue };
+            if !first {
+                out.push(',');
+            }
+            first = false;
+            node::push_quoted(&mut out, &label);
+            out.push(':');
+            funcs::push_sql_value(&mut out, row.get(1).unwrap_or(&null), flag(r, 1))?;
+        }
+        out.push('}');
+    }
+    Ok(Value::Text(out))
+}
