@@ -184,3 +184,44 @@ fn schema_survives_reopen() {
     assert_eq!(c.query("SELECT * FROM v").expect("view").rows, vec![vec![Value::Text("x".into())]]);
     assert!(c.execute("INSERT INTO t VALUES(2, 'x')").is_err(), "unique index survives reopen");
 }
+
+#[test]
+fn json_functions_and_subtype() {
+    check_script(&[
+        "CREATE TABLE j(id INTEGER PRIMARY KEY, doc TEXT, k TEXT, v)",
+        r#"INSERT INTO j VALUES(1, '{"a":1,"b":[1,2,{"c":"x"}],"d":{"e":null}}', 'p', 1),
+            (2, '[10, 20, 30]', 'q', 'two'), (3, 'not json', 'r', 2.5), (4, NULL, NULL, NULL),
+            (5, '{"a":"[1]","b":"é\u00e9"}', 's', x'ff00')"#,
+        "SELECT json_array(json('[1]')), json_array('[1]'), json_array(json_array(1, 2), json_object('a', json('{}')))",
+        "SELECT json_object('x', json_extract('{\"a\":[1]}', '$.a')), json_object('x', json_extract('{\"a\":\"s\"}', '$.a'))",
+        "SELECT json_array('{\"a\":1}' -> '$.a', '{\"a\":1}' ->> '$.a', '[5]' -> 0)",
+        "SELECT json_set('{}', '$.a', json('[1,2]'), '$.b', '[3]'), json_insert('[1]', '$[#]', json_quote('q'))",
+        "SELECT json_array((SELECT json('[1]')))",
+        "SELECT id, doc -> '$.a', doc ->> '$.a', doc -> 'b', doc ->> 1, doc -> '$[#-1]' FROM j WHERE id <> 3 AND id <> 5 ORDER BY id",
+        "SELECT doc -> 'a' FROM j WHERE id = 3",
+        "SELECT id, json_type(doc), json_valid(doc), json_error_position(doc) FROM j ORDER BY id",
+        "SELECT 1 + '{\"a\":2}' ->> 'a' * 3, '[1,2]' -> 1 || 'x', '{\"a\":{\"b\":7}}' -> 'a' -> 'b'",
+        "SELECT json_group_array(v) FROM j WHERE id < 4",
+        "SELECT json_group_array(json(doc)) FROM j WHERE id IN (1, 2)",
+        "SELECT json_group_object(k, v) FROM j WHERE id < 5",
+        "SELECT json_group_object(k, json_extract(doc, '$.b')) FROM j WHERE id < 3",
+        "SELECT json_array(json_group_array(id)) FROM j",
+        "SELECT k IS NULL, json_group_array(id) FROM j GROUP BY 1 ORDER BY 1",
+        "SELECT json_group_array(v) FROM j",
+        "SELECT json_group_array(id) FROM j WHERE 0",
+        "SELECT json_group_object(k, id) FROM j WHERE 0",
+        "SELECT json_object('a', 1, 'b')",
+        "SELECT json_object(1, 2)",
+        "SELECT json('[1,')",
+        "SELECT json_extract('{}', 'a')",
+        "SELECT json_set('{}')",
+        "SELECT json_set('{}', '$.a')",
+        "SELECT json_valid('{}', 0)",
+        "SELECT json(1, 2)",
+        "SELECT json_array(x'ff01')",
+        "SELECT json_patch('{\"a\":1}', json_object('a', NULL, 'b', json_array(1)))",
+        "SELECT json_pretty(json_object('a', json_array(1, 2), 'b', json_object()))",
+        "SELECT json_remove(doc, '$.b[1]', '$.d') FROM j WHERE id = 1",
+        "SELECT json_replace(doc, '$.a', json_array(doc ->> '$.b[0]')) FROM j WHERE id = 1",
+    ]);
+}
