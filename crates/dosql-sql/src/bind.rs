@@ -22,6 +22,8 @@ struct ScopeCol {
     /// The right-hand copy of a USING / NATURAL join column: found only
     /// when qualified, and left out of `*`.
     merged: bool,
+    /// A hidden column of a table-valued function: left out of `*`.
+    hidden: bool,
 }
 
 /// A table (or subquery) visible in a scope.
@@ -294,7 +296,7 @@ impl<'a> Binder<'a> {
                         }
                         found = true;
                         for (i, c) in t.cols.iter().enumerate() {
-                            if c.rowid || (c.merged && want.is_none()) {
+                            if c.rowid || c.hidden || (c.merged && want.is_none()) {
                                 continue;
                             }
                             result.push(BExpr::Col { depth: 0, idx: t.offset + i, aff: c.aff, coll: c.coll });
@@ -413,7 +415,29 @@ impl<'a> Binder<'a> {
                 let name = alias.as_deref().map(lower).unwrap_or_default();
                 self.add_query_source(plan, names, name)
             }
-            FromItem::Function { name, .. } => sql_err(format!("no such table-valued function: {name}")),
+            FromItem::Function { name, args, alias } => {
+                let tree = match lower(name).as_str() {
+                    "json_each" => false,
+                    "json_tree" => true,
+                    _ => return sql_err(format!("no such table: {name}")),
+                };
+                // Arguments see the sources to the left (correlated use).
+                let args = args.iter().map(|a| self.bind_expr(a)).collect::<Result<Vec<_>>>()?;
+                let cols = crate::func::json::each::COLUMNS
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| ScopeCol {
+                        name: c.to_string(),
+                        aff: None,
+                        coll: Collation::Binary,
+                        rowid: false,
+                        merged: false,
+                        hidden: i >= crate::func::json::each::VISIBLE,
+                    })
+                    .collect();
+                self.push_table(lower(alias.as_deref().unwrap_or(name)), cols)?;
+                Ok(Source::JsonEach { tree, args })
+            }
             FromItem::Join { left, right, kind, natural, on, using } => {
                 let left_src = self.bind_from(left)?;
                 let left_width = self.scope_width();
@@ -486,7 +510,14 @@ impl<'a> Binder<'a> {
         let cols = names
             .iter()
             .zip(plan.affinities.iter().chain(std::iter::repeat(&None)))
-            .map(|(n, a)| ScopeCol { name: n.clone(), aff: *a, coll: Collation::Binary, rowid: false, merged: false })
+            .map(|(n, a)| ScopeCol {
+                name: n.clone(),
+                aff: *a,
+                coll: Collation::Binary,
+                rowid: false,
+                merged: false,
+                hidden: false,
+            })
             .collect();
         self.push_table(scope_name, cols)?;
         Ok(Source::Query(Box::new(plan)))
@@ -710,6 +741,7 @@ fn table_scope_cols(table: &crate::schema::Table) -> Vec<ScopeCol> {
             coll: c.collation,
             rowid: false,
             merged: false,
+            hidden: false,
         })
         .collect();
     cols.push(ScopeCol {
@@ -718,6 +750,7 @@ fn table_scope_cols(table: &crate::schema::Table) -> Vec<ScopeCol> {
         coll: Collation::Binary,
         rowid: true,
         merged: false,
+        hidden: false,
     });
     cols
 }

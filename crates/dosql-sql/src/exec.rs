@@ -432,6 +432,7 @@ fn source_rows(
             Ok(out)
         }
         Source::Query(q) => run_query(ctx, q, parent),
+        Source::JsonEach { tree, args } => json_each_rows(ctx, *tree, args, &[], parent),
         Source::Join { left, right, kind, on, left_width, right_width } => {
             let lrows = source_rows(ctx, left, parent, filters)?;
             let lrows = if matches!(**left, Source::Join { .. }) {
@@ -441,7 +442,9 @@ fn source_rows(
             };
             let total = left_width + right_width;
             let inner = matches!(kind, JoinKind::Inner | JoinKind::Cross);
-            let mut rrows = source_rows(ctx, right, parent, &[])?;
+            // A table-valued function may read the left row: rows per left row.
+            let per_left = matches!(**right, Source::JsonEach { .. });
+            let mut rrows = if per_left { Vec::new() } else { source_rows(ctx, right, parent, &[])? };
             if inner {
                 // Conjuncts that read only the right side filter it first.
                 let right_only: Vec<&BExpr> = filters
@@ -468,6 +471,14 @@ fn source_rows(
             let mut right_matched = vec![false; rrows.len()];
             for l in &lrows {
                 let mut matched = false;
+                let own;
+                let rrows = match &**right {
+                    Source::JsonEach { tree, args } => {
+                        own = json_each_rows(ctx, *tree, args, l, parent)?;
+                        &own
+                    }
+                    _ => &rrows,
+                };
                 for (ri, r) in rrows.iter().enumerate() {
                     let mut row = Vec::with_capacity(l.len() + r.len());
                     row.extend_from_slice(l);
@@ -481,7 +492,9 @@ fn source_rows(
                     };
                     if ok {
                         matched = true;
-                        right_matched[ri] = true;
+                        if let Some(m) = right_matched.get_mut(ri).filter(|_| !per_left) {
+                            *m = true;
+                        }
                         if inner && !passes(ctx, &level, &row, parent)? {
                             continue;
                         }
@@ -494,7 +507,7 @@ fn source_rows(
                     out.push(row);
                 }
             }
-            if matches!(kind, JoinKind::Right | JoinKind::Full) {
+            if matches!(kind, JoinKind::Right | JoinKind::Full) && !per_left {
                 let lw = *left_width;
                 for (ri, r) in rrows.iter().enumerate() {
                     if !right_matched[ri] {
@@ -510,6 +523,20 @@ fn source_rows(
             apply_filters(ctx, out, filters, *left_width, left_width + right_width, parent)
         }
     }
+}
+
+/// Rows of `json_each` / `json_tree`; the arguments are evaluated over
+/// `left` (the row of the sources to the left, empty when there are none).
+fn json_each_rows(
+    ctx: &Ctx<'_>,
+    tree: bool,
+    args: &[BExpr],
+    left: &[Value],
+    parent: Option<&Env<'_>>,
+) -> Result<Vec<Vec<Value>>> {
+    let env = Env { row: left, aggs: &[], parent };
+    let vals = args.iter().map(|a| eval(ctx, a, &env)).collect::<Result<Vec<_>>>()?;
+    crate::func::json::each::rows(&vals, tree).map_err(Error::Sql)
 }
 
 /// Runs a query to completion.
@@ -759,6 +786,8 @@ fn inner_join_leaves<'s>(
             }
             inner_join_leaves(left, offset, leaves, ons) && inner_join_leaves(right, offset + left_width, leaves, ons)
         }
+        // Table-valued functions may read sources to their left: keep the order.
+        Source::JsonEach { .. } => false,
         leaf => {
             leaves.push((offset, leaf));
             true
@@ -876,6 +905,7 @@ fn full_width(src: &Source) -> usize {
         Source::Table(t) => t.columns.len() + 1,
         Source::Query(q) => q.columns.len(),
         Source::Join { left_width, right_width, .. } => left_width + right_width,
+        Source::JsonEach { .. } => crate::func::json::each::COLUMNS.len(),
     }
 }
 
@@ -939,6 +969,7 @@ fn source_width(src: &Source, rows: &[Vec<Value>]) -> usize {
         (None, Source::Join { left_width, right_width, .. }) => left_width + right_width,
         (None, Source::Query(q)) => q.columns.len(),
         (None, Source::Single) => 0,
+        (None, Source::JsonEach { .. }) => crate::func::json::each::COLUMNS.len(),
     }
 }
 

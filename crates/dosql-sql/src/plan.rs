@@ -172,6 +172,15 @@ pub enum Source {
     Table(Box<Table>),
     /// A subquery or view.
     Query(Box<QueryPlan>),
+    /// `json_each(...)` / `json_tree(...)`: rows computed from the
+    /// arguments, which may read columns of sources to their left in a join
+    /// (at the same row slots).
+    JsonEach {
+        /// `json_tree` rather than `json_each`.
+        tree: bool,
+        /// Arguments.
+        args: Vec<BExpr>,
+    },
     /// Joined sources: row = left row ++ right row.
     Join {
         /// Left.

@@ -225,3 +225,40 @@ fn json_functions_and_subtype() {
         "SELECT json_replace(doc, '$.a', json_array(doc ->> '$.b[0]')) FROM j WHERE id = 1",
     ]);
 }
+
+#[test]
+fn json_each_and_json_tree() {
+    check_script(&[
+        "CREATE TABLE d(id INTEGER PRIMARY KEY, doc TEXT)",
+        r#"INSERT INTO d VALUES(1, '{"a":1,"b":[true,null,{"c":"x\u0041"}],"a b":{"d":2.5},"":0}'),
+            (2, '[1,[2,[3,[4]]],"s"]'), (3, '"scalar"'), (4, NULL), (5, '{"x":{"a":1,"b":[2,{"c":3}]},"k":''j5'',}')"#,
+        "SELECT * FROM json_each('[10,\"t\",null,[1],{\"k\":1}]')",
+        "SELECT *, json, root FROM json_each('{\"a\":1,\"a b\":2,\"1\":3,\"\":4,\"\\u0061\":5}')",
+        "SELECT * FROM json_tree('{\"a\":[1,{\"b\":2}],\"c\":{}}')",
+        "SELECT d.id, e.* FROM d, json_each(d.doc) AS e ORDER BY d.id, e.id",
+        "SELECT d.id, t.key, t.value, t.type, t.atom, t.id, t.parent, t.fullkey, t.path FROM d JOIN json_tree(d.doc) t ORDER BY d.id, t.id",
+        "SELECT d.id, count(*) FROM d LEFT JOIN json_each(d.doc) GROUP BY d.id ORDER BY d.id",
+        "SELECT key, value FROM json_each('{\"x\":{\"a\":1,\"b\":[2,{\"c\":3}]}}', '$.x') ORDER BY id",
+        "SELECT * FROM json_each('{\"x\":{\"a\":1}}', '$.x.a')",
+        "SELECT * FROM json_each('[5,6]', '$[1]')",
+        "SELECT * FROM json_tree('{\"x\":{\"a\":1,\"b\":[2,{\"c\":3}]}}', '$.x.b')",
+        "SELECT * FROM json_tree('{\"x\":{\"a\":1,\"b\":[2,{\"c\":3}]}}', '$.x.a')",
+        "SELECT * FROM json_tree('{\"x\":{\"a\":1,\"b\":[2,{\"c\":3}]}}', '$.x.b[1]')",
+        "SELECT * FROM json_tree('[[0],[1,[2]]]', '$[1][1]')",
+        "SELECT * FROM json_tree('{\"x\":{\"a\":1}}', '$.x')",
+        "SELECT * FROM json_each('[1]', '$.nothing')",
+        "SELECT * FROM json_each('[1]', NULL)",
+        "SELECT * FROM json_each(NULL)",
+        "SELECT * FROM json_each('[1,')",
+        "SELECT * FROM json_each('[1]', 'x')",
+        "SELECT * FROM json_each('[1]', '$[')",
+        "SELECT * FROM json_each('[1]', '$', 1)",
+        "SELECT * FROM json_tree('3')",
+        "SELECT * FROM json_tree(' {a:0x10, b:.5, c:\"\\u00e9\"} ')",
+        "SELECT d.id, e.value FROM d, json_each(d.doc, '$.b') e WHERE e.type <> 'null' ORDER BY 1, e.id",
+        "SELECT (SELECT count(*) FROM json_each(d.doc)) FROM d ORDER BY id",
+        "SELECT sum(value) FROM json_each('[1,2,3.5]')",
+        "SELECT json_group_array(value) FROM json_each('[1,\"a\",null,2.5]')",
+        "SELECT * FROM nosuchfunc(1)",
+    ]);
+}

@@ -5,7 +5,8 @@
 //! aggregates `json_group_array` / `json_group_object`.
 //!
 //! Submodules: [`node`] (the document tree, JSON/JSON5 parser, renderers),
-//! [`path`] (path lookup and edits), [`funcs`] (the functions).
+//! [`path`] (path lookup and edits), [`funcs`] (the functions) and [`each`]
+//! (rows of the table-valued functions `json_each` and `json_tree`).
 //!
 //! **The JSON subtype.**  In SQLite a value returned by a JSON function
 //! carries a hidden "subtype" so that `json_array(json('[1]'))` nests the
@@ -23,6 +24,7 @@
 //! in JSON give "JSON cannot hold BLOB values"), `json_array_insert`, and
 //! the window-function forms of the aggregates.
 
+pub mod each;
 pub mod funcs;
 pub mod node;
 pub mod path;

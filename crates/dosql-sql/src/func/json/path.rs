@@ -118,29 +118,38 @@ fn find_label(members: &[(Node, Node)], key: &str, raw: bool) -> Option<usize> {
 
 /// Find the node at `path` (the text after `$`).
 pub fn lookup<'a>(node: &'a Node, path: &str) -> Result<&'a Node, LookupErr> {
-    lookup_at(node, path, 0)
+    lookup_member(node, path).map(|(n, _)| n)
 }
 
-fn lookup_at<'a>(node: &'a Node, path: &str, depth: u32) -> Result<&'a Node, LookupErr> {
+/// Like [`lookup`], also giving the label when the last step selected an
+/// object member.
+pub fn lookup_member<'a>(node: &'a Node, path: &str) -> Result<(&'a Node, Option<&'a Node>), LookupErr> {
+    lookup_at(node, None, path, 0)
+}
+
+fn lookup_at<'a>(
+    node: &'a Node,
+    label: Option<&'a Node>,
+    path: &str,
+    depth: u32,
+) -> Result<(&'a Node, Option<&'a Node>), LookupErr> {
     if path.is_empty() {
-        return Ok(node);
+        return Ok((node, label));
     }
-    // SQLite checks the container type right after splitting off the key,
-    // but a malformed key is reported first.
     let child = match (parse_step(path, node)?, node) {
         (StepKind::Key(key, raw, rest), Node::Object(members)) => {
-            find_label(members, key, raw).and_then(|i| members.get(i)).map(|m| (&m.1, rest))
+            find_label(members, key, raw).and_then(|i| members.get(i)).map(|m| (&m.1, Some(&m.0), rest))
         }
         (StepKind::Index(k, rest), Node::Array(items)) => {
-            usize::try_from(k).ok().and_then(|k| items.get(k)).map(|c| (c, rest))
+            usize::try_from(k).ok().and_then(|k| items.get(k)).map(|c| (c, None, rest))
         }
         _ => None,
     };
-    let (child, rest) = child.ok_or(LookupErr::NotFound)?;
+    let (child, label, rest) = child.ok_or(LookupErr::NotFound)?;
     if depth + 1 >= MAX_DEPTH {
         return Err(LookupErr::TooDeep);
     }
-    lookup_at(child, rest, depth + 1)
+    lookup_at(child, label, rest, depth + 1)
 }
 
 /// Apply `mode` at `path` (non-empty, after `$`) with `ins` as the new value.
