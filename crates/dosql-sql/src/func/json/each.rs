@@ -131,8 +131,15 @@ struct Gen<'a> {
 }
 
 impl Gen<'_> {
-    #[allow(clippy::too_many_arguments)]
-    fn push(&mut self, key: Value, node: &Node, id: u64, parent: Value, fullkey: String, path: String) -> Result<(), String> {
+    fn push(
+        &mut self,
+        key: Value,
+        node: &Node,
+        id: u64,
+        parent: Value,
+        fullkey: String,
+        path: String,
+    ) -> Result<(), String> {
         let value = to_sql(node)?;
         let atom = if node.is_container() { Value::Null } else { value.clone() };
         self.rows.push(vec![

@@ -96,14 +96,16 @@ pub fn value_node(v: &Value, is_json: bool) -> Result<Node, String> {
 }
 
 /// Dispatch for the scalar JSON functions (`None` if `name` is not one).
-/// Argument counts have already been checked.
+/// Argument counts should have been checked (missing arguments read as NULL).
 pub fn call(name: &str, a: &[Value], is_json: &[bool]) -> Option<JsonResult> {
     let flag = |i: usize| is_json.get(i).copied().unwrap_or(false);
+    let null = Value::Null;
+    let arg = |i: usize| a.get(i).unwrap_or(&null);
     Some(match name {
-        "json" => json(&a[0]),
+        "json" => json(arg(0)),
         "json_array" => json_array(a, &flag),
         "json_array_length" => json_array_length(a),
-        "json_error_position" => json_error_position(&a[0]),
+        "json_error_position" => json_error_position(arg(0)),
         "json_extract" => json_extract(a, ExtractMode::Extract),
         "->" => json_extract(a, ExtractMode::Arrow),
         "->>" => json_extract(a, ExtractMode::LongArrow),
@@ -111,11 +113,11 @@ pub fn call(name: &str, a: &[Value], is_json: &[bool]) -> Option<JsonResult> {
         "json_replace" => json_edit(a, &flag, Edit::Repl, "replace"),
         "json_set" => json_edit(a, &flag, Edit::Set, "set"),
         "json_object" => json_object(a, &flag),
-        "json_patch" => json_patch(&a[0], &a[1]),
+        "json_patch" => json_patch(arg(0), arg(1)),
         "json_pretty" => json_pretty(a),
         "json_quote" => {
             let mut s = String::new();
-            match push_sql_value(&mut s, &a[0], flag(0)) {
+            match push_sql_value(&mut s, arg(0), flag(0)) {
                 Ok(()) => json_text(s),
                 Err(e) => Err(e),
             }
@@ -147,7 +149,7 @@ fn json_array(a: &[Value], flag: &dyn Fn(usize) -> bool) -> JsonResult {
 }
 
 fn json_object(a: &[Value], flag: &dyn Fn(usize) -> bool) -> JsonResult {
-    if a.len() % 2 != 0 {
+    if !a.len().is_multiple_of(2) {
         return Err("json_object() requires an even number of arguments".into());
     }
     let mut s = String::from("{");
@@ -175,7 +177,7 @@ fn lookup_dollar<'a>(doc: &'a Node, path: &str) -> Result<&'a Node, LookupErr> {
 }
 
 fn json_array_length(a: &[Value]) -> JsonResult {
-    let Some(doc) = doc_arg(&a[0])? else { return plain(Value::Null) };
+    let Some(doc) = doc_arg(a.first().unwrap_or(&Value::Null))? else { return plain(Value::Null) };
     let target = match a.get(1) {
         None => &doc,
         Some(p) => {
@@ -246,7 +248,7 @@ fn json_extract(a: &[Value], mode: ExtractMode) -> JsonResult {
     if a.len() < 2 {
         return plain(Value::Null);
     }
-    let Some(doc) = doc_arg(&a[0])? else { return plain(Value::Null) };
+    let Some(doc) = doc_arg(a.first().unwrap_or(&Value::Null))? else { return plain(Value::Null) };
     let multi = a.len() > 2;
     let mut out = String::from("[");
     for (i, p) in a.iter().enumerate().skip(1) {
@@ -290,10 +292,10 @@ fn json_edit(a: &[Value], flag: &dyn Fn(usize) -> bool, mode: Edit, what: &str) 
     if a.is_empty() {
         return plain(Value::Null);
     }
-    if a.len() % 2 == 0 {
+    if a.len().is_multiple_of(2) {
         return Err(format!("json_{what}() needs an odd number of arguments"));
     }
-    let Some(mut doc) = doc_arg(&a[0])? else { return plain(Value::Null) };
+    let Some(mut doc) = doc_arg(a.first().unwrap_or(&Value::Null))? else { return plain(Value::Null) };
     let mut i = 1;
     while i + 1 < a.len() {
         let (p, v) = (&a[i], &a[i + 1]);
@@ -321,8 +323,8 @@ fn json_remove(a: &[Value]) -> JsonResult {
     if a.is_empty() {
         return plain(Value::Null);
     }
-    let Some(mut doc) = doc_arg(&a[0])? else { return plain(Value::Null) };
-    for p in &a[1..] {
+    let Some(mut doc) = doc_arg(a.first().unwrap_or(&Value::Null))? else { return plain(Value::Null) };
+    for p in a.iter().skip(1) {
         let Some(path) = arg_text(p) else { return plain(Value::Null) };
         let Some(rest) = path.strip_prefix('$') else {
             return Err(path_error(&path, LookupErr::PathError));
@@ -388,7 +390,7 @@ fn json_patch(t: &Value, p: &Value) -> JsonResult {
 }
 
 fn json_pretty(a: &[Value]) -> JsonResult {
-    let Some(doc) = doc_arg(&a[0])? else { return plain(Value::Null) };
+    let Some(doc) = doc_arg(a.first().unwrap_or(&Value::Null))? else { return plain(Value::Null) };
     let indent = a.get(1).and_then(arg_text).unwrap_or_else(|| "    ".to_string());
     let mut out = String::new();
     node::render_pretty(&doc, &indent, 0, &mut out);
@@ -396,7 +398,7 @@ fn json_pretty(a: &[Value]) -> JsonResult {
 }
 
 fn json_type(a: &[Value]) -> JsonResult {
-    let Some(doc) = doc_arg(&a[0])? else { return plain(Value::Null) };
+    let Some(doc) = doc_arg(a.first().unwrap_or(&Value::Null))? else { return plain(Value::Null) };
     let target = match a.get(1) {
         None => &doc,
         Some(p) => {
@@ -420,7 +422,7 @@ fn json_valid(a: &[Value]) -> JsonResult {
         }
         flags = f;
     }
-    let text = match &a[0] {
+    let text = match a.first().unwrap_or(&Value::Null) {
         Value::Null => return plain(Value::Null),
         Value::Blob(b) => String::from_utf8_lossy(b).into_owned(),
         v => v.to_text(),

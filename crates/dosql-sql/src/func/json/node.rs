@@ -239,9 +239,8 @@ impl Parser<'_> {
                 0xe1 if self.at(n + 1) == 0x9a && self.at(n + 2) == 0x80 => n += 3,
                 0xe2 => {
                     let c = self.at(n + 2);
-                    if self.at(n + 1) == 0x80 && c >= 0x80 && (c <= 0x8a || c == 0xa8 || c == 0xa9 || c == 0xaf) {
-                        n += 3;
-                    } else if self.at(n + 1) == 0x81 && c == 0x9f {
+                    let spaces_80 = self.at(n + 1) == 0x80 && matches!(c, 0x80..=0x8a | 0xa8 | 0xa9 | 0xaf);
+                    if spaces_80 || (self.at(n + 1) == 0x81 && c == 0x9f) {
                         n += 3;
                     } else {
                         return n - n0;
@@ -359,7 +358,8 @@ impl Parser<'_> {
                     }
                     let was_err = matches!(other, Step::Err);
                     j += self.json5_space(j);
-                    let escape_start = |p: &Self, at: usize| p.at(at) == b'\\' && p.at(at + 1) == b'u' && p.is_4hex(at + 2);
+                    let escape_start =
+                        |p: &Self, at: usize| p.at(at) == b'\\' && p.at(at + 1) == b'u' && p.is_4hex(at + 2);
                     if is_id1(self.at(j)) || escape_start(self, j) {
                         let mut escaped = escape_start(self, j);
                         let mut k = j + 1;

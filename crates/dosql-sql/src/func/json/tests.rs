@@ -211,7 +211,10 @@ fn mutate(r: &mut Rng, doc: &str) -> String {
         0 => {
             b.remove(at);
         }
-        1 => b.insert(at, r.pick(&["{", "]", ",", ":", "\"", "x", "\\", "\u{0}", "\n", "'"]).chars().next().unwrap_or('x')),
+        1 => b.insert(
+            at,
+            r.pick(&["{", "]", ",", ":", "\"", "x", "\\", "\u{0}", "\n", "'"]).chars().next().unwrap_or('x'),
+        ),
         2 => b.truncate(at),
         _ => b.push_str_compat(r.pick(&[" x", ",", "  ", "/*", "// c", "}"])),
     }
@@ -311,8 +314,14 @@ fn documents_render_validate_and_report_errors() {
 #[test]
 fn paths_extract_and_edit() {
     let mut tl = Tally::default();
-    let values =
-        [Value::Null, Value::Integer(-5), Value::Real(2.5), Value::Real(1e300 * 10.0), t("x\"y"), Value::Blob(vec![0xff, 0xfe])];
+    let values = [
+        Value::Null,
+        Value::Integer(-5),
+        Value::Real(2.5),
+        Value::Real(1e300 * 10.0),
+        t("x\"y"),
+        Value::Blob(vec![0xff, 0xfe]),
+    ];
     let mut r = Rng(99);
     for d in docs(0xfeed_beef, 600) {
         let Ok(parsed) = super::node::parse(&d) else {
@@ -345,7 +354,8 @@ fn paths_extract_and_edit() {
             tl.check("SELECT json_remove(?1, ?2, ?3, ?4)", "json_remove", &a, &[]);
         }
         // Abbreviated paths of -> and ->>.
-        for p in [t("a"), t("c"), Value::Integer(0), Value::Integer(-1), Value::Integer(5), t("[0]"), t("a b"), t("é")] {
+        for p in [t("a"), t("c"), Value::Integer(0), Value::Integer(-1), Value::Integer(5), t("[0]"), t("a b"), t("é")]
+        {
             let a = [t(&d), p];
             tl.check("SELECT ?1 -> ?2", "->", &a, &[]);
             tl.check("SELECT ?1 ->> ?2", "->>", &a, &[]);
@@ -399,4 +409,84 @@ fn builders_and_patch() {
         tl.check("SELECT json_patch(?1, ?2)", "json_patch", &[t(x), t(y)], &[]);
     }
     tl.finish("builders");
+}
+
+/// All rows of `sql` in SQLite, or its error message.
+fn sqlite_rows(sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>, String> {
+    CONN.with(|c| {
+        let mut c = c.borrow_mut();
+        let conn = c.get_or_insert_with(|| rusqlite::Connection::open_in_memory().expect("open in-memory sqlite"));
+        let msg = |e: rusqlite::Error| match e {
+            rusqlite::Error::SqliteFailure(_, Some(m)) => m,
+            other => other.to_string(),
+        };
+        let mut stmt = conn.prepare_cached(sql).map_err(msg)?;
+        let n = stmt.column_count();
+        let ps: Vec<SqlValue> = params.iter().map(to_sql).collect();
+        let mut rows = stmt.query(rusqlite::params_from_iter(ps.iter())).map_err(msg)?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(msg)? {
+            let mut r = Vec::with_capacity(n);
+            for i in 0..n {
+                r.push(match row.get_ref(i).map_err(msg)? {
+                    rusqlite::types::ValueRef::Null => Value::Null,
+                    rusqlite::types::ValueRef::Integer(i) => Value::Integer(i),
+                    rusqlite::types::ValueRef::Real(f) => Value::Real(f),
+                    rusqlite::types::ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+                    rusqlite::types::ValueRef::Blob(b) => Value::Blob(b.to_vec()),
+                });
+            }
+            out.push(r);
+        }
+        Ok(out)
+    })
+}
+
+#[test]
+fn json_each_and_tree_rows() {
+    let mut checks = 0usize;
+    let mut bad = Vec::new();
+    for d in docs(0x5eed, 700) {
+        let mut roots = vec![None];
+        if let Ok(p) = super::node::parse(&d) {
+            let mut paths = Vec::new();
+            paths_of(&p.node, "$".to_string(), &mut paths);
+            roots.extend(paths.into_iter().take(12).map(Some));
+            roots.push(Some("$[".into()));
+            roots.push(Some("x".into()));
+        }
+        for root in roots {
+            for tree in [false, true] {
+                let f = if tree { "json_tree" } else { "json_each" };
+                let mut args = vec![t(&d)];
+                let sql = match &root {
+                    None => {
+                        format!("SELECT key, value, type, atom, id, parent, fullkey, path, json, root FROM {f}(?1)")
+                    }
+                    Some(r) => {
+                        args.push(t(r));
+                        format!("SELECT key, value, type, atom, id, parent, fullkey, path, json, root FROM {f}(?1, ?2)")
+                    }
+                };
+                checks += 1;
+                let theirs = sqlite_rows(&sql, &args);
+                let ours = super::each::rows(&args, tree);
+                let ok = match (&theirs, &ours) {
+                    (Ok(a), Ok(b)) => {
+                        a.len() == b.len()
+                            && a.iter()
+                                .zip(b)
+                                .all(|(x, y)| x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same(p, q)))
+                    }
+                    (Err(a), Err(b)) => a == b,
+                    _ => false,
+                };
+                if !ok && bad.len() < 10 {
+                    bad.push(format!("{sql} {args:?}\n   sqlite: {theirs:?}\n   ours:   {ours:?}"));
+                }
+            }
+        }
+    }
+    eprintln!("json_each/json_tree: {checks} checks, {} mismatches", bad.len());
+    assert!(bad.is_empty(), "mismatches:\n{}", bad.join("\n"));
 }
