@@ -1015,7 +1015,9 @@ fn compute_aggs(
             let mut seen: Vec<Vec<Value>> = Vec::new();
             let mut seen_flags: Vec<Vec<bool>> = Vec::new();
             for (i, v) in vals.into_iter().enumerate() {
-                if !seen.iter().any(|s| rows_equal(s, &v)) && !matches!(v.first(), Some(Value::Null)) {
+                // The JSON aggregates keep a (single) NULL; the others ignore NULLs.
+                let skip_null = !json_agg && matches!(v.first(), Some(Value::Null));
+                if !seen.iter().any(|s| rows_equal(s, &v)) && !skip_null {
                     seen.push(v);
                     seen_flags.push(flags.get(i).cloned().unwrap_or_default());
                 }

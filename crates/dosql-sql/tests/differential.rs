@@ -223,6 +223,19 @@ fn json_functions_and_subtype() {
         "SELECT json_pretty(json_object('a', json_array(1, 2), 'b', json_object()))",
         "SELECT json_remove(doc, '$.b[1]', '$.d') FROM j WHERE id = 1",
         "SELECT json_replace(doc, '$.a', json_array(doc ->> '$.b[0]')) FROM j WHERE id = 1",
+        "SELECT json_group_array(DISTINCT v % 2) FROM j",
+        "SELECT json_group_array(v) FILTER (WHERE id > 1) FROM j WHERE id < 4",
+        "SELECT json_group_object(k, json_object('id', id)) FROM j WHERE id < 3",
+        "SELECT id FROM j WHERE doc ->> '$.a' = 1 OR doc -> '$[0]' = '10' ORDER BY id",
+        "SELECT - '[1]' ->> 0, NOT '[0]' ->> 0, '[3]' ->> 0 + 1, '{\"a\":5}' ->> 'a' BETWEEN 4 AND 6",
+        "SELECT '[1,2,3]' -> '$[#-1]', '[1,2,3]' ->> -1, '{\"a b\":1}' ->> 'a b', '{\"1\":2}' -> 1.5",
+        "SELECT json_quote(json_quote('x')), json_quote(json('{}')), json_quote(3.0), json_quote(NULL)",
+        "SELECT json_insert(json_array(), '$[#]', json_object('k', json_array(1, 2)))",
+        "SELECT json_extract(json_object('a', json_array(1, 2)), '$.a', '$.a[1]', '$.zz')",
+        "SELECT json_object('a', 1) -> '$', json_object('a', 1) ->> '$'",
+        "CREATE TABLE c(x TEXT CONSTRAINT isjson CHECK (json_valid(x)))",
+        "INSERT INTO c VALUES('[1]')",
+        "SELECT json_array_length(x), x -> 0 FROM c",
     ]);
 }
 

@@ -490,3 +490,43 @@ fn json_each_and_tree_rows() {
     eprintln!("json_each/json_tree: {checks} checks, {} mismatches", bad.len());
     assert!(bad.is_empty(), "mismatches:\n{}", bad.join("\n"));
 }
+
+#[test]
+fn sql_values_as_arguments() {
+    let mut tl = Tally::default();
+    let pool = [
+        Value::Null,
+        Value::Integer(42),
+        Value::Integer(-9223372036854775808),
+        Value::Real(1.5),
+        Value::Real(-0.0),
+        Value::Real(1e-7),
+        Value::Real(1e300),
+        Value::Real(f64::INFINITY),
+        Value::Real(0.1 + 0.2),
+        t("[1, 2]"),
+        t("a\u{0}b"),
+        t("[1]\u{0}junk"),
+        t("\u{0}"),
+        t("{\"a\":\"\u{7f}\u{80}\u{2028}\"}"),
+        Value::Blob(b"[1,2]".to_vec()),
+        Value::Blob(vec![0xff, 0xfe, 0xfd]),
+    ];
+    for v in &pool {
+        let a = std::slice::from_ref(v);
+        tl.check("SELECT json(?1)", "json", a, &[]);
+        tl.check("SELECT json_valid(?1)", "json_valid", a, &[]);
+        tl.check("SELECT json_type(?1)", "json_type", a, &[]);
+        tl.check("SELECT json_error_position(?1)", "json_error_position", a, &[]);
+        tl.check("SELECT json_quote(?1)", "json_quote", a, &[]);
+        tl.check("SELECT json_extract(?1, ?2)", "json_extract", &[v.clone(), t("$")], &[]);
+        tl.check("SELECT json_set(?1, ?2, ?3)", "json_set", &[t("[]"), t("$[0]"), v.clone()], &[]);
+        tl.check("SELECT json_insert(?1, ?2, ?3)", "json_insert", &[t("{}"), t("$.a"), v.clone()], &[]);
+        tl.check("SELECT json_extract(?1, ?2)", "json_extract", &[t("[1]"), v.clone()], &[]);
+        tl.check("SELECT ?1 -> ?2", "->", &[t("[7]"), v.clone()], &[]);
+        tl.check("SELECT json_pretty(?1, ?2)", "json_pretty", &[t("[1,{\"a\":[]}]"), v.clone()], &[]);
+        tl.check("SELECT json_valid(?1, ?2)", "json_valid", &[t("[1]"), v.clone()], &[]);
+        tl.check("SELECT json_object(?1, ?2)", "json_object", &[v.clone(), Value::Integer(1)], &[]);
+    }
+    tl.finish("sql values");
+}
