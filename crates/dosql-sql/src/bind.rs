@@ -24,6 +24,9 @@ struct ScopeCol {
     merged: bool,
     /// A hidden column of a table-valued function: left out of `*`.
     hidden: bool,
+    /// The `value` column of `json_each` / `json_tree`, whose containers
+    /// carry the JSON subtype (the `type` column follows it).
+    json_value: bool,
 }
 
 /// A table (or subquery) visible in a scope.
@@ -433,6 +436,7 @@ impl<'a> Binder<'a> {
                         rowid: false,
                         merged: false,
                         hidden: i >= crate::func::json::each::VISIBLE,
+                        json_value: *c == "value",
                     })
                     .collect();
                 self.push_table(lower(alias.as_deref().unwrap_or(name)), cols)?;
@@ -517,6 +521,7 @@ impl<'a> Binder<'a> {
                 rowid: false,
                 merged: false,
                 hidden: false,
+                json_value: false,
             })
             .collect();
         self.push_table(scope_name, cols)?;
@@ -554,7 +559,8 @@ impl<'a> Binder<'a> {
                         return sql_err(format!("ambiguous column name: {name}"));
                     }
                     let c = &t.cols[i];
-                    found = Some(BExpr::Col { depth, idx: t.offset + i, aff: c.aff, coll: c.coll });
+                    let col = BExpr::Col { depth, idx: t.offset + i, aff: c.aff, coll: c.coll };
+                    found = Some(if c.json_value { json_each_value(col, depth, t.offset + i + 1) } else { col });
                 }
             }
             if let Some(f) = found {
@@ -730,6 +736,26 @@ impl<'a> Binder<'a> {
     }
 }
 
+/// The `value` column of `json_each` / `json_tree` as an expression that
+/// keeps SQLite's JSON subtype for arrays and objects: `CASE WHEN type IN
+/// ('array', 'object') THEN json(value) ELSE value END` (json() of the
+/// container text is the same text, with the subtype).
+fn json_each_value(col: BExpr, depth: usize, type_idx: usize) -> BExpr {
+    let ty = BExpr::Col { depth, idx: type_idx, aff: None, coll: Collation::Binary };
+    let is_container = BExpr::InList {
+        e: Box::new(ty),
+        list: vec![BExpr::Lit(Value::Text("array".into())), BExpr::Lit(Value::Text("object".into()))],
+        negated: false,
+        coll: Collation::Binary,
+    };
+    BExpr::Case {
+        operand: None,
+        whens: vec![(is_container, BExpr::Func { name: "json".into(), args: vec![col.clone()] })],
+        else_: Some(Box::new(col)),
+        coll: Collation::Binary,
+    }
+}
+
 /// A table's columns as a scope sees them: its columns, then the hidden rowid.
 fn table_scope_cols(table: &crate::schema::Table) -> Vec<ScopeCol> {
     let mut cols: Vec<ScopeCol> = table
@@ -742,6 +768,7 @@ fn table_scope_cols(table: &crate::schema::Table) -> Vec<ScopeCol> {
             rowid: false,
             merged: false,
             hidden: false,
+            json_value: false,
         })
         .collect();
     cols.push(ScopeCol {
@@ -751,6 +778,7 @@ fn table_scope_cols(table: &crate::schema::Table) -> Vec<ScopeCol> {
         rowid: true,
         merged: false,
         hidden: false,
+        json_value: false,
     });
     cols
 }

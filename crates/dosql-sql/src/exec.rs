@@ -175,26 +175,10 @@ pub fn eval(ctx: &Ctx<'_>, e: &BExpr, env: &Env<'_>) -> Result<Value> {
             .next()
             .and_then(|r| r.into_iter().next())
             .unwrap_or(Value::Null),
-        BExpr::Case { operand, whens, else_, coll } => {
-            let base = operand.as_ref().map(|o| eval(ctx, o, env)).transpose()?;
-            let base_aff = operand.as_deref().and_then(crate::bind::expr_affinity);
-            for (w, t) in whens {
-                let wv = eval(ctx, w, env)?;
-                let hit = match &base {
-                    Some(b) => {
-                        cmp_op(b.clone(), base_aff, wv, crate::bind::expr_affinity(w), *coll) == Some(Ordering::Equal)
-                    }
-                    None => truth(&wv) == Some(true),
-                };
-                if hit {
-                    return eval(ctx, t, env);
-                }
-            }
-            match else_ {
-                Some(x) => eval(ctx, x, env)?,
-                None => Value::Null,
-            }
-        }
+        BExpr::Case { .. } => match case_branch(ctx, e, env)? {
+            Some(x) => eval(ctx, x, env)?,
+            None => Value::Null,
+        },
         BExpr::Cast { e, aff } => value::cast(eval(ctx, e, env)?, *aff),
         BExpr::Collate { e, .. } => eval(ctx, e, env)?,
         BExpr::Func { name, args } if crate::func::json::is_json_function(name) => {
@@ -229,12 +213,73 @@ fn membership(
     Ok(result)
 }
 
+/// The branch a CASE expression selects (`None`: no ELSE and no match).
+fn case_branch<'e>(ctx: &Ctx<'_>, e: &'e BExpr, env: &Env<'_>) -> Result<Option<&'e BExpr>> {
+    let BExpr::Case { operand, whens, else_, coll } = e else { return Ok(None) };
+    let base = operand.as_ref().map(|o| eval(ctx, o, env)).transpose()?;
+    let base_aff = operand.as_deref().and_then(crate::bind::expr_affinity);
+    for (w, t) in whens {
+        let wv = eval(ctx, w, env)?;
+        let hit = match &base {
+            Some(b) => cmp_op(b.clone(), base_aff, wv, crate::bind::expr_affinity(w), *coll) == Some(Ordering::Equal),
+            None => truth(&wv) == Some(true),
+        };
+        if hit {
+            return Ok(Some(t));
+        }
+    }
+    Ok(else_.as_deref())
+}
+
 /// Evaluates an expression and tells whether its value carries SQLite's JSON
-/// subtype: true for results of JSON functions that set it and of `->`.
+/// subtype: results of JSON functions that set it and of `->`, passed on by
+/// CASE, COLLATE, unary `+`, CAST and the value-passing functions
+/// `coalesce`, `ifnull`, `iif`, `nullif`, `likely`, `unlikely`, `likelihood`.
+/// (The flag only matters for TEXT values.)
 fn eval_subtyped(ctx: &Ctx<'_>, e: &BExpr, env: &Env<'_>) -> Result<(Value, bool)> {
     match e {
         BExpr::Func { name, args } if crate::func::json::is_json_function(name) => eval_json_call(ctx, name, args, env),
         BExpr::Bin { op: BinaryOp::Arrow, .. } => Ok((eval(ctx, e, env)?, true)),
+        BExpr::Case { .. } => match case_branch(ctx, e, env)? {
+            Some(x) => eval_subtyped(ctx, x, env),
+            None => Ok((Value::Null, false)),
+        },
+        BExpr::Collate { e, .. } | BExpr::Unary { op: UnaryOp::Plus, e } => eval_subtyped(ctx, e, env),
+        BExpr::Cast { e, aff } => {
+            let (v, j) = eval_subtyped(ctx, e, env)?;
+            Ok((value::cast(v, *aff), j))
+        }
+        BExpr::Func { name, args } if matches!(name.as_str(), "coalesce" | "ifnull") && args.len() >= 2 => {
+            for a in args {
+                let (v, j) = eval_subtyped(ctx, a, env)?;
+                if !matches!(v, Value::Null) {
+                    return Ok((v, j));
+                }
+            }
+            Ok((Value::Null, false))
+        }
+        BExpr::Func { name, args } if matches!(name.as_str(), "likely" | "unlikely") && args.len() == 1 => {
+            eval_subtyped(ctx, &args[0], env)
+        }
+        BExpr::Func { name, args } if matches!(name.as_str(), "likelihood" | "nullif") && args.len() == 2 => {
+            let (v, j) = eval_subtyped(ctx, &args[0], env)?;
+            let vals = [v, eval(ctx, &args[1], env)?];
+            let r = call_function(name, &vals)?;
+            Ok((r, j))
+        }
+        BExpr::Func { name, args } if matches!(name.as_str(), "iif" | "if") && args.len() >= 2 => {
+            let mut i = 0;
+            while i + 1 < args.len() {
+                if truth(&eval(ctx, &args[i], env)?) == Some(true) {
+                    return eval_subtyped(ctx, &args[i + 1], env);
+                }
+                i += 2;
+            }
+            match args.get(i) {
+                Some(x) => eval_subtyped(ctx, x, env),
+                None => Ok((Value::Null, false)),
+            }
+        }
         _ => Ok((eval(ctx, e, env)?, false)),
     }
 }

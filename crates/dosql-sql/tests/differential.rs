@@ -272,6 +272,13 @@ fn json_each_and_json_tree() {
         "SELECT (SELECT count(*) FROM json_each(d.doc)) FROM d ORDER BY id",
         "SELECT sum(value) FROM json_each('[1,2,3.5]')",
         "SELECT json_group_array(value) FROM json_each('[1,\"a\",null,2.5]')",
+        "SELECT json_group_array(value) FROM json_each('[[1],{\"a\":2},\"[3]\",4]')",
+        "SELECT json_array(e.value, value) FROM json_each('[[1],\"[2]\",3]') e",
+        "SELECT json_group_object(key, value) FROM json_tree('{\"a\":[1,{\"b\":null}]}') WHERE type <> 'null'",
+        "SELECT json_array(iif(1, json('[1]'), 2), ifnull(json('[1]'), 2), nullif(json('[1]'), 2), likely(json('[1]')))",
+        "SELECT json_array((json('[1]')), json('[1]') COLLATE nocase, +json('[1]'), CAST(json('[1]') AS TEXT))",
+        "SELECT json_array(CASE WHEN 1 THEN json('[1]') END, CASE 2 WHEN 1 THEN 0 ELSE json('{}') END, coalesce(NULL, json('[2]')))",
+        "SELECT json_array(v) FROM (SELECT json('[1]') AS v)",
         "SELECT * FROM nosuchfunc(1)",
     ]);
 }

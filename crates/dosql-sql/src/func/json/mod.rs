@@ -12,12 +12,16 @@
 //! carries a hidden "subtype" so that `json_array(json('[1]'))` nests the
 //! array instead of quoting the text.  Our [`Value`] has no subtype, so the
 //! entry point [`call_json`] takes a per-argument flag `arg_is_json` and
-//! returns whether its own result carries the subtype; the executor computes
-//! the flags for arguments that are themselves calls of JSON functions, the
-//! `->` operator or the JSON aggregates.  Like SQLite, the subtype does not
-//! survive being stored in a table or passed through a subquery column; unlike
-//! SQLite, it is also not propagated through `CASE`, `coalesce()` and similar
-//! pass-through expressions.
+//! returns whether its own result carries the subtype.  The executor
+//! (`exec::eval_subtyped`) computes the flags for arguments that are calls of
+//! JSON functions, the `->` operator or the JSON aggregates (bound as
+//! `json(<aggregate>)`), also through `CASE`, `COLLATE`, unary `+`, `CAST`,
+//! `coalesce`, `ifnull`, `iif`, `nullif` and `likely`-style wrappers; the
+//! binder makes the `value` column of `json_each` / `json_tree` carry it for
+//! arrays and objects.  Like SQLite, the subtype does not survive being
+//! stored in a table; unlike SQLite (which sometimes flattens subqueries and
+//! then keeps it), it is always lost through a subquery or view column, and
+//! `min()` / `max()` of several arguments do not pass it on.
 //!
 //! Left out: the `jsonb_*` functions and the binary JSONB format (a BLOB
 //! argument is read as JSON text, never as JSONB; BLOB values to be stored
