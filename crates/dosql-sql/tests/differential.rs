@@ -279,6 +279,10 @@ fn json_each_and_json_tree() {
         "SELECT json_array((json('[1]')), json('[1]') COLLATE nocase, +json('[1]'), CAST(json('[1]') AS TEXT))",
         "SELECT json_array(CASE WHEN 1 THEN json('[1]') END, CASE 2 WHEN 1 THEN 0 ELSE json('{}') END, coalesce(NULL, json('[2]')))",
         "SELECT json_array(v) FROM (SELECT json('[1]') AS v)",
+        "SELECT json_array_insert('[1,2,3]', '$[1]', 'x', '$[#]', 9), json_array_insert('{}', '$.x.y[0]', json('[1]'))",
+        "SELECT json_array_insert('{\"a\":[1]}', '$.a[0]', 0, '$.b[0]', 5, '$.c', 6)",
+        "SELECT json_array_insert('[1]', '$', 2), json_array_insert('[1]', '$[5]', 2), json_array_insert('[1]')",
+        "SELECT json_array_insert('[1]', '$[0]')",
         "SELECT * FROM nosuchfunc(1)",
     ]);
 }

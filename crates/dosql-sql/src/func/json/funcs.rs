@@ -31,6 +31,7 @@ fn quoted(path: &str) -> String {
 pub fn path_error(path: &str, e: LookupErr) -> String {
     match e {
         LookupErr::TooDeep => "JSON path too deep".into(),
+        LookupErr::NotArray => format!("not an array element: {}", quoted(path)),
         _ => format!("bad JSON path: {}", quoted(path)),
     }
 }
@@ -112,6 +113,7 @@ pub fn call(name: &str, a: &[Value], is_json: &[bool]) -> Option<JsonResult> {
         "json_insert" => json_edit(a, &flag, Edit::Ins, "insert"),
         "json_replace" => json_edit(a, &flag, Edit::Repl, "replace"),
         "json_set" => json_edit(a, &flag, Edit::Set, "set"),
+        "json_array_insert" => json_edit(a, &flag, Edit::ArrayIns, "array_insert"),
         "json_object" => json_object(a, &flag),
         "json_patch" => json_patch(arg(0), arg(1)),
         "json_pretty" => json_pretty(a),

@@ -1,8 +1,9 @@
-//! SQLite's JSON functions: `json`, `json_array`, `json_array_length`,
-//! `json_error_position`, `json_extract`, `json_insert`, `json_object`,
-//! `json_patch`, `json_pretty`, `json_quote`, `json_remove`, `json_replace`,
-//! `json_set`, `json_type`, `json_valid`, the `->` / `->>` operators and the
-//! aggregates `json_group_array` / `json_group_object`.
+//! SQLite's JSON functions: `json`, `json_array`, `json_array_insert`,
+//! `json_array_length`, `json_error_position`, `json_extract`, `json_insert`,
+//! `json_object`, `json_patch`, `json_pretty`, `json_quote`, `json_remove`,
+//! `json_replace`, `json_set`, `json_type`, `json_valid`, the `->` / `->>`
+//! operators, the aggregates `json_group_array` / `json_group_object` and
+//! the table-valued `json_each` / `json_tree` (rows only; see [`each`]).
 //!
 //! Submodules: [`node`] (the document tree, JSON/JSON5 parser, renderers),
 //! [`path`] (path lookup and edits), [`funcs`] (the functions) and [`each`]
@@ -25,8 +26,8 @@
 //!
 //! Left out: the `jsonb_*` functions and the binary JSONB format (a BLOB
 //! argument is read as JSON text, never as JSONB; BLOB values to be stored
-//! in JSON give "JSON cannot hold BLOB values"), `json_array_insert`, and
-//! the window-function forms of the aggregates.
+//! in JSON give "JSON cannot hold BLOB values"), and the window-function
+//! forms of the aggregates.
 
 pub mod each;
 pub mod funcs;
@@ -42,6 +43,7 @@ use crate::value::Value;
 const SCALARS: &[&str] = &[
     "json",
     "json_array",
+    "json_array_insert",
     "json_array_length",
     "json_error_position",
     "json_extract",

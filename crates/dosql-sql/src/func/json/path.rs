@@ -16,6 +16,8 @@ pub enum LookupErr {
     PathError,
     /// The path is nested too deeply.
     TooDeep,
+    /// `json_array_insert` aimed at something that is not an array element.
+    NotArray,
 }
 
 /// The kind of edit applied at the end of the path.
@@ -29,6 +31,8 @@ pub enum Edit {
     Repl,
     /// Insert or replace.
     Set,
+    /// Insert into an array before the element (`json_array_insert`).
+    ArrayIns,
 }
 
 /// One parsed path step and the rest of the path.
@@ -173,7 +177,7 @@ fn substructure(tail: &str, mode: Edit, ins: &Node, depth: u32) -> Result<Node, 
 
 fn edit_at(node: &mut Node, path: &str, mode: Edit, ins: &Node, depth: u32) -> Result<(), LookupErr> {
     let step = parse_step(path, node)?;
-    let inserting = matches!(mode, Edit::Ins | Edit::Set);
+    let inserting = matches!(mode, Edit::Ins | Edit::Set | Edit::ArrayIns);
     match step {
         StepKind::Key(key, raw, rest) => {
             let Node::Object(members) = node else { return Err(LookupErr::NotFound) };
@@ -184,6 +188,9 @@ fn edit_at(node: &mut Node, path: &str, mode: Edit, ins: &Node, depth: u32) -> R
             }
             if !inserting {
                 return Err(LookupErr::NotFound);
+            }
+            if mode == Edit::ArrayIns && !rest.ends_with(']') {
+                return Err(LookupErr::NotArray);
             }
             let value = substructure(rest, mode, ins, depth)?;
             let label = if raw { Node::TextRaw(key.to_string()) } else { Node::Text5(key.to_string()) };
@@ -222,6 +229,7 @@ fn edit_child(
         match mode {
             Edit::Del => remove(members, i),
             Edit::Ins => {}
+            Edit::ArrayIns => return Err(LookupErr::NotArray),
             Edit::Repl | Edit::Set => {
                 if let Some(m) = members.get_mut(i) {
                     m.1 = ins.clone();
@@ -247,6 +255,7 @@ fn edit_item(items: &mut Vec<Node>, i: usize, rest: &str, mode: Edit, ins: &Node
                 items.remove(i);
             }
             Edit::Ins => {}
+            Edit::ArrayIns => items.insert(i, ins.clone()),
             Edit::Repl | Edit::Set => {
                 if let Some(it) = items.get_mut(i) {
                     *it = ins.clone();

@@ -344,9 +344,12 @@ fn paths_extract_and_edit() {
             tl.check("SELECT json_set(?1, ?2, ?3)", "json_set", &a3, &[]);
             tl.check("SELECT json_insert(?1, ?2, ?3)", "json_insert", &a3, &[]);
             tl.check("SELECT json_replace(?1, ?2, ?3)", "json_replace", &a3, &[]);
+            tl.check("SELECT json_array_insert(?1, ?2, ?3)", "json_array_insert", &a3, &[]);
             // New members below a missing one create substructure.
             let deep = t(&format!("{p}.new[0].x"));
             tl.check("SELECT json_set(?1, ?2, ?3)", "json_set", &[t(&d), deep, Value::Integer(1)], &[]);
+            let deep_arr = [t(&d), t(&format!("{p}.new[0]")), Value::Integer(1)];
+            tl.check("SELECT json_array_insert(?1, ?2, ?3)", "json_array_insert", &deep_arr, &[]);
         }
         if paths.len() > 2 {
             let a = [t(&d), t(&paths[1]), t(&paths[paths.len() - 1]), t("$.zz")];
