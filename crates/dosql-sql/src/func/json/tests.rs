@@ -533,3 +533,29 @@ fn sql_values_as_arguments() {
     }
     tl.finish("sql values");
 }
+
+#[test]
+fn random_text_fuzz() {
+    let mut tl = Tally::default();
+    let mut r = Rng(0xdead_beef);
+    let alphabet: Vec<&str> = vec![
+        "{", "}", "[", "]", ",", ":", "\"", "'", "\\", "u", "0", "1", "9", "-", "+", ".", "e", "x", "a", "n", "t", "f",
+        "l", "I", "N", " ", "\t", "\n", "\r", "/", "*", "\u{a0}", "\u{2028}", "\u{feff}", "é", "\u{1}", "\u{0}",
+        "true", "null", "Infinity", "NaN", "0x", "\\u00", "//", "/*", "*/", "\u{b}", "\u{c}",
+    ];
+    for _ in 0..20000 {
+        let n = r.below(12);
+        let s: String = (0..n).map(|_| alphabet[r.below(alphabet.len())]).collect();
+        let a = [t(&s)];
+        tl.check("SELECT json(?1)", "json", &a, &[]);
+        tl.check("SELECT json_error_position(?1)", "json_error_position", &a, &[]);
+        tl.check("SELECT json_valid(?1, ?2)", "json_valid", &[t(&s), Value::Integer(3)], &[]);
+        tl.check(
+            "SELECT json_extract(?1, ?2)",
+            "json_extract",
+            &[t("{\"a\":[1,{\"b\":2}],\"\":3}"), t(&format!("${s}"))],
+            &[],
+        );
+    }
+    tl.finish("fuzz");
+}
