@@ -9,8 +9,7 @@
 //! derived from the ROOT text the way SQLite does it (which only names the
 //! parent correctly when the root element is its container's first child).
 //!
-//! Left out: the `jsonb_each` / `jsonb_tree` variants and the JSON subtype
-//! of the `value` column (values read through a column lose it).
+//! Left out: the `jsonb_each` / `jsonb_tree` variants.
 
 use super::funcs::doc_arg;
 use super::node::{Node, to_sql};
@@ -253,10 +252,18 @@ pub fn rows(args: &[Value], tree: bool) -> Result<Vec<Vec<Value>>, String> {
         Err(_) => return Err(format!("bad JSON path: '{}'", root.replace('\'', "''"))),
     };
     let json = match arg {
-        Value::Blob(b) => Value::Text(String::from_utf8_lossy(b).into_owned()),
+        Value::Blob(b) if super::jsonb::is_jsonb(b) => Value::Blob(b.clone()),
         v => Value::Text(c_text(v).unwrap_or_default()),
     };
-    let offs = Offsets::build(&doc);
+    // JSONB input keeps its own layout (headers need not be minimal).
+    let offs = match arg {
+        Value::Blob(b) if super::jsonb::is_jsonb(b) => {
+            let mut m = HashMap::new();
+            super::jsonb::offsets(b, &doc, &mut m);
+            Offsets(m)
+        }
+        _ => Offsets::build(&doc),
+    };
     let mut g = Gen { doc: &doc, offs, json, root: root.clone(), rows: Vec::new() };
     let start_id = match label {
         Some(l) => g.offs.offset(l),

@@ -3,6 +3,7 @@
 //! Every function returns the SQL value and whether SQLite would attach its
 //! JSON subtype to it (see the parent module for how the subtype is tracked).
 
+use super::jsonb;
 use super::node::{self, MALFORMED, Node, parse_or_malformed, push_quoted, to_json, to_sql};
 use super::path::{self, Edit, LookupErr};
 use crate::func::scalar::c_text;
@@ -45,6 +46,7 @@ fn arg_text(v: &Value) -> Option<String> {
 pub fn doc_arg(v: &Value) -> Result<Option<Node>, String> {
     let text = match v {
         Value::Null => return Ok(None),
+        Value::Blob(b) if jsonb::is_jsonb(b) => return jsonb_node(b).map(Some),
         Value::Blob(b) => String::from_utf8_lossy(b).into_owned(),
         v => v.to_text(),
     };
@@ -52,6 +54,11 @@ pub fn doc_arg(v: &Value) -> Result<Option<Node>, String> {
         return Err(MALFORMED.into());
     }
     parse_or_malformed(&text).map(Some)
+}
+
+/// Decode a BLOB accepted by [`jsonb::is_jsonb`].
+fn jsonb_node(b: &[u8]) -> Result<Node, String> {
+    jsonb::decode(b).ok_or_else(|| MALFORMED.to_string())
 }
 
 /// Render a REAL as SQLite's JSON builders do (`%!0.17g`).
@@ -70,6 +77,7 @@ pub fn push_sql_value(out: &mut String, v: &Value, is_json: bool) -> Result<(), 
         Value::Integer(i) => out.push_str(&i.to_string()),
         Value::Text(s) if is_json => out.push_str(s),
         Value::Text(s) => push_quoted(out, s),
+        Value::Blob(b) if jsonb::is_jsonb(b) => node::render(&jsonb_node(b)?, out),
         Value::Blob(_) => return Err(BLOB_ERR.into()),
     }
     Ok(())
@@ -79,6 +87,7 @@ pub fn push_sql_value(out: &mut String, v: &Value, is_json: bool) -> Result<(), 
 pub fn value_node(v: &Value, is_json: bool) -> Result<Node, String> {
     Ok(match v {
         Value::Null => Node::Null,
+        Value::Blob(b) if jsonb::is_jsonb(b) => jsonb_node(b)?,
         Value::Blob(_) => return Err(BLOB_ERR.into()),
         Value::Text(s) if is_json => parse_or_malformed(s)?,
         Value::Text(s) => Node::TextRaw(s.clone()),
@@ -201,6 +210,7 @@ fn json_array_length(a: &[Value]) -> JsonResult {
 fn json_error_position(v: &Value) -> JsonResult {
     let text = match v {
         Value::Null => return plain(Value::Null),
+        Value::Blob(b) if jsonb::is_jsonb(b) => return plain(Value::Integer(jsonb::validity_error(b) as i64)),
         Value::Blob(b) => String::from_utf8_lossy(b).into_owned(),
         v => v.to_text(),
     };
@@ -426,6 +436,11 @@ fn json_valid(a: &[Value]) -> JsonResult {
     }
     let text = match a.first().unwrap_or(&Value::Null) {
         Value::Null => return plain(Value::Null),
+        Value::Blob(b) if jsonb::is_jsonb(b) => {
+            // JSONB: superficial (4) or strict (8) checks only.
+            let ok = if flags & 4 != 0 { true } else { flags & 8 != 0 && jsonb::validity_error(b) == 0 };
+            return plain(Value::Integer(i64::from(ok)));
+        }
         Value::Blob(b) => String::from_utf8_lossy(b).into_owned(),
         v => v.to_text(),
     };

@@ -6,6 +6,7 @@
 //! the table-valued `json_each` / `json_tree` (rows only; see [`each`]).
 //!
 //! Submodules: [`node`] (the document tree, JSON/JSON5 parser, renderers),
+//! [`jsonb`] (reading JSONB BLOB arguments),
 //! [`path`] (path lookup and edits), [`funcs`] (the functions) and [`each`]
 //! (rows of the table-valued functions `json_each` and `json_tree`).
 //!
@@ -24,13 +25,14 @@
 //! then keeps it), it is always lost through a subquery or view column, and
 //! `min()` / `max()` of several arguments do not pass it on.
 //!
-//! Left out: the `jsonb_*` functions and the binary JSONB format (a BLOB
-//! argument is read as JSON text, never as JSONB; BLOB values to be stored
-//! in JSON give "JSON cannot hold BLOB values"), and the window-function
-//! forms of the aggregates.
+//! BLOB arguments are read as JSONB when SQLite would take them for JSONB,
+//! otherwise as JSON text (documents) or rejected with "JSON cannot hold
+//! BLOB values" (values to store).  Left out: the `jsonb_*` functions, which
+//! produce JSONB, and the window-function forms of the aggregates.
 
 pub mod each;
 pub mod funcs;
+pub mod jsonb;
 pub mod node;
 pub mod path;
 

@@ -837,13 +837,10 @@ fn push_float5(out: &mut String, s: &str) {
     }
 }
 
+/// Value of a hexadecimal digit, computed like SQLite's `sqlite3HexToInt`
+/// (which gives some value for any byte; only JSONB input can reach that).
 fn hex_val(c: u8) -> u8 {
-    match c {
-        b'0'..=b'9' => c - b'0',
-        b'a'..=b'f' => c - b'a' + 10,
-        b'A'..=b'F' => c - b'A' + 10,
-        _ => 0,
-    }
+    (c.wrapping_add(9 * ((c >> 6) & 1))) & 0xf
 }
 
 /// Append the minified canonical JSON text of `n`.

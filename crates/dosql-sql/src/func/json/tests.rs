@@ -559,3 +559,69 @@ fn random_text_fuzz() {
     }
     tl.finish("fuzz");
 }
+
+#[test]
+fn jsonb_blob_arguments() {
+    let mut tl = Tally::default();
+    let mut r = Rng(0x0b1b);
+    let mut blobs: Vec<Vec<u8>> = Vec::new();
+    for d in docs(0x1b1b, 400) {
+        if let Ok(Value::Blob(b)) = sqlite("SELECT jsonb(?1)", &[t(&d)]) {
+            // Damaged copies: a flipped byte, a truncation, an extension.
+            let mut flipped = b.clone();
+            if let Some(x) = flipped.get_mut(r.below(b.len())) {
+                *x ^= 1 << r.below(8);
+            }
+            let mut cut = b.clone();
+            cut.truncate(r.below(b.len()));
+            let mut longer = b.clone();
+            longer.push(0);
+            blobs.extend([b, flipped, cut, longer]);
+        }
+    }
+    for small in [vec![0x00], vec![0x01], vec![0x13, b'7'], vec![b'['], vec![0x0b], vec![0x0c], vec![0x1c, 0x17, b'a']]
+    {
+        blobs.push(small);
+    }
+    let mut corrupt = 0;
+    for b in &blobs {
+        let v = Value::Blob(b.clone());
+        // Corrupt JSONB that passes the quick test is decoded lazily by
+        // SQLite and rejected up front here (a documented difference).
+        let strict = sqlite("SELECT json_valid(?1, 8)", std::slice::from_ref(&v));
+        let quick = sqlite("SELECT json_valid(?1, 4)", std::slice::from_ref(&v));
+        if quick == Ok(Value::Integer(1)) && strict == Ok(Value::Integer(0)) {
+            corrupt += 1;
+            tl.check("SELECT json_valid(?1, ?2)", "json_valid", &[v.clone(), Value::Integer(8)], &[]);
+            tl.check("SELECT json_error_position(?1)", "json_error_position", std::slice::from_ref(&v), &[]);
+            continue;
+        }
+        let a = std::slice::from_ref(&v);
+        tl.check("SELECT json(?1)", "json", a, &[]);
+        tl.check("SELECT json_type(?1)", "json_type", a, &[]);
+        tl.check("SELECT json_error_position(?1)", "json_error_position", a, &[]);
+        tl.check("SELECT json_array(?1)", "json_array", a, &[]);
+        tl.check("SELECT json_quote(?1)", "json_quote", a, &[]);
+        tl.check("SELECT json_array_length(?1)", "json_array_length", a, &[]);
+        for f in [1, 2, 3, 4, 5, 8, 12, 15] {
+            tl.check("SELECT json_valid(?1, ?2)", "json_valid", &[v.clone(), Value::Integer(f)], &[]);
+        }
+        tl.check("SELECT json_set(?1, ?2, ?3)", "json_set", &[t("{}"), t("$.x"), v.clone()], &[]);
+        tl.check("SELECT json_extract(?1, ?2)", "json_extract", &[v.clone(), t("$[0]")], &[]);
+        tl.check("SELECT ?1 ->> ?2", "->>", &[v.clone(), t("a")], &[]);
+        let rows =
+            sqlite_rows("SELECT key, value, type, atom, id, parent, fullkey, path, json, root FROM json_tree(?1)", a);
+        let ours = super::each::rows(a, true);
+        tl.checks += 1;
+        let same_rows = match (&rows, &ours) {
+            (Ok(x), Ok(y)) => x == y,
+            (Err(x), Err(y)) => x == y,
+            _ => false,
+        };
+        if !same_rows && tl.bad.len() < 40 {
+            tl.bad.push(format!("json_tree({b:?})\n   sqlite: {rows:?}\n   ours:   {ours:?}"));
+        }
+    }
+    eprintln!("jsonb: {} blobs, {corrupt} corrupt", blobs.len());
+    tl.finish("jsonb");
+}
