@@ -68,6 +68,8 @@ const AGGREGATES: &[&str] = &[
     "string_agg",
     "json_group_array",
     "json_group_object",
+    "jsonb_group_array",
+    "jsonb_group_object",
 ];
 
 fn is_aggregate(name: &str, nargs: usize, star: bool) -> bool {
@@ -419,9 +421,12 @@ impl<'a> Binder<'a> {
                 self.add_query_source(plan, names, name)
             }
             FromItem::Function { name, args, alias } => {
-                let tree = match lower(name).as_str() {
-                    "json_each" => false,
-                    "json_tree" => true,
+                let lname = lower(name);
+                let (tree, blob) = match lname.as_str() {
+                    "json_each" => (false, false),
+                    "json_tree" => (true, false),
+                    "jsonb_each" => (false, true),
+                    "jsonb_tree" => (true, true),
                     _ => return sql_err(format!("no such table: {name}")),
                 };
                 // Arguments see the sources to the left (correlated use).
@@ -436,11 +441,11 @@ impl<'a> Binder<'a> {
                         rowid: false,
                         merged: false,
                         hidden: i >= crate::func::json::each::VISIBLE,
-                        json_value: *c == "value",
+                        json_value: *c == "value" && !blob,
                     })
                     .collect();
                 self.push_table(lower(alias.as_deref().unwrap_or(name)), cols)?;
-                Ok(Source::JsonEach { tree, args })
+                Ok(Source::JsonEach { tree, blob, args })
             }
             FromItem::Join { left, right, kind, natural, on, using } => {
                 let left_src = self.bind_from(left)?;
@@ -694,7 +699,7 @@ impl<'a> Binder<'a> {
         let arity_ok = match lname.as_str() {
             "count" => star || args.len() <= 1,
             "group_concat" => (1..=2).contains(&args.len()),
-            "string_agg" | "json_group_object" => args.len() == 2,
+            "string_agg" | "json_group_object" | "jsonb_group_object" => args.len() == 2,
             _ => args.len() == 1,
         };
         if !arity_ok {
@@ -704,7 +709,7 @@ impl<'a> Binder<'a> {
             return sql_err("DISTINCT aggregates must have exactly one argument");
         }
         let aggs = scope.aggs.get_or_insert_with(Vec::new);
-        let json_agg = crate::func::json::is_json_aggregate(&lname);
+        let json_agg = lname.starts_with("json_group");
         aggs.push(AggCall { name: lname, args, star, distinct, filter });
         let agg = BExpr::Agg(aggs.len() - 1);
         // The JSON aggregates return JSON-subtyped text; json() of it is the

@@ -477,7 +477,7 @@ fn source_rows(
             Ok(out)
         }
         Source::Query(q) => run_query(ctx, q, parent),
-        Source::JsonEach { tree, args } => json_each_rows(ctx, *tree, args, &[], parent),
+        Source::JsonEach { tree, blob, args } => json_each_rows(ctx, (*tree, *blob), args, &[], parent),
         Source::Join { left, right, kind, on, left_width, right_width } => {
             let lrows = source_rows(ctx, left, parent, filters)?;
             let lrows = if matches!(**left, Source::Join { .. }) {
@@ -518,8 +518,8 @@ fn source_rows(
                 let mut matched = false;
                 let own;
                 let rrows = match &**right {
-                    Source::JsonEach { tree, args } => {
-                        own = json_each_rows(ctx, *tree, args, l, parent)?;
+                    Source::JsonEach { tree, blob, args } => {
+                        own = json_each_rows(ctx, (*tree, *blob), args, l, parent)?;
                         &own
                     }
                     _ => &rrows,
@@ -574,14 +574,14 @@ fn source_rows(
 /// `left` (the row of the sources to the left, empty when there are none).
 fn json_each_rows(
     ctx: &Ctx<'_>,
-    tree: bool,
+    (tree, blob): (bool, bool),
     args: &[BExpr],
     left: &[Value],
     parent: Option<&Env<'_>>,
 ) -> Result<Vec<Vec<Value>>> {
     let env = Env { row: left, aggs: &[], parent };
     let vals = args.iter().map(|a| eval(ctx, a, &env)).collect::<Result<Vec<_>>>()?;
-    crate::func::json::each::rows(&vals, tree).map_err(Error::Sql)
+    crate::func::json::each::rows(&vals, tree, blob).map_err(Error::Sql)
 }
 
 /// Runs a query to completion.

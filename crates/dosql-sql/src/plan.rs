@@ -178,6 +178,8 @@ pub enum Source {
     JsonEach {
         /// `json_tree` rather than `json_each`.
         tree: bool,
+        /// The `jsonb_` form (containers in `value` as JSONB).
+        blob: bool,
         /// Arguments.
         args: Vec<BExpr>,
     },

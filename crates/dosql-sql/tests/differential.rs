@@ -284,5 +284,13 @@ fn json_each_and_json_tree() {
         "SELECT json_array_insert('[1]', '$', 2), json_array_insert('[1]', '$[5]', 2), json_array_insert('[1]')",
         "SELECT json_array_insert('[1]', '$[0]')",
         "SELECT * FROM nosuchfunc(1)",
+        "SELECT hex(jsonb_group_array(value)), hex(jsonb_group_object(key, value)) FROM json_each('{\"a\":[1],\"b\":\"x\"}')",
+        "SELECT key, hex(value), type FROM jsonb_each(jsonb('{\"a\":[1,2],\"b\":{\"c\":null},\"d\":5}')) ORDER BY id",
+        "SELECT fullkey, typeof(value) FROM jsonb_tree('[[1],{\"x\":[]}]') ORDER BY id",
+        "SELECT json(jsonb_extract(jsonb('{\"a\":[1,{\"b\":2}]}'), '$.a')), jsonb_extract('[1]', '$[0]')",
+        "SELECT json_array(jsonb('[1]'), jsonb_object('k', 'v')), json_type(jsonb_array(1, 'x')), jsonb('[1]') -> 0",
+        "SELECT hex(jsonb(' {a: 0x10, b: .5, c: ''s''} ')), hex(jsonb_remove('[1,2,3]', '$[1]'))",
+        "SELECT json_valid(jsonb('[1]'), 4), json_valid(jsonb('[1]'), 8), json_valid(jsonb('[1]'), 1), json_valid(x'ff', 12)",
+        "SELECT json_error_position(jsonb('[1]')), json_error_position(x'3b01')",
     ]);
 }

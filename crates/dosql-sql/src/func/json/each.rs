@@ -9,7 +9,8 @@
 //! derived from the ROOT text the way SQLite does it (which only names the
 //! parent correctly when the root element is its container's first child).
 //!
-//! Left out: the `jsonb_each` / `jsonb_tree` variants.
+//! `jsonb_each` / `jsonb_tree` differ only in returning arrays and objects in
+//! the `value` column as JSONB.
 
 use super::funcs::doc_arg;
 use super::node::{Node, to_sql};
@@ -123,6 +124,10 @@ fn member_name(label: &Node) -> String {
 /// Shared state of one call.
 struct Gen<'a> {
     doc: &'a Node,
+    /// The JSONB input, when the document came as JSONB.
+    input: Option<&'a [u8]>,
+    /// `jsonb_each` / `jsonb_tree`.
+    blob: bool,
     offs: Offsets,
     json: Value,
     root: String,
@@ -139,7 +144,13 @@ impl Gen<'_> {
         fullkey: String,
         path: String,
     ) -> Result<(), String> {
-        let value = to_sql(node)?;
+        let value = if self.blob && node.is_container() {
+            // The element's own JSONB: a slice of JSONB input, else encoded.
+            let slice = self.input.and_then(|b| super::jsonb::element(b, self.offs.offset(node) as usize));
+            Value::Blob(slice.map_or_else(|| super::jsonb::encode(node), <[u8]>::to_vec))
+        } else {
+            to_sql(node)?
+        };
         let atom = if node.is_container() { Value::Null } else { value.clone() };
         self.rows.push(vec![
             key,
@@ -227,10 +238,16 @@ impl Gen<'_> {
     }
 }
 
-/// The rows of `json_each(args...)` (`tree` false) or `json_tree(args...)`,
-/// each with the ten columns of [`COLUMNS`].
-pub fn rows(args: &[Value], tree: bool) -> Result<Vec<Vec<Value>>, String> {
-    let name = if tree { "json_tree" } else { "json_each" };
+/// The rows of `json_each(args...)` (`tree` false) or `json_tree(args...)`
+/// (`jsonb_each` / `jsonb_tree` when `blob`), each with the ten columns of
+/// [`COLUMNS`].
+pub fn rows(args: &[Value], tree: bool, blob: bool) -> Result<Vec<Vec<Value>>, String> {
+    let name = match (tree, blob) {
+        (false, false) => "json_each",
+        (true, false) => "json_tree",
+        (false, true) => "jsonb_each",
+        (true, true) => "jsonb_tree",
+    };
     if args.len() > 2 {
         return Err(format!("too many arguments on {name}() - max 2"));
     }
@@ -264,7 +281,11 @@ pub fn rows(args: &[Value], tree: bool) -> Result<Vec<Vec<Value>>, String> {
         }
         _ => Offsets::build(&doc),
     };
-    let mut g = Gen { doc: &doc, offs, json, root: root.clone(), rows: Vec::new() };
+    let input = match arg {
+        Value::Blob(b) if super::jsonb::is_jsonb(b) => Some(b.as_slice()),
+        _ => None,
+    };
+    let mut g = Gen { doc: &doc, input, blob, offs, json, root: root.clone(), rows: Vec::new() };
     let start_id = match label {
         Some(l) => g.offs.offset(l),
         None => g.offs.offset(start),

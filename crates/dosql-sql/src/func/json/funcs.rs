@@ -105,26 +105,45 @@ pub fn value_node(v: &Value, is_json: bool) -> Result<Node, String> {
     })
 }
 
+/// The `jsonb_*` functions: same as their `json_*` twin but returning JSONB.
+pub const JSONB_TWINS: &[&str] = &[
+    "jsonb",
+    "jsonb_array",
+    "jsonb_array_insert",
+    "jsonb_extract",
+    "jsonb_insert",
+    "jsonb_object",
+    "jsonb_patch",
+    "jsonb_remove",
+    "jsonb_replace",
+    "jsonb_set",
+];
+
 /// Dispatch for the scalar JSON functions (`None` if `name` is not one).
 /// Argument counts should have been checked (missing arguments read as NULL).
 pub fn call(name: &str, a: &[Value], is_json: &[bool]) -> Option<JsonResult> {
     let flag = |i: usize| is_json.get(i).copied().unwrap_or(false);
     let null = Value::Null;
     let arg = |i: usize| a.get(i).unwrap_or(&null);
-    Some(match name {
-        "json" => json(arg(0)),
-        "json_array" => json_array(a, &flag),
+    let blob = JSONB_TWINS.contains(&name);
+    let base = match name.strip_prefix("jsonb") {
+        Some(rest) if blob => format!("json{rest}"),
+        _ => name.to_string(),
+    };
+    Some(match base.as_str() {
+        "json" => json(arg(0), blob),
+        "json_array" => text_as_blob(json_array(a, &flag), blob),
         "json_array_length" => json_array_length(a),
         "json_error_position" => json_error_position(arg(0)),
-        "json_extract" => json_extract(a, ExtractMode::Extract),
-        "->" => json_extract(a, ExtractMode::Arrow),
-        "->>" => json_extract(a, ExtractMode::LongArrow),
-        "json_insert" => json_edit(a, &flag, Edit::Ins, "insert"),
-        "json_replace" => json_edit(a, &flag, Edit::Repl, "replace"),
-        "json_set" => json_edit(a, &flag, Edit::Set, "set"),
-        "json_array_insert" => json_edit(a, &flag, Edit::ArrayIns, "array_insert"),
-        "json_object" => json_object(a, &flag),
-        "json_patch" => json_patch(arg(0), arg(1)),
+        "json_extract" => json_extract(a, ExtractMode::Extract, blob),
+        "->" => json_extract(a, ExtractMode::Arrow, false),
+        "->>" => json_extract(a, ExtractMode::LongArrow, false),
+        "json_insert" => json_edit(a, &flag, Edit::Ins, name, blob),
+        "json_replace" => json_edit(a, &flag, Edit::Repl, name, blob),
+        "json_set" => json_edit(a, &flag, Edit::Set, name, blob),
+        "json_array_insert" => json_edit(a, &flag, Edit::ArrayIns, name, blob),
+        "json_object" => text_as_blob(json_object(a, &flag, name), blob),
+        "json_patch" => json_patch(arg(0), arg(1), blob),
         "json_pretty" => json_pretty(a),
         "json_quote" => {
             let mut s = String::new();
@@ -133,17 +152,41 @@ pub fn call(name: &str, a: &[Value], is_json: &[bool]) -> Option<JsonResult> {
                 Err(e) => Err(e),
             }
         }
-        "json_remove" => json_remove(a),
+        "json_remove" => json_remove(a, blob),
         "json_type" => json_type(a),
         "json_valid" => json_valid(a),
         _ => return None,
     })
 }
 
-fn json(v: &Value) -> JsonResult {
+/// A document result: JSON text with the subtype, or JSONB.
+fn tree(n: &Node, blob: bool) -> JsonResult {
+    if blob { plain(Value::Blob(jsonb::encode(n))) } else { json_text(to_json(n)) }
+}
+
+/// Turn JSON text built by a function into JSONB for its `jsonb_*` twin.
+pub fn text_as_blob(r: JsonResult, blob: bool) -> JsonResult {
+    match r? {
+        (Value::Text(s), true) if blob => tree(&parse_or_malformed(&s)?, true),
+        other => Ok(other),
+    }
+}
+
+/// A JSONB BLOB argument returned unchanged by `jsonb()`, if it is one.
+fn jsonb_passthrough(v: &Value, blob: bool) -> Option<Value> {
+    match v {
+        Value::Blob(b) if blob && jsonb::is_jsonb(b) => Some(v.clone()),
+        _ => None,
+    }
+}
+
+fn json(v: &Value, blob: bool) -> JsonResult {
+    if let Some(same) = jsonb_passthrough(v, blob) {
+        return plain(same);
+    }
     match doc_arg(v)? {
         None => plain(Value::Null),
-        Some(n) => json_text(to_json(&n)),
+        Some(n) => tree(&n, blob),
     }
 }
 
@@ -159,14 +202,14 @@ fn json_array(a: &[Value], flag: &dyn Fn(usize) -> bool) -> JsonResult {
     json_text(s)
 }
 
-fn json_object(a: &[Value], flag: &dyn Fn(usize) -> bool) -> JsonResult {
+fn json_object(a: &[Value], flag: &dyn Fn(usize) -> bool, name: &str) -> JsonResult {
     if !a.len().is_multiple_of(2) {
-        return Err("json_object() requires an even number of arguments".into());
+        return Err(format!("{name}() requires an even number of arguments"));
     }
     let mut s = String::from("{");
     for (i, pair) in a.chunks(2).enumerate() {
         let Value::Text(label) = &pair[0] else {
-            return Err("json_object() labels must be TEXT".into());
+            return Err(format!("{name}() labels must be TEXT"));
         };
         if i > 0 {
             s.push(',');
@@ -256,7 +299,7 @@ fn abbreviated_path(arg: &Value, text: &str) -> String {
     }
 }
 
-fn json_extract(a: &[Value], mode: ExtractMode) -> JsonResult {
+fn json_extract(a: &[Value], mode: ExtractMode, blob: bool) -> JsonResult {
     if a.len() < 2 {
         return plain(Value::Null);
     }
@@ -277,7 +320,8 @@ fn json_extract(a: &[Value], mode: ExtractMode) -> JsonResult {
                 return match mode {
                     ExtractMode::Arrow => json_text(to_json(n)),
                     ExtractMode::LongArrow => plain(to_sql(n)?),
-                    ExtractMode::Extract => Ok((to_sql(n)?, n.is_container())),
+                    ExtractMode::Extract if n.is_container() => tree(n, blob),
+                    ExtractMode::Extract => plain(to_sql(n)?),
                 };
             }
             Ok(n) => {
@@ -297,15 +341,20 @@ fn json_extract(a: &[Value], mode: ExtractMode) -> JsonResult {
         }
     }
     out.push(']');
-    json_text(out)
+    text_as_blob(json_text(out), blob)
 }
 
-fn json_edit(a: &[Value], flag: &dyn Fn(usize) -> bool, mode: Edit, what: &str) -> JsonResult {
+fn json_edit(a: &[Value], flag: &dyn Fn(usize) -> bool, mode: Edit, name: &str, blob: bool) -> JsonResult {
     if a.is_empty() {
         return plain(Value::Null);
     }
     if a.len().is_multiple_of(2) {
-        return Err(format!("json_{what}() needs an odd number of arguments"));
+        return Err(format!("{name}() needs an odd number of arguments"));
+    }
+    if a.len() == 1
+        && let Some(same) = jsonb_passthrough(&a[0], blob)
+    {
+        return plain(same);
     }
     let Some(mut doc) = doc_arg(a.first().unwrap_or(&Value::Null))? else { return plain(Value::Null) };
     let mut i = 1;
@@ -328,12 +377,17 @@ fn json_edit(a: &[Value], flag: &dyn Fn(usize) -> bool, mode: Edit, what: &str) 
             Err(e) => return Err(path_error(&path, e)),
         }
     }
-    json_text(to_json(&doc))
+    tree(&doc, blob)
 }
 
-fn json_remove(a: &[Value]) -> JsonResult {
+fn json_remove(a: &[Value], blob: bool) -> JsonResult {
     if a.is_empty() {
         return plain(Value::Null);
+    }
+    if a.len() == 1
+        && let Some(same) = jsonb_passthrough(&a[0], blob)
+    {
+        return plain(same);
     }
     let Some(mut doc) = doc_arg(a.first().unwrap_or(&Value::Null))? else { return plain(Value::Null) };
     for p in a.iter().skip(1) {
@@ -349,7 +403,7 @@ fn json_remove(a: &[Value]) -> JsonResult {
             Err(e) => return Err(path_error(&path, e)),
         }
     }
-    json_text(to_json(&doc))
+    tree(&doc, blob)
 }
 
 /// RFC 7396 merge of `patch` into `target`, as SQLite does it (first
@@ -394,11 +448,11 @@ fn merge_patch(target: &mut Node, patch: &Node, depth: u32) -> Result<(), String
     Ok(())
 }
 
-fn json_patch(t: &Value, p: &Value) -> JsonResult {
+fn json_patch(t: &Value, p: &Value, blob: bool) -> JsonResult {
     let Some(mut target) = doc_arg(t)? else { return plain(Value::Null) };
     let Some(patch) = doc_arg(p)? else { return plain(Value::Null) };
     merge_patch(&mut target, &patch, 0)?;
-    json_text(to_json(&target))
+    tree(&target, blob)
 }
 
 fn json_pretty(a: &[Value]) -> JsonResult {

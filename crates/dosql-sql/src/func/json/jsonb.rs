@@ -8,7 +8,7 @@
 //! into a [`Node`] tree ([`decode`]) and implements the validity check used
 //! by `json_valid(X, 8)` and `json_error_position()` ([`validity_error`]).
 //!
-//! Left out: producing JSONB (the `jsonb_*` functions).  Element text that is
+//! [`encode`] produces JSONB for the `jsonb_*` functions.  Element text that is
 //! not valid UTF-8 is decoded lossily.  A BLOB that passes SQLite's quick
 //! JSONB test but is corrupt inside is rejected here as "malformed JSON" as
 //! soon as it is used, where SQLite, which decodes lazily, may still answer
@@ -349,4 +349,69 @@ fn offsets_at(z: &[u8], i: usize, node: &Node, out: &mut std::collections::HashM
         _ => {}
     }
     i + n + sz
+}
+
+/// Append the JSONB header of a node of type `t` with `sz` payload bytes,
+/// using the smallest header (as SQLite does for the JSONB it builds).
+fn push_header(out: &mut Vec<u8>, t: u8, sz: usize) {
+    if sz <= 11 {
+        out.push(t | ((sz as u8) << 4));
+    } else if sz <= 0xff {
+        out.extend_from_slice(&[t | 0xc0, sz as u8]);
+    } else if sz <= 0xffff {
+        out.extend_from_slice(&[t | 0xd0, (sz >> 8) as u8, sz as u8]);
+    } else {
+        out.extend_from_slice(&[t | 0xe0, (sz >> 24) as u8, (sz >> 16) as u8, (sz >> 8) as u8, sz as u8]);
+    }
+}
+
+/// The JSONB encoding of a node.
+pub fn encode(node: &Node) -> Vec<u8> {
+    let mut out = Vec::new();
+    encode_into(node, &mut out);
+    out
+}
+
+fn encode_into(node: &Node, out: &mut Vec<u8>) {
+    let (t, text) = match node {
+        Node::Null => (NULL, None),
+        Node::True => (1, None),
+        Node::False => (FALSE, None),
+        Node::Int(s) => (INT, Some(s)),
+        Node::Int5(s) => (INT5, Some(s)),
+        Node::Float(s) => (FLOAT, Some(s)),
+        Node::Float5(s) => (FLOAT5, Some(s)),
+        Node::Text(s) => (TEXT, Some(s)),
+        Node::TextJ(s) => (TEXTJ, Some(s)),
+        Node::Text5(s) => (TEXT5, Some(s)),
+        Node::TextRaw(s) => (TEXTRAW, Some(s)),
+        Node::Array(items) => {
+            let mut body = Vec::new();
+            for it in items {
+                encode_into(it, &mut body);
+            }
+            push_header(out, ARRAY, body.len());
+            out.extend_from_slice(&body);
+            return;
+        }
+        Node::Object(members) => {
+            let mut body = Vec::new();
+            for (k, v) in members {
+                encode_into(k, &mut body);
+                encode_into(v, &mut body);
+            }
+            push_header(out, OBJECT, body.len());
+            out.extend_from_slice(&body);
+            return;
+        }
+    };
+    let bytes = text.map_or(&[][..], |s| s.as_bytes());
+    push_header(out, t, bytes.len());
+    out.extend_from_slice(bytes);
+}
+
+/// The bytes of the element at offset `i` of `z` (header and payload).
+pub fn element(z: &[u8], i: usize) -> Option<&[u8]> {
+    let (n, sz) = payload(z, i)?;
+    z.get(i..i + n + sz)
 }

@@ -27,8 +27,12 @@
 //!
 //! BLOB arguments are read as JSONB when SQLite would take them for JSONB,
 //! otherwise as JSON text (documents) or rejected with "JSON cannot hold
-//! BLOB values" (values to store).  Left out: the `jsonb_*` functions, which
-//! produce JSONB, and the window-function forms of the aggregates.
+//! BLOB values" (values to store).  The `jsonb_*` twins return JSONB, always
+//! with minimal element headers: where SQLite edits a JSONB document in
+//! place (`jsonb_set`, `jsonb_replace`, `jsonb_patch`, or any edit of a
+//! JSONB input with wider headers), it may keep or widen header sizes, so
+//! the bytes can differ while decoding to the same document.  Left out: the
+//! window-function forms of the aggregates.
 
 pub mod each;
 pub mod funcs;
@@ -63,22 +67,23 @@ const SCALARS: &[&str] = &[
     "json_valid",
 ];
 
-/// True if `name` (lower case) is a scalar JSON function or operator.
+/// True if `name` (lower case) is a scalar JSON function or operator
+/// (including the `jsonb_*` twins).
 pub fn is_json_function(name: &str) -> bool {
-    SCALARS.contains(&name)
+    SCALARS.contains(&name) || funcs::JSONB_TWINS.contains(&name)
 }
 
 /// True if `name` (lower case) is one of the JSON aggregates.
 pub fn is_json_aggregate(name: &str) -> bool {
-    name == "json_group_array" || name == "json_group_object"
+    matches!(name, "json_group_array" | "json_group_object" | "jsonb_group_array" | "jsonb_group_object")
 }
 
 /// Argument-count check with SQLite's prepare-time message.
 fn arity_ok(name: &str, n: usize) -> bool {
     match name {
-        "json" | "json_error_position" | "json_quote" => n == 1,
+        "json" | "jsonb" | "json_error_position" | "json_quote" => n == 1,
         "json_array_length" | "json_pretty" | "json_type" | "json_valid" => (1..=2).contains(&n),
-        "json_patch" | "->" | "->>" => n == 2,
+        "json_patch" | "jsonb_patch" | "->" | "->>" => n == 2,
         _ => true,
     }
 }
@@ -99,12 +104,14 @@ pub fn call_json(name: &str, args: &[Value], arg_is_json: &[bool]) -> Option<Res
 
 /// Compute a JSON aggregate over the rows of a group: `rows[i]` holds the
 /// argument values of row `i` and `flags[i]` their JSON-subtype flags.
-/// The result always carries the JSON subtype.
+/// The result of the `json_` forms carries the JSON subtype; the `jsonb_`
+/// forms return JSONB.
 pub fn aggregate(name: &str, rows: &[Vec<Value>], flags: &[Vec<bool>]) -> Result<Value, String> {
     let flag = |r: usize, i: usize| flags.get(r).and_then(|f| f.get(i)).copied().unwrap_or(false);
     let null = Value::Null;
     let mut out = String::new();
-    if name == "json_group_array" {
+    let blob = name.starts_with("jsonb");
+    if name.ends_with("group_array") {
         out.push('[');
         for (r, row) in rows.iter().enumerate() {
             if r > 0 {
@@ -129,5 +136,5 @@ pub fn aggregate(name: &str, rows: &[Vec<Value>], flags: &[Vec<bool>]) -> Result
         }
         out.push('}');
     }
-    Ok(Value::Text(out))
+    funcs::text_as_blob(Ok((Value::Text(out), true)), blob).map(|(v, _)| v)
 }
