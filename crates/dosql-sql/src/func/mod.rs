@@ -8,7 +8,7 @@
 //!
 //! Submodules: [`num`] (numeric text parsing and float rendering shared with
 //! [`crate::value`]), [`scalar`] (core string/number functions), [`printf`]
-//! (SQLite's printf engine), [`like`] (LIKE and GLOB matching) and [`math`]
+//! (SQLite's printf engine), [`like`] (LIKE and GLOB matching), [`math`]
 //! (the math functions of `SQLITE_ENABLE_MATH_FUNCTIONS`) and [`json`] (the
 //! JSON functions; see there for how the JSON subtype is handled).
 //!

@@ -11,6 +11,9 @@
 //!
 //! `jsonb_each` / `jsonb_tree` differ only in returning arrays and objects in
 //! the `value` column as JSONB.
+//!
+//! Left out: the rowid of these tables, and passing the arguments as
+//! constraints on the hidden columns (`FROM json_each WHERE json = ...`).
 
 use super::funcs::doc_arg;
 use super::node::{Node, to_sql};

@@ -1,14 +1,15 @@
 //! SQLite's JSON functions: `json`, `json_array`, `json_array_insert`,
 //! `json_array_length`, `json_error_position`, `json_extract`, `json_insert`,
 //! `json_object`, `json_patch`, `json_pretty`, `json_quote`, `json_remove`,
-//! `json_replace`, `json_set`, `json_type`, `json_valid`, the `->` / `->>`
-//! operators, the aggregates `json_group_array` / `json_group_object` and
-//! the table-valued `json_each` / `json_tree` (rows only; see [`each`]).
+//! `json_replace`, `json_set`, `json_type`, `json_valid`, their `jsonb_*`
+//! twins, the `->` / `->>` operators, the aggregates `json_group_array` /
+//! `json_group_object` (and `jsonb_`) and the rows of the table-valued
+//! `json_each` / `json_tree` (and `jsonb_`).
 //!
 //! Submodules: [`node`] (the document tree, JSON/JSON5 parser, renderers),
-//! [`jsonb`] (reading JSONB BLOB arguments),
-//! [`path`] (path lookup and edits), [`funcs`] (the functions) and [`each`]
-//! (rows of the table-valued functions `json_each` and `json_tree`).
+//! [`jsonb`] (reading and writing the binary JSONB format), [`path`] (path
+//! lookup and edits), [`funcs`] (the functions) and [`each`] (rows of the
+//! table-valued functions).
 //!
 //! **The JSON subtype.**  In SQLite a value returned by a JSON function
 //! carries a hidden "subtype" so that `json_array(json('[1]'))` nests the
