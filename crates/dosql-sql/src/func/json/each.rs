@@ -245,6 +245,10 @@ impl Gen<'_> {
 /// (`jsonb_each` / `jsonb_tree` when `blob`), each with the ten columns of
 /// [`COLUMNS`].
 pub fn rows(args: &[Value], tree: bool, blob: bool) -> Result<Vec<Vec<Value>>, String> {
+    super::with_stack_for(args, || rows_here(args, tree, blob)).unwrap_or(Err("out of memory".into()))
+}
+
+fn rows_here(args: &[Value], tree: bool, blob: bool) -> Result<Vec<Vec<Value>>, String> {
     let name = match (tree, blob) {
         (false, false) => "json_each",
         (true, false) => "json_tree",

@@ -415,3 +415,25 @@ pub fn element(z: &[u8], i: usize) -> Option<&[u8]> {
     let (n, sz) = payload(z, i)?;
     z.get(i..i + n + sz)
 }
+
+/// Nesting depth of JSONB, found without recursion (0 if not decodable).
+pub fn rough_depth(z: &[u8]) -> usize {
+    let mut ends: Vec<usize> = Vec::new();
+    let mut max = 0;
+    let mut i = 0;
+    while i < z.len() {
+        let Some((n, sz)) = payload(z, i) else { break };
+        let t = z[i] & 0x0f;
+        if t == ARRAY || t == OBJECT {
+            ends.push(i + n + sz);
+            max = max.max(ends.len());
+            i += n;
+        } else {
+            i += n + sz;
+        }
+        while ends.last().is_some_and(|&e| i >= e) {
+            ends.pop();
+        }
+    }
+    max
+}

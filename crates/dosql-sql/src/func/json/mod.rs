@@ -89,6 +89,49 @@ fn arity_ok(name: &str, n: usize) -> bool {
     }
 }
 
+/// Nesting depth above which a call runs on a thread with a large stack.
+const DEEP: usize = 100;
+
+/// Stack size for calls on deeply nested documents: parsing, rendering and
+/// walking 1000 levels recursively needs a few megabytes in unoptimised
+/// builds, more than a small thread may have.
+const DEEP_STACK: usize = 64 << 20;
+
+/// An upper bound of the nesting depth of a JSON text or JSONB argument
+/// (brackets are counted even inside strings, which only overestimates).
+fn rough_depth(v: &Value) -> usize {
+    match v {
+        Value::Text(s) => {
+            let (mut d, mut max) = (0usize, 0usize);
+            for b in s.bytes() {
+                match b {
+                    b'[' | b'{' => {
+                        d += 1;
+                        max = max.max(d);
+                    }
+                    b']' | b'}' => d = d.saturating_sub(1),
+                    _ => {}
+                }
+            }
+            max
+        }
+        Value::Blob(b) => jsonb::rough_depth(b),
+        _ => 0,
+    }
+}
+
+/// Run `f`, on a thread with a large stack when an argument is deeply nested.
+/// `None` if that thread could not be started or failed.
+pub(crate) fn with_stack_for<T: Send>(args: &[Value], f: impl FnOnce() -> T + Send) -> Option<T> {
+    if args.iter().map(rough_depth).max().unwrap_or(0) <= DEEP {
+        return Some(f());
+    }
+    std::thread::scope(|s| {
+        let h = std::thread::Builder::new().stack_size(DEEP_STACK).spawn_scoped(s, f).ok()?;
+        h.join().ok()
+    })
+}
+
 /// Evaluate the JSON function `name` (lower case).  `arg_is_json[i]` tells
 /// whether argument `i` carries the JSON subtype (missing entries mean no).
 /// Returns `None` if `name` is not a JSON function, otherwise the value and
@@ -100,7 +143,7 @@ pub fn call_json(name: &str, args: &[Value], arg_is_json: &[bool]) -> Option<Res
     if !arity_ok(name, args.len()) {
         return Some(Err(crate::func::wrong_args(name)));
     }
-    funcs::call(name, args, arg_is_json)
+    with_stack_for(args, || funcs::call(name, args, arg_is_json)).unwrap_or(Some(Err("out of memory".into())))
 }
 
 /// Compute a JSON aggregate over the rows of a group: `rows[i]` holds the
@@ -108,6 +151,11 @@ pub fn call_json(name: &str, args: &[Value], arg_is_json: &[bool]) -> Option<Res
 /// The result of the `json_` forms carries the JSON subtype; the `jsonb_`
 /// forms return JSONB.
 pub fn aggregate(name: &str, rows: &[Vec<Value>], flags: &[Vec<bool>]) -> Result<Value, String> {
+    let all: Vec<Value> = rows.iter().flatten().filter(|v| matches!(v, Value::Blob(_))).cloned().collect();
+    with_stack_for(&all, || aggregate_here(name, rows, flags)).unwrap_or(Err("out of memory".into()))
+}
+
+fn aggregate_here(name: &str, rows: &[Vec<Value>], flags: &[Vec<bool>]) -> Result<Value, String> {
     let flag = |r: usize, i: usize| flags.get(r).and_then(|f| f.get(i)).copied().unwrap_or(false);
     let null = Value::Null;
     let mut out = String::new();

@@ -692,3 +692,29 @@ fn jsonb_twins() {
     eprintln!("jsonb twins: {rows_checked} jsonb_each/jsonb_tree row sets");
     tl.finish("jsonb twins");
 }
+
+#[test]
+fn deep_documents_on_small_threads() {
+    // 1000 levels (SQLite's limit) must not overflow a small thread's stack:
+    // deeply nested arguments are handled on a thread with a large stack.
+    let r = std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(|| {
+            let d = format!("{}0{}", "[{\"a\":".repeat(500), "}]".repeat(500));
+            let doc = [t(&d)];
+            let j = call_json("json", &doc, &[]).and_then(Result::ok).map(|(v, _)| v);
+            let b = call_json("jsonb", &doc, &[]).and_then(Result::ok).map(|(v, _)| v);
+            let set = call_json("json_set", &[t(&d), t("$[0].a[0].a"), t("x")], &[]).and_then(Result::ok);
+            let pretty = call_json("json_pretty", &doc, &[]).and_then(Result::ok);
+            let rows = super::each::rows(&doc, true, false).map(|r| r.len());
+            let from_blob =
+                b.as_ref().and_then(|b| call_json("json", std::slice::from_ref(b), &[])).and_then(Result::ok);
+            (j, set.is_some(), pretty.is_some(), rows, from_blob.map(|(v, _)| v))
+        })
+        .and_then(|h| h.join().map_err(|_| std::io::Error::other("thread failed")));
+    let (j, set, pretty, rows, from_blob) = r.expect("deep JSON on a small thread");
+    assert_eq!(j, Some(t(&format!("{}0{}", "[{\"a\":".repeat(500), "}]".repeat(500)))));
+    assert!(set && pretty);
+    assert_eq!(rows, Ok(1001));
+    assert_eq!(from_blob, j);
+}
