@@ -25,6 +25,11 @@ struct ScopeCol {
     /// The right-hand copy of a USING / NATURAL join column: found only
     /// when qualified, and left out of `*`.
     merged: bool,
+    /// A hidden column of a table-valued function: left out of `*`.
+    hidden: bool,
+    /// The `value` column of `json_each` / `json_tree`, whose containers
+    /// carry the JSON subtype (the `type` column follows it).
+    json_value: bool,
 }
 
 /// A table (or subquery) visible in a scope.
@@ -92,6 +97,8 @@ fn row_scope(tables: &[RowTable]) -> Scope {
                 coll: *coll,
                 rowid: false,
                 merged: t.qualified_only,
+                hidden: false,
+                json_value: false,
             })
             .collect();
         if t.has_rowid {
@@ -101,6 +108,8 @@ fn row_scope(tables: &[RowTable]) -> Scope {
                 coll: Collation::Binary,
                 rowid: true,
                 merged: t.qualified_only,
+                hidden: false,
+                json_value: false,
             });
         }
         out.push(ScopeTable { name: t.name.clone(), cols, offset });
@@ -128,7 +137,20 @@ pub struct Binder<'a> {
     next_recursive_id: usize,
 }
 
-const AGGREGATES: &[&str] = &["count", "sum", "total", "avg", "min", "max", "group_concat", "string_agg"];
+const AGGREGATES: &[&str] = &[
+    "count",
+    "sum",
+    "total",
+    "avg",
+    "min",
+    "max",
+    "group_concat",
+    "string_agg",
+    "json_group_array",
+    "json_group_object",
+    "jsonb_group_array",
+    "jsonb_group_object",
+];
 
 fn is_aggregate(name: &str, nargs: usize, star: bool) -> bool {
     let n = name.to_ascii_lowercase();
@@ -366,7 +388,7 @@ impl<'a> Binder<'a> {
                         }
                         found = true;
                         for (i, c) in t.cols.iter().enumerate() {
-                            if c.rowid || (c.merged && want.is_none()) {
+                            if c.rowid || c.hidden || (c.merged && want.is_none()) {
                                 continue;
                             }
                             result.push(BExpr::Col { depth: 0, idx: t.offset + i, aff: c.aff, coll: c.coll });
@@ -504,7 +526,33 @@ impl<'a> Binder<'a> {
                 let name = alias.as_deref().map(lower).unwrap_or_default();
                 self.add_query_source(plan, names, name)
             }
-            FromItem::Function { name, .. } => sql_err(format!("no such table-valued function: {name}")),
+            FromItem::Function { name, args, alias } => {
+                let lname = lower(name);
+                let (tree, blob) = match lname.as_str() {
+                    "json_each" => (false, false),
+                    "json_tree" => (true, false),
+                    "jsonb_each" => (false, true),
+                    "jsonb_tree" => (true, true),
+                    _ => return sql_err(format!("no such table: {name}")),
+                };
+                // Arguments see the sources to the left (correlated use).
+                let args = args.iter().map(|a| self.bind_expr(a)).collect::<Result<Vec<_>>>()?;
+                let cols = crate::func::json::each::COLUMNS
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| ScopeCol {
+                        name: c.to_string(),
+                        aff: None,
+                        coll: Collation::Binary,
+                        rowid: false,
+                        merged: false,
+                        hidden: i >= crate::func::json::each::VISIBLE,
+                        json_value: *c == "value" && !blob,
+                    })
+                    .collect();
+                self.push_table(lower(alias.as_deref().unwrap_or(name)), cols)?;
+                Ok(Source::JsonEach { tree, blob, args })
+            }
             FromItem::Join { left, right, kind, natural, on, using } => {
                 let left_src = self.bind_from(left)?;
                 let left_width = self.scope_width();
@@ -577,7 +625,15 @@ impl<'a> Binder<'a> {
         let cols = names
             .iter()
             .zip(plan.affinities.iter().chain(std::iter::repeat(&None)))
-            .map(|(n, a)| ScopeCol { name: n.clone(), aff: *a, coll: Collation::Binary, rowid: false, merged: false })
+            .map(|(n, a)| ScopeCol {
+                name: n.clone(),
+                aff: *a,
+                coll: Collation::Binary,
+                rowid: false,
+                merged: false,
+                hidden: false,
+                json_value: false,
+            })
             .collect();
         self.push_table(scope_name, cols)?;
         Ok(Source::Query(Box::new(plan)))
@@ -620,7 +676,8 @@ impl<'a> Binder<'a> {
                         return sql_err(format!("ambiguous column name: {name}"));
                     }
                     let c = &t.cols[i];
-                    found = Some(BExpr::Col { depth, idx: t.offset + i, aff: c.aff, coll: c.coll });
+                    let col = BExpr::Col { depth, idx: t.offset + i, aff: c.aff, coll: c.coll };
+                    found = Some(if c.json_value { json_each_value(col, depth, t.offset + i + 1) } else { col });
                 }
             }
             if let Some(f) = found {
@@ -771,7 +828,7 @@ impl<'a> Binder<'a> {
         let arity_ok = match lname.as_str() {
             "count" => star || args.len() <= 1,
             "group_concat" => (1..=2).contains(&args.len()),
-            "string_agg" => args.len() == 2,
+            "string_agg" | "json_group_object" | "jsonb_group_object" => args.len() == 2,
             _ => args.len() == 1,
         };
         if !arity_ok {
@@ -781,8 +838,12 @@ impl<'a> Binder<'a> {
             return sql_err("DISTINCT aggregates must have exactly one argument");
         }
         let aggs = scope.aggs.get_or_insert_with(Vec::new);
+        let json_agg = lname.starts_with("json_group");
         aggs.push(AggCall { name: lname, args, star, distinct, filter });
-        Ok(BExpr::Agg(aggs.len() - 1))
+        let agg = BExpr::Agg(aggs.len() - 1);
+        // The JSON aggregates return JSON-subtyped text; json() of it is the
+        // same text and lets the executor see the subtype (see func::json).
+        Ok(if json_agg { BExpr::Func { name: "json".into(), args: vec![agg] } } else { agg })
     }
 
     /// Binds a window call `name(args) [FILTER (..)] OVER spec` at the current
@@ -979,6 +1040,26 @@ fn contains_aggregate(e: &Expr) -> bool {
     }
 }
 
+/// The `value` column of `json_each` / `json_tree` as an expression that
+/// keeps SQLite's JSON subtype for arrays and objects: `CASE WHEN type IN
+/// ('array', 'object') THEN json(value) ELSE value END` (json() of the
+/// container text is the same text, with the subtype).
+fn json_each_value(col: BExpr, depth: usize, type_idx: usize) -> BExpr {
+    let ty = BExpr::Col { depth, idx: type_idx, aff: None, coll: Collation::Binary };
+    let is_container = BExpr::InList {
+        e: Box::new(ty),
+        list: vec![BExpr::Lit(Value::Text("array".into())), BExpr::Lit(Value::Text("object".into()))],
+        negated: false,
+        coll: Collation::Binary,
+    };
+    BExpr::Case {
+        operand: None,
+        whens: vec![(is_container, BExpr::Func { name: "json".into(), args: vec![col.clone()] })],
+        else_: Some(Box::new(col)),
+        coll: Collation::Binary,
+    }
+}
+
 /// A table's columns as a scope sees them: its columns, then the hidden rowid.
 fn table_scope_cols(table: &crate::schema::Table) -> Vec<ScopeCol> {
     let mut cols: Vec<ScopeCol> = table
@@ -990,6 +1071,8 @@ fn table_scope_cols(table: &crate::schema::Table) -> Vec<ScopeCol> {
             coll: c.collation,
             rowid: false,
             merged: false,
+            hidden: false,
+            json_value: false,
         })
         .collect();
     cols.push(ScopeCol {
@@ -998,6 +1081,8 @@ fn table_scope_cols(table: &crate::schema::Table) -> Vec<ScopeCol> {
         coll: Collation::Binary,
         rowid: true,
         merged: false,
+        hidden: false,
+        json_value: false,
     });
     cols
 }

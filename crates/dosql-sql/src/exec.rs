@@ -216,28 +216,15 @@ pub fn eval(ctx: &Ctx<'_>, e: &BExpr, env: &Env<'_>) -> Result<Value> {
             .next()
             .and_then(|r| r.into_iter().next())
             .unwrap_or(Value::Null),
-        BExpr::Case { operand, whens, else_, coll } => {
-            let base = operand.as_ref().map(|o| eval(ctx, o, env)).transpose()?;
-            let base_aff = operand.as_deref().and_then(crate::bind::expr_affinity);
-            for (w, t) in whens {
-                let wv = eval(ctx, w, env)?;
-                let hit = match &base {
-                    Some(b) => {
-                        cmp_op(b.clone(), base_aff, wv, crate::bind::expr_affinity(w), *coll) == Some(Ordering::Equal)
-                    }
-                    None => truth(&wv) == Some(true),
-                };
-                if hit {
-                    return eval(ctx, t, env);
-                }
-            }
-            match else_ {
-                Some(x) => eval(ctx, x, env)?,
-                None => Value::Null,
-            }
-        }
+        BExpr::Case { .. } => match case_branch(ctx, e, env)? {
+            Some(x) => eval(ctx, x, env)?,
+            None => Value::Null,
+        },
         BExpr::Cast { e, aff } => value::cast(eval(ctx, e, env)?, *aff),
         BExpr::Collate { e, .. } => eval(ctx, e, env)?,
+        BExpr::Func { name, args } if crate::func::json::is_json_function(name) => {
+            eval_json_call(ctx, name, args, env)?.0
+        }
         BExpr::Func { name, args } => {
             let vals = args.iter().map(|a| eval(ctx, a, env)).collect::<Result<Vec<_>>>()?;
             call_function(ctx, name, &vals)?
@@ -278,6 +265,87 @@ fn membership(
         }
     }
     Ok(result)
+}
+
+/// The branch a CASE expression selects (`None`: no ELSE and no match).
+fn case_branch<'e>(ctx: &Ctx<'_>, e: &'e BExpr, env: &Env<'_>) -> Result<Option<&'e BExpr>> {
+    let BExpr::Case { operand, whens, else_, coll } = e else { return Ok(None) };
+    let base = operand.as_ref().map(|o| eval(ctx, o, env)).transpose()?;
+    let base_aff = operand.as_deref().and_then(crate::bind::expr_affinity);
+    for (w, t) in whens {
+        let wv = eval(ctx, w, env)?;
+        let hit = match &base {
+            Some(b) => cmp_op(b.clone(), base_aff, wv, crate::bind::expr_affinity(w), *coll) == Some(Ordering::Equal),
+            None => truth(&wv) == Some(true),
+        };
+        if hit {
+            return Ok(Some(t));
+        }
+    }
+    Ok(else_.as_deref())
+}
+
+/// Evaluates an expression and tells whether its value carries SQLite's JSON
+/// subtype: results of JSON functions that set it and of `->`, passed on by
+/// CASE, COLLATE, unary `+`, CAST and the value-passing functions
+/// `coalesce`, `ifnull`, `iif`, `nullif`, `likely`, `unlikely`, `likelihood`.
+/// (The flag only matters for TEXT values.)
+fn eval_subtyped(ctx: &Ctx<'_>, e: &BExpr, env: &Env<'_>) -> Result<(Value, bool)> {
+    match e {
+        BExpr::Func { name, args } if crate::func::json::is_json_function(name) => eval_json_call(ctx, name, args, env),
+        BExpr::Bin { op: BinaryOp::Arrow, .. } => Ok((eval(ctx, e, env)?, true)),
+        BExpr::Case { .. } => match case_branch(ctx, e, env)? {
+            Some(x) => eval_subtyped(ctx, x, env),
+            None => Ok((Value::Null, false)),
+        },
+        BExpr::Collate { e, .. } | BExpr::Unary { op: UnaryOp::Plus, e } => eval_subtyped(ctx, e, env),
+        BExpr::Cast { e, aff } => {
+            let (v, j) = eval_subtyped(ctx, e, env)?;
+            Ok((value::cast(v, *aff), j))
+        }
+        BExpr::Func { name, args } if matches!(name.as_str(), "coalesce" | "ifnull") && args.len() >= 2 => {
+            for a in args {
+                let (v, j) = eval_subtyped(ctx, a, env)?;
+                if !matches!(v, Value::Null) {
+                    return Ok((v, j));
+                }
+            }
+            Ok((Value::Null, false))
+        }
+        BExpr::Func { name, args } if matches!(name.as_str(), "likely" | "unlikely") && args.len() == 1 => {
+            eval_subtyped(ctx, &args[0], env)
+        }
+        BExpr::Func { name, args } if matches!(name.as_str(), "likelihood" | "nullif") && args.len() == 2 => {
+            let (v, j) = eval_subtyped(ctx, &args[0], env)?;
+            let vals = [v, eval(ctx, &args[1], env)?];
+            let r = call_function(ctx, name, &vals)?;
+            Ok((r, j))
+        }
+        BExpr::Func { name, args } if matches!(name.as_str(), "iif" | "if") && args.len() >= 2 => {
+            let mut i = 0;
+            while i + 1 < args.len() {
+                if truth(&eval(ctx, &args[i], env)?) == Some(true) {
+                    return eval_subtyped(ctx, &args[i + 1], env);
+                }
+                i += 2;
+            }
+            match args.get(i) {
+                Some(x) => eval_subtyped(ctx, x, env),
+                None => Ok((Value::Null, false)),
+            }
+        }
+        _ => Ok((eval(ctx, e, env)?, false)),
+    }
+}
+
+/// Calls a JSON function, passing which arguments carry the JSON subtype.
+fn eval_json_call(ctx: &Ctx<'_>, name: &str, args: &[BExpr], env: &Env<'_>) -> Result<(Value, bool)> {
+    let (vals, flags): (Vec<Value>, Vec<bool>) =
+        args.iter().map(|a| eval_subtyped(ctx, a, env)).collect::<Result<Vec<_>>>()?.into_iter().unzip();
+    match crate::func::json::call_json(name, &vals, &flags) {
+        Some(r) => r.map_err(Error::Sql),
+        None => Err(Error::Sql(format!("no such function: {name}"))),
+    }
 }
 
 fn call_function(ctx: &Ctx<'_>, name: &str, args: &[Value]) -> Result<Value> {
@@ -468,6 +536,7 @@ fn source_rows(
         Source::Query(q) => run_query(ctx, q, Some(&Env { row: &[], aggs: &[], parent })),
         Source::Recursive(p) => recursive::run(ctx, p, Some(&Env { row: &[], aggs: &[], parent })),
         Source::Working { id, .. } => Ok(recursive::working_rows(ctx, *id)),
+        Source::JsonEach { tree, blob, args } => json_each_rows(ctx, (*tree, *blob), args, &[], parent),
         Source::Join { left, right, kind, on, left_width, right_width } => {
             let lrows = source_rows(ctx, left, parent, filters)?;
             let lrows = if matches!(**left, Source::Join { .. }) {
@@ -477,7 +546,9 @@ fn source_rows(
             };
             let total = left_width + right_width;
             let inner = matches!(kind, JoinKind::Inner | JoinKind::Cross);
-            let mut rrows = source_rows(ctx, right, parent, &[])?;
+            // A table-valued function may read the left row: rows per left row.
+            let per_left = matches!(**right, Source::JsonEach { .. });
+            let mut rrows = if per_left { Vec::new() } else { source_rows(ctx, right, parent, &[])? };
             if inner {
                 // Conjuncts that read only the right side filter it first.
                 let right_only: Vec<&BExpr> = filters
@@ -504,6 +575,14 @@ fn source_rows(
             let mut right_matched = vec![false; rrows.len()];
             for l in &lrows {
                 let mut matched = false;
+                let own;
+                let rrows = match &**right {
+                    Source::JsonEach { tree, blob, args } => {
+                        own = json_each_rows(ctx, (*tree, *blob), args, l, parent)?;
+                        &own
+                    }
+                    _ => &rrows,
+                };
                 for (ri, r) in rrows.iter().enumerate() {
                     let mut row = Vec::with_capacity(l.len() + r.len());
                     row.extend_from_slice(l);
@@ -517,7 +596,9 @@ fn source_rows(
                     };
                     if ok {
                         matched = true;
-                        right_matched[ri] = true;
+                        if let Some(m) = right_matched.get_mut(ri).filter(|_| !per_left) {
+                            *m = true;
+                        }
                         if inner && !passes(ctx, &level, &row, parent)? {
                             continue;
                         }
@@ -530,7 +611,7 @@ fn source_rows(
                     out.push(row);
                 }
             }
-            if matches!(kind, JoinKind::Right | JoinKind::Full) {
+            if matches!(kind, JoinKind::Right | JoinKind::Full) && !per_left {
                 let lw = *left_width;
                 for (ri, r) in rrows.iter().enumerate() {
                     if !right_matched[ri] {
@@ -546,6 +627,20 @@ fn source_rows(
             apply_filters(ctx, out, filters, *left_width, left_width + right_width, parent)
         }
     }
+}
+
+/// Rows of `json_each` / `json_tree`; the arguments are evaluated over
+/// `left` (the row of the sources to the left, empty when there are none).
+fn json_each_rows(
+    ctx: &Ctx<'_>,
+    (tree, blob): (bool, bool),
+    args: &[BExpr],
+    left: &[Value],
+    parent: Option<&Env<'_>>,
+) -> Result<Vec<Vec<Value>>> {
+    let env = Env { row: left, aggs: &[], parent };
+    let vals = args.iter().map(|a| eval(ctx, a, &env)).collect::<Result<Vec<_>>>()?;
+    crate::func::json::each::rows(&vals, tree, blob).map_err(Error::Sql)
 }
 
 /// Runs a query to completion.
@@ -808,6 +903,8 @@ fn inner_join_leaves<'s>(
             }
             inner_join_leaves(left, offset, leaves, ons) && inner_join_leaves(right, offset + left_width, leaves, ons)
         }
+        // Table-valued functions may read sources to their left: keep the order.
+        Source::JsonEach { .. } => false,
         leaf => {
             leaves.push((offset, leaf));
             true
@@ -927,6 +1024,7 @@ fn full_width(src: &Source) -> usize {
         Source::Recursive(p) => p.width,
         Source::Working { width, .. } => *width,
         Source::Join { left_width, right_width, .. } => left_width + right_width,
+        Source::JsonEach { .. } => crate::func::json::each::COLUMNS.len(),
     }
 }
 
@@ -992,6 +1090,7 @@ fn source_width(src: &Source, rows: &[Vec<Value>]) -> usize {
         (None, Source::Recursive(p)) => p.width,
         (None, Source::Working { width, .. }) => *width,
         (None, Source::Single) => 0,
+        (None, Source::JsonEach { .. }) => crate::func::json::each::COLUMNS.len(),
     }
 }
 
@@ -1013,7 +1112,10 @@ fn compute_aggs(
 ) -> Result<Vec<Value>> {
     let mut out = Vec::with_capacity(aggs.len());
     for a in aggs {
+        let json_agg = crate::func::json::is_json_aggregate(&a.name);
         let mut vals: Vec<Vec<Value>> = Vec::new();
+        // JSON-subtype flags of the arguments (JSON aggregates only).
+        let mut flags: Vec<Vec<bool>> = Vec::new();
         for r in group {
             let env = Env { row: r, aggs: &[], parent };
             if let Some(f) = &a.filter
@@ -1021,11 +1123,33 @@ fn compute_aggs(
             {
                 continue;
             }
-            vals.push(a.args.iter().map(|e| eval(ctx, e, &env)).collect::<Result<Vec<_>>>()?);
+            if json_agg {
+                let (v, f): (Vec<Value>, Vec<bool>) =
+                    a.args.iter().map(|e| eval_subtyped(ctx, e, &env)).collect::<Result<Vec<_>>>()?.into_iter().unzip();
+                vals.push(v);
+                flags.push(f);
+            } else {
+                vals.push(a.args.iter().map(|e| eval(ctx, e, &env)).collect::<Result<Vec<_>>>()?);
+            }
         }
         if a.distinct {
             let mut seen = HashSet::new();
-            vals.retain(|v| !matches!(v.first(), Some(Value::Null)) && seen.insert(row_key(v)));
+            let mut kept_flags: Vec<Vec<bool>> = Vec::new();
+            let mut kept: Vec<Vec<Value>> = Vec::new();
+            for (i, v) in vals.into_iter().enumerate() {
+                // The JSON aggregates keep a (single) NULL; the others ignore NULLs.
+                let skip_null = !json_agg && matches!(v.first(), Some(Value::Null));
+                if !skip_null && seen.insert(row_key(&v)) {
+                    kept.push(v);
+                    kept_flags.push(flags.get(i).cloned().unwrap_or_default());
+                }
+            }
+            vals = kept;
+            flags = kept_flags;
+        }
+        if json_agg {
+            out.push(crate::func::json::aggregate(&a.name, &vals, &flags).map_err(Error::Sql)?);
+            continue;
         }
         out.push(aggregate(&a.name, a.star, &vals)?);
     }

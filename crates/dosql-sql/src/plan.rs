@@ -205,6 +205,17 @@ pub enum Source {
         /// Row width.
         width: usize,
     },
+    /// `json_each(...)` / `json_tree(...)`: rows computed from the
+    /// arguments, which may read columns of sources to their left in a join
+    /// (at the same row slots).
+    JsonEach {
+        /// `json_tree` rather than `json_each`.
+        tree: bool,
+        /// The `jsonb_` form (containers in `value` as JSONB).
+        blob: bool,
+        /// Arguments.
+        args: Vec<BExpr>,
+    },
     /// Joined sources: row = left row ++ right row.
     Join {
         /// Left.

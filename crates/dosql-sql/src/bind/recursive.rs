@@ -74,7 +74,15 @@ impl Binder<'_> {
             .names
             .iter()
             .zip(&state.affinities)
-            .map(|(n, a)| ScopeCol { name: n.clone(), aff: *a, coll: Collation::Binary, rowid: false, merged: false })
+            .map(|(n, a)| ScopeCol {
+                name: n.clone(),
+                aff: *a,
+                coll: Collation::Binary,
+                rowid: false,
+                merged: false,
+                hidden: false,
+                json_value: false,
+            })
             .collect();
         let (id, width) = (state.id, state.names.len());
         self.push_table(scope_name.to_string(), cols)?;
@@ -149,7 +157,15 @@ impl Binder<'_> {
         let cols: Vec<ScopeCol> = names
             .iter()
             .zip(&initial.affinities)
-            .map(|(n, a)| ScopeCol { name: n.clone(), aff: *a, coll: Collation::Binary, rowid: false, merged: false })
+            .map(|(n, a)| ScopeCol {
+                name: n.clone(),
+                aff: *a,
+                coll: Collation::Binary,
+                rowid: false,
+                merged: false,
+                hidden: false,
+                json_value: false,
+            })
             .collect();
         let plan = RecursivePlan { id, initial, steps, distinct, order_by, limit: limit?, offset: offset?, width };
         self.push_table(scope_name, cols)?;

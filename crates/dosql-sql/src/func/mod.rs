@@ -8,14 +8,16 @@
 //!
 //! Submodules: [`num`] (numeric text parsing and float rendering shared with
 //! [`crate::value`]), [`scalar`] (core string/number functions), [`printf`]
-//! (SQLite's printf engine), [`like`] (LIKE and GLOB matching) and [`math`]
-//! (the math functions of `SQLITE_ENABLE_MATH_FUNCTIONS`).
+//! (SQLite's printf engine), [`like`] (LIKE and GLOB matching), [`math`]
+//! (the math functions of `SQLITE_ENABLE_MATH_FUNCTIONS`) and [`json`] (the
+//! JSON functions; see there for how the JSON subtype is handled).
 //!
 //! Known deviations, all stemming from `Value::Text` being a Rust `String`:
 //! text produced from BLOB bytes that are not valid UTF-8 is converted
 //! lossily, so character-level functions applied to such bytes may differ.
 
 pub mod datetime;
+pub mod json;
 pub mod like;
 pub mod math;
 pub mod num;
@@ -77,6 +79,9 @@ pub fn call_scalar(name: &str, args: &[Value]) -> Option<Result<Value, String>> 
 /// clock once per statement, so every `'now'` in it agrees.
 pub fn call_scalar_at(name: &str, args: &[Value], now_unix_ms: i64) -> Option<Result<Value, String>> {
     let lname = name.to_ascii_lowercase();
+    if let Some(r) = json::call_json(&lname, args, &[]) {
+        return Some(r.map(|(v, _)| v));
+    }
     if let Some(r) = datetime::call(&lname, args, now_unix_ms) {
         return Some(r);
     }
