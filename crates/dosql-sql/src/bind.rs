@@ -727,9 +727,13 @@ impl<'a> Binder<'a> {
             },
             Expr::IsNull { expr, negated } => BExpr::IsNull { e: b(self, expr)?, negated: *negated },
             Expr::Between { expr, negated, low, high } => {
+                // SQLite reads it as `e >= lo AND e <= hi`, each with the
+                // comparison's own collation.
                 let e = b(self, expr)?;
-                let coll = expr_collation(&e);
-                BExpr::Between { e, lo: b(self, low)?, hi: b(self, high)?, negated: *negated, coll }
+                let (lo, hi) = (b(self, low)?, b(self, high)?);
+                let coll = binary_collation(&e, &lo);
+                let coll_hi = binary_collation(&e, &hi);
+                BExpr::Between { e, lo, hi, negated: *negated, coll, coll_hi }
             }
             Expr::InList { expr, list, negated } => {
                 let e = b(self, expr)?;
@@ -1120,16 +1124,38 @@ pub fn expr_collation(e: &BExpr) -> Collation {
     explicit_collation(e).or_else(|| column_collation(e)).unwrap_or(Collation::Binary)
 }
 
+/// The first explicit COLLATE found in `e`, searching operands left to
+/// right (SQLite lets an explicit collation rise through every operator and
+/// function argument, but not out of a subquery).
 fn explicit_collation(e: &BExpr) -> Option<Collation> {
+    let first = |xs: &[BExpr]| xs.iter().find_map(explicit_collation);
     match e {
         BExpr::Collate { coll, .. } => Some(*coll),
+        BExpr::Bin { l, r, .. } => explicit_collation(l).or_else(|| explicit_collation(r)),
+        BExpr::Unary { e, .. } | BExpr::Cast { e, .. } | BExpr::IsNull { e, .. } => explicit_collation(e),
+        BExpr::Like { e, pat, esc, .. } => explicit_collation(e)
+            .or_else(|| explicit_collation(pat))
+            .or_else(|| esc.as_deref().and_then(explicit_collation)),
+        BExpr::Between { e, lo, hi, .. } => {
+            explicit_collation(e).or_else(|| explicit_collation(lo)).or_else(|| explicit_collation(hi))
+        }
+        BExpr::InList { e, list, .. } => explicit_collation(e).or_else(|| first(list)),
+        BExpr::InSelect { e, .. } => explicit_collation(e),
+        BExpr::Case { operand, whens, else_, .. } => operand
+            .as_deref()
+            .and_then(explicit_collation)
+            .or_else(|| whens.iter().find_map(|(w, t)| explicit_collation(w).or_else(|| explicit_collation(t))))
+            .or_else(|| else_.as_deref().and_then(explicit_collation)),
+        BExpr::Func { args, .. } | BExpr::Row(args) => first(args),
         _ => None,
     }
 }
 
+/// A column's collation, seen through CAST and unary `+`.
 fn column_collation(e: &BExpr) -> Option<Collation> {
     match e {
         BExpr::Col { coll, .. } => Some(*coll),
+        BExpr::Cast { e, .. } | BExpr::Unary { op: ast::UnaryOp::Plus, e } => column_collation(e),
         _ => None,
     }
 }

@@ -168,13 +168,13 @@ pub fn eval(ctx: &Ctx<'_>, e: &BExpr, env: &Env<'_>) -> Result<Value> {
             let v = eval(ctx, e, env)?;
             Value::Integer(i64::from(matches!(v, Value::Null) != *negated))
         }
-        BExpr::Between { e, lo, hi, negated, coll } => {
+        BExpr::Between { e, lo, hi, negated, coll, coll_hi } => {
             let v = eval(ctx, e, env)?;
             let va = crate::bind::expr_affinity(e);
             let l = eval(ctx, lo, env)?;
             let h = eval(ctx, hi, env)?;
             let ge = cmp_op(v.clone(), va, l, crate::bind::expr_affinity(lo), *coll).map(|o| o != Ordering::Less);
-            let le = cmp_op(v, va, h, crate::bind::expr_affinity(hi), *coll).map(|o| o != Ordering::Greater);
+            let le = cmp_op(v, va, h, crate::bind::expr_affinity(hi), *coll_hi).map(|o| o != Ordering::Greater);
             let both = and3(ge, le);
             bool_val(if *negated { both.map(|b| !b) } else { both })
         }

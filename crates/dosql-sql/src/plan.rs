@@ -76,8 +76,10 @@ pub enum BExpr {
         hi: Box<BExpr>,
         /// NOT.
         negated: bool,
-        /// Collation.
+        /// Collation of the `>= lo` comparison.
         coll: Collation,
+        /// Collation of the `<= hi` comparison.
+        coll_hi: Collation,
     },
     /// \[NOT\] IN (list).
     InList {

@@ -325,3 +325,19 @@ fn json_each_and_json_tree() {
         "SELECT json_error_position(jsonb('[1]')), json_error_position(x'3b01')",
     ]);
 }
+
+#[test]
+fn collations_rise_through_operators_as_in_sqlite() {
+    check_script(&[
+        "CREATE TABLE t(a TEXT COLLATE NOCASE, b TEXT)",
+        "INSERT INTO t VALUES('abc', 'ABC'), ('X', 'x'), ('b ', 'B')",
+        "SELECT ('B' || 'x' COLLATE nocase) = 'bX', 'a' || 'B' = 'AB' COLLATE nocase",
+        "SELECT a = b, b = a, +a = b, CAST(a AS TEXT) = b, a || '' = b, b || '' = a FROM t ORDER BY rowid",
+        "SELECT (b COLLATE rtrim) || 'z' = 'Bz', upper(b COLLATE nocase) = lower(b) FROM t ORDER BY rowid",
+        "SELECT b FROM t WHERE b BETWEEN 'a' COLLATE nocase AND 'c' ORDER BY rowid",
+        "SELECT b FROM t WHERE b IN ('abc' COLLATE nocase, 'X') ORDER BY rowid",
+        "SELECT CASE WHEN 1 THEN b COLLATE nocase END = 'abc' FROM t ORDER BY rowid",
+        "SELECT b FROM t ORDER BY b || '' COLLATE nocase DESC",
+        "SELECT DISTINCT a FROM t ORDER BY 1",
+    ]);
+}
