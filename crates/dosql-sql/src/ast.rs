@@ -36,7 +36,7 @@ pub enum Statement {
         if_exists: bool,
     },
     /// `BEGIN \[DEFERRED|IMMEDIATE|EXCLUSIVE\]`.
-    Begin,
+    Begin(TransactionMode),
     /// `COMMIT` / `END`.
     Commit,
     /// `ROLLBACK \[TO [SAVEPOINT\] name]`.
@@ -109,6 +109,18 @@ pub struct CreateTrigger {
     pub when: Option<Expr>,
     /// The program: INSERT, UPDATE, DELETE and SELECT statements.
     pub body: Vec<Statement>,
+}
+
+/// How `BEGIN` takes its locks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TransactionMode {
+    /// `DEFERRED` (the default).
+    #[default]
+    Deferred,
+    /// `IMMEDIATE`.
+    Immediate,
+    /// `EXCLUSIVE`.
+    Exclusive,
 }
 
 /// Kinds of schema objects.

@@ -248,7 +248,10 @@ impl Connection {
 
     pub(crate) fn run(&mut self, stmt: &Statement, text: &str, params: &[Value]) -> Result<StatementResult> {
         match stmt {
-            Statement::Begin => {
+            // Every mode takes the write lock at once: IMMEDIATE semantics
+            // (the same as EXCLUSIVE in SQLite's WAL mode). A DEFERRED
+            // transaction therefore holds off other writers from its BEGIN.
+            Statement::Begin(_) => {
                 if self.txn.is_some() {
                     return sql_err("cannot start a transaction within a transaction");
                 }

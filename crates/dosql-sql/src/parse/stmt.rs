@@ -234,9 +234,16 @@ impl StmtParser<'_, '_> {
             "DROP" => self.drop(),
             "BEGIN" => {
                 self.p.advance_token();
-                let _ = self.kw("DEFERRED") || self.kw("IMMEDIATE") || self.kw("EXCLUSIVE");
+                let mode = if self.kw("IMMEDIATE") {
+                    TransactionMode::Immediate
+                } else if self.kw("EXCLUSIVE") {
+                    TransactionMode::Exclusive
+                } else {
+                    self.kw("DEFERRED");
+                    TransactionMode::Deferred
+                };
                 self.transaction_name()?;
-                Ok(Statement::Begin)
+                Ok(Statement::Begin(mode))
             }
             "COMMIT" | "END" => {
                 self.p.advance_token();

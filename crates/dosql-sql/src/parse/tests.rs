@@ -1048,14 +1048,14 @@ fn indexes_views_drops() {
 
 #[test]
 fn transactions() {
-    for sql in [
-        "BEGIN",
-        "BEGIN TRANSACTION",
-        "BEGIN DEFERRED",
-        "BEGIN IMMEDIATE TRANSACTION",
-        "BEGIN EXCLUSIVE TRANSACTION t1",
+    for (sql, mode) in [
+        ("BEGIN", TransactionMode::Deferred),
+        ("BEGIN TRANSACTION", TransactionMode::Deferred),
+        ("BEGIN DEFERRED", TransactionMode::Deferred),
+        ("BEGIN IMMEDIATE TRANSACTION", TransactionMode::Immediate),
+        ("BEGIN EXCLUSIVE TRANSACTION t1", TransactionMode::Exclusive),
     ] {
-        assert_eq!(one(sql), Statement::Begin, "{sql}");
+        assert_eq!(one(sql), Statement::Begin(mode), "{sql}");
     }
     for sql in ["COMMIT", "END", "COMMIT TRANSACTION", "END TRANSACTION"] {
         assert_eq!(one(sql), Statement::Commit, "{sql}");
