@@ -64,6 +64,8 @@ pub struct RowTable {
     /// Whether its columns are found only when qualified (`new.x`), as
     /// for trigger pseudo-tables.
     pub qualified_only: bool,
+    /// Whether the rowid slot cannot be named (WITHOUT ROWID tables).
+    pub hidden_rowid: bool,
 }
 
 impl RowTable {
@@ -74,6 +76,7 @@ impl RowTable {
             cols: table.columns.iter().map(|c| (c.name.clone(), Some(c.affinity), c.collation)).collect(),
             has_rowid: true,
             qualified_only: false,
+            hidden_rowid: table.without_rowid.is_some(),
         }
     }
 
@@ -103,11 +106,11 @@ fn row_scope(tables: &[RowTable]) -> Scope {
             .collect();
         if t.has_rowid {
             cols.push(ScopeCol {
-                name: "rowid".into(),
+                name: if t.hidden_rowid { "\u{0}rowid".into() } else { "rowid".into() },
                 aff: Some(Affinity::Integer),
                 coll: Collation::Binary,
-                rowid: true,
-                merged: t.qualified_only,
+                rowid: !t.hidden_rowid,
+                merged: t.qualified_only || t.hidden_rowid,
                 hidden: false,
                 json_value: false,
             });
@@ -1079,13 +1082,16 @@ fn table_scope_cols(table: &crate::schema::Table) -> Vec<ScopeCol> {
             json_value: false,
         })
         .collect();
+    // A WITHOUT ROWID table's row still ends with the engine's rowid slot,
+    // under a name no SQL can write.
+    let visible = table.without_rowid.is_none();
     cols.push(ScopeCol {
-        name: "rowid".into(),
+        name: if visible { "rowid".into() } else { "\u{0}rowid".into() },
         aff: Some(Affinity::Integer),
         coll: Collation::Binary,
-        rowid: true,
-        merged: false,
-        hidden: false,
+        rowid: visible,
+        merged: !visible,
+        hidden: !visible,
         json_value: false,
     });
     cols

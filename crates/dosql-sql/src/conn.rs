@@ -179,6 +179,7 @@ impl Connection {
             autoincrement: false,
             primary_key: Vec::new(),
             pk_conflict: None,
+            without_rowid: None,
             sql: String::new(),
         };
         let mut alias = master.clone();

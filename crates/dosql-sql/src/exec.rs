@@ -10,6 +10,7 @@ use crate::ast::{BinaryOp, CompoundOp, JoinKind, LikeOp, UnaryOp};
 use crate::error::{Error, Result};
 use crate::plan::{AggCall, BExpr, CorePlan, QueryPlan, RaiseAction, SortKey, Source};
 use crate::record::{decode_row, key_rowid};
+use crate::schema::Table;
 use crate::value::{self, Affinity, Collation, Value};
 use dosql_storage::{Range, ReadTxn, TreeId, WriteTxn};
 use std::cmp::Ordering;
@@ -463,6 +464,40 @@ fn eval_row_compare(ctx: &Ctx<'_>, op: BinaryOp, a: &[BExpr], b: &[BExpr], env: 
     }))
 }
 
+/// Every row of `table` (columns, then the rowid): in rowid order, or in
+/// PRIMARY KEY order for a WITHOUT ROWID table, as SQLite returns them.
+pub fn table_rows(rd: &dyn Reader, table: &Table) -> Result<Vec<Vec<Value>>> {
+    let malformed = || Error::Sql(format!("database disk image is malformed (table {})", table.name));
+    let decode = |rowid: i64, v: &[u8]| -> Result<Vec<Value>> {
+        let mut row = decode_row(v).ok_or_else(malformed)?;
+        row.resize(table.columns.len(), Value::Null);
+        row.push(Value::Integer(rowid));
+        Ok(row)
+    };
+    let mut out = Vec::new();
+    match table.without_rowid {
+        None => {
+            for entry in rd.scan(table.tree)? {
+                let (k, v) = entry?;
+                out.push(decode(key_rowid(&k).ok_or_else(malformed)?, &v)?);
+            }
+        }
+        Some(pk_tree) => {
+            // The key's last part is the rowid the row is stored under.
+            for entry in rd.scan(pk_tree)? {
+                let (k, _) = entry?;
+                let parts = dosql_storage::keycodec::decode_key(&k).map_err(|_| malformed())?;
+                let Some(dosql_storage::keycodec::KeyValue::Integer(rowid)) = parts.last() else {
+                    return Err(malformed());
+                };
+                let v = rd.get(table.tree, &crate::record::rowid_key(*rowid))?.ok_or_else(malformed)?;
+                out.push(decode(*rowid, &v)?);
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Rows of a source.
 /// A WHERE conjunct and the row width it needs: it can be applied as soon
 /// as a join has produced that many columns.
@@ -517,19 +552,7 @@ fn source_rows(
 ) -> Result<Vec<Vec<Value>>> {
     match src {
         Source::Single => Ok(vec![Vec::new()]),
-        Source::Table(t) => {
-            let mut out = Vec::new();
-            for entry in ctx.rd.scan(t.tree)? {
-                let (k, v) = entry?;
-                let (Some(mut row), Some(rowid)) = (decode_row(&v), key_rowid(&k)) else {
-                    return Err(Error::Sql(format!("database disk image is malformed (table {})", t.name)));
-                };
-                row.resize(t.columns.len(), Value::Null);
-                row.push(Value::Integer(rowid));
-                out.push(row);
-            }
-            Ok(out)
-        }
+        Source::Table(t) => table_rows(ctx.rd, t),
         // A FROM subquery is bound inside this query's scope, which it cannot
         // see into: an empty row stands for it, so outer references keep
         // their depth.

@@ -62,6 +62,10 @@ pub struct Table {
     pub primary_key: Vec<usize>,
     /// The PRIMARY KEY's own conflict clause.
     pub pk_conflict: Option<ast::Conflict>,
+    /// For a WITHOUT ROWID table, the tree of its PRIMARY KEY index: rows
+    /// are read in its order, and the rowid the engine keeps is never
+    /// visible.
+    pub without_rowid: Option<TreeId>,
     /// The `CREATE TABLE` text.
     pub sql: String,
 }
@@ -308,15 +312,30 @@ impl Schema {
             }
         }
         if ct.without_rowid {
-            return sql_err("WITHOUT ROWID tables are not supported yet");
+            if pk_cols.is_empty() {
+                return sql_err(format!("PRIMARY KEY missing on table {}", ct.name));
+            }
+            if autoincrement {
+                return sql_err("AUTOINCREMENT not allowed on WITHOUT ROWID tables");
+            }
+            // No rowid to alias, and the key may not hold NULLs.
+            rowid_alias = None;
+            for &i in &pk_cols {
+                columns[i].not_null = true;
+                columns[i].not_null_conflict = columns[i].not_null_conflict.or(pk_conflict);
+            }
         }
         let primary_key = pk_cols.clone();
         if !pk_cols.is_empty() && rowid_alias.is_none() {
             uniques.insert(0, (pk_cols, pk_conflict));
         }
         let name = ct.name.clone();
+        let mut without_rowid = None;
         for (n, (cols, on_conflict)) in uniques.into_iter().enumerate() {
             let tree = auto_tree(n)?;
+            if ct.without_rowid && n == 0 {
+                without_rowid = Some(tree);
+            }
             self.next_tree = self.next_tree.max(tree + 1);
             let collations = cols.iter().map(|&c| columns[c].collation).collect();
             self.indexes.insert(
@@ -348,6 +367,7 @@ impl Schema {
                 autoincrement,
                 primary_key,
                 pk_conflict,
+                without_rowid,
                 sql,
             },
         );

@@ -243,3 +243,41 @@ fn partial_indexes_hold_and_constrain_only_their_rows() {
         "SELECT * FROM t ORDER BY id",
     ]);
 }
+
+#[test]
+fn without_rowid_tables() {
+    check_script(&[
+        "CREATE TABLE w(k TEXT PRIMARY KEY, v INT) WITHOUT ROWID",
+        "INSERT INTO w VALUES('m', 1), ('c', 2), ('x', 3), ('a', 4)",
+        "SELECT * FROM w",
+        "SELECT k FROM w WHERE v > 1",
+        "INSERT INTO w VALUES('c', 5)",
+        "INSERT INTO w VALUES(NULL, 5)",
+        "INSERT OR REPLACE INTO w VALUES('c', 6)",
+        "INSERT INTO w VALUES('b', 7) ON CONFLICT(k) DO UPDATE SET v = excluded.v",
+        "INSERT INTO w VALUES('b', 8) ON CONFLICT(k) DO UPDATE SET v = v + excluded.v RETURNING *",
+        "UPDATE w SET k = 'z' WHERE k = 'a' RETURNING k, v",
+        "SELECT * FROM w",
+        "SELECT rowid FROM w",
+        "SELECT w.rowid FROM w",
+        "INSERT INTO w(rowid, k) VALUES(1, 'q')",
+        "DELETE FROM w WHERE v < 3 RETURNING *",
+        "SELECT * FROM w",
+        "CREATE TABLE w2(a INT, b TEXT COLLATE NOCASE, c, PRIMARY KEY(b, a)) WITHOUT ROWID",
+        "INSERT INTO w2 VALUES(2, 'B', 'x'), (1, 'b', 'y'), (1, 'A', 'z'), (3, 'a', 'w')",
+        "SELECT * FROM w2",
+        "INSERT INTO w2 VALUES(1, 'B', 'dup')",
+        "CREATE INDEX w2c ON w2(c)",
+        "SELECT * FROM w2 WHERE c > 'w'",
+        "PRAGMA index_list(w2)",
+        "CREATE TABLE w3(a INTEGER PRIMARY KEY, b) WITHOUT ROWID",
+        "INSERT INTO w3(b) VALUES(1)",
+        "INSERT INTO w3 VALUES(10, 'x'), (-5, 'y')",
+        "SELECT * FROM w3",
+        "CREATE TABLE nopk(a, b) WITHOUT ROWID",
+        "CREATE TABLE ai(a INTEGER PRIMARY KEY AUTOINCREMENT) WITHOUT ROWID",
+        "CREATE TRIGGER tw AFTER INSERT ON w BEGIN INSERT INTO w3 VALUES(new.v + 100, new.k); END",
+        "INSERT INTO w VALUES('t', 1)",
+        "SELECT * FROM w3",
+    ]);
+}

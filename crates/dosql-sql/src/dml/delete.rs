@@ -8,9 +8,8 @@ use super::trigger::{Event, RowChange, Triggers};
 use super::{Frame, Outcome, Run, Target, binder, delete_row, read_row, returning_row, view};
 use crate::ast;
 use crate::bind::RowTable;
-use crate::error::{Result, sql_err};
-use crate::exec::{Env, eval};
-use crate::record::{decode_row, key_rowid};
+use crate::error::Result;
+use crate::exec::{Env, eval, table_rows};
 use crate::schema::lower;
 use crate::value::Value;
 use dosql_storage::WriteTxn;
@@ -38,14 +37,9 @@ pub fn delete(tx: &mut WriteTxn, run: &mut Run<'_>, del: &ast::Delete, frame: Op
     let mut doomed = Vec::new();
     {
         let ctx = run.ctx(&*tx);
-        for entry in tx.range(table.tree, ..)? {
-            let (k, v) = entry?;
-            let (Some(mut row), Some(rowid)) = (decode_row(&v), key_rowid(&k)) else {
-                return sql_err(format!("database disk image is malformed (table {})", table.name));
-            };
+        for row in table_rows(&*tx, table)? {
+            let Some(Value::Integer(rowid)) = row.get(n).cloned() else { continue };
             if let Some(c) = &cond {
-                row.resize(n, Value::Null);
-                row.push(Value::Integer(rowid));
                 let env = Env { row: &row, aggs: &[], parent: fenv.as_ref() };
                 if crate::value::is_true(&eval(&ctx, c, &env)?) != Some(true) {
                     continue;

@@ -15,8 +15,7 @@ use super::{
 use crate::ast::{self, Conflict, Expr, FromItem, JoinKind, ResultColumn, SelectBody, SelectCore};
 use crate::bind::RowTable;
 use crate::error::{Error, Result, sql_err};
-use crate::exec::{Env, eval, run_query};
-use crate::record::{decode_row, key_rowid};
+use crate::exec::{Env, eval, run_query, table_rows};
 use crate::schema::{Table, lower};
 use crate::value::Value;
 use dosql_storage::WriteTxn;
@@ -160,9 +159,7 @@ pub(super) fn assignments_by_name(
 /// INTEGER PRIMARY KEY column, or the hidden rowid slot.
 pub(super) fn table_slot(table: &Table, name: &str) -> Option<usize> {
     table.column_index(name).or_else(|| {
-        ["rowid", "oid", "_rowid_"]
-            .iter()
-            .any(|r| r.eq_ignore_ascii_case(name))
+        (table.without_rowid.is_none() && ["rowid", "oid", "_rowid_"].iter().any(|r| r.eq_ignore_ascii_case(name)))
             .then(|| table.rowid_alias.unwrap_or(table.columns.len()))
     })
 }
@@ -196,14 +193,9 @@ pub fn update(tx: &mut WriteTxn, run: &mut Run<'_>, up: &ast::Update, frame: Opt
             };
             let ctx = run.ctx(&*tx);
             let n = table.columns.len();
-            for entry in tx.range(table.tree, ..)? {
-                let (k, v) = entry?;
-                let (Some(mut row), Some(rowid)) = (decode_row(&v), key_rowid(&k)) else {
-                    return sql_err(format!("database disk image is malformed (table {})", table.name));
-                };
+            for row in table_rows(&*tx, table)? {
+                let Some(Value::Integer(rowid)) = row.get(n).cloned() else { continue };
                 if let Some(c) = &cond {
-                    row.resize(n, Value::Null);
-                    row.push(Value::Integer(rowid));
                     let env = Env { row: &row, aggs: &[], parent: fenv.as_ref() };
                     if crate::value::is_true(&eval(&ctx, c, &env)?) != Some(true) {
                         continue;

@@ -23,6 +23,7 @@ fn shape(schema: &Schema, name: &str) -> Result<(RowTable, String)> {
         cols: cols.into_iter().map(|c| (c, None, Collation::Binary)).collect(),
         has_rowid: false,
         qualified_only: false,
+        hidden_rowid: false,
     };
     Ok((t, view.name.clone()))
 }
