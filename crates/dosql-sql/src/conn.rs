@@ -203,7 +203,19 @@ impl Connection {
     pub fn execute_with(&mut self, sql: &str, params: &[Value]) -> Result<Vec<StatementResult>> {
         let mut p = match self.cache.iter().position(|c| c.sql() == sql) {
             Some(i) => self.cache.remove(i),
-            None => self.prepare(sql)?,
+            None => match self.prepare(sql) {
+                Ok(p) => p,
+                Err(e @ Error::Parse(_)) => {
+                    // Run the statements before the one that does not parse,
+                    // as SQLite does, then report it.
+                    let (good, _) = crate::parse::parse_sql_prefix(sql);
+                    for s in good {
+                        self.run(&s.statement, &s.sql, params)?;
+                    }
+                    return Err(e);
+                }
+                Err(e) => return Err(e),
+            },
         };
         let r = self.run_prepared(&mut p, params);
         self.cache.push(p);

@@ -341,3 +341,16 @@ fn collations_rise_through_operators_as_in_sqlite() {
         "SELECT DISTINCT a FROM t ORDER BY 1",
     ]);
 }
+
+#[test]
+fn a_script_runs_until_its_first_bad_statement() {
+    let mut c = Connection::open_in_memory().expect("open");
+    let err =
+        c.execute("CREATE TABLE t(a); INSERT INTO t VALUES(1); SELEC 2; INSERT INTO t VALUES(3)").expect_err("bad");
+    assert_eq!(err.to_string(), "near \"SELEC\": syntax error");
+    assert_eq!(c.query("SELECT a FROM t").expect("ran").rows, vec![vec![Value::Integer(1)]]);
+    let err =
+        c.execute("INSERT INTO t VALUES(4); INSERT INTO nosuch VALUES(5); INSERT INTO t VALUES(6)").expect_err("bad");
+    assert_eq!(err.to_string(), "no such table: nosuch");
+    assert_eq!(c.query("SELECT count(*) FROM t").expect("ran").rows, vec![vec![Value::Integer(2)]]);
+}

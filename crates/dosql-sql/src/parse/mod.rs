@@ -121,6 +121,27 @@ pub enum ParseError {
 
 /// Parses every statement of `sql`, in order. Empty statements (`;;`,
 /// comments only) are skipped.
+/// Parses statements of `sql` up to the first that fails: the statements
+/// before it, and its error. SQLite runs a script statement by statement,
+/// so the statements before a bad one still run.
+pub fn parse_sql_prefix(sql: &str) -> (Vec<ParsedStatement>, Option<ParseError>) {
+    let lexed = match lexer::Lexed::new(sql) {
+        Ok(l) => l,
+        Err(e) => return (Vec::new(), Some(e)),
+    };
+    let mut out = Vec::new();
+    for range in lexed.statements() {
+        match stmt::parse_statement(&lexed, range.clone()) {
+            Ok(statement) => {
+                out.push(ParsedStatement { statement, sql: lexed.text(range.start, range.end).to_string() })
+            }
+            Err(e) => return (out, Some(e)),
+        }
+    }
+    (out, None)
+}
+
+/// Parses every statement of `sql`.
 pub fn parse_sql(sql: &str) -> Result<Vec<ParsedStatement>, ParseError> {
     let lexed = lexer::Lexed::new(sql)?;
     let mut out = Vec::new();
