@@ -596,6 +596,7 @@ fn source_rows(
                 filters.iter().filter(|f| f.hi > *left_width && f.hi <= total).map(|f| f.e).collect();
             let mut out = Vec::new();
             let mut right_matched = vec![false; rrows.len()];
+            let mut buf: Vec<Value> = Vec::with_capacity(total);
             for l in &lrows {
                 let mut matched = false;
                 let own;
@@ -607,12 +608,14 @@ fn source_rows(
                     _ => &rrows,
                 };
                 for (ri, r) in rrows.iter().enumerate() {
-                    let mut row = Vec::with_capacity(l.len() + r.len());
-                    row.extend_from_slice(l);
-                    row.extend_from_slice(r);
+                    // One buffer for every candidate pair: only rows that pass
+                    // are allocated.
+                    buf.clear();
+                    buf.extend_from_slice(l);
+                    buf.extend_from_slice(r);
                     let ok = match on {
                         Some(c) => {
-                            let env = Env { row: &row, aggs: &[], parent };
+                            let env = Env { row: &buf, aggs: &[], parent };
                             truth(&eval(ctx, c, &env)?) == Some(true)
                         }
                         None => true,
@@ -622,10 +625,10 @@ fn source_rows(
                         if let Some(m) = right_matched.get_mut(ri).filter(|_| !per_left) {
                             *m = true;
                         }
-                        if inner && !passes(ctx, &level, &row, parent)? {
+                        if inner && !passes(ctx, &level, &buf, parent)? {
                             continue;
                         }
-                        out.push(row);
+                        out.push(std::mem::replace(&mut buf, Vec::with_capacity(total)));
                     }
                 }
                 if !matched && matches!(kind, JoinKind::Left | JoinKind::Full) {
