@@ -378,8 +378,10 @@ pub enum LikeOp {
 pub enum Param {
     /// `?` (numbered in order of appearance by the parser: the index is set).
     Index(usize),
-    /// `:name`, `@name`, `$name` (the name includes its prefix, as in SQLite).
-    Named(String),
+    /// `:name`, `@name`, `$name` (the name includes its prefix, as in
+    /// SQLite) and its number: one past the largest number used before its
+    /// first appearance, as SQLite numbers them.
+    Named(String, usize),
 }
 
 /// An expression.

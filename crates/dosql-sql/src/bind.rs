@@ -128,8 +128,8 @@ pub struct Binder<'a> {
     ctes: Vec<(String, ast::Cte)>,
     /// CTEs whose query is being bound: a reference to one is recursive.
     binding_ctes: Vec<String>,
-    /// Named parameters in order of first appearance.
-    pub named_params: Vec<String>,
+    /// Named parameters and their numbers (1-based), in order of first appearance.
+    pub named_params: Vec<(String, usize)>,
     /// Highest parameter number used.
     pub param_count: usize,
     /// Whether `RAISE()` is allowed (inside a trigger program).
@@ -702,16 +702,18 @@ impl<'a> Binder<'a> {
                 self.param_count = self.param_count.max(*i);
                 BExpr::Param(i.saturating_sub(1))
             }
-            Expr::Param(ast::Param::Named(n)) => {
-                let idx = match self.named_params.iter().position(|x| x == n) {
-                    Some(i) => i,
+            Expr::Param(ast::Param::Named(n, number)) => {
+                let number = match self.named_params.iter().find(|(x, _)| x == n) {
+                    Some((_, i)) => *i,
                     None => {
-                        self.named_params.push(n.clone());
-                        self.named_params.len() - 1
+                        // The parser numbers every name; 0 only if it could not.
+                        let i = if *number > 0 { *number } else { self.param_count + 1 };
+                        self.named_params.push((n.clone(), i));
+                        i
                     }
                 };
-                self.param_count = self.param_count.max(idx + 1);
-                BExpr::Param(idx)
+                self.param_count = self.param_count.max(number);
+                BExpr::Param(number - 1)
             }
             Expr::Column { table, name } => self.resolve_column(table.as_deref(), name)?,
             Expr::Binary { op, left, right } => {

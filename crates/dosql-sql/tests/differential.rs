@@ -354,3 +354,33 @@ fn a_script_runs_until_its_first_bad_statement() {
     assert_eq!(err.to_string(), "no such table: nosuch");
     assert_eq!(c.query("SELECT count(*) FROM t").expect("ran").rows, vec![vec![Value::Integer(2)]]);
 }
+
+#[test]
+fn parameters_number_as_in_sqlite() {
+    let lite = rusqlite::Connection::open_in_memory().expect("sqlite");
+    let mut ours = Connection::open_in_memory().expect("dosql");
+    let values: Vec<Value> = (1..=9).map(|i| Value::Integer(i * 10)).collect();
+    for sql in [
+        "SELECT ?, ?, ?",
+        "SELECT ?2, ?, :a, ?",
+        "SELECT :a, @b, $c, :a, ?",
+        "SELECT ?5, :x, ?, ?1, :x",
+        "SELECT @p + 1, ?3, @p, ?",
+        "SELECT $v, ?9",
+    ] {
+        let mut stmt = lite.prepare(sql).expect("prepare");
+        let n = stmt.parameter_count();
+        for i in 1..=n {
+            if let Value::Integer(v) = values[i - 1] {
+                stmt.raw_bind_parameter(i, v).expect("bind");
+            }
+        }
+        let cols = stmt.column_count();
+        let mut rows = stmt.raw_query();
+        let row = rows.next().expect("step").expect("a row");
+        let want: Vec<Value> =
+            (0..cols).map(|i| row.get::<_, Option<i64>>(i).expect("int").map_or(Value::Null, Value::Integer)).collect();
+        let got = ours.execute_with(sql, &values[..n]).expect("ours").pop().expect("result").rows;
+        assert_eq!(got, vec![want], "{sql}");
+    }
+}

@@ -64,11 +64,15 @@ impl<'a, 's> Conv<'a, 's> {
                 max = max.max(n);
                 Param::Index(n)
             } else {
-                if !named.contains_key(p) {
-                    max += 1;
-                    named.insert(p.clone(), max);
-                }
-                Param::Named(p.clone())
+                let n = match named.get(p) {
+                    Some(n) => *n,
+                    None => {
+                        max += 1;
+                        named.insert(p.clone(), max);
+                        max
+                    }
+                };
+                Param::Named(p.clone(), n)
             };
             if max > MAX_VARIABLE {
                 return Err(ParseError::Unsupported("too many SQL variables".into()));
@@ -997,7 +1001,7 @@ impl<'a, 's> Conv<'a, 's> {
                     Some(param) => param.clone(),
                     None => match p.strip_prefix('?').map(str::parse::<usize>) {
                         Some(Ok(n)) => Param::Index(n),
-                        _ => Param::Named(p.clone()),
+                        _ => Param::Named(p.clone(), 0),
                     },
                 }));
             }

@@ -228,8 +228,11 @@ fn parameters_follow_sqlite_numbering() {
         })
         .collect();
     let idx = |i| Expr::Param(Param::Index(i));
-    let named = |n: &str| Expr::Param(Param::Named(n.into()));
-    assert_eq!(got, [idx(1), idx(3), idx(4), named(":a"), named("@b"), named("$c"), idx(8), named(":a"), idx(2)]);
+    let named = |n: &str, i| Expr::Param(Param::Named(n.into(), i));
+    assert_eq!(
+        got,
+        [idx(1), idx(3), idx(4), named(":a", 5), named("@b", 6), named("$c", 7), idx(8), named(":a", 5), idx(2)]
+    );
     // Numbering restarts with each statement.
     let v = all("SELECT ?; SELECT ?");
     for p in v {
@@ -238,7 +241,7 @@ fn parameters_follow_sqlite_numbering() {
         assert_eq!(*expr, idx(1));
     }
     assert_eq!(err("SELECT ?0"), ParseError::Unsupported("variable number must be between ?1 and ?32766".into()));
-    assert_eq!(expr(":1"), named(":1"));
+    assert_eq!(expr(":1"), named(":1", 1));
 }
 
 // ----- operators -----------------------------------------------------------
