@@ -180,6 +180,7 @@ impl Connection {
             primary_key: Vec::new(),
             pk_conflict: None,
             without_rowid: None,
+            strict: false,
             sql: String::new(),
         };
         let mut alias = master.clone();

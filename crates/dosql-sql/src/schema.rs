@@ -62,6 +62,8 @@ pub struct Table {
     pub primary_key: Vec<usize>,
     /// The PRIMARY KEY's own conflict clause.
     pub pk_conflict: Option<ast::Conflict>,
+    /// `STRICT`: every value must have its column's declared type.
+    pub strict: bool,
     /// For a WITHOUT ROWID table, the tree of its PRIMARY KEY index: rows
     /// are read in its order, and the rowid the engine keeps is never
     /// visible.
@@ -244,10 +246,15 @@ impl Schema {
             if columns.iter().any(|x: &Column| x.name.eq_ignore_ascii_case(&c.name)) {
                 return sql_err(format!("duplicate column name: {}", c.name));
             }
+            let affinity = if ct.strict {
+                strict_affinity(&ct.name, &c.name, &c.type_name)?
+            } else {
+                Affinity::from_declared_type(&c.type_name)
+            };
             let mut col = Column {
                 name: c.name.clone(),
                 decl_type: c.type_name.clone(),
-                affinity: Affinity::from_declared_type(&c.type_name),
+                affinity,
                 not_null: false,
                 default: None,
                 default_text: c.default_text.clone(),
@@ -368,6 +375,7 @@ impl Schema {
                 primary_key,
                 pk_conflict,
                 without_rowid,
+                strict: ct.strict,
                 sql,
             },
         );
@@ -429,6 +437,19 @@ impl Schema {
     pub fn name_taken(&self, name: &str) -> bool {
         let n = lower(name);
         self.tables.contains_key(&n) || self.indexes.contains_key(&n) || self.views.contains_key(&n)
+    }
+}
+
+/// The affinity of a STRICT table's column, which must be declared INT,
+/// INTEGER, REAL, TEXT, BLOB or ANY (ANY keeps values as given).
+fn strict_affinity(table: &str, column: &str, decl: &str) -> Result<Affinity> {
+    match decl.to_ascii_uppercase().as_str() {
+        "" => sql_err(format!("missing datatype for {table}.{column}")),
+        "INT" | "INTEGER" => Ok(Affinity::Integer),
+        "REAL" => Ok(Affinity::Real),
+        "TEXT" => Ok(Affinity::Text),
+        "BLOB" | "ANY" => Ok(Affinity::Blob),
+        _ => sql_err(format!("unknown datatype for {table}.{column}: \"{decl}\"")),
     }
 }
 

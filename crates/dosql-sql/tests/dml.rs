@@ -281,3 +281,30 @@ fn without_rowid_tables() {
         "SELECT * FROM w3",
     ]);
 }
+
+#[test]
+fn strict_tables_enforce_declared_types() {
+    check_script(&[
+        "CREATE TABLE s(a INT, b INTEGER, c REAL, d TEXT, e BLOB, f ANY, g INTEGER PRIMARY KEY) STRICT",
+        "INSERT INTO s VALUES('1', '2', '3', 4, x'00', '5', NULL)",
+        "SELECT typeof(a), typeof(b), typeof(c), typeof(d), typeof(e), typeof(f), a, b, c, d, e, f, g FROM s",
+        "INSERT INTO s(a) VALUES('x')",
+        "INSERT INTO s(c) VALUES('abc')",
+        "INSERT INTO s(e) VALUES(1)",
+        "INSERT INTO s(d) VALUES(x'01')",
+        "INSERT INTO s(a) VALUES(2.5)",
+        "INSERT INTO s(a) VALUES(3.0)",
+        "INSERT INTO s(c) VALUES(1)",
+        "INSERT INTO s(f) VALUES(1.5), ('t'), (x'02')",
+        "INSERT OR IGNORE INTO s(a) VALUES('nope'), (7)",
+        "UPDATE s SET a = 'q'",
+        "UPDATE s SET d = 12 WHERE g = 1",
+        "SELECT typeof(a), typeof(c), typeof(d), typeof(f), a, c, d, f FROM s ORDER BY g",
+        "CREATE TABLE s2(a VARCHAR) STRICT",
+        "CREATE TABLE s3(a) STRICT",
+        "CREATE TABLE s4(a int, b text) STRICT, WITHOUT ROWID",
+        "CREATE TABLE s5(a int PRIMARY KEY, b text) STRICT, WITHOUT ROWID",
+        "INSERT INTO s5 VALUES('5', 6)",
+        "SELECT typeof(a), typeof(b), * FROM s5",
+    ]);
+}

@@ -326,6 +326,30 @@ fn next_rowid(tx: &WriteTxn, table: &Table) -> Result<i64> {
 /// resolution; without one each constraint's own clause applies.
 fn check_row(ctx: &Ctx<'_>, t: &Target, row: &mut [Value], or: Option<Conflict>) -> Result<bool> {
     let table = &t.table;
+    if table.strict {
+        for (c, v) in table.columns.iter().zip(row.iter()) {
+            let decl = c.decl_type.to_ascii_uppercase();
+            let fits = match (decl.as_str(), v) {
+                (_, Value::Null) | ("ANY", _) => true,
+                ("INT" | "INTEGER", Value::Integer(_)) | ("REAL", Value::Real(_)) => true,
+                ("TEXT", Value::Text(_)) | ("BLOB", Value::Blob(_)) => true,
+                _ => false,
+            };
+            if !fits {
+                // No conflict clause skips or repairs a datatype failure.
+                let or = or.unwrap_or_default();
+                let kind = match v {
+                    Value::Integer(_) => "INT",
+                    Value::Real(_) => "REAL",
+                    Value::Text(_) => "TEXT",
+                    _ => "BLOB",
+                };
+                let msg = format!("cannot store {kind} value in {decl} column {}.{}", table.name, c.name);
+                let or = if matches!(or, Conflict::Ignore | Conflict::Replace) { Conflict::Abort } else { or };
+                return Err(conflict_error(or, msg));
+            }
+        }
+    }
     for (i, c) in table.columns.iter().enumerate() {
         if c.not_null && matches!(row.get(i), Some(Value::Null)) {
             let or = or.or(c.not_null_conflict).unwrap_or_default();
