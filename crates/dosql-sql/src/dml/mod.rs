@@ -329,12 +329,15 @@ fn check_row(ctx: &Ctx<'_>, t: &Target, row: &mut [Value], or: Option<Conflict>)
     if table.strict {
         for (c, v) in table.columns.iter().zip(row.iter()) {
             let decl = c.decl_type.to_ascii_uppercase();
-            let fits = match (decl.as_str(), v) {
-                (_, Value::Null) | ("ANY", _) => true,
-                ("INT" | "INTEGER", Value::Integer(_)) | ("REAL", Value::Real(_)) => true,
-                ("TEXT", Value::Text(_)) | ("BLOB", Value::Blob(_)) => true,
-                _ => false,
-            };
+            let fits = matches!(
+                (decl.as_str(), v),
+                (_, Value::Null)
+                    | ("ANY", _)
+                    | ("INT" | "INTEGER", Value::Integer(_))
+                    | ("REAL", Value::Real(_))
+                    | ("TEXT", Value::Text(_))
+                    | ("BLOB", Value::Blob(_))
+            );
             if !fits {
                 // No conflict clause skips or repairs a datatype failure.
                 let or = or.unwrap_or_default();
