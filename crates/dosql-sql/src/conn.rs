@@ -467,8 +467,8 @@ fn ddl(tx: &mut WriteTxn, schema: &mut Schema, stmt: &Statement, text: &str) -> 
                 }
                 return sql_err(format!("{} {} already exists", object_word(schema, &ct.name), ct.name));
             }
-            if ct.as_select.is_some() {
-                return sql_err("CREATE TABLE ... AS SELECT is not supported yet");
+            if let Some(q) = &ct.as_select {
+                return create_table_as(tx, schema, &ct.name, q);
             }
             let tree = schema.next_tree;
             let mut next = tree + 1;
@@ -631,6 +631,55 @@ fn ddl(tx: &mut WriteTxn, schema: &mut Schema, stmt: &Statement, text: &str) -> 
         }
         other => sql_err(format!("statement not supported yet: {}", statement_word(other))),
     }
+}
+
+/// `CREATE TABLE name AS SELECT ...`: a table with the query's column names
+/// (made unique as SQLite does) and a declared type from each column's
+/// affinity, stored as the `CREATE TABLE` text SQLite would write, holding
+/// the query's rows.
+fn create_table_as(tx: &mut WriteTxn, schema: &mut Schema, name: &str, q: &crate::ast::Select) -> Result<u64> {
+    let plan = Binder::new(schema).bind_select(q)?;
+    let rows = run_query(&Ctx::new(&*tx, &[]), &plan, None)?;
+    let mut used: Vec<String> = Vec::new();
+    let mut defs = Vec::new();
+    for (col, aff) in plan.columns.iter().zip(&plan.affinities) {
+        let mut n = col.clone();
+        let mut k = 0;
+        while used.iter().any(|u| u.eq_ignore_ascii_case(&n)) {
+            k += 1;
+            n = format!("{col}:{k}");
+        }
+        used.push(n.clone());
+        let ty = match aff {
+            Some(Affinity::Integer) => " INT",
+            Some(Affinity::Real) => " REAL",
+            Some(Affinity::Text) => " TEXT",
+            Some(Affinity::Numeric) => " NUM",
+            _ => "",
+        };
+        defs.push(format!("  {}{ty}", quote_ident(&n)));
+    }
+    let sql = format!("CREATE TABLE {}(\n{}\n)", quote_ident(name), defs.join(",\n"));
+    let parsed = parse_sql(&sql)?;
+    let Some(Statement::CreateTable(def)) = parsed.into_iter().next().map(|p| p.statement) else {
+        return sql_err(format!("internal error: generated {sql}"));
+    };
+    ddl(tx, schema, &Statement::CreateTable(def), &sql)?;
+    let Some(table) = schema.table(name).cloned() else { return sql_err(format!("no such table: {name}")) };
+    for (i, row) in rows.into_iter().enumerate() {
+        let row: Vec<Value> = row.into_iter().zip(&table.columns).map(|(v, c)| v.apply_affinity(c.affinity)).collect();
+        tx.put(table.tree, &rowid_key(i as i64 + 1), &encode_row(&row))?;
+    }
+    Ok(0)
+}
+
+/// `name` as SQLite writes an identifier into generated SQL: bare when it
+/// is a plain word, else in double quotes.
+fn quote_ident(name: &str) -> String {
+    let plain = name.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_' || !c.is_ascii())
+        && name.chars().all(|c| c.is_alphanumeric() || c == '_' || !c.is_ascii())
+        && !crate::parse::is_keyword(name);
+    if plain { name.to_string() } else { format!("\"{}\"", name.replace('"', "\"\"")) }
 }
 
 fn object_word(schema: &Schema, name: &str) -> &'static str {

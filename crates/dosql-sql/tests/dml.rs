@@ -308,3 +308,26 @@ fn strict_tables_enforce_declared_types() {
         "SELECT typeof(a), typeof(b), * FROM s5",
     ]);
 }
+
+#[test]
+fn create_table_as_select() {
+    check_script(&[
+        "CREATE TABLE t(a INTEGER, b TEXT, c REAL, d, e NUMERIC, f VARCHAR(10))",
+        "INSERT INTO t VALUES(1, 'x', 1.5, x'00', 2, 'y'), (2, 'z', NULL, 3, '4', 5)",
+        "CREATE TABLE t2 AS SELECT a, b, c, d, e, f, a + 1, b || 'q' AS \"x y\", 1 AS lit, s.* FROM t, (SELECT 5 AS z) AS s",
+        "SELECT sql FROM sqlite_schema WHERE name = 't2'",
+        "SELECT * FROM t2 ORDER BY a",
+        "SELECT typeof(a), typeof(e), typeof(f) FROM t2 ORDER BY a",
+        "CREATE TABLE \"weird name\" AS SELECT 1 AS \"a\"\"b\", 2 AS c, 3 AS \"select\", 4 AS c",
+        "SELECT sql FROM sqlite_schema WHERE name = 'weird name'",
+        "SELECT * FROM \"weird name\"",
+        "CREATE TABLE t2 AS SELECT 1",
+        "CREATE TABLE IF NOT EXISTS t2 AS SELECT 1",
+        "CREATE TABLE t3 AS SELECT * FROM t WHERE 0",
+        "SELECT sql FROM sqlite_schema WHERE name = 't3'",
+        "INSERT INTO t3 VALUES(9, 'n', 0.5, NULL, 1, 'v')",
+        "SELECT rowid, * FROM t3",
+        "CREATE TABLE t4 AS WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 5) SELECT n, n * n AS sq FROM c",
+        "SELECT rowid, * FROM t4",
+    ]);
+}

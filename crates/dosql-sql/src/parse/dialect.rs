@@ -120,7 +120,7 @@ const RESERVED: &[&str] = &[
 const JOIN_KW: &[&str] = &["CROSS", "FULL", "INNER", "LEFT", "NATURAL", "OUTER", "RIGHT"];
 
 /// Whether the unquoted word `w` is one of SQLite's reserved keywords.
-pub(super) fn is_reserved(w: &str) -> bool {
+pub(crate) fn is_reserved(w: &str) -> bool {
     RESERVED.binary_search_by(|k| cmp_ignore_case(k, w)).is_ok()
 }
 

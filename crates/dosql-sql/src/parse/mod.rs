@@ -141,6 +141,11 @@ pub fn parse_sql_prefix(sql: &str) -> (Vec<ParsedStatement>, Option<ParseError>)
     (out, None)
 }
 
+/// Whether `word` is one of SQLite's keywords, which generated SQL must quote.
+pub fn is_keyword(word: &str) -> bool {
+    dialect::is_reserved(word)
+}
+
 /// Parses every statement of `sql`.
 pub fn parse_sql(sql: &str) -> Result<Vec<ParsedStatement>, ParseError> {
     let lexed = lexer::Lexed::new(sql)?;
