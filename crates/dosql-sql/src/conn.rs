@@ -14,8 +14,9 @@ use crate::exec::{Ctx, Reader, run_query};
 use crate::parse::parse_sql;
 use crate::record::{decode_row, encode_row, key_rowid, rowid_key};
 use crate::schema::{Column, SCHEMA_TREE, Schema, Table, lower};
+use crate::txn::{Snapshot, TEMP_BIT, Txn, is_temp};
 use crate::value::{Affinity, Collation, Value};
-use dosql_storage::{Config, Database, WriteTxn};
+use dosql_storage::{Config, Database, Synchronous};
 use std::path::Path;
 
 /// The result of one statement.
@@ -32,8 +33,10 @@ pub struct StatementResult {
 /// A connection to a database.
 pub struct Connection {
     db: Database,
+    /// The private in-memory database of TEMP objects.
+    temp: Database,
     schema: Schema,
-    txn: Option<WriteTxn>,
+    txn: Option<Txn>,
     /// Savepoint names opened by SQL, innermost last.
     savepoints: Vec<String>,
     /// Whether the open transaction was started by SAVEPOINT (RELEASE of the
@@ -59,6 +62,9 @@ pub(crate) struct Settings {
 
 const STMT_SAVEPOINT: &str = "\u{0}stmt";
 
+/// The temporary database's `sqlite_temp_schema`.
+pub(crate) const TEMP_SCHEMA_TREE: u64 = TEMP_BIT | SCHEMA_TREE;
+
 /// How many recently run SQL texts stay prepared.
 const STATEMENT_CACHE: usize = 32;
 
@@ -80,8 +86,15 @@ impl Connection {
             tx.create_tree(SCHEMA_TREE)?;
             tx.commit()?;
         }
+        let temp = Database::open_in_memory(Config { synchronous: Synchronous::Off, ..Config::default() })?;
+        {
+            let mut tx = temp.begin_write()?;
+            tx.create_tree(TEMP_SCHEMA_TREE)?;
+            tx.commit()?;
+        }
         let mut c = Connection {
             db,
+            temp,
             schema: Schema::default(),
             txn: None,
             savepoints: Vec::new(),
@@ -105,11 +118,11 @@ impl Connection {
 
     /// Runs `f` in the open transaction, or in one of its own that commits
     /// when `f` succeeds.
-    pub(crate) fn with_write<T>(&mut self, f: impl FnOnce(&mut WriteTxn) -> Result<T>) -> Result<T> {
+    pub(crate) fn with_write<T>(&mut self, f: impl FnOnce(&mut Txn) -> Result<T>) -> Result<T> {
         match self.txn.as_mut() {
             Some(tx) => f(tx),
             None => {
-                let mut tx = self.db.begin_write()?;
+                let mut tx = self.begin()?;
                 let r = f(&mut tx);
                 match r {
                     Ok(v) => {
@@ -130,8 +143,18 @@ impl Connection {
     pub(crate) fn with_read<T>(&self, f: impl FnOnce(&dyn Reader) -> Result<T>) -> Result<T> {
         match &self.txn {
             Some(tx) => f(tx),
-            None => f(&self.db.begin_read()),
+            None => f(&self.snapshot()),
         }
+    }
+
+    /// A write transaction over the main database and the temporary one.
+    fn begin(&self) -> Result<Txn> {
+        Ok(Txn::new(self.db.begin_write()?, self.temp.clone()))
+    }
+
+    /// A snapshot of the latest commit of both databases.
+    fn snapshot(&self) -> Snapshot {
+        Snapshot { main: self.db.begin_read(), temp: self.temp.begin_read() }
     }
 
     pub(crate) fn settings(&self) -> Settings {
@@ -148,13 +171,13 @@ impl Connection {
     }
 
     fn reload_schema(&mut self) -> Result<()> {
-        let rows: Vec<Vec<u8>> = match &self.txn {
-            Some(tx) => tx.range(SCHEMA_TREE, ..)?.map(|e| e.map(|(_, v)| v)).collect::<Result<_, _>>()?,
-            None => {
-                self.db.begin_read().range(SCHEMA_TREE, ..)?.map(|e| e.map(|(_, v)| v)).collect::<Result<_, _>>()?
-            }
-        };
-        let mut schema = Schema::load(rows.into_iter())?;
+        let (rows, temp_rows) = self.with_read(|rd| {
+            let read = |tree| -> Result<Vec<Vec<u8>>> {
+                rd.scan(tree)?.map(|e| e.map(|(_, v)| v).map_err(Error::from)).collect()
+            };
+            Ok((read(SCHEMA_TREE)?, read(TEMP_SCHEMA_TREE)?))
+        })?;
+        let mut schema = Schema::load(rows.into_iter(), temp_rows.into_iter())?;
         let text = |n: &str| Column {
             name: n.into(),
             decl_type: "text".into(),
@@ -183,10 +206,17 @@ impl Connection {
             strict: false,
             sql: String::new(),
         };
-        let mut alias = master.clone();
-        alias.name = "sqlite_master".into();
+        for (name, tree) in [
+            ("sqlite_master", SCHEMA_TREE),
+            ("sqlite_temp_schema", TEMP_SCHEMA_TREE),
+            ("sqlite_temp_master", TEMP_SCHEMA_TREE),
+        ] {
+            let mut alias = master.clone();
+            alias.name = name.into();
+            alias.tree = tree;
+            schema.tables.insert(name.into(), alias);
+        }
         schema.tables.insert("sqlite_schema".into(), master);
-        schema.tables.insert("sqlite_master".into(), alias);
         self.schema = schema;
         self.schema_generation += 1;
         Ok(())
@@ -253,7 +283,7 @@ impl Connection {
         let rows = match &self.txn {
             Some(tx) => run_query(&Ctx::new(tx as &dyn Reader, params).at(self.statement_time()), plan, None)?,
             None => {
-                let r = self.db.begin_read();
+                let r = self.snapshot();
                 run_query(&Ctx::new(&r, params).at(self.statement_time()), plan, None)?
             }
         };
@@ -269,7 +299,7 @@ impl Connection {
                 if self.txn.is_some() {
                     return sql_err("cannot start a transaction within a transaction");
                 }
-                self.txn = Some(self.db.begin_write()?);
+                self.txn = Some(self.begin()?);
                 self.txn_from_savepoint = false;
                 Ok(StatementResult::default())
             }
@@ -303,7 +333,7 @@ impl Connection {
             }
             Statement::Savepoint(name) => {
                 if self.txn.is_none() {
-                    self.txn = Some(self.db.begin_write()?);
+                    self.txn = Some(self.begin()?);
                     self.txn_from_savepoint = true;
                 }
                 if let Some(tx) = self.txn.as_mut() {
@@ -374,7 +404,7 @@ impl Connection {
                 r
             }
             None => {
-                let mut tx = self.db.begin_write()?;
+                let mut tx = self.begin()?;
                 let r = write(&mut tx, &mut self.schema, (self.settings, now), stmt, text, params);
                 match &r {
                     Ok(_) | Err(Error::ConstraintFail(_)) => {
@@ -392,8 +422,19 @@ impl Connection {
     }
 }
 
-fn schema_insert(tx: &mut WriteTxn, kind: &str, name: &str, table: &str, tree: u64, sql: Option<&str>) -> Result<()> {
-    let last = tx.range(SCHEMA_TREE, ..)?.next_back().transpose()?;
+/// Adds a row to `sqlite_schema`, or to `sqlite_temp_schema` for a TEMP
+/// object.
+fn schema_insert(
+    tx: &mut Txn,
+    temp: bool,
+    kind: &str,
+    name: &str,
+    table: &str,
+    tree: u64,
+    sql: Option<&str>,
+) -> Result<()> {
+    let schema_tree = if temp { TEMP_SCHEMA_TREE } else { SCHEMA_TREE };
+    let last = tx.range(schema_tree, ..)?.next_back().transpose()?;
     let rowid = last.and_then(|(k, _)| key_rowid(&k)).unwrap_or(0) + 1;
     let row = vec![
         Value::Text(kind.into()),
@@ -402,14 +443,21 @@ fn schema_insert(tx: &mut WriteTxn, kind: &str, name: &str, table: &str, tree: u
         Value::Integer(tree as i64),
         sql.map_or(Value::Null, |s| Value::Text(s.into())),
     ];
-    tx.put(SCHEMA_TREE, &rowid_key(rowid), &encode_row(&row))?;
+    tx.put(schema_tree, &rowid_key(rowid), &encode_row(&row))?;
     Ok(())
 }
 
-/// Removes schema rows whose name (or, for `by_table`, table name) matches.
-fn schema_remove(tx: &mut WriteTxn, name: &str, by_table: bool) -> Result<Vec<u64>> {
+/// Removes schema rows (of the main or the temporary schema) whose name
+/// (or, for `by_table`, table name) matches; returns their trees.
+fn schema_remove(tx: &mut Txn, name: &str, by_table: bool) -> Result<Vec<u64>> {
+    let mut trees = schema_remove_from(tx, SCHEMA_TREE, name, by_table)?;
+    trees.extend(schema_remove_from(tx, TEMP_SCHEMA_TREE, name, by_table)?);
+    Ok(trees)
+}
+
+fn schema_remove_from(tx: &mut Txn, schema_tree: u64, name: &str, by_table: bool) -> Result<Vec<u64>> {
     let mut doomed = Vec::new();
-    for e in tx.range(SCHEMA_TREE, ..)? {
+    for e in tx.range(schema_tree, ..)? {
         let (k, v) = e?;
         let Some(row) = decode_row(&v) else { continue };
         let col = if by_table { 2 } else { 1 };
@@ -422,7 +470,7 @@ fn schema_remove(tx: &mut WriteTxn, name: &str, by_table: bool) -> Result<Vec<u6
     }
     let mut trees = Vec::new();
     for (k, tree) in doomed {
-        tx.delete(SCHEMA_TREE, &k)?;
+        tx.delete(schema_tree, &k)?;
         if tree != 0 {
             trees.push(tree);
         }
@@ -431,7 +479,7 @@ fn schema_remove(tx: &mut WriteTxn, name: &str, by_table: bool) -> Result<Vec<u6
 }
 
 fn write(
-    tx: &mut WriteTxn,
+    tx: &mut Txn,
     schema: &mut Schema,
     (settings, now_ms): (Settings, i64),
     stmt: &Statement,
@@ -452,12 +500,9 @@ fn write(
     }
 }
 
-fn ddl(tx: &mut WriteTxn, schema: &mut Schema, stmt: &Statement, text: &str) -> Result<u64> {
+fn ddl(tx: &mut Txn, schema: &mut Schema, stmt: &Statement, text: &str) -> Result<u64> {
     match stmt {
         Statement::CreateTable(ct) => {
-            if ct.temporary {
-                return sql_err("TEMP tables are not supported yet");
-            }
             if schema.name_taken(&ct.name) || lower(&ct.name).starts_with("sqlite_") {
                 if ct.if_not_exists && schema.table(&ct.name).is_some() {
                     return Ok(0);
@@ -468,9 +513,10 @@ fn ddl(tx: &mut WriteTxn, schema: &mut Schema, stmt: &Statement, text: &str) -> 
                 return sql_err(format!("{} {} already exists", object_word(schema, &ct.name), ct.name));
             }
             if let Some(q) = &ct.as_select {
-                return create_table_as(tx, schema, &ct.name, q);
+                return create_table_as(tx, schema, ct, q);
             }
-            let tree = schema.next_tree;
+            let temp = ct.temporary;
+            let tree = if temp { schema.next_temp_tree } else { schema.next_tree };
             let mut next = tree + 1;
             let mut scratch = schema.clone();
             let mut autos = Vec::new();
@@ -481,13 +527,16 @@ fn ddl(tx: &mut WriteTxn, schema: &mut Schema, stmt: &Statement, text: &str) -> 
                 Ok(t)
             })?;
             tx.create_tree(tree)?;
-            schema_insert(tx, "table", &ct.name, &ct.name, tree, Some(text))?;
+            schema_insert(tx, temp, "table", &ct.name, &ct.name, tree, Some(text))?;
             for (n, t) in autos.iter().enumerate() {
                 tx.create_tree(*t)?;
                 let name = format!("sqlite_autoindex_{}_{}", ct.name, n + 1);
-                schema_insert(tx, "index", &name, &ct.name, *t, None)?;
+                schema_insert(tx, temp, "index", &name, &ct.name, *t, None)?;
             }
-            if scratch.table(&ct.name).is_some_and(|t| t.autoincrement) && scratch.table("sqlite_sequence").is_none() {
+            if !temp
+                && scratch.table(&ct.name).is_some_and(|t| t.autoincrement)
+                && scratch.table("sqlite_sequence").is_none()
+            {
                 // SQLite's bookkeeping table for AUTOINCREMENT, made on first need.
                 const SEQ_SQL: &str = "CREATE TABLE sqlite_sequence(name,seq)";
                 let seq_tree = next;
@@ -495,7 +544,7 @@ fn ddl(tx: &mut WriteTxn, schema: &mut Schema, stmt: &Statement, text: &str) -> 
                 if let Some(Statement::CreateTable(seq)) = parsed.first().map(|p| &p.statement) {
                     scratch.add_table(seq, seq_tree, SEQ_SQL.into(), &mut |_| sql_err("no indexes"))?;
                     tx.create_tree(seq_tree)?;
-                    schema_insert(tx, "table", "sqlite_sequence", "sqlite_sequence", seq_tree, Some(SEQ_SQL))?;
+                    schema_insert(tx, false, "table", "sqlite_sequence", "sqlite_sequence", seq_tree, Some(SEQ_SQL))?;
                 }
             }
             *schema = scratch;
@@ -508,7 +557,9 @@ fn ddl(tx: &mut WriteTxn, schema: &mut Schema, stmt: &Statement, text: &str) -> 
                 }
                 return sql_err(format!("{} {} already exists", object_word(schema, &ci.name), ci.name));
             }
-            let tree = schema.next_tree;
+            // An index on a TEMP table is TEMP too.
+            let temp = schema.table(&ci.table).is_some_and(|t| is_temp(t.tree));
+            let tree = if temp { schema.next_temp_tree } else { schema.next_tree };
             let mut scratch = schema.clone();
             scratch.add_index(ci, tree, Some(text.to_string()))?;
             tx.create_tree(tree)?;
@@ -517,7 +568,7 @@ fn ddl(tx: &mut WriteTxn, schema: &mut Schema, stmt: &Statement, text: &str) -> 
                 dml::build_index(tx, &scratch, ix)?;
             }
             let table = scratch.table(&ci.table).map(|t| t.name.clone()).unwrap_or_default();
-            schema_insert(tx, "index", &ci.name, &table, tree, Some(text))?;
+            schema_insert(tx, temp, "index", &ci.name, &table, tree, Some(text))?;
             *schema = scratch;
             Ok(0)
         }
@@ -530,14 +581,11 @@ fn ddl(tx: &mut WriteTxn, schema: &mut Schema, stmt: &Statement, text: &str) -> 
             }
             // Bind once now so a broken view is rejected at creation.
             Binder::new(schema).bind_select(&cv.query)?;
-            schema_insert(tx, "view", &cv.name, &cv.name, 0, Some(text))?;
+            schema_insert(tx, cv.temporary, "view", &cv.name, &cv.name, 0, Some(text))?;
             schema.add_view(cv, text.to_string());
             Ok(0)
         }
         Statement::CreateTrigger(ct) => {
-            if ct.temporary {
-                return sql_err("TEMP triggers are not supported yet");
-            }
             if schema.triggers.contains_key(&lower(&ct.name)) {
                 if ct.if_not_exists {
                     return Ok(0);
@@ -547,8 +595,11 @@ fn ddl(tx: &mut WriteTxn, schema: &mut Schema, stmt: &Statement, text: &str) -> 
             if lower(&ct.name).starts_with("sqlite_") {
                 return sql_err(format!("object name reserved for internal use: {}", ct.name));
             }
+            // A trigger on a TEMP table or view is TEMP too.
+            let mut temp = ct.temporary;
             let on = if let Some(t) = schema.table(&ct.table) {
-                if t.tree == SCHEMA_TREE || lower(&t.name).starts_with("sqlite_") {
+                temp |= is_temp(t.tree);
+                if t.tree & !TEMP_BIT == SCHEMA_TREE || lower(&t.name).starts_with("sqlite_") {
                     return sql_err("cannot create trigger on system table");
                 }
                 if ct.timing == TriggerTiming::InsteadOf {
@@ -560,11 +611,12 @@ fn ddl(tx: &mut WriteTxn, schema: &mut Schema, stmt: &Statement, text: &str) -> 
                     let when = if ct.timing == TriggerTiming::Before { "BEFORE" } else { "AFTER" };
                     return sql_err(format!("cannot create {when} trigger on view: {}", ct.table));
                 }
+                temp |= v.temp;
                 v.name.clone()
             } else {
                 return sql_err(format!("no such table: main.{}", ct.table));
             };
-            schema_insert(tx, "trigger", &ct.name, &on, 0, Some(text))?;
+            schema_insert(tx, temp, "trigger", &ct.name, &on, 0, Some(text))?;
             schema.add_trigger((**ct).clone(), text.to_string());
             Ok(0)
         }
@@ -575,7 +627,7 @@ fn ddl(tx: &mut WriteTxn, schema: &mut Schema, stmt: &Statement, text: &str) -> 
                     let n = lower(name);
                     if let Some(ix) = schema.indexes.get(&n) {
                         vec![ix.clone()]
-                    } else if schema.table(name).is_some_and(|t| t.tree != SCHEMA_TREE) {
+                    } else if schema.table(name).is_some_and(|t| t.tree & !TEMP_BIT != SCHEMA_TREE) {
                         schema.table_indexes(name).cloned().collect()
                     } else if crate::schema::collation_by_name(name).is_ok() {
                         schema.indexes.values().cloned().collect()
@@ -594,7 +646,7 @@ fn ddl(tx: &mut WriteTxn, schema: &mut Schema, stmt: &Statement, text: &str) -> 
         }
         Statement::Drop { kind, name, if_exists } => {
             let exists = match kind {
-                ObjectKind::Table => schema.table(name).is_some_and(|t| t.tree != SCHEMA_TREE),
+                ObjectKind::Table => schema.table(name).is_some_and(|t| t.tree & !TEMP_BIT != SCHEMA_TREE),
                 ObjectKind::Index => schema.indexes.contains_key(&lower(name)),
                 ObjectKind::View => schema.views.contains_key(&lower(name)),
                 ObjectKind::Trigger => schema.triggers.contains_key(&lower(name)),
@@ -637,7 +689,13 @@ fn ddl(tx: &mut WriteTxn, schema: &mut Schema, stmt: &Statement, text: &str) -> 
 /// (made unique as SQLite does) and a declared type from each column's
 /// affinity, stored as the `CREATE TABLE` text SQLite would write, holding
 /// the query's rows.
-fn create_table_as(tx: &mut WriteTxn, schema: &mut Schema, name: &str, q: &crate::ast::Select) -> Result<u64> {
+fn create_table_as(
+    tx: &mut Txn,
+    schema: &mut Schema,
+    ct: &crate::ast::CreateTable,
+    q: &crate::ast::Select,
+) -> Result<u64> {
+    let name = ct.name.as_str();
     let plan = Binder::new(schema).bind_select(q)?;
     let rows = run_query(&Ctx::new(&*tx, &[]), &plan, None)?;
     let mut used: Vec<String> = Vec::new();
@@ -659,7 +717,8 @@ fn create_table_as(tx: &mut WriteTxn, schema: &mut Schema, name: &str, q: &crate
         };
         defs.push(format!("  {}{ty}", quote_ident(&n)));
     }
-    let sql = format!("CREATE TABLE {}(\n{}\n)", quote_ident(name), defs.join(",\n"));
+    let temp = if ct.temporary { "TEMP " } else { "" };
+    let sql = format!("CREATE {temp}TABLE {}(\n{}\n)", quote_ident(name), defs.join(",\n"));
     let parsed = parse_sql(&sql)?;
     let Some(Statement::CreateTable(def)) = parsed.into_iter().next().map(|p| p.statement) else {
         return sql_err(format!("internal error: generated {sql}"));

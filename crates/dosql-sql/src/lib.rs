@@ -27,6 +27,7 @@ mod pragma;
 pub mod prepared;
 pub mod record;
 pub mod schema;
+pub mod txn;
 pub mod value;
 pub mod window;
 

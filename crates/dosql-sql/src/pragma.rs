@@ -269,7 +269,7 @@ fn index_list(conn: &mut Connection, table: &str) -> Result<StatementResult> {
     // sqlite_schema holds the indexes in creation order.
     let entries = conn.with_read(|rd| {
         let mut names = Vec::new();
-        for e in rd.scan(SCHEMA_TREE)? {
+        for e in rd.scan(SCHEMA_TREE)?.chain(rd.scan(crate::conn::TEMP_SCHEMA_TREE)?) {
             let (_, v) = e?;
             let Some(row) = decode_row(&v) else { continue };
             if let (Some(Value::Text(kind)), Some(Value::Text(n)), Some(Value::Text(t))) =

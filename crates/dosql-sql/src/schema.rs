@@ -115,6 +115,8 @@ pub struct View {
     pub query: ast::Select,
     /// The `CREATE VIEW` text.
     pub sql: String,
+    /// A TEMP view (kept in the connection's temporary database).
+    pub temp: bool,
 }
 
 /// A trigger.
@@ -141,6 +143,8 @@ pub struct Schema {
     pub triggers: BTreeMap<String, Trigger>,
     /// The next free tree id.
     pub next_tree: TreeId,
+    /// The next free tree id in the temporary database.
+    pub next_temp_tree: TreeId,
 }
 
 /// Strips one level of SQL identifier quoting.
@@ -149,11 +153,16 @@ pub fn lower(name: &str) -> String {
 }
 
 impl Schema {
-    /// Rebuilds the schema from the rows of `sqlite_schema`.
-    pub fn load(rows: impl Iterator<Item = Vec<u8>>) -> Result<Schema> {
-        let mut schema = Schema { next_tree: SCHEMA_TREE + 1, ..Schema::default() };
+    /// Rebuilds the schema from the rows of `sqlite_schema` and of the
+    /// temporary database's `sqlite_temp_schema`.
+    pub fn load(rows: impl Iterator<Item = Vec<u8>>, temp_rows: impl Iterator<Item = Vec<u8>>) -> Result<Schema> {
+        let mut schema = Schema {
+            next_tree: SCHEMA_TREE + 1,
+            next_temp_tree: crate::txn::TEMP_BIT | (SCHEMA_TREE + 1),
+            ..Schema::default()
+        };
         let mut entries = Vec::new();
-        for raw in rows {
+        for raw in rows.chain(temp_rows) {
             let Some(row) = decode_row(&raw) else {
                 return sql_err("malformed database schema: undecodable sqlite_schema row");
             };
@@ -180,7 +189,11 @@ impl Schema {
                 Value::Integer(i) => *i as TreeId,
                 _ => 0,
             };
-            schema.next_tree = schema.next_tree.max(tree + 1);
+            if crate::txn::is_temp(tree) {
+                schema.next_temp_tree = schema.next_temp_tree.max(tree + 1);
+            } else {
+                schema.next_tree = schema.next_tree.max(tree + 1);
+            }
             let sql = match row.get(4) {
                 Some(Value::Text(s)) => s.clone(),
                 _ => String::new(),
@@ -343,7 +356,7 @@ impl Schema {
             if ct.without_rowid && n == 0 {
                 without_rowid = Some(tree);
             }
-            self.next_tree = self.next_tree.max(tree + 1);
+            self.note_tree(tree);
             let collations = cols.iter().map(|&c| columns[c].collation).collect();
             self.indexes.insert(
                 format!("sqlite_autoindex_{}_{}", lower(&name), n + 1),
@@ -361,7 +374,7 @@ impl Schema {
                 },
             );
         }
-        self.next_tree = self.next_tree.max(tree + 1);
+        self.note_tree(tree);
         self.tables.insert(
             lower(&name),
             Table {
@@ -407,7 +420,7 @@ impl Schema {
             on_conflict: None,
             sql,
         };
-        self.next_tree = self.next_tree.max(tree + 1);
+        self.note_tree(tree);
         self.indexes.insert(lower(&ci.name), index);
         Ok(())
     }
@@ -416,8 +429,23 @@ impl Schema {
     pub fn add_view(&mut self, cv: &ast::CreateView, sql: String) {
         self.views.insert(
             lower(&cv.name),
-            View { name: cv.name.clone(), columns: cv.columns.clone(), query: (*cv.query).clone(), sql },
+            View {
+                name: cv.name.clone(),
+                columns: cv.columns.clone(),
+                query: (*cv.query).clone(),
+                sql,
+                temp: cv.temporary,
+            },
         );
+    }
+
+    /// Keeps the next free tree id (main or temporary) past `tree`.
+    fn note_tree(&mut self, tree: TreeId) {
+        if crate::txn::is_temp(tree) {
+            self.next_temp_tree = self.next_temp_tree.max(tree + 1);
+        } else {
+            self.next_tree = self.next_tree.max(tree + 1);
+        }
     }
 
     /// Adds a trigger; it fires before every trigger added earlier.

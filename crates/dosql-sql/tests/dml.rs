@@ -331,3 +331,62 @@ fn create_table_as_select() {
         "SELECT rowid, * FROM t4",
     ]);
 }
+
+#[test]
+fn temp_tables_views_and_triggers() {
+    check_script(&[
+        "CREATE TABLE main_t(a, b)",
+        "INSERT INTO main_t VALUES(1, 'x'), (2, 'y')",
+        "CREATE TEMP TABLE tt(k INTEGER PRIMARY KEY, v TEXT UNIQUE)",
+        "CREATE TEMPORARY TABLE IF NOT EXISTS tt(z)",
+        "INSERT INTO tt(v) SELECT b FROM main_t",
+        "CREATE INDEX tt_v ON tt(v)",
+        "SELECT * FROM tt ORDER BY k",
+        "SELECT m.a, t.v FROM main_t AS m JOIN tt AS t ON t.k = m.a ORDER BY 1",
+        "SELECT type, name, tbl_name FROM sqlite_temp_schema ORDER BY name",
+        "SELECT type, name FROM sqlite_schema ORDER BY name",
+        "INSERT INTO tt(v) VALUES('x')",
+        "CREATE TEMP VIEW tv AS SELECT v, length(v) AS n FROM tt",
+        "SELECT * FROM tv ORDER BY v",
+        "CREATE TEMP TRIGGER tt_log AFTER INSERT ON main_t BEGIN INSERT INTO tt(v) VALUES('from ' || new.b); END",
+        "INSERT INTO main_t VALUES(3, 'z')",
+        "SELECT * FROM tt ORDER BY k",
+        "BEGIN",
+        "INSERT INTO tt(v) VALUES('rolled back')",
+        "CREATE TEMP TABLE t2(q)",
+        "ROLLBACK",
+        "SELECT count(*) FROM tt",
+        "SELECT name FROM sqlite_temp_master ORDER BY name",
+        "SAVEPOINT s1",
+        "INSERT INTO tt(v) VALUES('kept')",
+        "SAVEPOINT s2",
+        "INSERT INTO tt(v) VALUES('undone')",
+        "ROLLBACK TO s2",
+        "RELEASE s1",
+        "SELECT v FROM tt ORDER BY k",
+        "CREATE TEMP TABLE tas AS SELECT a * 10 AS a10 FROM main_t",
+        "SELECT * FROM tas ORDER BY 1",
+        "DROP TABLE tt",
+        "SELECT name FROM sqlite_temp_master ORDER BY name",
+        "DROP VIEW tv",
+        "SELECT name FROM sqlite_temp_master ORDER BY name",
+        "INSERT INTO main_t VALUES(4, 'w')",
+    ]);
+}
+
+#[test]
+fn temp_tables_vanish_with_the_connection_and_stay_out_of_the_change_feed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("t.db");
+    {
+        let mut c = dosql_sql::Connection::open(&path).expect("open");
+        let lsn = c.database().begin_read().lsn();
+        c.execute("CREATE TEMP TABLE scratch(x); INSERT INTO scratch VALUES(1), (2)").expect("temp");
+        assert_eq!(c.database().begin_read().lsn(), lsn, "TEMP work is not logged in the main database");
+        c.execute("CREATE TABLE kept(x); INSERT INTO kept SELECT x FROM scratch").expect("copy");
+    }
+    let mut c = dosql_sql::Connection::open(&path).expect("reopen");
+    assert!(c.query("SELECT * FROM scratch").is_err(), "TEMP table gone");
+    let r = c.query("SELECT count(*) FROM kept").expect("kept");
+    assert_eq!(r.rows, vec![vec![dosql_sql::Value::Integer(2)]]);
+}

@@ -11,12 +11,12 @@ use crate::bind::RowTable;
 use crate::error::Result;
 use crate::exec::{Env, eval, table_rows};
 use crate::schema::lower;
+use crate::txn::Txn;
 use crate::value::Value;
-use dosql_storage::WriteTxn;
 
 /// Runs a DELETE; `frame` is the firing row when it runs in a trigger
 /// program.
-pub fn delete(tx: &mut WriteTxn, run: &mut Run<'_>, del: &ast::Delete, frame: Option<&Frame>) -> Result<Outcome> {
+pub fn delete(tx: &mut Txn, run: &mut Run<'_>, del: &ast::Delete, frame: Option<&Frame>) -> Result<Outcome> {
     let schema = run.schema;
     if schema.views.contains_key(&lower(&del.table)) {
         return view::delete(tx, run, del, frame);

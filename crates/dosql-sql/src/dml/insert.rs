@@ -19,8 +19,8 @@ use crate::error::{Error, Result, sql_err};
 use crate::exec::{Env, eval, run_query};
 use crate::plan::BExpr;
 use crate::schema::{Table, lower};
+use crate::txn::Txn;
 use crate::value::{Affinity, Value};
-use dosql_storage::WriteTxn;
 
 /// An upsert clause, bound.
 struct Upsert {
@@ -38,7 +38,7 @@ struct Upsert {
 
 /// Runs an INSERT; `frame` is the firing row when it runs in a trigger
 /// program.
-pub fn insert(tx: &mut WriteTxn, run: &mut Run<'_>, ins: &ast::Insert, frame: Option<&Frame>) -> Result<Outcome> {
+pub fn insert(tx: &mut Txn, run: &mut Run<'_>, ins: &ast::Insert, frame: Option<&Frame>) -> Result<Outcome> {
     let schema = run.schema;
     if schema.views.contains_key(&lower(&ins.table)) {
         return view::insert(tx, run, ins, frame);

@@ -34,8 +34,8 @@ use crate::exec::{Ctx, Env, Reader, eval};
 use crate::plan::BExpr;
 use crate::record::{decode_row, encode_row, key_rowid, rowid_key};
 use crate::schema::{Index, SCHEMA_TREE, Schema, Table};
+use crate::txn::Txn;
 use crate::value::{Affinity, Collation, Value};
-use dosql_storage::WriteTxn;
 use dosql_storage::keycodec::{KeyValue, encode_key_with_order};
 use std::cmp::Ordering;
 
@@ -129,7 +129,9 @@ struct Target {
 impl Target {
     fn new(schema: &Schema, name: &str) -> Result<Target> {
         let table = match schema.table(name) {
-            Some(t) if t.tree == SCHEMA_TREE => return sql_err(format!("table {name} may not be modified")),
+            Some(t) if t.tree & !crate::txn::TEMP_BIT == SCHEMA_TREE => {
+                return sql_err(format!("table {name} may not be modified"));
+            }
             Some(t) => t.clone(),
             None => return sql_err(format!("no such table: {name}")),
         };
@@ -150,7 +152,7 @@ impl Target {
 
     /// Which indexes hold `row`: all but the partial ones whose condition
     /// it fails.
-    fn membership(&self, tx: &WriteTxn, row: &[Value]) -> Result<Vec<bool>> {
+    fn membership(&self, tx: &Txn, row: &[Value]) -> Result<Vec<bool>> {
         member_of(&Ctx::new(tx, &[]), &self.partial, row)
     }
 }
@@ -239,7 +241,7 @@ fn kv_equal(a: &KeyValue, b: &KeyValue) -> bool {
 
 /// Rowids of rows other than `except` whose key in the unique `index`
 /// equals `row`'s (never for keys with a NULL, which are all distinct).
-fn unique_conflicts(tx: &WriteTxn, index: &Index, row: &[Value], except: Option<i64>) -> Result<Vec<i64>> {
+fn unique_conflicts(tx: &Txn, index: &Index, row: &[Value], except: Option<i64>) -> Result<Vec<i64>> {
     let (vals, start) = index_prefix(index, row);
     if vals.iter().any(|v| matches!(v, KeyValue::Null)) {
         return Ok(Vec::new());
@@ -279,7 +281,7 @@ fn rowid_message(table: &Table) -> String {
 }
 
 /// Writes a row (columns then rowid) and its index entries.
-fn write_row(tx: &mut WriteTxn, t: &Target, row: &[Value], rowid: i64) -> Result<()> {
+fn write_row(tx: &mut Txn, t: &Target, row: &[Value], rowid: i64) -> Result<()> {
     let member = t.membership(tx, row)?;
     let cols = &row[..t.width().min(row.len())];
     tx.put(t.table.tree, &rowid_key(rowid), &encode_row(cols))?;
@@ -290,7 +292,7 @@ fn write_row(tx: &mut WriteTxn, t: &Target, row: &[Value], rowid: i64) -> Result
 }
 
 /// Removes a row and its index entries.
-fn delete_row(tx: &mut WriteTxn, t: &Target, row: &[Value], rowid: i64) -> Result<()> {
+fn delete_row(tx: &mut Txn, t: &Target, row: &[Value], rowid: i64) -> Result<()> {
     let member = t.membership(tx, row)?;
     tx.delete(t.table.tree, &rowid_key(rowid))?;
     for (ix, _) in t.indexes.iter().zip(member).filter(|(_, m)| *m) {
@@ -300,7 +302,7 @@ fn delete_row(tx: &mut WriteTxn, t: &Target, row: &[Value], rowid: i64) -> Resul
 }
 
 /// The row with `rowid` (columns, then the rowid), if it exists.
-fn read_row(tx: &WriteTxn, table: &Table, rowid: i64) -> Result<Option<Vec<Value>>> {
+fn read_row(tx: &Txn, table: &Table, rowid: i64) -> Result<Option<Vec<Value>>> {
     let Some(raw) = Reader::get(tx, table.tree, &rowid_key(rowid))? else { return Ok(None) };
     let Some(mut row) = decode_row(&raw) else {
         return sql_err(format!("database disk image is malformed (table {})", table.name));
@@ -311,7 +313,7 @@ fn read_row(tx: &WriteTxn, table: &Table, rowid: i64) -> Result<Option<Vec<Value
 }
 
 /// The rowid SQLite picks for a new row: one past the largest.
-fn next_rowid(tx: &WriteTxn, table: &Table) -> Result<i64> {
+fn next_rowid(tx: &Txn, table: &Table) -> Result<i64> {
     let last = tx.range(table.tree, ..)?.next_back().transpose()?;
     match last.and_then(|(k, _)| key_rowid(&k)) {
         None => Ok(1),
@@ -417,7 +419,7 @@ enum Verdict {
 /// only after every constraint has been checked, so that a later ABORT
 /// leaves them alone.
 fn resolve_unique(
-    tx: &mut WriteTxn,
+    tx: &mut Txn,
     t: &Target,
     row: &[Value],
     own: Option<i64>,
@@ -492,7 +494,7 @@ fn rowid_name(table: &Table) -> &'static str {
 }
 
 /// Adds every existing row of `table` to a new index, checking uniqueness.
-pub fn build_index(tx: &mut WriteTxn, schema: &Schema, index: &Index) -> Result<()> {
+pub fn build_index(tx: &mut Txn, schema: &Schema, index: &Index) -> Result<()> {
     let Some(table) = schema.table(&index.table).cloned() else {
         return sql_err(format!("no such table: {}", index.table));
     };
@@ -521,8 +523,9 @@ pub fn build_index(tx: &mut WriteTxn, schema: &Schema, index: &Index) -> Result<
 
 /// Bumps `sqlite_sequence` for an AUTOINCREMENT table after a row with
 /// `rowid` was written.
-fn note_sequence(tx: &mut WriteTxn, schema: &Schema, table: &Table, rowid: i64) -> Result<()> {
-    if !table.autoincrement {
+fn note_sequence(tx: &mut Txn, schema: &Schema, table: &Table, rowid: i64) -> Result<()> {
+    // TEMP tables keep no sequence in the main database.
+    if !table.autoincrement || crate::txn::is_temp(table.tree) {
         return Ok(());
     }
     let Some(seq) = schema.table("sqlite_sequence") else { return Ok(()) };
@@ -540,7 +543,7 @@ fn note_sequence(tx: &mut WriteTxn, schema: &Schema, table: &Table, rowid: i64) 
 }
 
 /// The key and value of `table`'s row in `sqlite_sequence`.
-fn sequence_row(tx: &WriteTxn, seq: &Table, table: &str) -> Result<(Option<Vec<u8>>, Option<i64>)> {
+fn sequence_row(tx: &Txn, seq: &Table, table: &str) -> Result<(Option<Vec<u8>>, Option<i64>)> {
     for entry in tx.range(seq.tree, ..)? {
         let (k, v) = entry?;
         let Some(row) = decode_row(&v) else { continue };
@@ -560,7 +563,7 @@ fn sequence_row(tx: &WriteTxn, seq: &Table, table: &str) -> Result<(Option<Vec<u
 
 /// The rowid for a new row of an AUTOINCREMENT table: past both the
 /// largest rowid in use and the largest ever used.
-fn autoincrement_rowid(tx: &WriteTxn, schema: &Schema, table: &Table) -> Result<i64> {
+fn autoincrement_rowid(tx: &Txn, schema: &Schema, table: &Table) -> Result<i64> {
     let next = next_rowid(tx, table)?;
     let Some(seq) = schema.table("sqlite_sequence") else { return Ok(next) };
     match sequence_row(tx, seq, &table.name)?.1 {
@@ -571,7 +574,7 @@ fn autoincrement_rowid(tx: &WriteTxn, schema: &Schema, table: &Table) -> Result<
 }
 
 /// Removes `table`'s row from `sqlite_sequence` (the table is dropped).
-pub fn forget_sequence(tx: &mut WriteTxn, schema: &Schema, table: &str) -> Result<()> {
+pub fn forget_sequence(tx: &mut Txn, schema: &Schema, table: &str) -> Result<()> {
     let Some(seq) = schema.table("sqlite_sequence") else { return Ok(()) };
     if let (Some(k), _) = sequence_row(tx, seq, table)? {
         tx.delete(seq.tree, &k)?;

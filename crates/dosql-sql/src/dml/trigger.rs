@@ -14,8 +14,8 @@ use crate::bind::RowTable;
 use crate::error::{Error, Result, sql_err};
 use crate::exec::{eval, run_query};
 use crate::schema::{Schema, Trigger};
+use crate::txn::Txn;
 use crate::value::Value;
-use dosql_storage::WriteTxn;
 
 /// SQLite's limit on nested trigger programs.
 const MAX_TRIGGER_DEPTH: usize = 1000;
@@ -71,17 +71,17 @@ impl Triggers {
     }
 
     /// Fires the BEFORE triggers; false if `RAISE(IGNORE)` abandoned the change.
-    pub(super) fn before(&self, tx: &mut WriteTxn, run: &mut Run<'_>, row: &RowChange<'_>) -> Result<bool> {
+    pub(super) fn before(&self, tx: &mut Txn, run: &mut Run<'_>, row: &RowChange<'_>) -> Result<bool> {
         fire(tx, run, &self.before, row)
     }
 
     /// Fires the AFTER triggers.
-    pub(super) fn after(&self, tx: &mut WriteTxn, run: &mut Run<'_>, row: &RowChange<'_>) -> Result<bool> {
+    pub(super) fn after(&self, tx: &mut Txn, run: &mut Run<'_>, row: &RowChange<'_>) -> Result<bool> {
         fire(tx, run, &self.after, row)
     }
 
     /// Fires the INSTEAD OF triggers.
-    pub(super) fn instead(&self, tx: &mut WriteTxn, run: &mut Run<'_>, row: &RowChange<'_>) -> Result<bool> {
+    pub(super) fn instead(&self, tx: &mut Txn, run: &mut Run<'_>, row: &RowChange<'_>) -> Result<bool> {
         fire(tx, run, &self.instead, row)
     }
 }
@@ -120,7 +120,7 @@ impl RowChange<'_> {
     }
 }
 
-fn fire(tx: &mut WriteTxn, run: &mut Run<'_>, triggers: &[Trigger], change: &RowChange<'_>) -> Result<bool> {
+fn fire(tx: &mut Txn, run: &mut Run<'_>, triggers: &[Trigger], change: &RowChange<'_>) -> Result<bool> {
     if triggers.is_empty() {
         return Ok(true);
     }
@@ -149,7 +149,7 @@ fn fire(tx: &mut WriteTxn, run: &mut Run<'_>, triggers: &[Trigger], change: &Row
     Ok(true)
 }
 
-fn run_program(tx: &mut WriteTxn, run: &mut Run<'_>, tr: &Trigger, frame: &Frame) -> Result<()> {
+fn run_program(tx: &mut Txn, run: &mut Run<'_>, tr: &Trigger, frame: &Frame) -> Result<()> {
     let schema = run.schema;
     if let Some(w) = &tr.def.when {
         let cond = binder(schema, Some(frame)).bind_expr(w)?;

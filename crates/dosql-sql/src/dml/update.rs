@@ -17,8 +17,8 @@ use crate::bind::RowTable;
 use crate::error::{Error, Result, sql_err};
 use crate::exec::{Env, eval, run_query, table_rows};
 use crate::schema::{Table, lower};
+use crate::txn::Txn;
 use crate::value::Value;
-use dosql_storage::WriteTxn;
 
 /// What one row's update needs to know about its statement.
 pub(super) struct RowUpdate<'a> {
@@ -40,7 +40,7 @@ pub(super) struct RowUpdate<'a> {
 /// Replaces `old` (columns, then rowid) by `new`. Returns the row as
 /// written, or `None` when a trigger or IGNORE left it alone.
 pub(super) fn apply_update(
-    tx: &mut WriteTxn,
+    tx: &mut Txn,
     run: &mut Run<'_>,
     up: &RowUpdate<'_>,
     mut old: Vec<Value>,
@@ -166,7 +166,7 @@ pub(super) fn table_slot(table: &Table, name: &str) -> Option<usize> {
 
 /// Runs an UPDATE; `frame` is the firing row when it runs in a trigger
 /// program.
-pub fn update(tx: &mut WriteTxn, run: &mut Run<'_>, up: &ast::Update, frame: Option<&Frame>) -> Result<Outcome> {
+pub fn update(tx: &mut Txn, run: &mut Run<'_>, up: &ast::Update, frame: Option<&Frame>) -> Result<Outcome> {
     let schema = run.schema;
     if schema.views.contains_key(&lower(&up.table)) {
         return view::update(tx, run, up, frame);

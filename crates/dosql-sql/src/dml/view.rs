@@ -10,8 +10,8 @@ use crate::bind::{Binder, RowTable};
 use crate::error::{Result, sql_err};
 use crate::exec::run_query;
 use crate::schema::{Schema, lower};
+use crate::txn::Txn;
 use crate::value::{Collation, Value};
-use dosql_storage::WriteTxn;
 
 /// The view's row shape: its result columns, without affinity.
 fn shape(schema: &Schema, name: &str) -> Result<(RowTable, String)> {
@@ -59,12 +59,7 @@ fn select_from(name: &str, columns: Vec<ResultColumn>, where_: Option<&Expr>) ->
 }
 
 /// INSERT into a view.
-pub(super) fn insert(
-    tx: &mut WriteTxn,
-    run: &mut Run<'_>,
-    ins: &ast::Insert,
-    frame: Option<&Frame>,
-) -> Result<Outcome> {
+pub(super) fn insert(tx: &mut Txn, run: &mut Run<'_>, ins: &ast::Insert, frame: Option<&Frame>) -> Result<Outcome> {
     let schema = run.schema;
     let (me, name) = shape(schema, &ins.table)?;
     let triggers = triggers_or_err(schema, &name, Event::Insert, &[])?;
@@ -109,7 +104,7 @@ pub(super) fn insert(
 }
 
 /// UPDATE of a view.
-pub(super) fn update(tx: &mut WriteTxn, run: &mut Run<'_>, up: &ast::Update, frame: Option<&Frame>) -> Result<Outcome> {
+pub(super) fn update(tx: &mut Txn, run: &mut Run<'_>, up: &ast::Update, frame: Option<&Frame>) -> Result<Outcome> {
     let schema = run.schema;
     let (me, name) = shape(schema, &up.table)?;
     let (slots, names, exprs) = assignments_by_name(&me, &up.set)?;
@@ -139,12 +134,7 @@ pub(super) fn update(tx: &mut WriteTxn, run: &mut Run<'_>, up: &ast::Update, fra
 }
 
 /// DELETE from a view.
-pub(super) fn delete(
-    tx: &mut WriteTxn,
-    run: &mut Run<'_>,
-    del: &ast::Delete,
-    frame: Option<&Frame>,
-) -> Result<Outcome> {
+pub(super) fn delete(tx: &mut Txn, run: &mut Run<'_>, del: &ast::Delete, frame: Option<&Frame>) -> Result<Outcome> {
     let schema = run.schema;
     let (me, name) = shape(schema, &del.table)?;
     let triggers = triggers_or_err(schema, &name, Event::Delete, &[])?;
