@@ -523,6 +523,66 @@ pub enum Expr {
     },
 }
 
+impl Expr {
+    /// Calls `f` on this expression and every expression inside it, parents
+    /// first; subqueries are visited as nodes but not entered.
+    pub fn walk(&self, f: &mut dyn FnMut(&Expr)) {
+        f(self);
+        match self {
+            Expr::Literal(_) | Expr::Param(_) | Expr::Column { .. } | Expr::Exists { .. } | Expr::Subquery(_) => {}
+            Expr::Binary { left, right, .. } => {
+                left.walk(f);
+                right.walk(f);
+            }
+            Expr::Unary { expr, .. }
+            | Expr::IsNull { expr, .. }
+            | Expr::Cast { expr, .. }
+            | Expr::Collate { expr, .. }
+            | Expr::InSelect { expr, .. } => expr.walk(f),
+            Expr::Like { expr, pattern, escape, .. } => {
+                expr.walk(f);
+                pattern.walk(f);
+                if let Some(e) = escape {
+                    e.walk(f);
+                }
+            }
+            Expr::Between { expr, low, high, .. } => {
+                expr.walk(f);
+                low.walk(f);
+                high.walk(f);
+            }
+            Expr::InList { expr, list, .. } => {
+                expr.walk(f);
+                list.iter().for_each(|x| x.walk(f));
+            }
+            Expr::Case { operand, whens, else_ } => {
+                if let Some(o) = operand {
+                    o.walk(f);
+                }
+                for (w, t) in whens {
+                    w.walk(f);
+                    t.walk(f);
+                }
+                if let Some(e) = else_ {
+                    e.walk(f);
+                }
+            }
+            Expr::Function { args, filter, .. } => {
+                args.iter().for_each(|x| x.walk(f));
+                if let Some(e) = filter {
+                    e.walk(f);
+                }
+            }
+            Expr::Row(items) => items.iter().for_each(|x| x.walk(f)),
+            Expr::Raise { message, .. } => {
+                if let Some(m) = message {
+                    m.walk(f);
+                }
+            }
+        }
+    }
+}
+
 /// A window specification.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WindowSpec {

@@ -316,7 +316,9 @@ fn index_info(conn: &mut Connection, index: &str) -> Result<StatementResult> {
     {
         for (seq, &c) in ix.columns.iter().enumerate() {
             let name = t.columns.get(c).map(|col| col.name.clone());
-            rows.push(vec![Value::Integer(seq as i64), Value::Integer(c as i64), text_or_null(name.as_deref())]);
+            // SQLite numbers an expression part -2.
+            let cid = if c == crate::schema::EXPR_COLUMN { -2 } else { c as i64 };
+            rows.push(vec![Value::Integer(seq as i64), Value::Integer(cid), text_or_null(name.as_deref())]);
         }
     }
     Ok(result(&["seqno", "cid", "name"], rows))

@@ -11,6 +11,10 @@ use crate::value::{Affinity, Collation, Value};
 use dosql_storage::TreeId;
 use std::collections::BTreeMap;
 
+/// [`Index::columns`] of an expression key part (SQLite reports its
+/// column number as -2).
+pub const EXPR_COLUMN: usize = usize::MAX;
+
 /// The tree holding `sqlite_schema`.
 pub const SCHEMA_TREE: TreeId = 1;
 
@@ -88,8 +92,11 @@ pub struct Index {
     pub table: String,
     /// Storage tree.
     pub tree: TreeId,
-    /// Key columns (column index into the table; expressions not yet).
+    /// Key columns (column index into the table; [`EXPR_COLUMN`] for an
+    /// expression part).
     pub columns: Vec<usize>,
+    /// The expression of each key part that is one (`None` for a column).
+    pub exprs: Vec<Option<Expr>>,
     /// Per-column collation.
     pub collations: Vec<Collation>,
     /// Per-column DESC.
@@ -314,7 +321,7 @@ impl Schema {
                     if !pk_cols.is_empty() {
                         return sql_err(format!("table \"{}\" has more than one primary key", ct.name));
                     }
-                    let idx = resolve_indexed(&columns, cols)?;
+                    let idx = resolve_indexed(&columns, cols, false)?.0;
                     for &i in &idx {
                         columns[i].primary_key = true;
                     }
@@ -323,7 +330,9 @@ impl Schema {
                     }
                     pk_cols = idx;
                 }
-                TableConstraint::Unique(cols, conflict) => uniques.push((resolve_indexed(&columns, cols)?, *conflict)),
+                TableConstraint::Unique(cols, conflict) => {
+                    uniques.push((resolve_indexed(&columns, cols, false)?.0, *conflict))
+                }
                 TableConstraint::Check(e, label) => {
                     checks.push(e.clone());
                     check_labels.push(label.clone());
@@ -365,6 +374,7 @@ impl Schema {
                     table: name.clone(),
                     tree,
                     desc: vec![false; cols.len()],
+                    exprs: vec![None; cols.len()],
                     columns: cols,
                     collations,
                     unique: true,
@@ -400,12 +410,14 @@ impl Schema {
         let Some(table) = self.table(&ci.table) else {
             return sql_err(format!("no such table: {}", ci.table));
         };
-        let columns = resolve_indexed(&table.columns, &ci.columns)?;
+        let (columns, exprs) = resolve_indexed(&table.columns, &ci.columns, true)?;
         let mut collations = Vec::new();
         for (ic, &c) in ci.columns.iter().zip(&columns) {
             collations.push(match &ic.collation {
                 Some(n) => collation_by_name(n)?,
-                None => table.columns[c].collation,
+                None => expr_collation(&ic.expr, &table.columns)
+                    .or(table.columns.get(c).map(|col| col.collation))
+                    .unwrap_or(Collation::Binary),
             });
         }
         let index = Index {
@@ -414,6 +426,7 @@ impl Schema {
             tree,
             desc: ci.columns.iter().map(|c| c.desc).collect(),
             columns,
+            exprs,
             collations,
             unique: ci.unique,
             where_: ci.where_.clone(),
@@ -491,16 +504,81 @@ pub fn collation_by_name(name: &str) -> Result<Collation> {
     }
 }
 
-fn resolve_indexed(columns: &[Column], cols: &[IndexedColumn]) -> Result<Vec<usize>> {
+/// The key parts of an index or a UNIQUE / PRIMARY KEY constraint: table
+/// columns, or (only for CREATE INDEX) expressions over them.
+fn resolve_indexed(
+    columns: &[Column],
+    cols: &[IndexedColumn],
+    expressions: bool,
+) -> Result<(Vec<usize>, Vec<Option<Expr>>)> {
     let mut out = Vec::new();
+    let mut exprs = Vec::new();
     for ic in cols {
-        let Expr::Column { name, .. } = &ic.expr else {
-            return sql_err("indexes on expressions are not supported yet");
+        let inner = match &ic.expr {
+            Expr::Collate { expr, .. } => expr.as_ref(),
+            e => e,
         };
-        match columns.iter().position(|c| c.name.eq_ignore_ascii_case(name)) {
-            Some(i) => out.push(i),
-            None => return sql_err(format!("no such column: {name}")),
+        if let Expr::Column { table: None, name } = inner {
+            match columns.iter().position(|c| c.name.eq_ignore_ascii_case(name)) {
+                Some(i) => {
+                    out.push(i);
+                    exprs.push(None);
+                    continue;
+                }
+                None if !expressions => return sql_err(format!("no such column: {name}")),
+                // A string in an index list is a column name when one matches,
+                // an expression otherwise; an unknown bare name is an error.
+                None => return sql_err(format!("no such column: {name}")),
+            }
         }
+        if !expressions {
+            return sql_err("expressions prohibited in PRIMARY KEY and UNIQUE constraints");
+        }
+        check_index_expr(inner)?;
+        out.push(EXPR_COLUMN);
+        exprs.push(Some(inner.clone()));
     }
-    Ok(out)
+    Ok((out, exprs))
+}
+
+/// SQLite's limits on index expressions: no subqueries, no parameters,
+/// no non-deterministic functions.
+fn check_index_expr(e: &Expr) -> Result<()> {
+    let mut bad = None;
+    e.walk(&mut |x| {
+        if bad.is_some() {
+            return;
+        }
+        match x {
+            Expr::Subquery(_) | Expr::Exists { .. } | Expr::InSelect { .. } => {
+                bad = Some("subqueries prohibited in index expressions".to_string())
+            }
+            Expr::Param(_) => bad = Some("parameters prohibited in index expressions".to_string()),
+            Expr::Function { name, .. }
+                if matches!(
+                    name.to_ascii_lowercase().as_str(),
+                    "random" | "randomblob" | "changes" | "total_changes" | "last_insert_rowid"
+                ) =>
+            {
+                bad = Some("non-deterministic functions prohibited in index expressions".to_string())
+            }
+            _ => {}
+        }
+    });
+    match bad {
+        Some(m) => sql_err(m),
+        None => Ok(()),
+    }
+}
+
+/// The collation an index expression carries: an explicit COLLATE, else a
+/// bare column's.
+fn expr_collation(e: &Expr, columns: &[Column]) -> Option<Collation> {
+    match e {
+        Expr::Collate { collation, .. } => collation_by_name(collation).ok(),
+        Expr::Column { table: None, name } => {
+            columns.iter().find(|c| c.name.eq_ignore_ascii_case(name)).map(|c| c.collation)
+        }
+        _ => None,
+    }
 }

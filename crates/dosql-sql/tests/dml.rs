@@ -390,3 +390,33 @@ fn temp_tables_vanish_with_the_connection_and_stay_out_of_the_change_feed() {
     let r = c.query("SELECT count(*) FROM kept").expect("kept");
     assert_eq!(r.rows, vec![vec![dosql_sql::Value::Integer(2)]]);
 }
+
+#[test]
+fn indexes_on_expressions() {
+    check_script(&[
+        "CREATE TABLE u(id INTEGER PRIMARY KEY, email TEXT, first TEXT, last TEXT)",
+        "CREATE UNIQUE INDEX u_email ON u(lower(email))",
+        "CREATE INDEX u_name ON u(last || ', ' || first, length(first) DESC)",
+        "INSERT INTO u(email, first, last) VALUES('Ada@X.org', 'Ada', 'Lovelace'), ('grace@y.org', 'Grace', 'Hopper')",
+        "INSERT INTO u(email) VALUES('ADA@x.ORG')",
+        "INSERT OR IGNORE INTO u(email) VALUES('ada@x.org')",
+        "INSERT INTO u(email) VALUES('new@z.org') ON CONFLICT DO NOTHING",
+        "UPDATE u SET email = 'GRACE@Y.ORG' WHERE id = 1",
+        "UPDATE u SET email = 'ada@lovelace.org' WHERE id = 1",
+        "SELECT * FROM u ORDER BY id",
+        "PRAGMA index_info(u_email)",
+        "PRAGMA index_info(u_name)",
+        "PRAGMA index_list(u)",
+        "DELETE FROM u WHERE lower(email) = 'grace@y.org'",
+        "INSERT INTO u(email) VALUES('grace@y.org')",
+        "CREATE INDEX bad1 ON u((SELECT 1))",
+        "CREATE INDEX bad2 ON u(random())",
+        "CREATE INDEX bad3 ON u(nosuch + 1)",
+        "CREATE INDEX bad4 ON u(max(id))",
+        "CREATE TABLE dup(a, b)",
+        "INSERT INTO dup VALUES(1, 2), (2, 1)",
+        "CREATE UNIQUE INDEX dup_sum ON dup(a + b)",
+        "CREATE TABLE c(a UNIQUE, UNIQUE(a + 1))",
+        "SELECT * FROM u ORDER BY id",
+    ]);
+}

@@ -122,6 +122,8 @@ struct Target {
     indexes: Vec<Index>,
     /// Each index's partial-index condition, bound over the table's row.
     partial: Vec<Option<BExpr>>,
+    /// Each index's key parts (expressions bound over the table's row).
+    parts: Vec<Vec<Option<BExpr>>>,
     checks: Vec<BExpr>,
     defaults: Vec<Option<BExpr>>,
 }
@@ -137,13 +139,14 @@ impl Target {
         };
         let indexes: Vec<Index> = schema.table_indexes(&table.name).cloned().collect();
         let partial = partial_conditions(schema, &table, &indexes)?;
+        let parts = indexes.iter().map(|ix| key_parts(schema, &table, ix)).collect::<Result<_>>()?;
         let checks = if table.checks.is_empty() {
             Vec::new()
         } else {
             Binder::new(schema).bind_table_exprs(&table, &table.checks)?
         };
         let defaults = Binder::new(schema).bind_defaults(&table)?;
-        Ok(Target { table, indexes, partial, checks, defaults })
+        Ok(Target { table, indexes, partial, parts, checks, defaults })
     }
 
     fn width(&self) -> usize {
@@ -154,6 +157,18 @@ impl Target {
     /// it fails.
     fn membership(&self, tx: &Txn, row: &[Value]) -> Result<Vec<bool>> {
         member_of(&Ctx::new(tx, &[]), &self.partial, row)
+    }
+
+    /// `row`'s key values in each index it is a member of (empty for the
+    /// others).
+    fn keys(&self, tx: &Txn, row: &[Value], member: &[bool]) -> Result<Vec<Vec<Value>>> {
+        let ctx = Ctx::new(tx, &[]);
+        self.indexes
+            .iter()
+            .zip(&self.parts)
+            .zip(member)
+            .map(|((ix, parts), m)| if *m { key_values(&ctx, ix, parts, row) } else { Ok(Vec::new()) })
+            .collect()
     }
 }
 
@@ -203,29 +218,47 @@ fn key_value(v: &Value, coll: Collation) -> KeyValue {
     }
 }
 
-/// The key of `row` (table row, rowid last) in `index`.
-pub fn index_key(index: &Index, row: &[Value], rowid: i64) -> Vec<u8> {
-    let mut vals: Vec<KeyValue> = index
-        .columns
-        .iter()
-        .zip(&index.collations)
-        .map(|(&c, &coll)| key_value(row.get(c).unwrap_or(&Value::Null), coll))
-        .collect();
-    vals.push(KeyValue::Integer(rowid));
+/// The key of an index entry: its key values (see [`key_values`]) and the
+/// rowid.
+pub fn index_key(index: &Index, vals: &[Value], rowid: i64) -> Vec<u8> {
+    let mut kv: Vec<KeyValue> = vals.iter().zip(&index.collations).map(|(v, &coll)| key_value(v, coll)).collect();
+    kv.push(KeyValue::Integer(rowid));
     let mut desc = index.desc.clone();
     desc.push(false);
-    encode_key_with_order(&vals, &desc)
+    encode_key_with_order(&kv, &desc)
 }
 
-fn index_prefix(index: &Index, row: &[Value]) -> (Vec<KeyValue>, Vec<u8>) {
-    let vals: Vec<KeyValue> = index
+fn index_prefix(index: &Index, vals: &[Value]) -> (Vec<KeyValue>, Vec<u8>) {
+    let kv: Vec<KeyValue> = vals.iter().zip(&index.collations).map(|(v, &coll)| key_value(v, coll)).collect();
+    let key = encode_key_with_order(&kv, &index.desc);
+    (kv, key)
+}
+
+/// An index's key expressions bound over its table's row: `None` for a
+/// plain column, the bound expression for an expression part.
+fn key_parts(schema: &Schema, table: &Table, index: &Index) -> Result<Vec<Option<BExpr>>> {
+    index
+        .exprs
+        .iter()
+        .map(|e| match e {
+            Some(e) => Ok(Binder::new(schema).bind_table_exprs(table, std::slice::from_ref(e))?.pop()),
+            None => Ok(None),
+        })
+        .collect()
+}
+
+/// The values `row` (columns, then rowid) contributes to an index's key.
+fn key_values(ctx: &Ctx<'_>, index: &Index, parts: &[Option<BExpr>], row: &[Value]) -> Result<Vec<Value>> {
+    let env = Env { row, aggs: &[], parent: None };
+    index
         .columns
         .iter()
-        .zip(&index.collations)
-        .map(|(&c, &coll)| key_value(row.get(c).unwrap_or(&Value::Null), coll))
-        .collect();
-    let key = encode_key_with_order(&vals, &index.desc);
-    (vals, key)
+        .zip(parts)
+        .map(|(&c, part)| match part {
+            Some(e) => eval(ctx, e, &env),
+            None => Ok(row.get(c).cloned().unwrap_or(Value::Null)),
+        })
+        .collect()
 }
 
 fn kv_equal(a: &KeyValue, b: &KeyValue) -> bool {
@@ -240,9 +273,10 @@ fn kv_equal(a: &KeyValue, b: &KeyValue) -> bool {
 }
 
 /// Rowids of rows other than `except` whose key in the unique `index`
-/// equals `row`'s (never for keys with a NULL, which are all distinct).
-fn unique_conflicts(tx: &Txn, index: &Index, row: &[Value], except: Option<i64>) -> Result<Vec<i64>> {
-    let (vals, start) = index_prefix(index, row);
+/// equals the key values `key` (never for keys with a NULL, which are all
+/// distinct).
+fn unique_conflicts(tx: &Txn, index: &Index, key: &[Value], except: Option<i64>) -> Result<Vec<i64>> {
+    let (vals, start) = index_prefix(index, key);
     if vals.iter().any(|v| matches!(v, KeyValue::Null)) {
         return Ok(Vec::new());
     }
@@ -267,6 +301,9 @@ fn unique_conflicts(tx: &Txn, index: &Index, row: &[Value], except: Option<i64>)
 }
 
 fn unique_message(table: &Table, index: &Index) -> String {
+    if index.exprs.iter().any(Option::is_some) {
+        return format!("UNIQUE constraint failed: index '{}'", index.name);
+    }
     let cols: Vec<String> = index
         .columns
         .iter()
@@ -285,8 +322,9 @@ fn write_row(tx: &mut Txn, t: &Target, row: &[Value], rowid: i64) -> Result<()> 
     let member = t.membership(tx, row)?;
     let cols = &row[..t.width().min(row.len())];
     tx.put(t.table.tree, &rowid_key(rowid), &encode_row(cols))?;
-    for (ix, _) in t.indexes.iter().zip(member).filter(|(_, m)| *m) {
-        tx.put(ix.tree, &index_key(ix, row, rowid), &[])?;
+    let keys = t.keys(tx, row, &member)?;
+    for ((ix, key), _) in t.indexes.iter().zip(keys).zip(member).filter(|(_, m)| *m) {
+        tx.put(ix.tree, &index_key(ix, &key, rowid), &[])?;
     }
     Ok(())
 }
@@ -294,9 +332,10 @@ fn write_row(tx: &mut Txn, t: &Target, row: &[Value], rowid: i64) -> Result<()> 
 /// Removes a row and its index entries.
 fn delete_row(tx: &mut Txn, t: &Target, row: &[Value], rowid: i64) -> Result<()> {
     let member = t.membership(tx, row)?;
+    let keys = t.keys(tx, row, &member)?;
     tx.delete(t.table.tree, &rowid_key(rowid))?;
-    for (ix, _) in t.indexes.iter().zip(member).filter(|(_, m)| *m) {
-        tx.delete(ix.tree, &index_key(ix, row, rowid))?;
+    for ((ix, key), _) in t.indexes.iter().zip(keys).zip(member).filter(|(_, m)| *m) {
+        tx.delete(ix.tree, &index_key(ix, &key, rowid))?;
     }
     Ok(())
 }
@@ -436,8 +475,9 @@ fn resolve_unique(
         conflicts.push((Constraint::Rowid, vec![rowid]));
     }
     let member = t.membership(tx, row)?;
+    let keys = t.keys(tx, row, &member)?;
     for (i, ix) in t.indexes.iter().enumerate().filter(|(i, ix)| ix.unique && member[*i]) {
-        let found = unique_conflicts(tx, ix, row, own.or(Some(rowid)))?;
+        let found = unique_conflicts(tx, ix, &keys[i], own.or(Some(rowid)))?;
         if !found.is_empty() {
             conflicts.push((Constraint::Index(i), found));
         }
@@ -500,6 +540,7 @@ pub fn build_index(tx: &mut Txn, schema: &Schema, index: &Index) -> Result<()> {
     };
     let n = table.columns.len();
     let partial = partial_conditions(schema, &table, std::slice::from_ref(index))?;
+    let parts = key_parts(schema, &table, index)?;
     let mut rows = Vec::new();
     for entry in tx.range(table.tree, ..)? {
         let (k, v) = entry?;
@@ -513,10 +554,11 @@ pub fn build_index(tx: &mut Txn, schema: &Schema, index: &Index) -> Result<()> {
         }
     }
     for (row, rowid) in rows {
-        if index.unique && !unique_conflicts(tx, index, &row, Some(rowid))?.is_empty() {
+        let key = key_values(&Ctx::new(&*tx, &[]), index, &parts, &row)?;
+        if index.unique && !unique_conflicts(tx, index, &key, Some(rowid))?.is_empty() {
             return Err(Error::Constraint(unique_message(&table, index)));
         }
-        tx.put(index.tree, &index_key(index, &row, rowid), &[])?;
+        tx.put(index.tree, &index_key(index, &key, rowid), &[])?;
     }
     Ok(())
 }
