@@ -218,7 +218,7 @@ fn key_value(v: &Value, coll: Collation) -> KeyValue {
     }
 }
 
-/// The key of an index entry: its key values (see [`key_values`]) and the
+/// The key of an index entry: its key values (one per key part) and the
 /// rowid.
 pub fn index_key(index: &Index, vals: &[Value], rowid: i64) -> Vec<u8> {
     let mut kv: Vec<KeyValue> = vals.iter().zip(&index.collations).map(|(v, &coll)| key_value(v, coll)).collect();
