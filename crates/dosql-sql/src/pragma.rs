@@ -5,8 +5,8 @@
 //! Supported: `foreign_keys`, `table_info`, `table_xinfo`, `index_list`,
 //! `index_info`, `page_size`, `cache_size`, `synchronous`, `user_version`,
 //! `journal_mode` and `encoding` (read-only: WAL and UTF-8 always).
-//! `synchronous` can be read but not changed on an open database: the
-//! durability mode is fixed when the storage is opened.
+//! `synchronous` changes the storage's durability mode for later commits
+//! (EXTRA is FULL).
 
 use crate::ast::{self, Expr};
 use crate::conn::{Connection, StatementResult};
@@ -75,7 +75,7 @@ pub(crate) fn run(conn: &mut Connection, name: &str, value: Option<&Expr>) -> Re
             }
         },
         "synchronous" => {
-            let current = match conn.database().config().synchronous {
+            let current = match conn.database().synchronous() {
                 Synchronous::Off => 0,
                 Synchronous::Normal => 1,
                 Synchronous::Full => 2,
@@ -93,12 +93,16 @@ pub(crate) fn run(conn: &mut Connection, name: &str, value: Option<&Expr>) -> Re
                         },
                         other => int_arg(other)?,
                     };
-                    if want == current || (want == 3 && current == 2) {
-                        return Ok(StatementResult::default());
-                    }
-                    sql_err(
-                        "PRAGMA synchronous cannot change on an open database: open it with the synchronous mode wanted",
-                    )
+                    // EXTRA is FULL here: every commit is already fsynced;
+                    // values outside 0..=3 are ignored, as in SQLite.
+                    let mode = match want {
+                        0 => Synchronous::Off,
+                        1 => Synchronous::Normal,
+                        2 | 3 => Synchronous::Full,
+                        _ => return Ok(StatementResult::default()),
+                    };
+                    conn.database().set_synchronous(mode)?;
+                    Ok(StatementResult::default())
                 }
             }
         }

@@ -30,7 +30,7 @@ use parking_lot::{ArcMutexGuard, Mutex, RawMutex};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 
 /// Largest value the engine stores.
 pub const MAX_VALUE_LEN: usize = 256 * 1024 * 1024;
@@ -150,6 +150,30 @@ struct Inner {
     recovery: RecoveryReport,
     commits: AtomicU64,
     checkpoints: AtomicU64,
+    /// The durability mode in force (it may change after opening).
+    synchronous: AtomicU8,
+}
+
+impl Inner {
+    fn synchronous(&self) -> Synchronous {
+        sync_from(self.synchronous.load(Ordering::SeqCst))
+    }
+}
+
+fn sync_code(s: Synchronous) -> u8 {
+    match s {
+        Synchronous::Full => 2,
+        Synchronous::Normal => 1,
+        Synchronous::Off => 0,
+    }
+}
+
+fn sync_from(c: u8) -> Synchronous {
+    match c {
+        2 => Synchronous::Full,
+        1 => Synchronous::Normal,
+        _ => Synchronous::Off,
+    }
 }
 
 /// An open database: one writer, many snapshot readers. Cheap to clone;
@@ -336,6 +360,7 @@ impl Database {
             recovery,
             commits: AtomicU64::new(0),
             checkpoints: AtomicU64::new(0),
+            synchronous: AtomicU8::new(sync_code(config.synchronous)),
             config,
         };
         Ok(Database { inner: Arc::new(inner) })
@@ -364,6 +389,27 @@ impl Database {
     /// The configuration the database was opened with.
     pub fn config(&self) -> &Config {
         &self.inner.config
+    }
+
+    /// The durability mode in force.
+    pub fn synchronous(&self) -> Synchronous {
+        self.inner.synchronous()
+    }
+
+    /// Changes the durability mode of later commits. Leaving `off` first
+    /// makes everything written so far durable (log segments and data
+    /// file), so the stronger guarantee covers the whole history from then
+    /// on. Commits already acknowledged keep the guarantee they had.
+    pub fn set_synchronous(&self, mode: Synchronous) -> Result<()> {
+        let inner = &*self.inner;
+        if mode != Synchronous::Off && inner.synchronous() == Synchronous::Off {
+            inner.pager.sync()?;
+            inner.wal.set_sync(true)?;
+        } else if mode == Synchronous::Off {
+            inner.wal.set_sync(false)?;
+        }
+        inner.synchronous.store(sync_code(mode), Ordering::SeqCst);
+        Ok(())
     }
 
     /// Changes the page cache budget; a smaller one evicts at once.
@@ -618,7 +664,7 @@ impl Database {
     fn checkpoint_locked(&self, w: &mut WriterState) -> Result<CheckpointStats> {
         let inner = &*self.inner;
         let pager = &*inner.pager;
-        let sync = inner.config.synchronous != Synchronous::Off;
+        let sync = inner.synchronous() != Synchronous::Off;
         let v = w.committed.clone();
         if sync {
             inner.wal.sync_to(v.lsn)?;
@@ -1152,7 +1198,7 @@ impl WriteTxn {
         w.dirty_pages += self.dirty;
         drop(w);
         inner.commits.fetch_add(1, Ordering::Relaxed);
-        if inner.config.synchronous == Synchronous::Full
+        if inner.synchronous() == Synchronous::Full
             && let Err(e) = inner.wal.sync_to(commit_lsn)
         {
             db.poison(&e);

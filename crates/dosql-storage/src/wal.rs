@@ -38,7 +38,7 @@ use crate::error::{Error, Result};
 use crate::vfs::{Storage, StorageFile, read_exact_at};
 use parking_lot::Mutex;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// A log sequence number: the position of a change in the log.
 pub type Lsn = u64;
@@ -458,7 +458,7 @@ pub(crate) struct Wal {
     db: String,
     segment_bytes: u64,
     /// Whether segment switches fsync (every mode but `off`).
-    sync_on_switch: bool,
+    sync_on_switch: AtomicBool,
     state: Mutex<WalState>,
     sync_lock: Mutex<()>,
     durable_lsn: AtomicU64,
@@ -509,7 +509,7 @@ impl Wal {
             storage,
             db: db.to_string(),
             segment_bytes,
-            sync_on_switch,
+            sync_on_switch: AtomicBool::new(sync_on_switch),
             state: Mutex::new(WalState {
                 segments,
                 file,
@@ -552,13 +552,14 @@ impl Wal {
         if st.offset == SEG_HEADER {
             return Ok(());
         }
-        if self.sync_on_switch {
+        let sync = self.sync_on_switch.load(Ordering::SeqCst);
+        if sync {
             st.file.sync().map_err(|e| Error::io(&st.path, e))?;
             self.durable_lsn.fetch_max(st.written_lsn, Ordering::SeqCst);
         }
         let first = st.written_lsn + 1;
         let (file, path) = Self::create_segment(&*self.storage, &self.db, first)?;
-        if self.sync_on_switch {
+        if sync {
             file.sync().map_err(|e| Error::io(&path, e))?;
             self.storage.sync_dir().map_err(|e| Error::io(&path, e))?;
         }
@@ -566,6 +567,29 @@ impl Wal {
         st.file = file;
         st.path = path;
         st.offset = SEG_HEADER;
+        Ok(())
+    }
+
+    /// Turns fsync at segment switches on or off. Turning it on first makes
+    /// every segment durable, since records written while it was off may
+    /// be only in the OS cache.
+    pub(crate) fn set_sync(&self, on: bool) -> Result<()> {
+        if !on {
+            self.sync_on_switch.store(false, Ordering::SeqCst);
+            return Ok(());
+        }
+        if self.sync_on_switch.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        let st = self.state.lock();
+        for (_, name) in &st.segments {
+            let path = self.storage.describe(name);
+            self.storage.open(name).and_then(|f| f.sync()).map_err(|e| Error::io(&path, e))?;
+        }
+        st.file.sync().map_err(|e| Error::io(&st.path, e))?;
+        self.storage.sync_dir().map_err(|e| Error::io(&self.storage.describe(&self.db), e))?;
+        self.durable_lsn.fetch_max(st.written_lsn, Ordering::SeqCst);
+        self.sync_on_switch.store(true, Ordering::SeqCst);
         Ok(())
     }
 

@@ -141,3 +141,55 @@ fn full_commit_after_reopening_an_off_database_survives_power_loss() {
         }
     }
 }
+
+/// Switching an open database from `off` to `full` makes everything written
+/// so far durable: after a power loss every commit is there, the ones made
+/// in `off` mode included, and the first `full` commit above all.
+#[test]
+fn switching_from_off_to_full_at_runtime_covers_the_whole_history() {
+    use dosql_storage::vfs::{CrashMode, FaultStorage};
+    use dosql_storage::{Config, Database, Synchronous};
+    use std::sync::Arc;
+
+    for mode in CrashMode::ALL {
+        for seed in 0..20 {
+            let storage = FaultStorage::new();
+            let config =
+                |synchronous| Config { page_size: 1024, wal_segment_bytes: 4096, synchronous, ..Config::default() };
+            let db =
+                Database::open_with_storage(Arc::new(storage.clone()), "s.db", config(Synchronous::Off)).expect("open");
+            for i in 0..40u32 {
+                let mut tx = db.begin_write().expect("begin");
+                if i == 0 {
+                    tx.create_tree(1).expect("create");
+                }
+                tx.put(1, &i.to_be_bytes(), &[7; 100]).expect("put");
+                tx.commit().expect("commit");
+                if i % 10 == 9 {
+                    db.checkpoint().expect("checkpoint");
+                }
+            }
+            db.set_synchronous(Synchronous::Full).expect("switch");
+            assert_eq!(db.synchronous(), Synchronous::Full);
+            let mut tx = db.begin_write().expect("begin");
+            tx.put(1, b"acked", b"in full mode").expect("put");
+            tx.commit().expect("commit");
+            drop(db);
+            storage.crash(mode, seed);
+            let db = Database::open_with_storage(Arc::new(storage.clone()), "s.db", config(Synchronous::Full))
+                .unwrap_or_else(|e| panic!("{mode:?} seed {seed}: reopen after power loss: {e}"));
+            let r = db.begin_read();
+            let got = r.get(1, b"acked");
+            assert!(
+                matches!(&got, Ok(Some(v)) if v == b"in full mode"),
+                "{mode:?} seed {seed}: a Full commit was lost: {got:?}"
+            );
+            for i in 0..40u32 {
+                assert!(
+                    matches!(r.get(1, &i.to_be_bytes()), Ok(Some(_))),
+                    "{mode:?} seed {seed}: off-mode commit {i} lost although the switch made it durable"
+                );
+            }
+        }
+    }
+}
