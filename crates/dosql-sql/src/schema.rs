@@ -31,6 +31,35 @@ pub struct Column {
     pub collation: Collation,
     /// Part of the primary key.
     pub primary_key: bool,
+    /// `AS (expr)`: the column is computed from the others.
+    pub generated: Option<Generated>,
+}
+
+/// A generated column's definition.
+#[derive(Debug, Clone)]
+pub struct Generated {
+    /// The expression over the row's other columns.
+    pub expr: Expr,
+    /// `STORED` (else `VIRTUAL`; both are kept in the record here, which
+    /// nothing observable distinguishes).
+    pub stored: bool,
+}
+
+/// A FOREIGN KEY constraint of a (child) table.
+#[derive(Debug, Clone)]
+pub struct ForeignKey {
+    /// The child columns (indexes into the table's columns).
+    pub columns: Vec<usize>,
+    /// The parent table, as written.
+    pub parent: String,
+    /// The parent columns as written; empty for the parent's PRIMARY KEY.
+    pub parent_columns: Vec<String>,
+    /// `ON DELETE` action.
+    pub on_delete: ast::FkAction,
+    /// `ON UPDATE` action.
+    pub on_update: ast::FkAction,
+    /// `DEFERRABLE INITIALLY DEFERRED`.
+    pub deferred: bool,
 }
 
 /// A table.
@@ -50,6 +79,8 @@ pub struct Table {
     pub check_labels: Vec<String>,
     /// `AUTOINCREMENT`.
     pub autoincrement: bool,
+    /// FOREIGN KEY constraints, in declaration order.
+    pub foreign_keys: Vec<ForeignKey>,
     /// The `CREATE TABLE` text.
     pub sql: String,
 }
@@ -221,6 +252,7 @@ impl Schema {
         let mut check_labels = Vec::new();
         let mut uniques: Vec<Vec<usize>> = Vec::new();
         let mut pk_cols: Vec<usize> = Vec::new();
+        let mut foreign_keys = Vec::new();
         for (i, c) in ct.columns.iter().enumerate() {
             if columns.iter().any(|x: &Column| x.name.eq_ignore_ascii_case(&c.name)) {
                 return sql_err(format!("duplicate column name: {}", c.name));
@@ -233,10 +265,14 @@ impl Schema {
                 default: None,
                 collation: Collation::Binary,
                 primary_key: false,
+                generated: None,
             };
             for k in &c.constraints {
                 match k {
                     ColumnConstraint::PrimaryKey { desc, autoincrement: ai, .. } => {
+                        if col.generated.is_some() {
+                            return sql_err("generated columns cannot be part of the PRIMARY KEY");
+                        }
                         if !pk_cols.is_empty() {
                             return sql_err(format!("table \"{}\" has more than one primary key", ct.name));
                         }
@@ -255,10 +291,35 @@ impl Schema {
                         checks.push(e.clone());
                         check_labels.push(label.clone());
                     }
-                    ColumnConstraint::Default(e) => col.default = Some(e.clone()),
+                    ColumnConstraint::Default(e) => {
+                        if col.generated.is_some() {
+                            return sql_err("cannot use DEFAULT on a generated column");
+                        }
+                        col.default = Some(e.clone());
+                    }
                     ColumnConstraint::Collate(name) => col.collation = collation_by_name(name)?,
-                    ColumnConstraint::ForeignKey(_) | ColumnConstraint::Generated { .. } => {}
+                    ColumnConstraint::ForeignKey(fk) => {
+                        if fk.columns.len() > 1 {
+                            return sql_err(format!(
+                                "foreign key on {} should reference only one column of table {}",
+                                c.name, fk.table
+                            ));
+                        }
+                        foreign_keys.push(foreign_key(vec![i], fk));
+                    }
+                    ColumnConstraint::Generated { expr, stored } => {
+                        if col.primary_key {
+                            return sql_err("generated columns cannot be part of the PRIMARY KEY");
+                        }
+                        if col.default.is_some() || col.generated.is_some() {
+                            return sql_err(format!("error in generated column \"{}\"", c.name));
+                        }
+                        col.generated = Some(Generated { expr: expr.clone(), stored: *stored });
+                    }
                 }
+            }
+            if col.generated.is_some() && rowid_alias == Some(i) {
+                return sql_err("generated columns cannot be part of the PRIMARY KEY");
             }
             columns.push(col);
         }
@@ -269,6 +330,9 @@ impl Schema {
                         return sql_err(format!("table \"{}\" has more than one primary key", ct.name));
                     }
                     let idx = resolve_indexed(&columns, cols)?;
+                    if idx.iter().any(|&i| columns[i].generated.is_some()) {
+                        return sql_err("generated columns cannot be part of the PRIMARY KEY");
+                    }
                     for &i in &idx {
                         columns[i].primary_key = true;
                     }
@@ -282,8 +346,25 @@ impl Schema {
                     checks.push(e.clone());
                     check_labels.push(label.clone());
                 }
-                TableConstraint::ForeignKey(..) => {}
+                TableConstraint::ForeignKey(names, fk) => {
+                    if !fk.columns.is_empty() && fk.columns.len() != names.len() {
+                        return sql_err(
+                            "number of columns in foreign key does not match the number of columns in the referenced table",
+                        );
+                    }
+                    let mut cols = Vec::new();
+                    for n in names {
+                        match columns.iter().position(|c| c.name.eq_ignore_ascii_case(n)) {
+                            Some(i) => cols.push(i),
+                            None => return sql_err(format!("unknown column \"{n}\" in foreign key definition")),
+                        }
+                    }
+                    foreign_keys.push(foreign_key(cols, fk));
+                }
             }
+        }
+        if !columns.is_empty() && columns.iter().all(|c| c.generated.is_some()) {
+            return sql_err("must have at least one non-generated column");
         }
         if ct.without_rowid {
             return sql_err("WITHOUT ROWID tables are not supported yet");
@@ -312,8 +393,10 @@ impl Schema {
             );
         }
         self.next_tree = self.next_tree.max(tree + 1);
-        self.tables
-            .insert(lower(&name), Table { name, tree, columns, rowid_alias, checks, check_labels, autoincrement, sql });
+        self.tables.insert(
+            lower(&name),
+            Table { name, tree, columns, rowid_alias, checks, check_labels, autoincrement, foreign_keys, sql },
+        );
         Ok(())
     }
 
@@ -371,6 +454,18 @@ impl Schema {
     pub fn name_taken(&self, name: &str) -> bool {
         let n = lower(name);
         self.tables.contains_key(&n) || self.indexes.contains_key(&n) || self.views.contains_key(&n)
+    }
+}
+
+/// A foreign key over child columns `columns`, as kept in the schema.
+fn foreign_key(columns: Vec<usize>, fk: &ast::ForeignKey) -> ForeignKey {
+    ForeignKey {
+        columns,
+        parent: fk.table.clone(),
+        parent_columns: fk.columns.clone(),
+        on_delete: fk.on_delete,
+        on_update: fk.on_update,
+        deferred: fk.deferred,
     }
 }
 
