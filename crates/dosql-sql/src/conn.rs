@@ -419,7 +419,8 @@ fn drop_table_fk(tx: &mut WriteTxn, run: &mut Run<'_>, name: &str) -> Result<()>
     let Some(table) = schema.table(name).filter(|t| t.tree != SCHEMA_TREE) else { return Ok(()) };
     let parent =
         schema.tables.values().any(|t| t.foreign_keys.iter().any(|f| f.parent.eq_ignore_ascii_case(&table.name)));
-    if !parent && !(table.foreign_keys.iter().any(|f| f.deferred) && run.fk_deferred != 0) {
+    let deferred_child = table.foreign_keys.iter().any(|f| f.deferred) && run.fk_deferred != 0;
+    if !(parent || deferred_child) {
         return Ok(());
     }
     let del = crate::ast::Delete {

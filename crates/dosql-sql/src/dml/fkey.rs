@@ -56,6 +56,10 @@ pub(super) enum Op<'a> {
     Delete,
 }
 
+/// A parent key: the unique index (`None` for the INTEGER PRIMARY KEY)
+/// and the (child column, parent column) pairs in the key's order.
+type ParentKey = (Option<Index>, Vec<(usize, usize)>);
+
 /// One foreign key, resolved.
 struct Link {
     fk: ForeignKey,
@@ -185,7 +189,6 @@ impl Plan {
             let Some(parent) = &link.parent else {
                 // Dropping a table whose parent is gone: it counts as empty.
                 bump(run, link.fk.deferred, -1);
-                let _ = key;
                 continue;
             };
             if counter(run, link.fk.deferred) == 0 {
@@ -369,10 +372,8 @@ fn children(tx: &WriteTxn, link: &Link, parent_row: &[Value], except: Option<i64
             continue;
         }
         row.resize(n, Value::Null);
-        if link.child.rowid_alias.is_some_and(|a| a < n) {
-            if let Some(a) = link.child.rowid_alias {
-                row[a] = Value::Integer(rowid);
-            }
+        if let Some(slot) = link.child.rowid_alias.and_then(|a| row.get_mut(a)) {
+            *slot = Value::Integer(rowid);
         }
         let hit = want.iter().all(|(c, pv, paff, caff, coll)| {
             let cv = row.get(*c).cloned().unwrap_or(Value::Null);
@@ -493,20 +494,17 @@ fn frame_of(shape: &RowTable, old: &[Value], new: Option<&[Value]>) -> Frame {
 /// KEY, or a UNIQUE index (no WHERE, default collations) over exactly the
 /// parent columns (the PRIMARY KEY's when none are named). Returns it with
 /// the (child column, parent column) pairs in the key's order.
-fn locate(
-    schema: &Schema,
-    child: &Table,
-    fk: &ForeignKey,
-    parent: &Table,
-) -> Result<(Option<Index>, Vec<(usize, usize)>)> {
+fn locate(schema: &Schema, child: &Table, fk: &ForeignKey, parent: &Table) -> Result<ParentKey> {
     let mismatch = || sql_err(format!("foreign key mismatch - \"{}\" referencing \"{}\"", child.name, fk.parent));
     let ncol = fk.columns.len();
     if ncol == 1
         && let Some(ipk) = parent.rowid_alias
     {
         let named = fk.parent_columns.first();
-        if named.is_none_or(|n| parent.columns.get(ipk).is_some_and(|c| c.name.eq_ignore_ascii_case(n))) {
-            return Ok((None, vec![(fk.columns[0], ipk)]));
+        if let Some(&c) = fk.columns.first()
+            && named.is_none_or(|n| parent.columns.get(ipk).is_some_and(|x| x.name.eq_ignore_ascii_case(n)))
+        {
+            return Ok((None, vec![(c, ipk)]));
         }
     }
     let pk_name = format!("sqlite_autoindex_{}_1", parent.name);
@@ -536,7 +534,8 @@ fn locate(
                 break;
             }
             let Some(j) = fk.parent_columns.iter().position(|n| n.eq_ignore_ascii_case(&col.name)) else { break };
-            pairs.push((fk.columns[j], pc));
+            let Some(&c) = fk.columns.get(j) else { break };
+            pairs.push((c, pc));
         }
         if pairs.len() == ncol {
             return Ok((Some(ix.clone()), pairs));

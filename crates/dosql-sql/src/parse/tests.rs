@@ -913,7 +913,7 @@ fn create_table_columns() {
                 columns: vec!["x".into()],
                 on_delete: FkAction::Cascade,
                 on_update: FkAction::NoAction,
-                deferred: false
+                deferred: true
             }),
         ]
     );
