@@ -425,3 +425,115 @@ fn affinity_and_collation_of_keys() {
         "SELECT * FROM c ORDER BY rowid",
     ]);
 }
+
+#[test]
+fn conflict_clauses_do_not_apply() {
+    check_script(&[
+        ON,
+        "CREATE TABLE p(id INTEGER PRIMARY KEY)",
+        "CREATE TABLE c(x REFERENCES p, u UNIQUE)",
+        "INSERT INTO p VALUES(1)",
+        "INSERT OR IGNORE INTO c VALUES(2, 1)",
+        "INSERT OR FAIL INTO c VALUES(1, 1), (2, 2)",
+        "SELECT * FROM c",
+        "INSERT OR REPLACE INTO c VALUES(1, 1)",
+        "UPDATE OR IGNORE c SET x = 5",
+        "UPDATE OR REPLACE c SET x = 1",
+        "BEGIN",
+        "INSERT INTO c VALUES(1, 3)",
+        "INSERT OR ROLLBACK INTO c VALUES(9, 4)",
+        "INSERT INTO c VALUES(1, 4)",
+        "COMMIT",
+        "SELECT * FROM c ORDER BY u",
+    ]);
+}
+
+#[test]
+fn statements_inside_triggers_and_returning() {
+    check_script(&[
+        ON,
+        "CREATE TABLE p(id INTEGER PRIMARY KEY, n)",
+        "CREATE TABLE c(x REFERENCES p ON DELETE CASCADE, tag)",
+        "CREATE TABLE src(v)",
+        "CREATE TRIGGER t1 AFTER INSERT ON src BEGIN INSERT INTO c VALUES(new.v, 'from trigger'); END",
+        "INSERT INTO src VALUES(1)",
+        "INSERT INTO p VALUES(1, 'a')",
+        "INSERT INTO src VALUES(1)",
+        "DELETE FROM p RETURNING *",
+        "SELECT * FROM c",
+        "INSERT INTO p VALUES(2, 'b') RETURNING id",
+        "INSERT INTO c VALUES(2, 'x') RETURNING x, tag",
+        "UPDATE p SET id = 3 RETURNING id",
+        "SELECT * FROM p",
+    ]);
+}
+
+#[test]
+fn parent_key_changes_by_rowid() {
+    check_script(&[
+        ON,
+        "CREATE TABLE p(id INTEGER PRIMARY KEY, v)",
+        "CREATE TABLE c(x REFERENCES p(id) ON UPDATE CASCADE)",
+        "INSERT INTO p VALUES(1, 'a'), (2, 'b')",
+        "INSERT INTO c VALUES(1), (2), (2)",
+        "UPDATE p SET rowid = 10 WHERE v = 'a'",
+        "UPDATE p SET oid = oid + 100",
+        "SELECT * FROM c ORDER BY rowid",
+        "DELETE FROM p WHERE rowid = 110",
+        "SELECT * FROM p",
+    ]);
+}
+
+#[test]
+fn failed_statement_restores_deferred_count() {
+    check_script(&[
+        ON,
+        "CREATE TABLE p(id INTEGER PRIMARY KEY)",
+        "CREATE TABLE cu(x REFERENCES p DEFERRABLE INITIALLY DEFERRED, u UNIQUE)",
+        "CREATE TABLE ci(x REFERENCES p)",
+        "BEGIN",
+        "INSERT INTO cu VALUES(7, 1), (8, 1)",
+        "COMMIT",
+        "BEGIN",
+        "INSERT INTO cu VALUES(7, 2)",
+        "INSERT INTO ci VALUES(7)",
+        "INSERT INTO p VALUES(7)",
+        "INSERT INTO ci VALUES(7)",
+        "COMMIT",
+        "BEGIN",
+        "DELETE FROM p",
+        "INSERT INTO cu VALUES(8, 3)",
+        "INSERT INTO p VALUES(7), (8)",
+        "COMMIT",
+        "SELECT * FROM cu ORDER BY u",
+        "INSERT INTO cu SELECT 9, 4",
+        "INSERT INTO cu SELECT 8, 5",
+    ]);
+}
+
+#[test]
+fn parent_indexes() {
+    check_script(&[
+        ON,
+        "CREATE TABLE p(a, b, c)",
+        "CREATE TABLE c1(x REFERENCES p(a))",
+        "CREATE TABLE c2(x, y, FOREIGN KEY(x, y) REFERENCES p(b, c))",
+        "INSERT INTO c1 VALUES(1)",
+        "CREATE UNIQUE INDEX pa ON p(a) WHERE a > 0",
+        "INSERT INTO c1 VALUES(1)",
+        "CREATE UNIQUE INDEX pa2 ON p(a COLLATE NOCASE)",
+        "INSERT INTO c1 VALUES(1)",
+        "CREATE UNIQUE INDEX pa3 ON p(a DESC)",
+        "INSERT INTO c1 VALUES(1)",
+        "INSERT INTO p VALUES(1, 2, 3)",
+        "INSERT INTO c1 VALUES(1)",
+        "INSERT INTO c2 VALUES(2, 3)",
+        "CREATE UNIQUE INDEX pcb ON p(c, b)",
+        "INSERT INTO c2 VALUES(2, 3)",
+        "INSERT INTO c2 VALUES(3, 2)",
+        "DELETE FROM p",
+        "DROP INDEX pa3",
+        "DELETE FROM c1",
+        "DELETE FROM p",
+    ]);
+}
