@@ -97,6 +97,20 @@ impl Connection {
         self.settings
     }
 
+    /// Runs `f` over the schema and the data as this connection sees it:
+    /// the open transaction, or a fresh one that is then rolled back.
+    pub(crate) fn inspect<R>(&mut self, f: impl FnOnce(&WriteTxn, &Schema) -> Result<R>) -> Result<R> {
+        match &self.txn {
+            Some(tx) => f(tx, &self.schema),
+            None => {
+                let tx = self.db.begin_write()?;
+                let r = f(&tx, &self.schema);
+                tx.rollback();
+                r
+            }
+        }
+    }
+
     pub(crate) fn settings_mut(&mut self) -> &mut Settings {
         &mut self.settings
     }

@@ -537,3 +537,37 @@ fn parent_indexes() {
         "DELETE FROM p",
     ]);
 }
+
+#[test]
+fn pragmas() {
+    check_script(&[
+        "CREATE TABLE p(id INTEGER PRIMARY KEY, k UNIQUE)",
+        "CREATE TABLE c(a REFERENCES p ON DELETE CASCADE, b, c, \
+           FOREIGN KEY(b, c) REFERENCES q(x, y) ON UPDATE SET NULL DEFERRABLE INITIALLY DEFERRED, \
+           FOREIGN KEY(c) REFERENCES p(k) ON DELETE RESTRICT ON UPDATE SET DEFAULT)",
+        "PRAGMA foreign_key_list(c)",
+        "PRAGMA foreign_key_list(p)",
+        "PRAGMA foreign_key_list(nosuch)",
+        "PRAGMA foreign_keys = OFF",
+        "INSERT INTO c VALUES(1, 2, 3), (NULL, 2, NULL), ('1', NULL, NULL)",
+        "INSERT INTO p VALUES(1, 3)",
+        "INSERT INTO c VALUES(5, NULL, 3), (1, NULL, 4)",
+        "PRAGMA foreign_key_check",
+        "PRAGMA foreign_key_check(c)",
+        "PRAGMA foreign_key_check(p)",
+        "PRAGMA foreign_key_check(nosuch)",
+        "CREATE TABLE q(x, y)",
+        "PRAGMA foreign_key_check(c)",
+        "PRAGMA foreign_key_check",
+        "CREATE UNIQUE INDEX qxy ON q(y, x)",
+        "INSERT INTO q VALUES(2, 3)",
+        "PRAGMA foreign_key_check",
+        "CREATE TABLE self(id INTEGER PRIMARY KEY, up REFERENCES self)",
+        "INSERT INTO self VALUES(1, 1), (2, 3), (3, 'x')",
+        "PRAGMA foreign_key_check(self)",
+        "BEGIN",
+        "DELETE FROM p",
+        "PRAGMA foreign_key_check",
+        "ROLLBACK",
+    ]);
+}

@@ -550,3 +550,95 @@ pub(super) fn involved(schema: &Schema, table: &str) -> bool {
     schema.table(table).is_some_and(|t| !t.foreign_keys.is_empty())
         || schema.tables.values().any(|t| t.foreign_keys.iter().any(|fk| lower(&fk.parent) == lower(table)))
 }
+
+/// SQLite's word for an action in `PRAGMA foreign_key_list`.
+fn action_word(a: FkAction) -> &'static str {
+    match a {
+        FkAction::NoAction => "NO ACTION",
+        FkAction::Restrict => "RESTRICT",
+        FkAction::SetNull => "SET NULL",
+        FkAction::SetDefault => "SET DEFAULT",
+        FkAction::Cascade => "CASCADE",
+    }
+}
+
+/// `table`'s foreign keys with SQLite's numbering: the last declared is 0.
+fn numbered(table: &Table) -> impl Iterator<Item = (i64, &ForeignKey)> {
+    table.foreign_keys.iter().rev().enumerate().map(|(i, fk)| (i64::try_from(i).unwrap_or(i64::MAX), fk))
+}
+
+/// The rows of `PRAGMA foreign_key_list(table)`: id, seq, table, from, to,
+/// on_update, on_delete, match.
+pub fn foreign_key_list(table: &Table) -> Vec<Vec<Value>> {
+    let mut out = Vec::new();
+    for (id, fk) in numbered(table) {
+        for (seq, &c) in fk.columns.iter().enumerate() {
+            out.push(vec![
+                Value::Integer(id),
+                Value::Integer(i64::try_from(seq).unwrap_or(i64::MAX)),
+                Value::Text(fk.parent.clone()),
+                Value::Text(table.columns.get(c).map_or(String::new(), |x| x.name.clone())),
+                fk.parent_columns.get(seq).map_or(Value::Null, |p| Value::Text(p.clone())),
+                Value::Text(action_word(fk.on_update).into()),
+                Value::Text(action_word(fk.on_delete).into()),
+                Value::Text("NONE".into()),
+            ]);
+        }
+    }
+    out
+}
+
+/// The rows of `PRAGMA foreign_key_check[(table)]`: table, rowid,
+/// parent, fkid for every child row whose parent is missing (all rows
+/// with a complete key when the parent table itself is missing).
+pub fn foreign_key_check(tx: &WriteTxn, schema: &Schema, table: Option<&str>) -> Result<Vec<Vec<Value>>> {
+    let tables: Vec<&Table> = match table {
+        Some(name) => match schema.table(name) {
+            Some(t) => vec![t],
+            None => return sql_err(format!("no such table: {name}")),
+        },
+        None => schema.tables.values().filter(|t| !t.foreign_keys.is_empty()).collect(),
+    };
+    let mut out = Vec::new();
+    for child in tables {
+        let mut links = Vec::new();
+        for (id, fk) in numbered(child) {
+            let link = match schema.table(&fk.parent) {
+                None => Link { fk: fk.clone(), child: child.clone(), parent: None, index: None, pairs: Vec::new() },
+                Some(parent) => {
+                    let (index, pairs) = locate(schema, child, fk, parent)?;
+                    Link { fk: fk.clone(), child: child.clone(), parent: Some(parent.clone()), index, pairs }
+                }
+            };
+            links.push((id, link));
+        }
+        let n = child.columns.len();
+        for entry in tx.range(child.tree, ..)? {
+            let (k, v) = entry?;
+            let (Some(mut row), Some(rowid)) = (decode_row(&v), key_rowid(&k)) else {
+                return sql_err(format!("database disk image is malformed (table {})", child.name));
+            };
+            row.resize(n, Value::Null);
+            if let Some(slot) = child.rowid_alias.and_then(|a| row.get_mut(a)) {
+                *slot = Value::Integer(rowid);
+            }
+            row.push(Value::Integer(rowid));
+            for (id, link) in &links {
+                let Some(key) = child_key(link, &row) else { continue };
+                let ok = match &link.parent {
+                    None => false,
+                    Some(parent) => parent_exists(tx, link, parent, &key, None)?,
+                };
+                if !ok {
+                    out.push(vec![
+                        Value::Text(child.name.clone()),
+                        Value::Integer(rowid),
+                        Value::Text(link.fk.parent.clone()),
+                        Value::Integer(*id),
+                    ]);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
