@@ -129,3 +129,41 @@ fn generated_foreign_keys() {
         "SELECT * FROM c",
     ]);
 }
+
+#[test]
+fn before_triggers_update_from_and_replace() {
+    check_script(&[
+        "CREATE TABLE t(id INTEGER PRIMARY KEY, a, g AS (a * 10), s AS (a || 's') STORED)",
+        "CREATE TABLE log(x)",
+        "CREATE TRIGGER bi BEFORE INSERT ON t BEGIN INSERT INTO log VALUES('bi ' || quote(new.g) || ' ' || quote(new.s)); END",
+        "CREATE TRIGGER bu BEFORE UPDATE ON t BEGIN INSERT INTO log VALUES('bu ' || quote(old.g) || ' ' || quote(new.g)); END",
+        "INSERT INTO t(id, a) VALUES(1, 1), (2, 2)",
+        "UPDATE t SET a = a + 1",
+        "SELECT * FROM log ORDER BY rowid",
+        "CREATE TABLE src(id, v)",
+        "INSERT INTO src VALUES(1, 7), (2, 8)",
+        "UPDATE t SET a = src.v FROM src WHERE src.id = t.id",
+        "SELECT * FROM t ORDER BY id",
+        "REPLACE INTO t(id, a) VALUES(1, 100)",
+        "INSERT OR REPLACE INTO t(id, a) VALUES(3, 5)",
+        "SELECT * FROM t ORDER BY id",
+        "CREATE VIEW v AS SELECT id, g + s AS both FROM t",
+        "SELECT * FROM v ORDER BY id",
+        "SELECT g, count(*) FROM t GROUP BY g ORDER BY g",
+    ]);
+}
+
+#[test]
+fn expressions_and_functions() {
+    check_script(&[
+        "CREATE TABLE t(first TEXT, last TEXT, full AS (first || ' ' || last), initials AS (substr(first, 1, 1) || substr(last, 1, 1)) STORED, n INT AS (length(full)), c AS (CASE WHEN n > 8 THEN 'long' ELSE 'short' END), k AS (coalesce(first, last, 'none')) STORED)",
+        "INSERT INTO t(first, last) VALUES('Ada', 'Lovelace'), ('Al', 'Bo'), (NULL, 'X'), (NULL, NULL)",
+        "SELECT * FROM t ORDER BY rowid",
+        "UPDATE t SET first = 'Z' WHERE first IS NULL",
+        "SELECT full, n, c, k FROM t ORDER BY rowid",
+        "CREATE TABLE coll(a TEXT, b AS (a) COLLATE NOCASE, UNIQUE(b))",
+        "INSERT INTO coll(a) VALUES('abc')",
+        "INSERT INTO coll(a) VALUES('ABC')",
+        "SELECT * FROM coll WHERE b = 'ABC'",
+    ]);
+}
