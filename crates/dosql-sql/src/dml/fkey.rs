@@ -19,7 +19,7 @@
 //! foreign keys apply, and actions recurse), RESTRICT as an immediate
 //! failure when children remain.
 //!
-//! A [`Plan`] is made once per statement: it resolves every foreign key
+//! A `Plan` is made once per statement: it resolves every foreign key
 //! the statement touches to the parent's INTEGER PRIMARY KEY or a UNIQUE
 //! index over the parent columns, failing with SQLite's "foreign key
 //! mismatch" or "no such table" when that is impossible.
