@@ -855,6 +855,8 @@ pub struct ForeignKey {
     pub on_delete: FkAction,
     /// `ON UPDATE` action.
     pub on_update: FkAction,
+    /// `DEFERRABLE INITIALLY DEFERRED`: checked at COMMIT.
+    pub deferred: bool,
 }
 
 /// Foreign key actions.

@@ -49,6 +49,10 @@ pub struct Connection {
     pub(crate) schema_generation: u64,
     /// Recently run SQL texts, prepared, most recent last.
     pub(crate) cache: Vec<crate::prepared::Prepared>,
+    /// Deferred foreign key violations in the open transaction, and its
+    /// value when each savepoint in `savepoints` was opened.
+    fk_deferred: i64,
+    savepoint_fk: Vec<i64>,
 }
 
 /// Per-connection settings, as SQLite keeps them per connection.
@@ -102,6 +106,8 @@ impl Connection {
             settings: Settings::default(),
             schema_generation: 0,
             cache: Vec::new(),
+            fk_deferred: 0,
+            savepoint_fk: Vec::new(),
         };
         c.reload_schema()?;
         Ok(c)
@@ -161,6 +167,20 @@ impl Connection {
         self.settings
     }
 
+    /// Runs `f` over the schema and the data as this connection sees it:
+    /// the open transaction, or a fresh one that is then rolled back.
+    pub(crate) fn inspect<R>(&mut self, f: impl FnOnce(&Txn, &Schema) -> Result<R>) -> Result<R> {
+        match &self.txn {
+            Some(tx) => f(tx, &self.schema),
+            None => {
+                let tx = self.begin()?;
+                let r = f(&tx, &self.schema);
+                tx.rollback();
+                r
+            }
+        }
+    }
+
     pub(crate) fn settings_mut(&mut self) -> &mut Settings {
         &mut self.settings
     }
@@ -188,6 +208,7 @@ impl Connection {
             collation: Collation::Binary,
             primary_key: false,
             not_null_conflict: None,
+            generated: None,
         };
         let mut root = text("rootpage");
         root.decl_type = "int".into();
@@ -204,6 +225,7 @@ impl Connection {
             pk_conflict: None,
             without_rowid: None,
             strict: false,
+            foreign_keys: Vec::new(),
             sql: String::new(),
         };
         for (name, tree) in [
@@ -305,8 +327,14 @@ impl Connection {
             }
             Statement::Commit => match self.txn.take() {
                 None => sql_err("cannot commit - no transaction is active"),
+                Some(tx) if self.fk_deferred > 0 => {
+                    // The transaction stays open to be mended or rolled back.
+                    self.txn = Some(tx);
+                    Err(Error::Constraint(dml::fkey::FK_FAILED.into()))
+                }
                 Some(tx) => {
                     self.savepoints.clear();
+                    self.savepoint_fk.clear();
                     tx.commit()?;
                     Ok(StatementResult::default())
                 }
@@ -315,6 +343,8 @@ impl Connection {
                 None => sql_err("cannot rollback - no transaction is active"),
                 Some(tx) => {
                     self.savepoints.clear();
+                    self.savepoint_fk.clear();
+                    self.fk_deferred = 0;
                     tx.rollback();
                     self.reload_schema()?;
                     Ok(StatementResult::default())
@@ -327,6 +357,10 @@ impl Connection {
                 tx.rollback_to(name).map_err(|_| Error::Sql(format!("no such savepoint: {name}")))?;
                 if let Some(i) = self.savepoints.iter().rposition(|s| s.eq_ignore_ascii_case(name)) {
                     self.savepoints.truncate(i + 1);
+                    self.savepoint_fk.truncate(i + 1);
+                    if let Some(&v) = self.savepoint_fk.get(i) {
+                        self.fk_deferred = v;
+                    }
                 }
                 self.reload_schema()?;
                 Ok(StatementResult::default())
@@ -340,16 +374,21 @@ impl Connection {
                     tx.savepoint(name);
                 }
                 self.savepoints.push(name.clone());
+                self.savepoint_fk.push(self.fk_deferred);
                 Ok(StatementResult::default())
             }
             Statement::Release(name) => {
                 let Some(i) = self.savepoints.iter().rposition(|s| s.eq_ignore_ascii_case(name)) else {
                     return sql_err(format!("no such savepoint: {name}"));
                 };
+                if i == 0 && self.txn_from_savepoint && self.fk_deferred > 0 {
+                    return Err(Error::Constraint(dml::fkey::FK_FAILED.into()));
+                }
                 if let Some(tx) = self.txn.as_mut() {
                     tx.release(name)?;
                 }
                 self.savepoints.truncate(i);
+                self.savepoint_fk.truncate(i);
                 if self.savepoints.is_empty()
                     && self.txn_from_savepoint
                     && let Some(tx) = self.txn.take()
@@ -385,11 +424,17 @@ impl Connection {
         let result = match self.txn.take() {
             Some(mut tx) => {
                 tx.savepoint(STMT_SAVEPOINT);
-                let r = write(&mut tx, &mut self.schema, (self.settings, now), stmt, text, params);
+                let mut fk = (self.fk_deferred, false);
+                let r = write(&mut tx, &mut self.schema, (self.settings, now), &mut fk, stmt, text, params);
+                if r.is_ok() || matches!(r, Err(Error::ConstraintFail(_))) {
+                    self.fk_deferred = fk.0;
+                }
                 match &r {
                     Err(Error::ConstraintRollback(_)) => {
                         tx.rollback();
                         self.savepoints.clear();
+                        self.savepoint_fk.clear();
+                        self.fk_deferred = 0;
                     }
                     Err(Error::ConstraintFail(_)) | Ok(_) => {
                         tx.release(STMT_SAVEPOINT)?;
@@ -405,7 +450,7 @@ impl Connection {
             }
             None => {
                 let mut tx = self.begin()?;
-                let r = write(&mut tx, &mut self.schema, (self.settings, now), stmt, text, params);
+                let r = write(&mut tx, &mut self.schema, (self.settings, now), &mut (0, true), stmt, text, params);
                 match &r {
                     Ok(_) | Err(Error::ConstraintFail(_)) => {
                         tx.commit()?;
@@ -478,26 +523,69 @@ fn schema_remove_from(tx: &mut Txn, schema_tree: u64, name: &str, by_table: bool
     Ok(trees)
 }
 
+/// Runs one writing statement. `fk` is the transaction's deferred foreign
+/// key count (updated) and whether the statement commits on its own.
 fn write(
     tx: &mut Txn,
     schema: &mut Schema,
     (settings, now_ms): (Settings, i64),
+    fk: &mut (i64, bool),
     stmt: &Statement,
     text: &str,
     params: &[Value],
 ) -> Result<Outcome> {
-    let run = |schema| {
-        let mut r = Run::new(schema, params);
-        r.foreign_keys = settings.foreign_keys;
-        r.now_ms = now_ms;
-        r
+    let mut run = Run::new(schema, params);
+    run.foreign_keys = settings.foreign_keys;
+    run.now_ms = now_ms;
+    run.fk_deferred = fk.0;
+    let out = match stmt {
+        Statement::Insert(i) => dml::insert(tx, &mut run, i, None),
+        Statement::Update(u) => dml::update(tx, &mut run, u, None),
+        Statement::Delete(d) => dml::delete(tx, &mut run, d, None),
+        Statement::Drop { kind: ObjectKind::Table, name, .. } if settings.foreign_keys => {
+            drop_table_fk(tx, &mut run, name)?;
+            fk.0 = run.fk_deferred;
+            let changes = ddl(tx, schema, stmt, text)?;
+            if fk.1 && fk.0 > 0 {
+                return Err(Error::Constraint(dml::fkey::FK_FAILED.into()));
+            }
+            return Ok(Outcome { changes, ..Outcome::default() });
+        }
+        _ => return ddl(tx, schema, stmt, text).map(|changes| Outcome { changes, ..Outcome::default() }),
     };
-    match stmt {
-        Statement::Insert(i) => dml::insert(tx, &mut run(schema), i, None),
-        Statement::Update(u) => dml::update(tx, &mut run(schema), u, None),
-        Statement::Delete(d) => dml::delete(tx, &mut run(schema), d, None),
-        _ => ddl(tx, schema, stmt, text).map(|changes| Outcome { changes, ..Outcome::default() }),
+    fk.0 = run.fk_deferred;
+    let out = out?;
+    run.finish(fk.1)?;
+    Ok(out)
+}
+
+/// DROP TABLE with foreign keys on first deletes every row (no triggers,
+/// but foreign key actions run) when the table is a parent, or a child
+/// of a deferred key while deferred violations are outstanding; immediate
+/// violations that leaves fail the DROP.
+fn drop_table_fk(tx: &mut Txn, run: &mut Run<'_>, name: &str) -> Result<()> {
+    let schema = run.schema;
+    let Some(table) = schema.table(name).filter(|t| t.tree & !TEMP_BIT != SCHEMA_TREE) else { return Ok(()) };
+    let parent =
+        schema.tables.values().any(|t| t.foreign_keys.iter().any(|f| f.parent.eq_ignore_ascii_case(&table.name)));
+    let deferred_child = table.foreign_keys.iter().any(|f| f.deferred) && run.fk_deferred != 0;
+    if !(parent || deferred_child) {
+        return Ok(());
     }
+    let del = crate::ast::Delete {
+        with: Vec::new(),
+        table: table.name.clone(),
+        alias: None,
+        where_: None,
+        returning: Vec::new(),
+    };
+    run.fk_quiet = true;
+    dml::delete(tx, run, &del, None)?;
+    run.fk_quiet = false;
+    if run.fk_immediate > 0 {
+        return Err(Error::Constraint(dml::fkey::FK_FAILED.into()));
+    }
+    Ok(())
 }
 
 fn ddl(tx: &mut Txn, schema: &mut Schema, stmt: &Statement, text: &str) -> Result<u64> {
@@ -526,6 +614,9 @@ fn ddl(tx: &mut Txn, schema: &mut Schema, stmt: &Statement, text: &str) -> Resul
                 autos.push(t);
                 Ok(t)
             })?;
+            if let Some(t) = scratch.table(&ct.name) {
+                dml::check_generated(&scratch, t)?;
+            }
             tx.create_tree(tree)?;
             schema_insert(tx, temp, "table", &ct.name, &ct.name, tree, Some(text))?;
             for (n, t) in autos.iter().enumerate() {

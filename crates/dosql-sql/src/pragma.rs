@@ -132,6 +132,23 @@ pub(crate) fn run(conn: &mut Connection, name: &str, value: Option<&Expr>) -> Re
         },
         "journal_mode" => Ok(single("journal_mode", Value::Text("wal".into()))),
         "encoding" => Ok(single("encoding", Value::Text("UTF-8".into()))),
+        "foreign_key_list" => {
+            let Some(t) = value.and_then(name_arg) else { return Ok(StatementResult::default()) };
+            let rows = conn.inspect(|_, schema| Ok(schema.table(&t).map(crate::dml::fkey::foreign_key_list)))?;
+            let columns = ["id", "seq", "table", "from", "to", "on_update", "on_delete", "match"];
+            Ok(StatementResult {
+                columns: columns.iter().map(|c| c.to_string()).collect(),
+                rows: rows.unwrap_or_default(),
+                changes: 0,
+            })
+        }
+        "foreign_key_check" => {
+            let t = value.and_then(name_arg);
+            let rows = conn.inspect(|tx, schema| crate::dml::fkey::foreign_key_check(tx, schema, t.as_deref()))?;
+            let columns = ["table", "rowid", "parent", "fkid"];
+            Ok(StatementResult { columns: columns.iter().map(|c| c.to_string()).collect(), rows, changes: 0 })
+        }
+        // SQLite ignores unknown pragmas.
         _ => Ok(StatementResult::default()),
     }
 }
@@ -161,6 +178,15 @@ fn flag(v: &Expr) -> Result<bool> {
             _ => Ok(Value::Text(t.clone()).to_i64() != 0),
         },
         _ => sql_err("syntax error"),
+    }
+}
+
+/// A pragma's table-name argument.
+fn name_arg(v: &Expr) -> Option<String> {
+    match v {
+        Expr::Literal(Value::Text(t)) => Some(t.clone()),
+        Expr::Column { name, .. } => Some(name.clone()),
+        _ => None,
     }
 }
 

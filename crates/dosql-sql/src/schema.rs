@@ -43,6 +43,35 @@ pub struct Column {
     pub primary_key: bool,
     /// The NOT NULL constraint's own conflict clause.
     pub not_null_conflict: Option<ast::Conflict>,
+    /// `AS (expr)`: the column is computed from the others.
+    pub generated: Option<Generated>,
+}
+
+/// A generated column's definition.
+#[derive(Debug, Clone)]
+pub struct Generated {
+    /// The expression over the row's other columns.
+    pub expr: Expr,
+    /// `STORED` (else `VIRTUAL`; both are kept in the record here, which
+    /// nothing observable distinguishes).
+    pub stored: bool,
+}
+
+/// A FOREIGN KEY constraint of a (child) table.
+#[derive(Debug, Clone)]
+pub struct ForeignKey {
+    /// The child columns (indexes into the table's columns).
+    pub columns: Vec<usize>,
+    /// The parent table, as written.
+    pub parent: String,
+    /// The parent columns as written; empty for the parent's PRIMARY KEY.
+    pub parent_columns: Vec<String>,
+    /// `ON DELETE` action.
+    pub on_delete: ast::FkAction,
+    /// `ON UPDATE` action.
+    pub on_update: ast::FkAction,
+    /// `DEFERRABLE INITIALLY DEFERRED`.
+    pub deferred: bool,
 }
 
 /// A table.
@@ -72,6 +101,8 @@ pub struct Table {
     /// are read in its order, and the rowid the engine keeps is never
     /// visible.
     pub without_rowid: Option<TreeId>,
+    /// FOREIGN KEY constraints, in declaration order.
+    pub foreign_keys: Vec<ForeignKey>,
     /// The `CREATE TABLE` text.
     pub sql: String,
 }
@@ -262,6 +293,7 @@ impl Schema {
         let mut uniques: Vec<(Vec<usize>, Option<ast::Conflict>)> = Vec::new();
         let mut pk_conflict = None;
         let mut pk_cols: Vec<usize> = Vec::new();
+        let mut foreign_keys = Vec::new();
         for (i, c) in ct.columns.iter().enumerate() {
             if columns.iter().any(|x: &Column| x.name.eq_ignore_ascii_case(&c.name)) {
                 return sql_err(format!("duplicate column name: {}", c.name));
@@ -281,11 +313,15 @@ impl Schema {
                 collation: Collation::Binary,
                 primary_key: false,
                 not_null_conflict: None,
+                generated: None,
             };
             for k in &c.constraints {
                 match k {
                     ColumnConstraint::PrimaryKey { desc, autoincrement: ai, conflict } => {
                         pk_conflict = *conflict;
+                        if col.generated.is_some() {
+                            return sql_err("generated columns cannot be part of the PRIMARY KEY");
+                        }
                         if !pk_cols.is_empty() {
                             return sql_err(format!("table \"{}\" has more than one primary key", ct.name));
                         }
@@ -307,10 +343,35 @@ impl Schema {
                         checks.push(e.clone());
                         check_labels.push(label.clone());
                     }
-                    ColumnConstraint::Default(e) => col.default = Some(e.clone()),
+                    ColumnConstraint::Default(e) => {
+                        if col.generated.is_some() {
+                            return sql_err("cannot use DEFAULT on a generated column");
+                        }
+                        col.default = Some(e.clone());
+                    }
                     ColumnConstraint::Collate(name) => col.collation = collation_by_name(name)?,
-                    ColumnConstraint::ForeignKey(_) | ColumnConstraint::Generated { .. } => {}
+                    ColumnConstraint::ForeignKey(fk) => {
+                        if fk.columns.len() > 1 {
+                            return sql_err(format!(
+                                "foreign key on {} should reference only one column of table {}",
+                                c.name, fk.table
+                            ));
+                        }
+                        foreign_keys.push(foreign_key(vec![i], fk));
+                    }
+                    ColumnConstraint::Generated { expr, stored } => {
+                        if col.primary_key {
+                            return sql_err("generated columns cannot be part of the PRIMARY KEY");
+                        }
+                        if col.default.is_some() || col.generated.is_some() {
+                            return sql_err(format!("error in generated column \"{}\"", c.name));
+                        }
+                        col.generated = Some(Generated { expr: expr.clone(), stored: *stored });
+                    }
                 }
+            }
+            if col.generated.is_some() && rowid_alias == Some(i) {
+                return sql_err("generated columns cannot be part of the PRIMARY KEY");
             }
             columns.push(col);
         }
@@ -322,6 +383,9 @@ impl Schema {
                         return sql_err(format!("table \"{}\" has more than one primary key", ct.name));
                     }
                     let idx = resolve_indexed(&columns, cols, false)?.0;
+                    if idx.iter().any(|&i| columns[i].generated.is_some()) {
+                        return sql_err("generated columns cannot be part of the PRIMARY KEY");
+                    }
                     for &i in &idx {
                         columns[i].primary_key = true;
                     }
@@ -337,8 +401,25 @@ impl Schema {
                     checks.push(e.clone());
                     check_labels.push(label.clone());
                 }
-                TableConstraint::ForeignKey(..) => {}
+                TableConstraint::ForeignKey(names, fk) => {
+                    if !fk.columns.is_empty() && fk.columns.len() != names.len() {
+                        return sql_err(
+                            "number of columns in foreign key does not match the number of columns in the referenced table",
+                        );
+                    }
+                    let mut cols = Vec::new();
+                    for n in names {
+                        match columns.iter().position(|c| c.name.eq_ignore_ascii_case(n)) {
+                            Some(i) => cols.push(i),
+                            None => return sql_err(format!("unknown column \"{n}\" in foreign key definition")),
+                        }
+                    }
+                    foreign_keys.push(foreign_key(cols, fk));
+                }
             }
+        }
+        if !columns.is_empty() && columns.iter().all(|c| c.generated.is_some()) {
+            return sql_err("must have at least one non-generated column");
         }
         if ct.without_rowid {
             if pk_cols.is_empty() {
@@ -399,6 +480,7 @@ impl Schema {
                 pk_conflict,
                 without_rowid,
                 strict: ct.strict,
+                foreign_keys,
                 sql,
             },
         );
@@ -491,6 +573,18 @@ fn strict_affinity(table: &str, column: &str, decl: &str) -> Result<Affinity> {
         "TEXT" => Ok(Affinity::Text),
         "BLOB" | "ANY" => Ok(Affinity::Blob),
         _ => sql_err(format!("unknown datatype for {table}.{column}: \"{decl}\"")),
+    }
+}
+
+/// A foreign key over child columns `columns`, as kept in the schema.
+fn foreign_key(columns: Vec<usize>, fk: &ast::ForeignKey) -> ForeignKey {
+    ForeignKey {
+        columns,
+        parent: fk.table.clone(),
+        parent_columns: fk.columns.clone(),
+        on_delete: fk.on_delete,
+        on_update: fk.on_update,
+        deferred: fk.deferred,
     }
 }
 

@@ -4,6 +4,7 @@
 //! comes (an earlier row's triggers may have deleted it), then: BEFORE
 //! DELETE triggers, the delete, RETURNING, AFTER DELETE triggers.
 
+use super::fkey::{Op, Plan};
 use super::trigger::{Event, RowChange, Triggers};
 use super::{Frame, Outcome, Run, Target, binder, delete_row, read_row, returning_row, view};
 use crate::ast;
@@ -32,7 +33,10 @@ pub fn delete(tx: &mut Txn, run: &mut Run<'_>, del: &ast::Delete, frame: Option<
         None => None,
     };
     let (columns, returning) = b.bind_returning(std::slice::from_ref(&me), &del.returning)?;
-    let triggers = Triggers::new(schema, &table.name, Event::Delete, &[]);
+    // DROP TABLE's implicit DELETE fires no triggers.
+    let fks = Plan::new(run, table, Op::Delete)?;
+    let quiet = std::mem::take(&mut run.fk_quiet);
+    let triggers = if quiet { Triggers::none() } else { Triggers::new(schema, &table.name, Event::Delete, &[]) };
     let fenv = frame.map(Frame::env);
     let mut doomed = Vec::new();
     {
@@ -62,7 +66,9 @@ pub fn delete(tx: &mut Txn, run: &mut Run<'_>, del: &ast::Delete, frame: Option<
                 None => continue,
             }
         }
+        fks.row_removed(tx, run, &row)?;
         delete_row(tx, &target, &row, rowid)?;
+        fks.actions(tx, run, table, &row, None)?;
         out.changes += 1;
         if !returning.is_empty() {
             let ctx = run.ctx(&*tx);

@@ -7,6 +7,7 @@
 //! NOT NULL and CHECK, uniqueness with conflict resolution or an upsert
 //! clause, the write, RETURNING, and AFTER INSERT triggers.
 
+use super::fkey::{Op, Plan};
 use super::trigger::{Event, RowChange, Triggers};
 use super::update::{RowUpdate, apply_update, assignments, table_slot};
 use super::{
@@ -59,7 +60,7 @@ pub fn insert(tx: &mut Txn, run: &mut Run<'_>, ins: &ast::Insert, frame: Option<
                     sql_err(format!(
                         "table {} has {} columns but {} values were supplied",
                         table.name,
-                        n,
+                        slots.len(),
                         plan.columns.len()
                     ))
                 } else {
@@ -77,6 +78,26 @@ pub fn insert(tx: &mut Txn, run: &mut Run<'_>, ins: &ast::Insert, frame: Option<
     let triggers = Triggers::new(schema, &table.name, Event::Insert, &[]);
     let set_names: Vec<String> = upserts.iter().flat_map(|u| u.set_names.clone()).collect();
     let update_triggers = Triggers::new(schema, &table.name, Event::Update, &set_names);
+    let single_source = match &ins.source {
+        ast::InsertSource::DefaultValues => true,
+        ast::InsertSource::Select(q) => {
+            q.compound.is_empty() && matches!(&q.body, ast::SelectBody::Values(rows) if rows.len() == 1)
+        }
+    };
+    let single = single_source
+        && frame.is_none()
+        && run.firing.is_empty()
+        && !triggers.any()
+        && upserts.is_empty()
+        && match or_opt {
+            Some(o) => o != Conflict::Replace,
+            // Without an OR clause, a constraint's own REPLACE may delete rows.
+            None => {
+                target.table.pk_conflict != Some(Conflict::Replace)
+                    && target.indexes.iter().all(|ix| ix.on_conflict != Some(Conflict::Replace))
+            }
+        };
+    let fks = Plan::new(run, table, Op::Insert { single })?;
     let mut out = Outcome { columns, ..Outcome::default() };
     for src in source_rows {
         let mut row = vec![Value::Null; n + 1];
@@ -96,6 +117,7 @@ pub fn insert(tx: &mut Txn, run: &mut Run<'_>, ins: &ast::Insert, frame: Option<
                 }
                 row[i] = std::mem::replace(&mut row[i], Value::Null).apply_affinity(table.columns[i].affinity);
             }
+            target.compute_generated(&ctx, &mut row)?;
         }
         // The rowid asked for, if any: the alias column or the hidden rowid.
         let asked = match table.rowid_alias {
@@ -131,7 +153,7 @@ pub fn insert(tx: &mut Txn, run: &mut Run<'_>, ins: &ast::Insert, frame: Option<
         if !check_row(&run.ctx(&*tx), &target, &mut row, or_opt)? {
             continue;
         }
-        match resolve_unique(tx, &target, &row, None, or_opt, &targets)? {
+        match resolve_unique(tx, run, &target, &row, None, or_opt, &targets)? {
             Verdict::Skip => continue,
             Verdict::Write => {}
             Verdict::Upsert { clause, rowid: existing } => {
@@ -154,7 +176,9 @@ pub fn insert(tx: &mut Txn, run: &mut Run<'_>, ins: &ast::Insert, frame: Option<
                     new[*slot] = super::with_affinity(table, *slot, eval(&ctx, e, &env)?);
                 }
                 let set_slots: Vec<usize> = u.set.iter().map(|(s, _)| *s).collect();
+                let up_fks = Plan::new(run, table, Op::Update(&set_slots))?;
                 let up = RowUpdate {
+                    fks: &up_fks,
                     target: &target,
                     shape: &me,
                     triggers: &update_triggers,
@@ -172,6 +196,7 @@ pub fn insert(tx: &mut Txn, run: &mut Run<'_>, ins: &ast::Insert, frame: Option<
                 continue;
             }
         }
+        fks.row_added(tx, run, &row)?;
         write_row(tx, &target, &row, rowid)?;
         note_sequence(tx, schema, table, rowid)?;
         out.changes += 1;
@@ -189,13 +214,16 @@ pub fn insert(tx: &mut Txn, run: &mut Run<'_>, ins: &ast::Insert, frame: Option<
 
 /// The row slot each listed column fills (the hidden rowid is slot `n`).
 fn target_slots(table: &Table, columns: &[String]) -> Result<Vec<usize>> {
-    let n = table.columns.len();
     if columns.is_empty() {
-        return Ok((0..n).collect());
+        // Generated columns take no value.
+        return Ok(table.columns.iter().enumerate().filter(|(_, c)| c.generated.is_none()).map(|(i, _)| i).collect());
     }
     let mut t = Vec::new();
     for c in columns {
         match table_slot(table, c) {
+            Some(i) if table.columns.get(i).is_some_and(|x| x.generated.is_some()) => {
+                return sql_err(format!("cannot INSERT into generated column \"{c}\""));
+            }
             Some(i) => t.push(i),
             None => return sql_err(format!("table {} has no column named {c}", table.name)),
         }

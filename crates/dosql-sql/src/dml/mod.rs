@@ -13,11 +13,18 @@
 //! that make a view writable. This file holds the row operations they
 //! share.
 //!
-//! Not here yet: foreign keys, generated columns and recursive triggers
+//! Foreign keys live in [`fkey`]: each statement resolves the keys it
+//! touches once, then every row change reports what it removed and added
+//! and runs the parent's actions after its write. Generated columns are
+//! computed (in dependency order) after the row's other values are known
+//! and kept in the record like any other column.
+//!
+//! Not here yet: recursive triggers
 //! (`PRAGMA recursive_triggers`): a trigger never fires itself, and rows
 //! that REPLACE deletes fire no DELETE triggers, as in SQLite by default.
 
 mod delete;
+pub mod fkey;
 mod insert;
 mod trigger;
 mod update;
@@ -56,6 +63,15 @@ pub struct Run<'a> {
     pub foreign_keys: bool,
     /// The statement's time, ms since the Unix epoch.
     pub now_ms: i64,
+    /// Immediate foreign key violations counted by this statement: it
+    /// fails at its end if the count is positive.
+    pub fk_immediate: i64,
+    /// Deferred foreign key violations of the transaction (carried in and
+    /// out by the connection; COMMIT fails while positive).
+    pub fk_deferred: i64,
+    /// The next DELETE is DROP TABLE's implicit one: no triggers, and a
+    /// missing or unusable parent is no error.
+    pub fk_quiet: bool,
 }
 
 impl<'a> Run<'a> {
@@ -68,12 +84,25 @@ impl<'a> Run<'a> {
             or_override: None,
             foreign_keys: false,
             now_ms: crate::func::datetime::wall_clock_ms(),
+            fk_immediate: 0,
+            fk_deferred: 0,
+            fk_quiet: false,
         }
     }
 
     /// An evaluation context over `rd` for this statement.
     fn ctx<'r>(&'r self, rd: &'r dyn Reader) -> Ctx<'r> {
         Ctx::new(rd, self.params).at(self.now_ms)
+    }
+
+    /// The foreign key check at the end of a top-level statement:
+    /// immediate violations fail it, and so do deferred ones when it
+    /// commits on its own (`autocommit`).
+    pub fn finish(&self, autocommit: bool) -> Result<()> {
+        if self.fk_immediate > 0 || (autocommit && self.fk_deferred > 0) {
+            return Err(Error::Constraint(fkey::FK_FAILED.into()));
+        }
+        Ok(())
     }
 
     /// The conflict resolution in force for a statement that names `own`.
@@ -126,6 +155,9 @@ struct Target {
     parts: Vec<Vec<Option<BExpr>>>,
     checks: Vec<BExpr>,
     defaults: Vec<Option<BExpr>>,
+    /// Generated columns with their expressions, in the order they can be
+    /// computed.
+    generated: Vec<(usize, BExpr)>,
 }
 
 impl Target {
@@ -146,7 +178,8 @@ impl Target {
             Binder::new(schema).bind_table_exprs(&table, &table.checks)?
         };
         let defaults = Binder::new(schema).bind_defaults(&table)?;
-        Ok(Target { table, indexes, partial, parts, checks, defaults })
+        let generated = order_generated(schema, &table)?;
+        Ok(Target { table, indexes, partial, parts, checks, defaults, generated })
     }
 
     fn width(&self) -> usize {
@@ -170,6 +203,87 @@ impl Target {
             .map(|((ix, parts), m)| if *m { key_values(&ctx, ix, parts, row) } else { Ok(Vec::new()) })
             .collect()
     }
+
+    /// Computes the generated columns of `row` from its other columns.
+    fn compute_generated(&self, ctx: &Ctx<'_>, row: &mut [Value]) -> Result<()> {
+        for (i, e) in &self.generated {
+            let v = eval(ctx, e, &Env { row, aggs: &[], parent: None })?;
+            if let (Some(slot), Some(c)) = (row.get_mut(*i), self.table.columns.get(*i)) {
+                *slot = v.apply_affinity(c.affinity);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `table`'s row as generated column expressions see it: its columns
+/// only (no rowid, as in SQLite), all but `visible` renamed out of reach.
+fn generated_scope(table: &Table, visible: &dyn Fn(usize) -> bool) -> RowTable {
+    let mut shape = RowTable::of_table(table, &table.name);
+    shape.has_rowid = false;
+    for (i, c) in shape.cols.iter_mut().enumerate() {
+        if !visible(i) {
+            c.0 = format!("\u{0}{}", c.0);
+        }
+    }
+    shape
+}
+
+/// CREATE TABLE's check of generated columns: unknown columns, loops and
+/// the like fail here, as in SQLite.
+pub fn check_generated(schema: &Schema, table: &Table) -> Result<()> {
+    order_generated(schema, table).map(|_| ())
+}
+
+/// Binds every generated column expression of `table` with all columns
+/// visible.
+fn bind_generated(schema: &Schema, table: &Table) -> Result<()> {
+    let shape = generated_scope(table, &|_| true);
+    for c in table.columns.iter().filter_map(|c| c.generated.as_ref()) {
+        Binder::new(schema).bind_over(std::slice::from_ref(&shape), std::slice::from_ref(&c.expr))?;
+    }
+    Ok(())
+}
+
+/// The generated columns of `table` in an order where each one's inputs
+/// come first: repeatedly take those whose expression binds with only the
+/// ordinary and already ordered columns visible. None left to take is a
+/// loop, as SQLite reports it.
+fn order_generated(schema: &Schema, table: &Table) -> Result<Vec<(usize, BExpr)>> {
+    let mut pending: Vec<usize> =
+        table.columns.iter().enumerate().filter(|(_, c)| c.generated.is_some()).map(|(i, _)| i).collect();
+    if pending.is_empty() {
+        return Ok(Vec::new());
+    }
+    bind_generated(schema, table)?;
+    let mut done: Vec<(usize, BExpr)> = Vec::new();
+    while !pending.is_empty() {
+        let mut progress = false;
+        let mut k = 0;
+        while k < pending.len() {
+            let i = pending[k];
+            let ready = |c: usize| {
+                table.columns.get(c).is_some_and(|x| x.generated.is_none()) || done.iter().any(|(d, _)| *d == c)
+            };
+            let shape = generated_scope(table, &ready);
+            let Some(g) = table.columns.get(i).and_then(|c| c.generated.as_ref()) else { break };
+            match Binder::new(schema).bind_over(std::slice::from_ref(&shape), std::slice::from_ref(&g.expr)) {
+                Ok(mut e) => {
+                    if let Some(e) = e.pop() {
+                        done.push((i, e));
+                    }
+                    pending.remove(k);
+                    progress = true;
+                }
+                Err(_) => k += 1,
+            }
+        }
+        if !progress {
+            let name = pending.last().and_then(|&i| table.columns.get(i)).map_or("?", |c| c.name.as_str());
+            return sql_err(format!("generated column loop on \"{name}\""));
+        }
+    }
+    Ok(done)
 }
 
 /// The partial-index conditions of `indexes`, bound over `table`'s row.
@@ -459,6 +573,7 @@ enum Verdict {
 /// leaves them alone.
 fn resolve_unique(
     tx: &mut Txn,
+    run: &mut Run<'_>,
     t: &Target,
     row: &[Value],
     own: Option<i64>,
@@ -506,9 +621,18 @@ fn resolve_unique(
     }
     doomed.sort_unstable();
     doomed.dedup();
+    // Rows REPLACE deletes go through the foreign key checks and actions
+    // of a deletion, as in SQLite.
+    let fks = if doomed.is_empty() || !run.foreign_keys || !fkey::involved(run.schema, &t.table.name) {
+        fkey::Plan::default()
+    } else {
+        fkey::Plan::new(run, &t.table, fkey::Op::Delete)?
+    };
     for r in doomed {
         if let Some(old) = read_row(tx, &t.table, r)? {
+            fks.row_removed(tx, run, &old)?;
             delete_row(tx, t, &old, r)?;
+            fks.actions(tx, run, &t.table, &old, None)?;
         }
     }
     Ok(Verdict::Write)

@@ -18,7 +18,7 @@ use crate::txn::Txn;
 use crate::value::Value;
 
 /// SQLite's limit on nested trigger programs.
-const MAX_TRIGGER_DEPTH: usize = 1000;
+pub(super) const MAX_TRIGGER_DEPTH: usize = 1000;
 
 /// The kind of row change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,6 +57,11 @@ impl Triggers {
             }
         }
         t
+    }
+
+    /// No triggers at all.
+    pub(super) fn none() -> Triggers {
+        Triggers { before: Vec::new(), after: Vec::new(), instead: Vec::new() }
     }
 
     /// Whether a trigger could fire before the change (the row must then
@@ -103,7 +108,7 @@ impl RowChange<'_> {
     /// The frame: `old` then `new`, each the full row shape. A side the
     /// event does not have gets a name no SQL can write, so `old.x` in an
     /// INSERT trigger is "no such column", as in SQLite.
-    fn frame(&self) -> Frame {
+    pub(super) fn frame(&self) -> Frame {
         let w = self.shape.width();
         let side = |name: &str, vals: Option<&[Value]>| {
             let mut t = self.shape.clone();

@@ -7,6 +7,7 @@
 //! CHECK, uniqueness, the write, AFTER UPDATE triggers. An upsert's DO
 //! UPDATE goes through [`apply_update`] too.
 
+use super::fkey::{Op, Plan};
 use super::trigger::{Event, RowChange, Triggers};
 use super::{
     Frame, Outcome, Run, Target, Verdict, binder, check_row, delete_row, next_rowid, note_sequence, read_row,
@@ -35,6 +36,8 @@ pub(super) struct RowUpdate<'a> {
     pub or: Option<Conflict>,
     /// The conflict resolution the statement named, if any.
     pub or_named: Option<Conflict>,
+    /// The foreign keys the statement maintains.
+    pub fks: &'a Plan,
 }
 
 /// Replaces `old` (columns, then rowid) by `new`. Returns the row as
@@ -51,6 +54,7 @@ pub(super) fn apply_update(
     let n = t.width();
     let Some(Value::Integer(old_rowid)) = old.get(n).cloned() else { return Ok(None) };
     sync_rowid(table, up.set, &mut new)?;
+    t.compute_generated(&run.ctx(&*tx), &mut new)?;
     if up.triggers.any_before() {
         let change = RowChange { shape: up.shape, old: Some(&old), new: Some(&new), or: up.or_named };
         if !up.triggers.before(tx, run, &change)? {
@@ -75,17 +79,23 @@ pub(super) fn apply_update(
     if let Some(a) = table.rowid_alias {
         new[a] = Value::Integer(new_rowid);
     }
+    t.compute_generated(&run.ctx(&*tx), &mut new)?;
     if !check_row(&run.ctx(&*tx), t, &mut new, up.or)? {
         return Ok(None);
     }
-    match resolve_unique(tx, t, &new, Some(old_rowid), up.or, &[])? {
+    match resolve_unique(tx, run, t, &new, Some(old_rowid), up.or, &[])? {
         Verdict::Skip => return Ok(None),
         Verdict::Write | Verdict::Upsert { .. } => {}
     }
+    up.fks.row_removed(tx, run, &old)?;
     delete_row(tx, t, &old, old_rowid)?;
+    up.fks.row_added(tx, run, &new)?;
     write_row(tx, t, &new, new_rowid)?;
     if new_rowid != old_rowid {
         note_sequence(tx, run.schema, table, new_rowid)?;
+    }
+    if !up.fks.is_empty() {
+        up.fks.actions(tx, run, table, &old, Some(&new))?;
     }
     if up.triggers.any() {
         let change = RowChange { shape: up.shape, old: Some(&old), new: Some(&new), or: up.or_named };
@@ -142,9 +152,16 @@ pub(super) fn assignments_with(
     Ok((slots, names, exprs))
 }
 
-/// [`assignments_with`] over a table's columns and rowid.
+/// [`assignments_with`] over a table's columns and rowid; a generated
+/// column cannot be assigned.
 pub(super) fn assignments(table: &Table, set: &[ast::Assignment]) -> Result<(Vec<usize>, Vec<String>, Vec<Expr>)> {
-    assignments_with(set, |c| table_slot(table, c))
+    let r = assignments_with(set, |c| table_slot(table, c))?;
+    for (&slot, name) in r.0.iter().zip(&r.1) {
+        if table.columns.get(slot).is_some_and(|c| c.generated.is_some()) {
+            return sql_err(format!("cannot UPDATE generated column \"{name}\""));
+        }
+    }
+    Ok(r)
 }
 
 /// [`assignments_with`] over a view's columns.
@@ -220,7 +237,9 @@ pub fn update(tx: &mut Txn, run: &mut Run<'_>, up: &ast::Update, frame: Option<&
     }
     let or = or_named;
     let mut out = Outcome { columns, ..Outcome::default() };
-    let row_update = RowUpdate { target: &target, shape: &me, triggers: &triggers, set: &slots, or, or_named };
+    let fks = Plan::new(run, table, Op::Update(&slots))?;
+    let row_update =
+        RowUpdate { target: &target, shape: &me, triggers: &triggers, set: &slots, or, or_named, fks: &fks };
     for (rowid, values) in work {
         let Some(old) = read_row(tx, table, rowid)? else { continue };
         let mut new = old.clone();

@@ -765,7 +765,13 @@ impl StmtParser<'_, '_> {
     fn foreign_key(&mut self) -> Res<ForeignKey> {
         let table = self.name()?;
         let columns = if *self.peek() == Token::LParen { self.name_list()? } else { Vec::new() };
-        let mut fk = ForeignKey { table, columns, on_delete: FkAction::NoAction, on_update: FkAction::NoAction };
+        let mut fk = ForeignKey {
+            table,
+            columns,
+            on_delete: FkAction::NoAction,
+            on_update: FkAction::NoAction,
+            deferred: false,
+        };
         loop {
             if self.kw("ON") {
                 let delete = if self.kw("DELETE") {
@@ -801,14 +807,19 @@ impl StmtParser<'_, '_> {
                 break;
             }
         }
-        // `[NOT] DEFERRABLE [INITIALLY DEFERRED|IMMEDIATE]` (not kept).
+        // `[NOT] DEFERRABLE [INITIALLY DEFERRED|IMMEDIATE]`: only
+        // `DEFERRABLE INITIALLY DEFERRED` defers the constraint.
         let not = self.at_kw("NOT") && is_word(self.peek_nth(1), "DEFERRABLE");
         if not {
             self.p.advance_token();
         }
         if self.kw("DEFERRABLE") {
-            if self.kw("INITIALLY") && !(self.kw("DEFERRED") || self.kw("IMMEDIATE")) {
-                return Err(self.err_here());
+            if self.kw("INITIALLY") {
+                if self.kw("DEFERRED") {
+                    fk.deferred = !not;
+                } else if !self.kw("IMMEDIATE") {
+                    return Err(self.err_here());
+                }
             }
         } else if not {
             return Err(self.err_here());

@@ -915,7 +915,8 @@ fn create_table_columns() {
                 table: "u".into(),
                 columns: vec!["x".into()],
                 on_delete: FkAction::Cascade,
-                on_update: FkAction::NoAction
+                on_update: FkAction::NoAction,
+                deferred: true
             }),
         ]
     );
@@ -996,7 +997,8 @@ fn create_table_constraints_and_options() {
                     table: "u".into(),
                     columns: vec!["x".into(), "y".into()],
                     on_delete: FkAction::SetDefault,
-                    on_update: FkAction::SetNull
+                    on_update: FkAction::SetNull,
+                    deferred: false
                 }
             ),
         ]
