@@ -10,7 +10,7 @@ use crate::ast::{ObjectKind, Statement, TriggerTiming};
 use crate::bind::Binder;
 use crate::dml::{self, Outcome, Run};
 use crate::error::{Error, Result, sql_err};
-use crate::exec::{Ctx, Reader, run_query};
+use crate::exec::{Ctx, Reader, Session, run_query};
 use crate::parse::parse_sql;
 use crate::record::{decode_row, encode_row, key_rowid, rowid_key};
 use crate::schema::{Column, SCHEMA_TREE, Schema, Table, lower};
@@ -44,6 +44,8 @@ pub struct Connection {
     txn_from_savepoint: bool,
     /// Per-connection settings changed by PRAGMAs.
     settings: Settings,
+    /// `last_insert_rowid()`, `changes()`, `total_changes()`.
+    session: Session,
     /// Bumped whenever the schema is reloaded: plans bound against an
     /// older schema must be bound again.
     pub(crate) schema_generation: u64,
@@ -104,6 +106,7 @@ impl Connection {
             savepoints: Vec::new(),
             txn_from_savepoint: false,
             settings: Settings::default(),
+            session: Session::default(),
             schema_generation: 0,
             cache: Vec::new(),
             fk_deferred: 0,
@@ -300,13 +303,34 @@ impl Connection {
         i64::try_from(self.db.config().clock.now_ms()).unwrap_or(i64::MAX)
     }
 
+    /// An evaluation context for a statement starting now.
+    fn ctx<'a>(&self, rd: &'a dyn Reader, params: &'a [Value]) -> Ctx<'a> {
+        Ctx::new(rd, params).at(self.statement_time()).with_session(self.session)
+    }
+
+    /// The rowid of the last row a top-level INSERT added to a rowid table
+    /// (0 if none), as SQLite's `last_insert_rowid()`.
+    pub fn last_insert_rowid(&self) -> i64 {
+        self.session.last_insert_rowid
+    }
+
+    /// Rows changed by the last completed INSERT, UPDATE or DELETE.
+    pub fn changes(&self) -> i64 {
+        self.session.changes
+    }
+
+    /// Rows changed since the connection opened, including by triggers.
+    pub fn total_changes(&self) -> i64 {
+        self.session.total_changes
+    }
+
     /// Runs a bound query in the open transaction or a fresh snapshot.
     pub(crate) fn run_plan(&self, plan: &crate::plan::QueryPlan, params: &[Value]) -> Result<StatementResult> {
         let rows = match &self.txn {
-            Some(tx) => run_query(&Ctx::new(tx as &dyn Reader, params).at(self.statement_time()), plan, None)?,
+            Some(tx) => run_query(&self.ctx(tx, params), plan, None)?,
             None => {
                 let r = self.snapshot();
-                run_query(&Ctx::new(&r, params).at(self.statement_time()), plan, None)?
+                run_query(&self.ctx(&r, params), plan, None)?
             }
         };
         Ok(StatementResult { columns: plan.columns.clone(), rows, changes: 0 })
@@ -425,7 +449,16 @@ impl Connection {
             Some(mut tx) => {
                 tx.savepoint(STMT_SAVEPOINT);
                 let mut fk = (self.fk_deferred, false);
-                let r = write(&mut tx, &mut self.schema, (self.settings, now), &mut fk, stmt, text, params);
+                let r = write(
+                    &mut tx,
+                    &mut self.schema,
+                    (self.settings, now),
+                    &mut self.session,
+                    &mut fk,
+                    stmt,
+                    text,
+                    params,
+                );
                 if r.is_ok() || matches!(r, Err(Error::ConstraintFail(_))) {
                     self.fk_deferred = fk.0;
                 }
@@ -450,7 +483,16 @@ impl Connection {
             }
             None => {
                 let mut tx = self.begin()?;
-                let r = write(&mut tx, &mut self.schema, (self.settings, now), &mut (0, true), stmt, text, params);
+                let r = write(
+                    &mut tx,
+                    &mut self.schema,
+                    (self.settings, now),
+                    &mut self.session,
+                    &mut (0, true),
+                    stmt,
+                    text,
+                    params,
+                );
                 match &r {
                     Ok(_) | Err(Error::ConstraintFail(_)) => {
                         tx.commit()?;
@@ -529,6 +571,7 @@ fn write(
     tx: &mut Txn,
     schema: &mut Schema,
     (settings, now_ms): (Settings, i64),
+    session: &mut Session,
     fk: &mut (i64, bool),
     stmt: &Statement,
     text: &str,
@@ -537,6 +580,7 @@ fn write(
     let mut run = Run::new(schema, params);
     run.foreign_keys = settings.foreign_keys;
     run.now_ms = now_ms;
+    run.session = *session;
     run.fk_deferred = fk.0;
     let out = match stmt {
         Statement::Insert(i) => dml::insert(tx, &mut run, i, None),
@@ -554,9 +598,15 @@ fn write(
         _ => return ddl(tx, schema, stmt, text).map(|changes| Outcome { changes, ..Outcome::default() }),
     };
     fk.0 = run.fk_deferred;
-    let out = out?;
-    run.finish(fk.1)?;
-    Ok(out)
+    let out = out.and_then(|o| run.finish(fk.1).map(|()| o));
+    // Like SQLite, a failed statement keeps its last_insert_rowid(), and
+    // total_changes() counts what the trigger programs and foreign key
+    // actions it ran completed, though not its own rows.
+    let counted = if out.is_ok() { run.row_changes } else { run.row_changes.saturating_sub(run.top_changes) };
+    session.total_changes += counted as i64;
+    session.last_insert_rowid = run.session.last_insert_rowid;
+    session.changes = out.as_ref().map_or(0, |o| o.changes as i64);
+    out
 }
 
 /// DROP TABLE with foreign keys on first deletes every row (no triggers,

@@ -61,13 +61,33 @@ pub struct Ctx<'a> {
     /// The statement's time (ms since the Unix epoch): every `'now'` in a
     /// statement is the same instant, as in SQLite.
     pub now_ms: i64,
+    /// The connection's counters, for `changes()` and friends.
+    pub session: Session,
+}
+
+/// What `last_insert_rowid()`, `changes()` and `total_changes()` report:
+/// the connection's state when the statement started.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Session {
+    /// The rowid of the last row a top-level INSERT added to a rowid table.
+    pub last_insert_rowid: i64,
+    /// Rows changed by the last completed INSERT, UPDATE or DELETE.
+    pub changes: i64,
+    /// Rows changed since the connection opened, triggers' included.
+    pub total_changes: i64,
 }
 
 impl<'a> Ctx<'a> {
     /// A context over `rd` with statement parameters `params`, at the
     /// current wall-clock time.
     pub fn new(rd: &'a dyn Reader, params: &'a [Value]) -> Ctx<'a> {
-        Ctx { rd, params, working: None, now_ms: crate::func::datetime::wall_clock_ms() }
+        Ctx { rd, params, working: None, now_ms: crate::func::datetime::wall_clock_ms(), session: Session::default() }
+    }
+
+    /// This context with the connection's counters.
+    pub fn with_session(mut self, session: Session) -> Ctx<'a> {
+        self.session = session;
+        self
     }
 
     /// This context with the statement time `now_ms`.
@@ -350,6 +370,26 @@ fn eval_json_call(ctx: &Ctx<'_>, name: &str, args: &[BExpr], env: &Env<'_>) -> R
 }
 
 fn call_function(ctx: &Ctx<'_>, name: &str, args: &[Value]) -> Result<Value> {
+    // The functions that read the connection.
+    let session = match name {
+        "last_insert_rowid" => Some(ctx.session.last_insert_rowid),
+        "changes" => Some(ctx.session.changes),
+        "total_changes" => Some(ctx.session.total_changes),
+        _ => None,
+    };
+    if let Some(v) = session {
+        if !args.is_empty() {
+            return Err(Error::Sql(crate::func::wrong_args(name)));
+        }
+        return Ok(Value::Integer(v));
+    }
+    if name == "sqlite_version" {
+        if !args.is_empty() {
+            return Err(Error::Sql(crate::func::wrong_args(name)));
+        }
+        // The SQLite release whose behaviour DoSQL is tested against.
+        return Ok(Value::Text(crate::SQLITE_VERSION.into()));
+    }
     match crate::func::call_scalar_at(name, args, ctx.now_ms) {
         Some(r) => r.map_err(Error::Sql),
         None => Err(Error::Sql(format!("no such function: {name}"))),

@@ -35,3 +35,7 @@ pub use conn::{Connection, StatementResult};
 pub use error::{Error, Result};
 pub use prepared::Prepared;
 pub use value::Value;
+
+/// The SQLite release whose behaviour DoSQL is tested against (what
+/// `sqlite_version()` reports).
+pub const SQLITE_VERSION: &str = "3.54.1";

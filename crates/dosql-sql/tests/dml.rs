@@ -420,3 +420,29 @@ fn indexes_on_expressions() {
         "SELECT * FROM u ORDER BY id",
     ]);
 }
+
+#[test]
+fn changes_total_changes_and_last_insert_rowid() {
+    check_script(&[
+        "SELECT changes(), total_changes(), last_insert_rowid()",
+        "CREATE TABLE t(id INTEGER PRIMARY KEY, v)",
+        "CREATE TABLE log(x)",
+        "CREATE TRIGGER tr AFTER INSERT ON t BEGIN INSERT INTO log VALUES(last_insert_rowid()); INSERT INTO log VALUES(new.v); END",
+        "INSERT INTO t(v) VALUES('a'), ('b'), ('c')",
+        "SELECT changes(), total_changes(), last_insert_rowid()",
+        "SELECT * FROM log",
+        "UPDATE t SET v = v || '!' WHERE id > 1",
+        "SELECT changes(), total_changes(), last_insert_rowid()",
+        "INSERT INTO t VALUES(100, 'x')",
+        "SELECT changes(), total_changes(), last_insert_rowid()",
+        "DELETE FROM t",
+        "SELECT changes(), total_changes(), last_insert_rowid()",
+        "CREATE TABLE w(k PRIMARY KEY, v) WITHOUT ROWID",
+        "INSERT INTO w VALUES(1, 2)",
+        "SELECT changes(), total_changes(), last_insert_rowid()",
+        "INSERT INTO t VALUES(5, 'dup'), (5, 'dup')",
+        "SELECT changes(), total_changes(), last_insert_rowid()",
+        "SELECT changes(1)",
+        "SELECT typeof(sqlite_version())",
+    ]);
+}

@@ -70,6 +70,10 @@ pub fn delete(tx: &mut Txn, run: &mut Run<'_>, del: &ast::Delete, frame: Option<
         delete_row(tx, &target, &row, rowid)?;
         fks.actions(tx, run, table, &row, None)?;
         out.changes += 1;
+        run.row_changes += 1;
+        if frame.is_none() {
+            run.top_changes += 1;
+        }
         if !returning.is_empty() {
             let ctx = run.ctx(&*tx);
             out.rows.push(returning_row(&ctx, &returning, &row, fenv.as_ref())?);

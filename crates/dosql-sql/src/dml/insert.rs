@@ -188,6 +188,10 @@ pub fn insert(tx: &mut Txn, run: &mut Run<'_>, ins: &ast::Insert, frame: Option<
                 };
                 if let Some(written) = apply_update(tx, run, &up, old, new)? {
                     out.changes += 1;
+                    run.row_changes += 1;
+                    if frame.is_none() {
+                        run.top_changes += 1;
+                    }
                     if !returning.is_empty() {
                         let ctx = run.ctx(&*tx);
                         out.rows.push(returning_row(&ctx, &returning, &written, fenv.as_ref())?);
@@ -200,6 +204,13 @@ pub fn insert(tx: &mut Txn, run: &mut Run<'_>, ins: &ast::Insert, frame: Option<
         write_row(tx, &target, &row, rowid)?;
         note_sequence(tx, schema, table, rowid)?;
         out.changes += 1;
+        run.row_changes += 1;
+        if frame.is_none() {
+            run.top_changes += 1;
+        }
+        if table.without_rowid.is_none() {
+            run.session.last_insert_rowid = rowid;
+        }
         if !returning.is_empty() {
             let ctx = run.ctx(&*tx);
             out.rows.push(returning_row(&ctx, &returning, &row, fenv.as_ref())?);

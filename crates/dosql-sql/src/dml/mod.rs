@@ -63,6 +63,14 @@ pub struct Run<'a> {
     pub foreign_keys: bool,
     /// The statement's time, ms since the Unix epoch.
     pub now_ms: i64,
+    /// The connection's counters when the statement started.
+    pub session: crate::exec::Session,
+    /// Rows changed so far by the statement and everything it ran
+    /// (triggers, foreign key actions), failed parts included: what
+    /// `total_changes()` adds.
+    pub row_changes: u64,
+    /// The part of `row_changes` the top-level statement made itself.
+    pub top_changes: u64,
     /// Immediate foreign key violations counted by this statement: it
     /// fails at its end if the count is positive.
     pub fk_immediate: i64,
@@ -84,6 +92,9 @@ impl<'a> Run<'a> {
             or_override: None,
             foreign_keys: false,
             now_ms: crate::func::datetime::wall_clock_ms(),
+            session: crate::exec::Session::default(),
+            row_changes: 0,
+            top_changes: 0,
             fk_immediate: 0,
             fk_deferred: 0,
             fk_quiet: false,
@@ -92,7 +103,7 @@ impl<'a> Run<'a> {
 
     /// An evaluation context over `rd` for this statement.
     fn ctx<'r>(&'r self, rd: &'r dyn Reader) -> Ctx<'r> {
-        Ctx::new(rd, self.params).at(self.now_ms)
+        Ctx::new(rd, self.params).at(self.now_ms).with_session(self.session)
     }
 
     /// The foreign key check at the end of a top-level statement:

@@ -142,7 +142,11 @@ fn fire(tx: &mut Txn, run: &mut Run<'_>, triggers: &[Trigger], change: &RowChang
         let saved = run.or_override;
         run.firing.push(name);
         run.or_override = change.or;
+        // Inserts inside the program show in last_insert_rowid() only
+        // while it runs.
+        let rowid = run.session.last_insert_rowid;
         let r = run_program(tx, run, tr, frame);
+        run.session.last_insert_rowid = rowid;
         run.firing.pop();
         run.or_override = saved;
         match r {

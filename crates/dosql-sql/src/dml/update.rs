@@ -258,6 +258,10 @@ pub fn update(tx: &mut Txn, run: &mut Run<'_>, up: &ast::Update, frame: Option<&
         }
         if let Some(written) = apply_update(tx, run, &row_update, old, new)? {
             out.changes += 1;
+            run.row_changes += 1;
+            if frame.is_none() {
+                run.top_changes += 1;
+            }
             if !returning.is_empty() {
                 let ctx = run.ctx(&*tx);
                 out.rows.push(returning_row(&ctx, &returning, &written, fenv.as_ref())?);
