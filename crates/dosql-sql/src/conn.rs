@@ -567,16 +567,27 @@ fn schema_remove_from(tx: &mut Txn, schema_tree: u64, name: &str, by_table: bool
 
 /// Runs one writing statement. `fk` is the transaction's deferred foreign
 /// key count (updated) and whether the statement commits on its own.
+/// What a writing statement takes from and gives back to the connection.
+struct StmtState<'a> {
+    settings: Settings,
+    /// The statement's time.
+    now_ms: i64,
+    /// The connection's counters, updated by the statement.
+    session: &'a mut Session,
+    /// Deferred foreign key violations in, and out; and whether the
+    /// statement commits on its own (autocommit).
+    fk: &'a mut (i64, bool),
+}
+
 fn write(
     tx: &mut Txn,
     schema: &mut Schema,
-    (settings, now_ms): (Settings, i64),
-    session: &mut Session,
-    fk: &mut (i64, bool),
+    state: StmtState<'_>,
     stmt: &Statement,
     text: &str,
     params: &[Value],
 ) -> Result<Outcome> {
+    let StmtState { settings, now_ms, session, fk } = state;
     let mut run = Run::new(schema, params);
     run.foreign_keys = settings.foreign_keys;
     run.now_ms = now_ms;
