@@ -452,9 +452,7 @@ impl Connection {
                 let r = write(
                     &mut tx,
                     &mut self.schema,
-                    (self.settings, now),
-                    &mut self.session,
-                    &mut fk,
+                    StmtState { settings: self.settings, now_ms: now, session: &mut self.session, fk: &mut fk },
                     stmt,
                     text,
                     params,
@@ -486,9 +484,7 @@ impl Connection {
                 let r = write(
                     &mut tx,
                     &mut self.schema,
-                    (self.settings, now),
-                    &mut self.session,
-                    &mut (0, true),
+                    StmtState { settings: self.settings, now_ms: now, session: &mut self.session, fk: &mut (0, true) },
                     stmt,
                     text,
                     params,
