@@ -26,6 +26,8 @@ pub enum Statement {
     CreateView(Box<CreateView>),
     /// `CREATE TRIGGER`.
     CreateTrigger(Box<CreateTrigger>),
+    /// `ALTER TABLE`.
+    AlterTable(Box<AlterTable>),
     /// `DROP TABLE|INDEX|VIEW|TRIGGER`.
     Drop {
         /// What kind of object.
@@ -65,6 +67,33 @@ pub enum Statement {
         /// The explained statement.
         statement: Box<Statement>,
     },
+}
+
+/// `ALTER TABLE table action`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlterTable {
+    /// The table.
+    pub table: String,
+    /// What to do.
+    pub action: AlterAction,
+}
+
+/// An `ALTER TABLE` action.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AlterAction {
+    /// `RENAME TO name`.
+    RenameTable(String),
+    /// `RENAME [COLUMN] old TO new`.
+    RenameColumn {
+        /// The column's name now.
+        old: String,
+        /// Its new name.
+        new: String,
+    },
+    /// `ADD [COLUMN] column-def`, with the definition's source text.
+    AddColumn(ColumnDef, String),
+    /// `DROP [COLUMN] name`.
+    DropColumn(String),
 }
 
 /// When a trigger runs relative to the row change that fires it.

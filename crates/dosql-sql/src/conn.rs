@@ -441,6 +441,7 @@ impl Connection {
                 | Statement::CreateIndex(_)
                 | Statement::CreateView(_)
                 | Statement::CreateTrigger(_)
+                | Statement::AlterTable(_)
                 | Statement::Drop { .. }
                 | Statement::Reindex(_)
         );
@@ -768,6 +769,7 @@ fn ddl(tx: &mut Txn, schema: &mut Schema, stmt: &Statement, text: &str) -> Resul
             schema.add_trigger((**ct).clone(), text.to_string());
             Ok(0)
         }
+        Statement::AlterTable(at) => crate::alter::alter(tx, schema, at),
         Statement::Reindex(target) => {
             let chosen: Vec<crate::schema::Index> = match target {
                 None => schema.indexes.values().cloned().collect(),

@@ -58,7 +58,7 @@
 //! | recursion limit 50; operator chains of any length; deep trees that overflow small thread stacks | nesting (parentheses, subqueries, prefix operators) is limited to 200 (`parser stack overflow`, as SQLite, whose own limit is lower); trees deeper than 1000 fail with SQLite's `Expression tree is too large (maximum depth 1000)`; statements over 250 tokens are parsed on a helper thread with a 64 MiB stack |
 //!
 //! Not supported, each answered with [`ParseError::Unsupported`]`("<what> is
-//! not supported")`: `ALTER TABLE`, `ANALYZE`, `ATTACH`, `DETACH`, `VACUUM`,
+//! not supported")`: `ANALYZE`, `ATTACH`, `DETACH`, `VACUUM`,
 //! `CREATE VIRTUAL TABLE`.
 //!
 //! Not accepted (syntax errors): `UPDATE`/`DELETE` with `ORDER BY`/`LIMIT`
@@ -139,6 +139,68 @@ pub fn parse_sql_prefix(sql: &str) -> (Vec<ParsedStatement>, Option<ParseError>)
         }
     }
     (out, None)
+}
+
+/// One token of SQL text and where it is, for rewriting stored SQL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SqlToken {
+    /// Byte offset of its first character.
+    pub start: usize,
+    /// Byte offset just past it.
+    pub end: usize,
+    /// What it is.
+    pub kind: SqlTokenKind,
+}
+
+/// Kinds of [`SqlToken`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SqlTokenKind {
+    /// A word: keyword or identifier (`value` unquoted).
+    Word {
+        /// The word, without quotes.
+        value: String,
+        /// Whether it was quoted.
+        quoted: bool,
+    },
+    /// A string literal (SQLite reads one as an identifier in some places).
+    Str(String),
+    /// `(`
+    LParen,
+    /// `)`
+    RParen,
+    /// `,`
+    Comma,
+    /// `.`
+    Dot,
+    /// `;`
+    Semicolon,
+    /// Anything else.
+    Other,
+}
+
+/// The tokens of `sql` with their byte spans (whitespace and comments
+/// left out).
+pub fn tokens(sql: &str) -> Result<Vec<SqlToken>, ParseError> {
+    use sqlparser::tokenizer::Token;
+    let lexed = lexer::Lexed::new(sql)?;
+    Ok(lexed
+        .toks
+        .iter()
+        .zip(&lexed.offs)
+        .map(|(t, &(start, end))| {
+            let kind = match &t.token {
+                Token::Word(w) => SqlTokenKind::Word { value: w.value.clone(), quoted: w.quote_style.is_some() },
+                Token::SingleQuotedString(s) => SqlTokenKind::Str(s.clone()),
+                Token::LParen => SqlTokenKind::LParen,
+                Token::RParen => SqlTokenKind::RParen,
+                Token::Comma => SqlTokenKind::Comma,
+                Token::Period => SqlTokenKind::Dot,
+                Token::SemiColon => SqlTokenKind::Semicolon,
+                _ => SqlTokenKind::Other,
+            };
+            SqlToken { start, end, kind }
+        })
+        .collect())
 }
 
 /// Whether `word` is one of SQLite's keywords, which generated SQL must quote.

@@ -279,12 +279,42 @@ impl StmtParser<'_, '_> {
                 };
                 Ok(Statement::Reindex(target))
             }
-            "ALTER" | "ANALYZE" | "ATTACH" | "DETACH" | "VACUUM" => {
-                let what = if word == "ALTER" { "ALTER TABLE".to_string() } else { word };
-                Err(ParseError::Unsupported(format!("{what} is not supported")))
+            "ALTER" => self.alter_table(),
+            "ANALYZE" | "ATTACH" | "DETACH" | "VACUUM" => {
+                Err(ParseError::Unsupported(format!("{word} is not supported")))
             }
             _ => Err(self.err_here()),
         }
+    }
+
+    /// `ALTER TABLE [schema.]t RENAME TO n | RENAME [COLUMN] a TO b |
+    /// ADD [COLUMN] column-def | DROP [COLUMN] c`.
+    fn alter_table(&mut self) -> Res<Statement> {
+        self.expect_kw("ALTER")?;
+        self.expect_kw("TABLE")?;
+        let table = self.qualified_name()?;
+        let action = if self.kw("RENAME") {
+            if self.kw("TO") {
+                AlterAction::RenameTable(self.name()?)
+            } else {
+                self.kw("COLUMN");
+                let old = self.name()?;
+                self.expect_kw("TO")?;
+                AlterAction::RenameColumn { old, new: self.name()? }
+            }
+        } else if self.kw("ADD") {
+            self.kw("COLUMN");
+            let start = self.idx();
+            let def = self.column_def()?;
+            let text = self.cv.text(start, self.idx()).to_string();
+            AlterAction::AddColumn(def, text)
+        } else if self.kw("DROP") {
+            self.kw("COLUMN");
+            AlterAction::DropColumn(self.name()?)
+        } else {
+            return Err(self.err_here());
+        };
+        Ok(Statement::AlterTable(Box::new(AlterTable { table, action })))
     }
 
     /// `[TRANSACTION [name]]`.
