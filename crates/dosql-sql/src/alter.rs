@@ -36,6 +36,17 @@ fn schema_rows(tx: &Txn) -> Result<SchemaRows> {
     Ok(out)
 }
 
+/// Every record of a table tree with its key.
+fn records(tx: &Txn, tree: u64) -> Result<Vec<(Vec<u8>, Vec<Value>)>> {
+    let mut out = Vec::new();
+    for e in tx.range(tree, ..)? {
+        let (k, v) = e?;
+        let Some(row) = decode_row(&v) else { return sql_err("database disk image is malformed") };
+        out.push((k, row));
+    }
+    Ok(out)
+}
+
 fn text_at(row: &[Value], i: usize) -> Option<&str> {
     match row.get(i) {
         Some(Value::Text(s)) => Some(s.as_str()),
@@ -202,11 +213,7 @@ fn rename_table(tx: &mut Txn, schema: &Schema, old: &str, new: &str) -> Result<u
         }
     }
     if let Some(seq) = schema.table("sqlite_sequence") {
-        let rows: Vec<(Vec<u8>, Vec<Value>)> = tx
-            .range(seq.tree, ..)?
-            .filter_map(|e| e.ok())
-            .filter_map(|(k, v)| decode_row(&v).map(|r| (k, r)))
-            .collect();
+        let rows = records(tx, seq.tree)?;
         for (k, mut r) in rows {
             if text_at(&r, 0).is_some_and(|n| n.eq_ignore_ascii_case(old)) {
                 r[0] = Value::Text(new.to_string());
@@ -433,13 +440,7 @@ fn add_column(
         let aff = crate::value::Affinity::from_declared_type(&def.type_name);
         let v = value.apply_affinity(aff);
         let n = table.columns.len();
-        let rows: Vec<(Vec<u8>, Vec<Value>)> = tx
-            .range(table.tree, ..)?
-            .map(|e| e.map_err(crate::Error::from))
-            .collect::<Result<Vec<_>>>()?
-            .into_iter()
-            .filter_map(|(k, r)| decode_row(&r).map(|r| (k, r)))
-            .collect();
+        let rows = records(tx, table.tree)?;
         for (k, mut r) in rows {
             r.resize(n, Value::Null);
             r.push(v.clone());
@@ -550,13 +551,7 @@ fn drop_column(tx: &mut Txn, schema: &Schema, table: &crate::schema::Table, col:
         }
     }
     update_table_sql(tx, &table.name, &sql)?;
-    let rows: Vec<(Vec<u8>, Vec<Value>)> = tx
-        .range(table.tree, ..)?
-        .map(|e| e.map_err(crate::Error::from))
-        .collect::<Result<Vec<_>>>()?
-        .into_iter()
-        .filter_map(|(k, r)| decode_row(&r).map(|r| (k, r)))
-        .collect();
+    let rows = records(tx, table.tree)?;
     for (k, mut r) in rows {
         if i < r.len() {
             r.remove(i);

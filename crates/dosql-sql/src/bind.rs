@@ -32,6 +32,13 @@ struct ScopeCol {
     json_value: bool,
 }
 
+impl ScopeCol {
+    /// An ordinary column: findable by name, part of `*`.
+    fn plain(name: &str, aff: Option<Affinity>, coll: Collation) -> ScopeCol {
+        ScopeCol { name: name.to_string(), aff, coll, rowid: false, merged: false, hidden: false, json_value: false }
+    }
+}
+
 /// A table (or subquery) visible in a scope.
 #[derive(Debug, Clone)]
 struct ScopeTable {
@@ -94,15 +101,7 @@ fn row_scope(tables: &[RowTable]) -> Scope {
         let mut cols: Vec<ScopeCol> = t
             .cols
             .iter()
-            .map(|(name, aff, coll)| ScopeCol {
-                name: name.clone(),
-                aff: *aff,
-                coll: *coll,
-                rowid: false,
-                merged: t.qualified_only,
-                hidden: false,
-                json_value: false,
-            })
+            .map(|(name, aff, coll)| ScopeCol { merged: t.qualified_only, ..ScopeCol::plain(name, *aff, *coll) })
             .collect();
         if t.has_rowid {
             cols.push(ScopeCol {
@@ -628,15 +627,7 @@ impl<'a> Binder<'a> {
         let cols = names
             .iter()
             .zip(plan.affinities.iter().chain(std::iter::repeat(&None)))
-            .map(|(n, a)| ScopeCol {
-                name: n.clone(),
-                aff: *a,
-                coll: Collation::Binary,
-                rowid: false,
-                merged: false,
-                hidden: false,
-                json_value: false,
-            })
+            .map(|(n, a)| ScopeCol::plain(n, *a, Collation::Binary))
             .collect();
         self.push_table(scope_name, cols)?;
         Ok(Source::Query(Box::new(plan)))
@@ -1071,19 +1062,8 @@ fn json_each_value(col: BExpr, depth: usize, type_idx: usize) -> BExpr {
 
 /// A table's columns as a scope sees them: its columns, then the hidden rowid.
 fn table_scope_cols(table: &crate::schema::Table) -> Vec<ScopeCol> {
-    let mut cols: Vec<ScopeCol> = table
-        .columns
-        .iter()
-        .map(|c| ScopeCol {
-            name: c.name.clone(),
-            aff: Some(c.affinity),
-            coll: c.collation,
-            rowid: false,
-            merged: false,
-            hidden: false,
-            json_value: false,
-        })
-        .collect();
+    let mut cols: Vec<ScopeCol> =
+        table.columns.iter().map(|c| ScopeCol::plain(&c.name, Some(c.affinity), c.collation)).collect();
     // A WITHOUT ROWID table's row still ends with the engine's rowid slot,
     // under a name no SQL can write.
     let visible = table.without_rowid.is_none();

@@ -5,45 +5,10 @@
 //! error; a generated sweep combines random functions, partitions, orders
 //! and frames.
 
-use dosql_sql::{Connection, Value};
-use rusqlite::types::ValueRef;
+mod common;
 
-fn sqlite_value(v: ValueRef<'_>) -> Value {
-    match v {
-        ValueRef::Null => Value::Null,
-        ValueRef::Integer(i) => Value::Integer(i),
-        ValueRef::Real(r) => Value::Real(r),
-        ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
-        ValueRef::Blob(b) => Value::Blob(b.to_vec()),
-    }
-}
-
-/// SQLite's own message, without rusqlite's decoration.
-fn message(e: rusqlite::Error) -> String {
-    match e {
-        rusqlite::Error::SqlInputError { msg, .. } => msg,
-        rusqlite::Error::SqliteFailure(_, Some(msg)) => msg,
-        other => other.to_string(),
-    }
-}
-
-fn run_sqlite(db: &rusqlite::Connection, sql: &str) -> Result<Vec<Vec<Value>>, String> {
-    let mut stmt = db.prepare(sql).map_err(message)?;
-    let n = stmt.column_count();
-    let mut rows = stmt.query([]).map_err(message)?;
-    let mut out = Vec::new();
-    while let Some(row) = rows.next().map_err(message)? {
-        out.push((0..n).map(|i| row.get_ref(i).map(sqlite_value).unwrap_or(Value::Null)).collect());
-    }
-    Ok(out)
-}
-
-fn same(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Real(x), Value::Real(y)) => x == y || (x.is_nan() && y.is_nan()),
-        _ => a == b,
-    }
-}
+use common::{run_sqlite, same};
+use dosql_sql::Connection;
 
 /// Both engines over the same data.
 struct Pair {

@@ -95,6 +95,22 @@ fn failed_checkpoint_keeps_retained_history_readable() {
     assert_eq!(snap.get(1, b"k").expect("get"), Some(b"one".to_vec()));
 }
 
+/// Forty commits of one key each into tree 1, with a checkpoint after
+/// every tenth.
+fn write_forty_with_checkpoints(db: &dosql_storage::Database) {
+    for i in 0..40u32 {
+        let mut tx = db.begin_write().expect("begin");
+        if i == 0 {
+            tx.create_tree(1).expect("create");
+        }
+        tx.put(1, &i.to_be_bytes(), &[7; 100]).expect("put");
+        tx.commit().expect("commit");
+        if i % 10 == 9 {
+            db.checkpoint().expect("checkpoint");
+        }
+    }
+}
+
 /// A database written with `synchronous = Off` and reopened with `Full`
 /// after its process died (or closed without any fsync): a commit
 /// acknowledged in `Full` must survive a power loss, so recovery must make
@@ -112,17 +128,7 @@ fn full_commit_after_reopening_an_off_database_survives_power_loss() {
                 |synchronous| Config { page_size: 1024, wal_segment_bytes: 4096, synchronous, ..Config::default() };
             let db =
                 Database::open_with_storage(Arc::new(storage.clone()), "o.db", config(Synchronous::Off)).expect("open");
-            for i in 0..40u32 {
-                let mut tx = db.begin_write().expect("begin");
-                if i == 0 {
-                    tx.create_tree(1).expect("create");
-                }
-                tx.put(1, &i.to_be_bytes(), &[7; 100]).expect("put");
-                tx.commit().expect("commit");
-                if i % 10 == 9 {
-                    db.checkpoint().expect("checkpoint");
-                }
-            }
+            write_forty_with_checkpoints(&db);
             drop(db); // the process exits; nothing was ever fsynced
             let db = Database::open_with_storage(Arc::new(storage.clone()), "o.db", config(Synchronous::Full))
                 .expect("reopen");
@@ -158,17 +164,7 @@ fn switching_from_off_to_full_at_runtime_covers_the_whole_history() {
                 |synchronous| Config { page_size: 1024, wal_segment_bytes: 4096, synchronous, ..Config::default() };
             let db =
                 Database::open_with_storage(Arc::new(storage.clone()), "s.db", config(Synchronous::Off)).expect("open");
-            for i in 0..40u32 {
-                let mut tx = db.begin_write().expect("begin");
-                if i == 0 {
-                    tx.create_tree(1).expect("create");
-                }
-                tx.put(1, &i.to_be_bytes(), &[7; 100]).expect("put");
-                tx.commit().expect("commit");
-                if i % 10 == 9 {
-                    db.checkpoint().expect("checkpoint");
-                }
-            }
+            write_forty_with_checkpoints(&db);
             db.set_synchronous(Synchronous::Full).expect("switch");
             assert_eq!(db.synchronous(), Synchronous::Full);
             let mut tx = db.begin_write().expect("begin");

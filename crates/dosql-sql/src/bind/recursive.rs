@@ -70,20 +70,8 @@ impl Binder<'_> {
         if state.refs > 1 {
             return sql_err(format!("multiple references to recursive table: {name}"));
         }
-        let cols: Vec<ScopeCol> = state
-            .names
-            .iter()
-            .zip(&state.affinities)
-            .map(|(n, a)| ScopeCol {
-                name: n.clone(),
-                aff: *a,
-                coll: Collation::Binary,
-                rowid: false,
-                merged: false,
-                hidden: false,
-                json_value: false,
-            })
-            .collect();
+        let cols: Vec<ScopeCol> =
+            state.names.iter().zip(&state.affinities).map(|(n, a)| ScopeCol::plain(n, *a, Collation::Binary)).collect();
         let (id, width) = (state.id, state.names.len());
         self.push_table(scope_name.to_string(), cols)?;
         Ok(Some(Source::Working { id, width }))
@@ -154,19 +142,8 @@ impl Binder<'_> {
         let limit = q.limit.as_ref().map(|e| self.bind_expr(e)).transpose();
         let offset = q.offset.as_ref().map(|e| self.bind_expr(e)).transpose();
         self.scopes.pop();
-        let cols: Vec<ScopeCol> = names
-            .iter()
-            .zip(&initial.affinities)
-            .map(|(n, a)| ScopeCol {
-                name: n.clone(),
-                aff: *a,
-                coll: Collation::Binary,
-                rowid: false,
-                merged: false,
-                hidden: false,
-                json_value: false,
-            })
-            .collect();
+        let cols: Vec<ScopeCol> =
+            names.iter().zip(&initial.affinities).map(|(n, a)| ScopeCol::plain(n, *a, Collation::Binary)).collect();
         let plan = RecursivePlan { id, initial, steps, distinct, order_by, limit: limit?, offset: offset?, width };
         self.push_table(scope_name, cols)?;
         Ok(Source::Recursive(Box::new(plan)))

@@ -6,7 +6,7 @@
 
 use super::fkey::{Op, Plan};
 use super::trigger::{Event, RowChange, Triggers};
-use super::{Frame, Outcome, Run, Target, binder, delete_row, read_row, returning_row, view};
+use super::{Frame, Outcome, Run, Target, binder, changed, delete_row, read_row, view};
 use crate::ast;
 use crate::bind::RowTable;
 use crate::error::Result;
@@ -69,15 +69,7 @@ pub fn delete(tx: &mut Txn, run: &mut Run<'_>, del: &ast::Delete, frame: Option<
         fks.row_removed(tx, run, &row)?;
         delete_row(tx, &target, &row, rowid)?;
         fks.actions(tx, run, table, &row, None)?;
-        out.changes += 1;
-        run.row_changes += 1;
-        if frame.is_none() {
-            run.top_changes += 1;
-        }
-        if !returning.is_empty() {
-            let ctx = run.ctx(&*tx);
-            out.rows.push(returning_row(&ctx, &returning, &row, fenv.as_ref())?);
-        }
+        changed(tx, run, &mut out, frame.is_none(), (&returning, &row), fenv.as_ref())?;
         if triggers.any() {
             let change = RowChange { shape: &me, old: Some(&row), new: None, or };
             triggers.after(tx, run, &change)?;

@@ -11,8 +11,8 @@ use super::fkey::{Op, Plan};
 use super::trigger::{Event, RowChange, Triggers};
 use super::update::{RowUpdate, apply_update, assignments, table_slot};
 use super::{
-    Constraint, Frame, Outcome, Run, Target, Verdict, autoincrement_rowid, binder, check_row, next_rowid,
-    note_sequence, read_row, resolve_unique, returning_row, view, write_row,
+    Constraint, Frame, Outcome, Run, Target, Verdict, autoincrement_rowid, binder, changed, check_row, next_rowid,
+    note_sequence, read_row, resolve_unique, view, write_row,
 };
 use crate::ast::{self, Conflict, Expr};
 use crate::bind::{Binder, RowTable};
@@ -187,15 +187,7 @@ pub fn insert(tx: &mut Txn, run: &mut Run<'_>, ins: &ast::Insert, frame: Option<
                     or_named: or_opt,
                 };
                 if let Some(written) = apply_update(tx, run, &up, old, new)? {
-                    out.changes += 1;
-                    run.row_changes += 1;
-                    if frame.is_none() {
-                        run.top_changes += 1;
-                    }
-                    if !returning.is_empty() {
-                        let ctx = run.ctx(&*tx);
-                        out.rows.push(returning_row(&ctx, &returning, &written, fenv.as_ref())?);
-                    }
+                    changed(tx, run, &mut out, frame.is_none(), (&returning, &written), fenv.as_ref())?;
                 }
                 continue;
             }
@@ -203,18 +195,10 @@ pub fn insert(tx: &mut Txn, run: &mut Run<'_>, ins: &ast::Insert, frame: Option<
         fks.row_added(tx, run, &row)?;
         write_row(tx, &target, &row, rowid)?;
         note_sequence(tx, schema, table, rowid)?;
-        out.changes += 1;
-        run.row_changes += 1;
-        if frame.is_none() {
-            run.top_changes += 1;
-        }
         if table.without_rowid.is_none() {
             run.session.last_insert_rowid = rowid;
         }
-        if !returning.is_empty() {
-            let ctx = run.ctx(&*tx);
-            out.rows.push(returning_row(&ctx, &returning, &row, fenv.as_ref())?);
-        }
+        changed(tx, run, &mut out, frame.is_none(), (&returning, &row), fenv.as_ref())?;
         if triggers.any() {
             let change = RowChange { shape: &me, old: None, new: Some(&row), or: or_opt };
             triggers.after(tx, run, &change)?;

@@ -34,7 +34,7 @@ pub use delete::delete;
 pub use insert::insert;
 pub use update::update;
 
-use crate::ast::Conflict;
+use crate::ast::{self, Conflict};
 use crate::bind::{Binder, RowTable};
 use crate::error::{Error, Result, sql_err};
 use crate::exec::{Ctx, Env, Reader, eval};
@@ -649,6 +649,27 @@ fn resolve_unique(
     Ok(Verdict::Write)
 }
 
+/// Counts one changed row (in the statement's changes when `top`, and in
+/// what `total_changes()` adds either way) and adds its RETURNING row.
+fn changed(
+    tx: &Txn,
+    run: &mut Run<'_>,
+    out: &mut Outcome,
+    top: bool,
+    (returning, row): (&[BExpr], &[Value]),
+    frame: Option<&Env<'_>>,
+) -> Result<()> {
+    out.changes += 1;
+    run.row_changes += 1;
+    if top {
+        run.top_changes += 1;
+    }
+    if !returning.is_empty() {
+        out.rows.push(returning_row(&run.ctx(tx), returning, row, frame)?);
+    }
+    Ok(())
+}
+
 /// Evaluates RETURNING expressions over a changed row.
 fn returning_row(ctx: &Ctx<'_>, exprs: &[BExpr], row: &[Value], frame: Option<&Env<'_>>) -> Result<Vec<Value>> {
     let env = Env { row, aggs: &[], parent: frame };
@@ -660,6 +681,28 @@ fn with_affinity(table: &Table, col: usize, v: Value) -> Value {
     match table.columns.get(col) {
         Some(c) => v.apply_affinity(c.affinity),
         None => v.apply_affinity(Affinity::Integer),
+    }
+}
+
+/// `SELECT columns FROM from WHERE where_`, with nothing else.
+fn simple_select(columns: Vec<ast::ResultColumn>, from: ast::FromItem, where_: Option<&ast::Expr>) -> ast::Select {
+    let core = ast::SelectCore {
+        distinct: false,
+        columns,
+        from: Some(from),
+        where_: where_.cloned(),
+        group_by: Vec::new(),
+        having: None,
+        windows: Vec::new(),
+    };
+    ast::Select {
+        with: Vec::new(),
+        recursive: false,
+        body: ast::SelectBody::Select(Box::new(core)),
+        compound: Vec::new(),
+        order_by: Vec::new(),
+        limit: None,
+        offset: None,
     }
 }
 

@@ -10,10 +10,10 @@
 use super::fkey::{Op, Plan};
 use super::trigger::{Event, RowChange, Triggers};
 use super::{
-    Frame, Outcome, Run, Target, Verdict, binder, check_row, delete_row, next_rowid, note_sequence, read_row,
-    resolve_unique, returning_row, rowid_name, view, with_affinity, write_row,
+    Frame, Outcome, Run, Target, Verdict, binder, changed, check_row, delete_row, next_rowid, note_sequence, read_row,
+    resolve_unique, rowid_name, view, with_affinity, write_row,
 };
-use crate::ast::{self, Conflict, Expr, FromItem, JoinKind, ResultColumn, SelectBody, SelectCore};
+use crate::ast::{self, Conflict, Expr, FromItem, JoinKind, ResultColumn};
 use crate::bind::RowTable;
 use crate::error::{Error, Result, sql_err};
 use crate::exec::{Env, eval, run_query, table_rows};
@@ -257,15 +257,7 @@ pub fn update(tx: &mut Txn, run: &mut Run<'_>, up: &ast::Update, frame: Option<&
             }
         }
         if let Some(written) = apply_update(tx, run, &row_update, old, new)? {
-            out.changes += 1;
-            run.row_changes += 1;
-            if frame.is_none() {
-                run.top_changes += 1;
-            }
-            if !returning.is_empty() {
-                let ctx = run.ctx(&*tx);
-                out.rows.push(returning_row(&ctx, &returning, &written, fenv.as_ref())?);
-            }
+            changed(tx, run, &mut out, frame.is_none(), (&returning, &written), fenv.as_ref())?;
         }
     }
     Ok(out)
@@ -290,22 +282,5 @@ fn from_query(table: &Table, name: &str, from: &FromItem, exprs: &[Expr], where_
         on: None,
         using: Vec::new(),
     };
-    let core = SelectCore {
-        distinct: false,
-        columns,
-        from: Some(source),
-        where_: where_.cloned(),
-        group_by: Vec::new(),
-        having: None,
-        windows: Vec::new(),
-    };
-    ast::Select {
-        with: Vec::new(),
-        recursive: false,
-        body: SelectBody::Select(Box::new(core)),
-        compound: Vec::new(),
-        order_by: Vec::new(),
-        limit: None,
-        offset: None,
-    }
+    super::simple_select(columns, source, where_)
 }

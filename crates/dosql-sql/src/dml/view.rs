@@ -5,7 +5,7 @@
 use super::trigger::{Event, RowChange, Triggers};
 use super::update::assignments_by_name;
 use super::{Frame, Outcome, Run, binder};
-use crate::ast::{self, Expr, FromItem, ResultColumn, SelectBody, SelectCore};
+use crate::ast::{self, Expr, FromItem, ResultColumn};
 use crate::bind::{Binder, RowTable};
 use crate::error::{Result, sql_err};
 use crate::exec::run_query;
@@ -38,24 +38,8 @@ fn triggers_or_err(schema: &Schema, view: &str, event: Event, set: &[String]) ->
 
 /// `SELECT columns FROM name WHERE where_`.
 fn select_from(name: &str, columns: Vec<ResultColumn>, where_: Option<&Expr>) -> ast::Select {
-    let core = SelectCore {
-        distinct: false,
-        columns,
-        from: Some(FromItem::Table { schema: None, name: name.to_string(), alias: None, indexed: None }),
-        where_: where_.cloned(),
-        group_by: Vec::new(),
-        having: None,
-        windows: Vec::new(),
-    };
-    ast::Select {
-        with: Vec::new(),
-        recursive: false,
-        body: SelectBody::Select(Box::new(core)),
-        compound: Vec::new(),
-        order_by: Vec::new(),
-        limit: None,
-        offset: None,
-    }
+    let from = FromItem::Table { schema: None, name: name.to_string(), alias: None, indexed: None };
+    super::simple_select(columns, from, where_)
 }
 
 /// INSERT into a view.

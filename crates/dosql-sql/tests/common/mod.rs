@@ -5,7 +5,8 @@
 use dosql_sql::{Connection, Value};
 use rusqlite::types::ValueRef;
 
-fn sqlite_value(v: ValueRef<'_>) -> Value {
+/// A rusqlite value as ours.
+pub fn sqlite_value(v: ValueRef<'_>) -> Value {
     match v {
         ValueRef::Null => Value::Null,
         ValueRef::Integer(i) => Value::Integer(i),
@@ -16,7 +17,7 @@ fn sqlite_value(v: ValueRef<'_>) -> Value {
 }
 
 /// SQLite's own message, without rusqlite's decoration.
-fn message(e: rusqlite::Error) -> String {
+pub fn message(e: rusqlite::Error) -> String {
     match e {
         rusqlite::Error::SqlInputError { msg, .. } => msg,
         rusqlite::Error::SqliteFailure(_, Some(msg)) => msg,
@@ -25,7 +26,7 @@ fn message(e: rusqlite::Error) -> String {
 }
 
 /// Runs one statement on SQLite: its rows, or the error text.
-fn run_sqlite(db: &rusqlite::Connection, sql: &str) -> Result<Vec<Vec<Value>>, String> {
+pub fn run_sqlite(db: &rusqlite::Connection, sql: &str) -> Result<Vec<Vec<Value>>, String> {
     let mut stmt = db.prepare(sql).map_err(message)?;
     let n = stmt.column_count();
     let mut rows = stmt.query([]).map_err(message)?;
@@ -36,7 +37,8 @@ fn run_sqlite(db: &rusqlite::Connection, sql: &str) -> Result<Vec<Vec<Value>>, S
     Ok(out)
 }
 
-fn same(a: &Value, b: &Value) -> bool {
+/// Value equality, with NaN equal to NaN.
+pub fn same(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Real(x), Value::Real(y)) => x == y || (x.is_nan() && y.is_nan()),
         _ => a == b,
