@@ -117,58 +117,12 @@ fn exec(path: PathBuf, sql: &str) -> Result<()> {
     Ok(())
 }
 
-/// The SQL engine as the sqllogictest runner sees it.
-struct SltConn(dosql_sql::Connection);
-
-fn slt_value(v: dosql_sql::Value) -> dosql_slt::SltValue {
-    use dosql_slt::SltValue;
-    match v {
-        dosql_sql::Value::Null => SltValue::Null,
-        dosql_sql::Value::Integer(i) => SltValue::Integer(i),
-        dosql_sql::Value::Real(r) => SltValue::Real(r),
-        dosql_sql::Value::Text(t) => SltValue::Text(t),
-        dosql_sql::Value::Blob(b) => SltValue::Blob(b),
-    }
-}
-
-impl dosql_slt::SltEngine for SltConn {
-    fn statement(&mut self, sql: &str) -> Result<(), String> {
-        self.0.execute(sql).map(|_| ()).map_err(|e| e.to_string())
-    }
-    fn query(&mut self, sql: &str) -> Result<dosql_slt::QueryOutput, String> {
-        let start = std::time::Instant::now();
-        let result = self.0.execute(sql);
-        if let Some(ms) = std::env::var("DOSQL_SLOW_MS").ok().and_then(|v| v.parse::<u128>().ok())
-            && start.elapsed().as_millis() >= ms
-        {
-            eprintln!("slow query ({:.1?}):\n{sql}", start.elapsed());
-        }
-        match result {
-            Ok(mut results) => {
-                let r = results.pop().unwrap_or_default();
-                Ok(dosql_slt::QueryOutput {
-                    columns: r.columns.len(),
-                    rows: r.rows.into_iter().map(|row| row.into_iter().map(slt_value).collect()).collect(),
-                    runtime_error: None,
-                })
-            }
-            // A failure while running (not preparing) yields the rows so far: none here.
-            Err(e @ dosql_sql::Error::Runtime(_)) => Ok(dosql_slt::QueryOutput {
-                columns: self.0.columns_of(sql).map(|c| c.len()).unwrap_or(0),
-                rows: Vec::new(),
-                runtime_error: Some(e.to_string()),
-            }),
-            Err(e) => Err(e.to_string()),
-        }
-    }
-}
-
 fn slt(paths: &[PathBuf], verbose: bool) -> Result<()> {
     let files = dosql_slt::collect_test_files(paths)?;
     let opts = dosql_slt::RunOptions { verbose, ..dosql_slt::RunOptions::default() };
     let (mut passed, mut failed) = (0, 0);
     for f in files {
-        let mut engine = SltConn(dosql_sql::Connection::open_in_memory()?);
+        let mut engine = dosql_slt::DosqlEngine(dosql_sql::Connection::open_in_memory()?);
         let start = std::time::Instant::now();
         let report = dosql_slt::run_file(&f, &mut engine, &opts)?;
         println!(

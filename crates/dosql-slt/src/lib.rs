@@ -39,13 +39,15 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
+mod dosql;
 mod parse;
 mod run;
 mod value;
 
+pub use dosql::DosqlEngine;
 pub use parse::SortMode;
 pub use run::{
-    Failure, FailureKind, FileReport, QueryOutput, RunOptions, SltEngine, collect_test_files, describe, format_summary,
-    hash_line, hash_values, run_file, sort_values,
+    Failure, FailureKind, FileReport, QueryOutput, RunOptions, SltEngine, collect_test_files, complete, describe,
+    format_summary, hash_line, hash_values, run_file, sort_values,
 };
 pub use value::{ColumnType, SltValue, format_real, format_value, real_to_text};

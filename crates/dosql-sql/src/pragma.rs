@@ -217,6 +217,16 @@ fn table_info(conn: &mut Connection, name: &str, extended: bool) -> Result<State
     let mut rows = Vec::new();
     if let Some(t) = schema.table(name) {
         for (i, c) in t.columns.iter().enumerate() {
+            // Generated columns are hidden from table_info; table_xinfo
+            // marks them 2 (VIRTUAL) or 3 (STORED).
+            let hidden = match &c.generated {
+                None => 0,
+                Some(g) if g.stored => 3,
+                Some(_) => 2,
+            };
+            if hidden != 0 && !extended {
+                continue;
+            }
             let pk = t.primary_key.iter().position(|&p| p == i).map_or(0, |p| p as i64 + 1);
             let mut row = vec![
                 Value::Integer(i as i64),
@@ -227,7 +237,7 @@ fn table_info(conn: &mut Connection, name: &str, extended: bool) -> Result<State
                 Value::Integer(pk),
             ];
             if extended {
-                row.push(Value::Integer(0));
+                row.push(Value::Integer(hidden));
             }
             rows.push(row);
         }
