@@ -733,6 +733,8 @@ pub fn run_query_limited(
     let limit = eval_limit(ctx, &q.limit, "LIMIT")?.filter(|l| *l >= 0).map(|l| l as usize);
     let offset = eval_limit(ctx, &q.offset, "OFFSET")?.unwrap_or(0).max(0) as usize;
     let mut rows: Vec<(Vec<Value>, Vec<Value>)> = run_core(ctx, &q.first, &q.order_by, q.order_on_result, parent)?;
+    // A compound compares rows with its first SELECT's column collations.
+    let colls = result_collations(&q.first);
     for (op, core) in &q.compound {
         let right = run_core(ctx, core, &[], true, parent)?;
         rows = match op {
@@ -742,15 +744,15 @@ pub fn run_query_limited(
             }
             CompoundOp::Union => {
                 rows.extend(right);
-                dedup(rows)
+                dedup(rows, &colls)
             }
             CompoundOp::Intersect => {
-                let keep: HashSet<Vec<u8>> = right.iter().map(|(x, _)| row_key(x)).collect();
-                dedup(rows).into_iter().filter(|(r, _)| keep.contains(&row_key(r))).collect()
+                let keep: HashSet<Vec<u8>> = right.iter().map(|(x, _)| row_key_coll(x, &colls)).collect();
+                dedup(rows, &colls).into_iter().filter(|(r, _)| keep.contains(&row_key_coll(r, &colls))).collect()
             }
             CompoundOp::Except => {
-                let drop: HashSet<Vec<u8>> = right.iter().map(|(x, _)| row_key(x)).collect();
-                dedup(rows).into_iter().filter(|(r, _)| !drop.contains(&row_key(r))).collect()
+                let drop: HashSet<Vec<u8>> = right.iter().map(|(x, _)| row_key_coll(x, &colls)).collect();
+                dedup(rows, &colls).into_iter().filter(|(r, _)| !drop.contains(&row_key_coll(r, &colls))).collect()
             }
         };
     }
@@ -811,25 +813,42 @@ pub(crate) fn compare_keys(a: &[Value], b: &[Value], keys: &[SortKey]) -> Orderi
 }
 
 /// A key that is equal for rows DISTINCT and the compound operators treat
-/// as duplicates: NULLs equal each other and numbers compare by value, so
-/// an integral REAL is keyed as the INTEGER it equals.
-pub(crate) fn row_key(row: &[Value]) -> Vec<u8> {
+/// as duplicates: NULLs equal each other, numbers compare by value (an
+/// integral REAL is keyed as the INTEGER it equals) and text by the
+/// column's collation (`colls`, BINARY where missing).
+pub(crate) fn row_key_coll(row: &[Value], colls: &[Collation]) -> Vec<u8> {
     let norm: Vec<Value> = row
         .iter()
-        .map(|v| match v {
+        .enumerate()
+        .map(|(i, v)| match v {
             // Within ±2^63 the cast is exact for integral values.
             Value::Real(r) if r.fract() == 0.0 && *r >= -9.223_372_036_854_776e18 && *r < 9.223_372_036_854_776e18 => {
                 Value::Integer(*r as i64)
             }
+            Value::Text(t) => match colls.get(i) {
+                Some(Collation::NoCase) => Value::Text(t.to_ascii_lowercase()),
+                Some(Collation::RTrim) => Value::Text(t.trim_end_matches(' ').to_string()),
+                _ => v.clone(),
+            },
             other => other.clone(),
         })
         .collect();
     crate::record::encode_row(&norm)
 }
 
-fn dedup(rows: Vec<(Vec<Value>, Vec<Value>)>) -> Vec<(Vec<Value>, Vec<Value>)> {
+/// [`row_key_coll`] with BINARY text comparison.
+pub(crate) fn row_key(row: &[Value]) -> Vec<u8> {
+    row_key_coll(row, &[])
+}
+
+fn dedup(rows: Vec<(Vec<Value>, Vec<Value>)>, colls: &[Collation]) -> Vec<(Vec<Value>, Vec<Value>)> {
     let mut seen = HashSet::new();
-    rows.into_iter().filter(|(r, _)| seen.insert(row_key(r))).collect()
+    rows.into_iter().filter(|(r, _)| seen.insert(row_key_coll(r, colls))).collect()
+}
+
+/// The collation each result column of a core compares with.
+fn result_collations(core: &CorePlan) -> Vec<Collation> {
+    core.result.iter().map(crate::bind::expr_collation).collect()
 }
 
 /// Runs one core; returns (result row, sort keys) pairs.
@@ -924,11 +943,13 @@ fn run_core(
             let rep = group.last().map_or(&empty[..], |r| &r[..]);
             emit(rep, &aggs, &mut out)?;
         } else {
-            keyed.sort_by(|a, b| group_cmp(&a.0, &b.0));
+            // Groups form by each GROUP BY term's collation.
+            let colls: Vec<Collation> = core.group_by.iter().map(crate::bind::expr_collation).collect();
+            keyed.sort_by(|a, b| group_cmp(&a.0, &b.0, &colls));
             let mut i = 0;
             while i < keyed.len() {
                 let mut j = i + 1;
-                while j < keyed.len() && group_cmp(&keyed[i].0, &keyed[j].0) == Ordering::Equal {
+                while j < keyed.len() && group_cmp(&keyed[i].0, &keyed[j].0, &colls) == Ordering::Equal {
                     j += 1;
                 }
                 let group: Vec<&Vec<Value>> = keyed[i..j].iter().map(|(_, r)| r).collect();
@@ -946,7 +967,7 @@ fn run_core(
         out = crate::window::evaluate(ctx, core, source_keys, out, parent)?;
     }
     if core.distinct {
-        out = dedup(out);
+        out = dedup(out, &result_collations(core));
     }
     Ok(out)
 }
@@ -1160,9 +1181,9 @@ fn source_width(src: &Source, rows: &[Vec<Value>]) -> usize {
     }
 }
 
-fn group_cmp(a: &[Value], b: &[Value]) -> Ordering {
-    for (x, y) in a.iter().zip(b) {
-        let o = value::compare(x, y, Collation::Binary);
+fn group_cmp(a: &[Value], b: &[Value], colls: &[Collation]) -> Ordering {
+    for (i, (x, y)) in a.iter().zip(b).enumerate() {
+        let o = value::compare(x, y, colls.get(i).copied().unwrap_or(Collation::Binary));
         if o != Ordering::Equal {
             return o;
         }
@@ -1199,13 +1220,14 @@ fn compute_aggs(
             }
         }
         if a.distinct {
+            let colls: Vec<Collation> = a.args.iter().map(crate::bind::expr_collation).collect();
             let mut seen = HashSet::new();
             let mut kept_flags: Vec<Vec<bool>> = Vec::new();
             let mut kept: Vec<Vec<Value>> = Vec::new();
             for (i, v) in vals.into_iter().enumerate() {
                 // The JSON aggregates keep a (single) NULL; the others ignore NULLs.
                 let skip_null = !json_agg && matches!(v.first(), Some(Value::Null));
-                if !skip_null && seen.insert(row_key(&v)) {
+                if !skip_null && seen.insert(row_key_coll(&v, &colls)) {
                     kept.push(v);
                     kept_flags.push(flags.get(i).cloned().unwrap_or_default());
                 }

@@ -384,3 +384,22 @@ fn parameters_number_as_in_sqlite() {
         assert_eq!(got, vec![want], "{sql}");
     }
 }
+
+#[test]
+fn distinct_grouping_and_compounds_use_column_collations() {
+    check_script(&[
+        "CREATE TABLE t(a INTEGER, b TEXT COLLATE NOCASE, c TEXT COLLATE RTRIM, d TEXT)",
+        "INSERT INTO t VALUES(1, 'Apple', 'x ', 'Q'), (2, 'apple', 'x', 'q'), (3, 'APPLE', 'x  ', 'q'), (4, 'pear', 'y', 'Q')",
+        "SELECT count(DISTINCT b), count(DISTINCT c), count(DISTINCT d) FROM t",
+        "SELECT count(*) FROM (SELECT DISTINCT b FROM t)",
+        "SELECT count(*) FROM (SELECT DISTINCT c FROM t)",
+        "SELECT count(*) FROM (SELECT DISTINCT d FROM t)",
+        "SELECT lower(b), count(*) FROM t GROUP BY b ORDER BY 1",
+        "SELECT count(*) FROM t GROUP BY d ORDER BY 1",
+        "SELECT count(*) FROM t GROUP BY d COLLATE NOCASE",
+        "SELECT count(*) FROM (SELECT b FROM t UNION SELECT 'APPLE')",
+        "SELECT count(*) FROM (SELECT d FROM t UNION SELECT 'q')",
+        "SELECT count(*) FROM (SELECT b FROM t INTERSECT SELECT 'PEAR')",
+        "SELECT count(*) FROM (SELECT b FROM t EXCEPT SELECT 'apple')",
+    ]);
+}
