@@ -71,7 +71,7 @@
 //!
 //! Dropped because the AST has no place for them: schema qualifiers on
 //! table names outside `FROM` (`INSERT INTO main.t` inserts into `t`; column
-//! references `main.t.a` keep only `t.a`), constraint names, `BEGIN`'s mode,
+//! references `main.t.a` keep only `t.a`), names of constraints other than CHECK,
 //! `INDEXED BY` on `UPDATE`/`DELETE`, `AUTOINCREMENT` inside a table
 //! `PRIMARY KEY (...)`, foreign key `MATCH` and `DEFERRABLE` clauses, the
 //! difference between `OVER w` and `OVER (w)`, and the schema of `PRAGMA
