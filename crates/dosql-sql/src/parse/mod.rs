@@ -73,8 +73,8 @@
 //! table names outside `FROM` (`INSERT INTO main.t` inserts into `t`; column
 //! references `main.t.a` keep only `t.a`), names of constraints other than CHECK,
 //! `INDEXED BY` on `UPDATE`/`DELETE`, `AUTOINCREMENT` inside a table
-//! `PRIMARY KEY (...)`, foreign key `MATCH` and `DEFERRABLE` clauses, the
-//! difference between `OVER w` and `OVER (w)`, and the schema of `PRAGMA
+//! `PRIMARY KEY (...)`, foreign key `MATCH` clauses and `DEFERRABLE`
+//! forms other than `INITIALLY DEFERRED`, and the schema of `PRAGMA
 //! schema.name`. A `PRAGMA` value is a number (`Integer`/`Real`, sign
 //! included) or `Text` (names, keywords such as `ON`, and strings alike).
 
