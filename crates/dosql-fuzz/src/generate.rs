@@ -283,6 +283,28 @@ impl Generator {
 
     // ---- literals and expressions ----
 
+    /// A number for a count, offset or size argument: usually small, sometimes at the edges.
+    fn count_arg(&mut self) -> String {
+        if self.chance(0.75) {
+            return self.rng.random_range(-1i64..5).to_string();
+        }
+        self.pick(&[
+            "9223372036854775807",
+            "-9223372036854775808",
+            "4294967296",
+            "2147483648",
+            "-2147483649",
+            "NULL",
+            "0.5",
+            "-0.5",
+            "1e300",
+            "'3'",
+            "'x'",
+            "X'01'",
+        ])
+        .to_owned()
+    }
+
     fn literal(&mut self) -> String {
         match self.rng.random_range(0..20) {
             0 => "NULL".into(),
@@ -349,7 +371,7 @@ impl Generator {
             };
         }
         let d = depth - 1;
-        match self.rng.random_range(0..22) {
+        match self.rng.random_range(0..24) {
             0..6 => {
                 let op = self.pick(BINOPS);
                 format!("({} {op} {})", self.expr(scope, d), self.expr(scope, d))
@@ -377,6 +399,55 @@ impl Generator {
                     return format!("zeroblob({} % 100)", args.join(", "));
                 }
                 format!("{f}({})", args.join(", "))
+            }
+            21 => {
+                let fmt = self.pick(&[
+                    "'%d'", "'%s|%s'", "'%f'", "'%x'", "'%q'", "'%Q'", "'%c'", "'%e'", "'%g'", "'%%'", "'%i %u'",
+                    "'%.3s'", "'%5d'", "'%-5s|'", "'%z'", "'%'",
+                ]);
+                format!("printf({fmt}, {}, {})", self.expr(scope, d), self.expr(scope, d))
+            }
+            22 => {
+                let x = self.expr(scope, d);
+                let (a, b) = (self.count_arg(), self.count_arg());
+                match self.rng.random_range(0..8) {
+                    0 => format!("substr({x}, {a}, {b})"),
+                    1 => format!("round({x}, {a})"),
+                    2 => format!("char({a}, {b})"),
+                    3 => format!("zeroblob({a} % 1000)"),
+                    4 => format!("instr({x}, {a})"),
+                    5 => format!(
+                        "date({x}, '{}')",
+                        self.pick(&[
+                            "+9999999999 years",
+                            "-9999999999 days",
+                            "+1e300 seconds",
+                            "start of month",
+                            "+NaN days",
+                            "weekday 7",
+                            "unixepoch",
+                            "auto",
+                            "subsec",
+                            "+25:00",
+                            "-00:00:01.5"
+                        ])
+                    ),
+                    6 => format!(
+                        "strftime('{}', {x})",
+                        self.pick(&[
+                            "%Y",
+                            "%J",
+                            "%s%f",
+                            "%%%",
+                            "%",
+                            "%q",
+                            "%H:%M:%f",
+                            "%G-%V",
+                            "%e%k%l%p%P%R%T%I%C%y%a%A%b%B%D%F"
+                        ])
+                    ),
+                    _ => format!("({x} {} {a})", self.pick(&["<<", ">>", "%", "/", "*", "+", "-"])),
+                }
             }
             12 => {
                 let list: Vec<String> = (0..self.rng.random_range(0..4)).map(|_| self.expr(scope, d)).collect();
@@ -775,12 +846,12 @@ impl Generator {
             0 => "row_number()".to_owned(),
             1 => "rank()".to_owned(),
             2 => "dense_rank()".to_owned(),
-            3 => format!("ntile({})", self.rng.random_range(-1..5)),
-            4 => format!("lag({}, {}, {})", self.col(&t), self.rng.random_range(-1..3), self.literal()),
+            3 => format!("ntile({})", self.count_arg()),
+            4 => format!("lag({}, {}, {})", self.col(&t), self.count_arg(), self.literal()),
             5 => format!("lead({})", self.col(&t)),
             6 => format!("first_value({})", self.col(&t)),
             7 => "percent_rank()".to_owned(),
-            8 => format!("nth_value({}, {})", self.col(&t), self.rng.random_range(0..3)),
+            8 => format!("nth_value({}, {})", self.col(&t), self.count_arg()),
             _ => format!("{}({})", self.pick(AGGREGATES), self.col(&t)),
         };
         let mut over = String::new();
@@ -792,8 +863,19 @@ impl Generator {
         }
         if self.chance(0.4) {
             let unit = self.pick(&["ROWS", "RANGE", "GROUPS"]);
-            let start = self.pick(&["UNBOUNDED PRECEDING", "1 PRECEDING", "CURRENT ROW", "2 FOLLOWING"]);
-            let end = self.pick(&["UNBOUNDED FOLLOWING", "1 FOLLOWING", "CURRENT ROW", "1 PRECEDING"]);
+            let bound = |g: &mut Self, dir: &str| format!("{} {dir}", g.count_arg());
+            let start = match self.rng.random_range(0..5) {
+                0 => "UNBOUNDED PRECEDING".to_owned(),
+                1 => "CURRENT ROW".to_owned(),
+                2 => bound(self, "FOLLOWING"),
+                _ => bound(self, "PRECEDING"),
+            };
+            let end = match self.rng.random_range(0..5) {
+                0 => "UNBOUNDED FOLLOWING".to_owned(),
+                1 => "CURRENT ROW".to_owned(),
+                2 => bound(self, "PRECEDING"),
+                _ => bound(self, "FOLLOWING"),
+            };
             over += &format!("{unit} BETWEEN {start} AND {end}");
             if self.chance(0.2) {
                 over += self.pick(&[" EXCLUDE TIES", " EXCLUDE GROUP", " EXCLUDE CURRENT ROW", " EXCLUDE NO OTHERS"]);
@@ -879,9 +961,9 @@ impl Generator {
             );
         }
         if self.chance(0.2) {
-            s += &format!(" LIMIT {}", self.expr(&[], 1));
+            s += &format!(" LIMIT {}", if self.chance(0.5) { self.count_arg() } else { self.expr(&[], 1) });
             if self.chance(0.3) {
-                s += &format!(" OFFSET {}", self.rng.random_range(-1..4));
+                s += &format!(" OFFSET {}", self.count_arg());
             }
         }
         s

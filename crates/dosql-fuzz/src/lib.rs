@@ -355,3 +355,29 @@ pub fn fuzz(opts: &Options, mut progress: impl FnMut(&Report)) -> Report {
         progress(&report);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_is_captured_with_its_location() {
+        let _active = Active::new();
+        let r: Result<(), _> = guarded(|| panic!("boom {}", 7));
+        match r {
+            Err(FindingKind::Panic { message, location, backtrace }) => {
+                assert_eq!(message, "boom 7");
+                assert!(location.contains("lib.rs"), "{location}");
+                assert!(!backtrace.is_empty());
+            }
+            other => panic!("expected a captured panic, got {other:?}"),
+        }
+        assert_eq!(guarded(|| 5), Ok(5));
+    }
+
+    #[test]
+    fn summary_line() {
+        let r = Report { statements: 10, errors: 3, panics: 1, ..Report::default() };
+        assert_eq!(r.summary(), "10 statements, 3 errors, 1 panics");
+    }
+}

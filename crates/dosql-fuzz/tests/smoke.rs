@@ -63,3 +63,41 @@ fn minimize_keeps_the_failure_and_drops_the_rest() {
 fn panic_at(location: &str) -> FindingKind {
     FindingKind::Panic { message: "boom".into(), location: location.into(), backtrace: String::new() }
 }
+
+/// The checker must notice an index that disagrees with its table: write a
+/// stray entry straight into an index tree and a row's entry out of it.
+#[test]
+fn the_checker_sees_a_damaged_index() {
+    use dosql_sql::schema::{SCHEMA_TREE, Schema};
+    let mut conn = dosql_sql::Connection::open_in_memory().expect("open");
+    conn.execute("CREATE TABLE t(a, b UNIQUE); CREATE INDEX ta ON t(a); INSERT INTO t VALUES (1, 2), (3, 4)")
+        .expect("set up");
+    assert_eq!(dosql_fuzz::check::check(&mut conn), Ok(()));
+    let schema = {
+        let read = conn.database().begin_read();
+        let rows: Vec<Vec<u8>> = read
+            .range(SCHEMA_TREE, ..)
+            .expect("schema range")
+            .map(|e| e.map(|(_, v)| v))
+            .collect::<Result<_, _>>()
+            .expect("schema rows");
+        Schema::load(rows.into_iter()).expect("load schema")
+    };
+    let index = schema.indexes.get("ta").expect("index ta").clone();
+    let first_key = {
+        let read = conn.database().begin_read();
+        let mut entries = read.range(index.tree, ..).expect("index range");
+        entries.next().expect("an entry").expect("read entry").0
+    };
+    let mut tx = conn.database().begin_write().expect("write");
+    tx.delete(index.tree, &first_key).expect("delete an entry");
+    tx.commit().expect("commit");
+    let why = dosql_fuzz::check::check(&mut conn).expect_err("a missing entry is noticed");
+    assert!(why.contains("index ta on t disagrees"), "{why}");
+    let mut tx = conn.database().begin_write().expect("write");
+    tx.put(index.tree, &first_key, &[]).expect("restore");
+    tx.put(index.tree, b"\xff\xffstray", &[]).expect("add a stray entry");
+    tx.commit().expect("commit");
+    let why = dosql_fuzz::check::check(&mut conn).expect_err("a stray entry is noticed");
+    assert!(why.contains("1 entries without a row"), "{why}");
+}
