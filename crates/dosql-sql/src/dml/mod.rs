@@ -6,10 +6,10 @@
 //! IGNORE, REPLACE, ROLLBACK, or an upsert clause), the change to the row
 //! and its index entries, then its AFTER triggers. Trigger programs run
 //! their statements through these same functions with the firing row
-//! visible as `new` / `old` ([`trigger`]).
+//! visible as `new` / `old` (`trigger`).
 //!
-//! [`insert`] has INSERT, REPLACE and upsert; [`update`] UPDATE and
-//! UPDATE ... FROM; [`delete`] DELETE; [`view`] the INSTEAD OF triggers
+//! `insert` has INSERT, REPLACE and upsert; `update` UPDATE and
+//! UPDATE ... FROM; `delete` DELETE; `view` the INSTEAD OF triggers
 //! that make a view writable. This file holds the row operations they
 //! share.
 //!
