@@ -1,7 +1,8 @@
 //! The `dosql` command.
 //!
 //! It runs SQL against a database file (`exec`), reports on a database
-//! (`info`), and runs the storage engine's crash-simulation soak (`soak`).
+//! (`info`), runs sqllogictest files (`slt`), the storage engine's
+//! crash-simulation soak (`soak`) and the SQL fuzzer (`fuzz`).
 //! The interactive shell comes in a later issue.
 
 use anyhow::{Context, Result};
@@ -52,6 +53,49 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Run random SQL scripts (schema, DML, queries, transactions, garbage)
+    /// on in-memory databases, checking for panics, empty error messages and
+    /// inconsistent databases after failures. Without a budget, 2,000 statements.
+    Fuzz {
+        /// Run for this many seconds.
+        #[arg(long)]
+        seconds: Option<u64>,
+        /// Run at least this many statements.
+        #[arg(long)]
+        statements: Option<u64>,
+        /// The run's seed (script i uses seed + i).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+fn fuzz(seconds: Option<u64>, statements: Option<u64>, seed: u64) -> Result<()> {
+    let opts = dosql_fuzz::Options { seed, statements, duration: seconds.map(std::time::Duration::from_secs) };
+    eprintln!("fuzzing with seed {seed}");
+    let start = std::time::Instant::now();
+    let mut last = start;
+    let report = dosql_fuzz::fuzz(&opts, |r| {
+        if last.elapsed() >= std::time::Duration::from_secs(5) {
+            last = std::time::Instant::now();
+            eprintln!("{:.0?}: {} ({} scripts)", start.elapsed(), r.summary(), r.scripts);
+        }
+    });
+    for f in &report.findings {
+        println!("{}", f.describe());
+        if let dosql_fuzz::FindingKind::Panic { backtrace, .. } = &f.kind {
+            let frames: Vec<&str> = backtrace.lines().filter(|l| l.contains("dosql")).take(12).collect();
+            println!("  backtrace (dosql frames):\n    {}", frames.join("\n    "));
+        }
+        println!("  seed {seed}; minimized script ({} statements):", f.script.len());
+        for s in &f.script {
+            println!("    {s};");
+        }
+    }
+    println!("{}", report.summary());
+    if !report.findings.is_empty() {
+        std::process::exit(1);
+    }
+    Ok(())
 }
 
 fn info(path: PathBuf) -> Result<()> {
@@ -122,7 +166,7 @@ fn slt(paths: &[PathBuf], verbose: bool) -> Result<()> {
     let opts = dosql_slt::RunOptions { verbose, ..dosql_slt::RunOptions::default() };
     let (mut passed, mut failed) = (0, 0);
     for f in files {
-        let mut engine = dosql_slt::DosqlEngine(dosql_sql::Connection::open_in_memory()?);
+        let mut engine = dosql_slt::DosqlEngine::in_memory()?;
         let start = std::time::Instant::now();
         let report = dosql_slt::run_file(&f, &mut engine, &opts)?;
         println!(
@@ -149,5 +193,6 @@ fn main() -> Result<()> {
         Some(Command::Soak { workloads, seed }) => soak(workloads, seed),
         Some(Command::Exec { path, sql }) => exec(path, &sql),
         Some(Command::Slt { paths, verbose }) => slt(&paths, verbose),
+        Some(Command::Fuzz { seconds, statements, seed }) => fuzz(seconds, statements, seed),
     }
 }

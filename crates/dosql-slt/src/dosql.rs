@@ -1,20 +1,30 @@
-//! DoSQL as a sqllogictest engine: the adapter `dosql slt` and the tests of
-//! our own `.test` files run. Set `DOSQL_SLOW_MS` to have queries slower
-//! than that many milliseconds printed to stderr.
+//! DoSQL as an [`SltEngine`]: one [`dosql_sql::Connection`] per file.
+//!
+//! It reports a query's runtime failure (an [`dosql_sql::Error::Runtime`])
+//! as the reference harness sees one, a prepared statement that stopped
+//! early: with the column count and no rows (the engine produces whole
+//! results, so the rows before the failure are not available).
 
-use crate::{QueryOutput, SltEngine, SltValue};
-use dosql_sql::{Connection, Value};
+use crate::run::{QueryOutput, SltEngine};
+use crate::value::SltValue;
 
-/// A DoSQL connection driven by the runner.
-pub struct DosqlEngine(pub Connection);
+/// The SQL engine as the sqllogictest runner sees it.
+pub struct DosqlEngine(pub dosql_sql::Connection);
 
-fn slt_value(v: Value) -> SltValue {
+impl DosqlEngine {
+    /// An engine on a fresh in-memory database.
+    pub fn in_memory() -> dosql_sql::Result<Self> {
+        Ok(Self(dosql_sql::Connection::open_in_memory()?))
+    }
+}
+
+fn slt_value(v: dosql_sql::Value) -> SltValue {
     match v {
-        Value::Null => SltValue::Null,
-        Value::Integer(i) => SltValue::Integer(i),
-        Value::Real(r) => SltValue::Real(r),
-        Value::Text(t) => SltValue::Text(t),
-        Value::Blob(b) => SltValue::Blob(b),
+        dosql_sql::Value::Null => SltValue::Null,
+        dosql_sql::Value::Integer(i) => SltValue::Integer(i),
+        dosql_sql::Value::Real(r) => SltValue::Real(r),
+        dosql_sql::Value::Text(t) => SltValue::Text(t),
+        dosql_sql::Value::Blob(b) => SltValue::Blob(b),
     }
 }
 
@@ -40,7 +50,6 @@ impl SltEngine for DosqlEngine {
                     runtime_error: None,
                 })
             }
-            // A failure while running (not preparing) yields the rows so far: none here.
             Err(e @ dosql_sql::Error::Runtime(_)) => Ok(QueryOutput {
                 columns: self.0.columns_of(sql).map(|c| c.len()).unwrap_or(0),
                 rows: Vec::new(),

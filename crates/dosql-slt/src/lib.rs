@@ -9,6 +9,10 @@
 //! compared line by line or, above the hash threshold, as
 //! `N values hashing to <md5>` ([`hash_line`]).
 //!
+//! [`complete`] fills a file's expected results in from a reference engine
+//! (the repository's own tests under `tests/slt` get theirs from SQLite), and
+//! [`DosqlEngine`] is DoSQL as the runner sees it.
+//!
 //! Number conversions (text to number, `%.3f`, a REAL's text form) are the
 //! SQL engine's own (`dosql_sql::func::num`), which reproduce SQLite's: an
 //! engine with SQLite's semantics passes exactly where SQLite itself passes,
@@ -39,15 +43,17 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
+mod complete;
 mod dosql;
 mod parse;
 mod run;
 mod value;
 
+pub use complete::{Completion, complete};
 pub use dosql::DosqlEngine;
 pub use parse::SortMode;
 pub use run::{
-    Failure, FailureKind, FileReport, QueryOutput, RunOptions, SltEngine, collect_test_files, complete, describe,
-    format_summary, hash_line, hash_values, run_file, sort_values,
+    Failure, FailureKind, FileReport, QueryOutput, RunOptions, SltEngine, collect_test_files, describe, format_summary,
+    hash_line, hash_values, run_file, sort_values,
 };
 pub use value::{ColumnType, SltValue, format_real, format_value, real_to_text};

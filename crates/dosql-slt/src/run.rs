@@ -315,62 +315,6 @@ impl Runner<'_> {
     }
 }
 
-/// The text of a test file with every query's expected result replaced by
-/// what `engine` answers (statements are run, not checked): how our own
-/// `.test` files get results from SQLite itself. Everything else in the
-/// file is kept as written.
-pub fn complete(text: &str, engine: &mut dyn SltEngine, opts: &RunOptions) -> String {
-    let mut results: HashMap<usize, Vec<String>> = HashMap::new();
-    let mut threshold = opts.default_hash_threshold;
-    for record in parse::parse(text) {
-        if !record.conditions.iter().all(|c| c.allows(&opts.engine_name)) {
-            continue;
-        }
-        match &record.kind {
-            RecordKind::Halt => break,
-            RecordKind::HashThreshold(n) => threshold = *n,
-            RecordKind::Statement { sql, .. } => {
-                let _ = engine.statement(sql);
-            }
-            RecordKind::Query(q) => {
-                let Ok(output) = engine.query(&q.sql) else { continue };
-                let mut values: Vec<String> = Vec::new();
-                for row in &output.rows {
-                    values.extend(row.iter().zip(&q.types).map(|(v, &ty)| format_value(v, ty)));
-                }
-                sort_values(&mut values, q.types.len(), q.sort);
-                let lines = if threshold > 0 && values.len() > threshold { vec![hash_line(&values)] } else { values };
-                results.insert(record.line, lines);
-            }
-            RecordKind::Malformed { .. } => {}
-        }
-    }
-    let lines: Vec<&str> = text.split('\n').collect();
-    let mut out: Vec<String> = Vec::with_capacity(lines.len());
-    let mut i = 0;
-    while i < lines.len() {
-        let Some(result) = results.get(&(i + 1)) else {
-            out.push(lines[i].to_string());
-            i += 1;
-            continue;
-        };
-        // The query line and its SQL, then the new results up to the blank
-        // line that ends the record.
-        out.push(lines[i].to_string());
-        i += 1;
-        while i < lines.len() && !lines[i].trim().is_empty() && lines[i].trim() != "----" {
-            out.push(lines[i].to_string());
-            i += 1;
-        }
-        while i < lines.len() && !lines[i].trim().is_empty() {
-            i += 1;
-        }
-        out.push("----".to_string());
-        out.extend(result.iter().cloned());
-    }
-    out.join("\n")
-}
-
 /// Runs a statement record.
 fn run_statement(line: usize, expect_ok: bool, sql: &str, engine: &mut dyn SltEngine) -> Result<(), Failure> {
     let fail = |kind, actual: String| Failure {

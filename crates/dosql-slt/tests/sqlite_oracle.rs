@@ -5,10 +5,11 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use dosql_slt::{QueryOutput, RunOptions, SltEngine, collect_test_files, describe, format_summary, run_file};
+
 mod common;
 
 use common::Sqlite;
-use dosql_slt::{QueryOutput, RunOptions, SltEngine, collect_test_files, describe, format_summary, run_file};
 
 fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/slt/sqlite")

@@ -508,6 +508,11 @@ impl<'a> Binder<'a> {
                     let plan = self.bind_select(&cte.query);
                     self.binding_ctes.pop();
                     let plan = plan?;
+                    // As the recursive case (bind/recursive.rs) and SQLite: a column list must fit.
+                    if !cte.columns.is_empty() && cte.columns.len() != plan.columns.len() {
+                        let (name, width, n) = (&cte.name, plan.columns.len(), cte.columns.len());
+                        return sql_err(format!("table {name} has {width} values for {n} columns"));
+                    }
                     let names = if cte.columns.is_empty() { plan.columns.clone() } else { cte.columns.clone() };
                     return self.add_query_source(plan, names, scope_name);
                 }

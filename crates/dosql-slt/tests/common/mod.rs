@@ -1,6 +1,6 @@
-//! SQLite (rusqlite, bundled) as a sqllogictest engine, for the tests that
-//! prove the runner on SQLite and take expected results from it.
-#![allow(dead_code)]
+//! SQLite (through rusqlite) as an [`SltEngine`], driven the way the
+//! reference harness drives it; shared by the tests that use SQLite as the
+//! oracle.
 
 use dosql_slt::{QueryOutput, SltEngine, SltValue};
 use rusqlite::fallible_iterator::FallibleIterator as _;
@@ -16,6 +16,12 @@ impl Sqlite {
     /// A fresh in-memory database.
     pub fn new() -> Self {
         Self { conn: Connection::open_in_memory().expect("open in-memory database") }
+    }
+}
+
+impl Default for Sqlite {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
