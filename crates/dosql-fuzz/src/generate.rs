@@ -237,6 +237,16 @@ impl Generator {
                 24..42 => self.insert(),
                 42..50 => self.update(),
                 50..55 => self.delete(),
+                // DML under a WITH clause.
+                86..88 => {
+                    let q = self.select(1, 0);
+                    let dml = match self.rng.random_range(0..3) {
+                        0 => self.insert(),
+                        1 => self.update(),
+                        _ => self.delete(),
+                    };
+                    if dml.starts_with("REPLACE") { dml } else { format!("WITH w AS ({q}) {dml}") }
+                }
                 55..75 => self.select_stmt(),
                 75..84 => self.transaction(),
                 84..86 => self.misc(),
@@ -610,8 +620,15 @@ impl Generator {
 
     fn create_view(&mut self) -> String {
         let name = self.fresh("v");
-        let q = self.select(2, 0);
         self.views.push(name.clone());
+        if self.chance(0.3) {
+            let n = self.rng.random_range(1..4);
+            let width = if self.chance(0.8) { n } else { n + 1 };
+            let q = self.select(2, width);
+            let cols: Vec<String> = (0..n).map(|i| format!("v{i}")).collect();
+            return format!("CREATE VIEW {name}({}) AS {q}", cols.join(", "));
+        }
+        let q = self.select(2, 0);
         format!("CREATE VIEW {name} AS {q}")
     }
 
@@ -775,10 +792,34 @@ impl Generator {
         let t = self.table();
         let or = if self.chance(0.2) { format!(" OR {}", self.pick(CONFLICTS)) } else { String::new() };
         let mut scope = self.scope_of(&t, &t.name);
-        let from = if self.chance(0.15) {
+        let from = if self.chance(0.2) {
             let o = self.table();
             scope.extend(self.scope_of(&o, "f"));
-            format!(" FROM {} AS f", o.name)
+            let mut from = format!(" FROM {} AS f", o.name);
+            // Sometimes a FROM list or join of its own, or a subquery.
+            match self.rng.random_range(0..4) {
+                0 => {
+                    let g = self.table();
+                    scope.extend(self.scope_of(&g, "g"));
+                    from += &format!(", {} AS g", g.name);
+                }
+                1 => {
+                    let g = self.table();
+                    let kind = self.pick(&["JOIN", "LEFT JOIN", "CROSS JOIN", "RIGHT JOIN"]);
+                    scope.extend(self.scope_of(&g, "g"));
+                    let on = if kind == "CROSS JOIN" { String::new() } else { format!(" ON {}", self.expr(&scope, 1)) };
+                    from += &format!(" {kind} {} AS g{on}", g.name);
+                }
+                2 => {
+                    let g = self.table();
+                    let inner = self.scope_of(&g, "");
+                    let e = self.expr(&inner, 2);
+                    scope.push(("sq".to_owned(), "x".to_owned()));
+                    from += &format!(", (SELECT {e} AS x FROM {} LIMIT 5) AS sq", g.name);
+                }
+                _ => {}
+            }
+            from
         } else {
             String::new()
         };

@@ -300,6 +300,9 @@ pub struct Options {
     pub duration: Option<Duration>,
 }
 
+/// How many findings a [`fuzz`] run minimizes and keeps (all are counted).
+pub const MAX_FINDINGS: usize = 20;
+
 /// What a [`fuzz`] run found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Report {
@@ -325,7 +328,7 @@ impl Report {
 /// Runs scripts from `opts.seed` until the budget is spent (with neither
 /// limit, 2,000 statements). `progress` sees the report after each script.
 /// Findings are minimized; a finding already seen (same kind and location)
-/// is counted but not kept twice.
+/// is counted but not kept twice, and at most [`MAX_FINDINGS`] are kept.
 pub fn fuzz(opts: &Options, mut progress: impl FnMut(&Report)) -> Report {
     let started = Instant::now();
     let statement_budget = match (opts.statements, opts.duration) {
@@ -348,7 +351,9 @@ pub fn fuzz(opts: &Options, mut progress: impl FnMut(&Report)) -> Report {
             if matches!(f.kind, FindingKind::Panic { .. }) {
                 report.panics += 1;
             }
-            if !report.findings.iter().any(|g| g.same_as(&f) && !matches!(f.kind, FindingKind::Inconsistent(_))) {
+            let seen = report.findings.iter().any(|g| g.same_as(&f) && !matches!(f.kind, FindingKind::Inconsistent(_)));
+            // Minimizing costs many reruns: keep the first few distinct findings.
+            if !seen && report.findings.len() < MAX_FINDINGS {
                 report.findings.push(minimize(&f));
             }
         }

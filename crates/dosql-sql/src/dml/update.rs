@@ -263,24 +263,42 @@ pub fn update(tx: &mut Txn, run: &mut Run<'_>, up: &ast::Update, frame: Option<&
     Ok(out)
 }
 
+/// The FROM list with the target table put first, as SQLite does. The join
+/// tree stays left-deep: the binder and executor lay join rows out for
+/// left-deep trees only, and joining the target to a nested FROM join
+/// (`FROM a, b` as the right side) read rows out of bounds.
+fn prepend_target(target: FromItem, from: &FromItem) -> FromItem {
+    match from {
+        FromItem::Join { left, right, kind, natural, on, using } => FromItem::Join {
+            left: Box::new(prepend_target(target, left)),
+            right: right.clone(),
+            kind: *kind,
+            natural: *natural,
+            on: on.clone(),
+            using: using.clone(),
+        },
+        leaf => FromItem::Join {
+            left: Box::new(target),
+            right: Box::new(leaf.clone()),
+            kind: JoinKind::Inner,
+            natural: false,
+            on: None,
+            using: Vec::new(),
+        },
+    }
+}
+
 /// `SELECT name.rowid, exprs... FROM table AS name, from WHERE where_`:
 /// the target rows of an UPDATE ... FROM with their new values.
 fn from_query(table: &Table, name: &str, from: &FromItem, exprs: &[Expr], where_: Option<&Expr>) -> ast::Select {
     let item = |expr: Expr| ResultColumn::Expr { expr, alias: None, span: String::new() };
     let mut columns = vec![item(Expr::Column { table: Some(name.to_string()), name: rowid_name(table).into() })];
     columns.extend(exprs.iter().cloned().map(item));
-    let source = FromItem::Join {
-        left: Box::new(FromItem::Table {
-            schema: None,
-            name: table.name.clone(),
-            alias: (!name.eq_ignore_ascii_case(&table.name)).then(|| name.to_string()),
-            indexed: None,
-        }),
-        right: Box::new(from.clone()),
-        kind: JoinKind::Inner,
-        natural: false,
-        on: None,
-        using: Vec::new(),
+    let target = FromItem::Table {
+        schema: None,
+        name: table.name.clone(),
+        alias: (!name.eq_ignore_ascii_case(&table.name)).then(|| name.to_string()),
+        indexed: None,
     };
-    super::simple_select(columns, source, where_)
+    super::simple_select(columns, prepend_target(target, from), where_)
 }
