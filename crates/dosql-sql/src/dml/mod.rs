@@ -481,7 +481,17 @@ fn next_rowid(tx: &Txn, table: &Table) -> Result<i64> {
     let last = tx.range(table.tree, ..)?.next_back().transpose()?;
     match last.and_then(|(k, _)| key_rowid(&k)) {
         None => Ok(1),
-        Some(i64::MAX) => sql_err("database or disk is full"),
+        Some(i64::MAX) => {
+            // The largest rowid is taken: like SQLite, try up to 100 random
+            // positive rowids before giving up.
+            for _ in 0..100 {
+                let r = (crate::func::scalar::random_i64() & (i64::MAX >> 1)) + 1;
+                if Reader::get(tx, table.tree, &rowid_key(r))?.is_none() {
+                    return Ok(r);
+                }
+            }
+            sql_err("database or disk is full")
+        }
         Some(r) => Ok(r + 1),
     }
 }
