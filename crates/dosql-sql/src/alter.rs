@@ -15,7 +15,7 @@ use crate::ast::{AlterAction, AlterTable, ColumnConstraint, Expr, Statement};
 use crate::bind::Binder;
 use crate::error::{Result, sql_err};
 use crate::exec::{Ctx, Env, eval};
-use crate::parse::{SqlToken, SqlTokenKind, parse_sql, tokens};
+use crate::parse::{SqlToken, SqlTokenKind, double_quoted, parse_sql, quote_ident, tokens};
 use crate::record::{decode_row, encode_row};
 use crate::schema::{SCHEMA_TREE, Schema, lower};
 use crate::txn::{TEMP_BIT, Txn};
@@ -74,19 +74,6 @@ pub(crate) fn alter(tx: &mut Txn, schema: &Schema, at: &AlterTable) -> Result<u6
         AlterAction::AddColumn(def, text) => add_column(tx, schema, &table, def, text),
         AlterAction::DropColumn(col) => drop_column(tx, schema, &table, col),
     }
-}
-
-/// `name` as a double-quoted identifier.
-fn quoted(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
-/// `name` bare when it is a plain word, else double-quoted.
-fn ident(name: &str) -> String {
-    let plain = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && !crate::parse::is_keyword(name);
-    if plain { name.to_string() } else { quoted(name) }
 }
 
 fn word(t: &SqlToken) -> Option<&str> {
@@ -192,7 +179,7 @@ fn rename_table(tx: &mut Txn, schema: &Schema, old: &str, new: &str) -> Result<u
             let toks = tokens(&sql)?;
             let hits = table_refs(&toks, old);
             if !hits.is_empty() {
-                row[4] = Value::Text(splice(&sql, &toks, &hits, &quoted(new)));
+                row[4] = Value::Text(splice(&sql, &toks, &hits, &double_quoted(new)));
                 changed = true;
             }
         }
@@ -317,7 +304,7 @@ fn rename_column(tx: &mut Txn, _schema: &Schema, table: &crate::schema::Table, o
     if table.column_index(new).is_some_and(|j| j != i) {
         return sql_err(format!("error in table {} after rename: duplicate column name: {new}", table.name));
     }
-    let new_text = ident(new);
+    let new_text = quote_ident(new);
     for (tree, key, mut row) in schema_rows(tx)? {
         let Some(sql) = text_at(&row, 4).map(str::to_string) else { continue };
         let kind = text_at(&row, 0).unwrap_or_default().to_string();

@@ -865,10 +865,10 @@ fn create_table_as(
             Some(Affinity::Numeric) => " NUM",
             _ => "",
         };
-        defs.push(format!("  {}{ty}", quote_ident(&n)));
+        defs.push(format!("  {}{ty}", crate::parse::quote_ident(&n)));
     }
     let temp = if ct.temporary { "TEMP " } else { "" };
-    let sql = format!("CREATE {temp}TABLE {}(\n{}\n)", quote_ident(name), defs.join(",\n"));
+    let sql = format!("CREATE {temp}TABLE {}(\n{}\n)", crate::parse::quote_ident(name), defs.join(",\n"));
     let parsed = parse_sql(&sql)?;
     let Some(Statement::CreateTable(def)) = parsed.into_iter().next().map(|p| p.statement) else {
         return sql_err(format!("internal error: generated {sql}"));
@@ -880,15 +880,6 @@ fn create_table_as(
         tx.put(table.tree, &rowid_key(i as i64 + 1), &encode_row(&row))?;
     }
     Ok(0)
-}
-
-/// `name` as SQLite writes an identifier into generated SQL: bare when it
-/// is a plain word, else in double quotes.
-fn quote_ident(name: &str) -> String {
-    let plain = name.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_' || !c.is_ascii())
-        && name.chars().all(|c| c.is_alphanumeric() || c == '_' || !c.is_ascii())
-        && !crate::parse::is_keyword(name);
-    if plain { name.to_string() } else { format!("\"{}\"", name.replace('"', "\"\"")) }
 }
 
 fn object_word(schema: &Schema, name: &str) -> &'static str {

@@ -95,6 +95,18 @@ fn failed_checkpoint_keeps_retained_history_readable() {
     assert_eq!(snap.get(1, b"k").expect("get"), Some(b"one".to_vec()));
 }
 
+/// The small pages and log segments the durability tests use.
+fn small_config(synchronous: dosql_storage::Synchronous) -> dosql_storage::Config {
+    dosql_storage::Config { page_size: 1024, wal_segment_bytes: 4096, synchronous, ..Default::default() }
+}
+
+/// Commits key `acked` into tree 1: the commit a power loss must not lose.
+fn commit_acked(db: &dosql_storage::Database) {
+    let mut tx = db.begin_write().expect("begin");
+    tx.put(1, b"acked", b"in full mode").expect("put");
+    tx.commit().expect("commit");
+}
+
 /// Forty commits of one key each into tree 1, with a checkpoint after
 /// every tenth.
 fn write_forty_with_checkpoints(db: &dosql_storage::Database) {
@@ -118,26 +130,22 @@ fn write_forty_with_checkpoints(db: &dosql_storage::Database) {
 #[test]
 fn full_commit_after_reopening_an_off_database_survives_power_loss() {
     use dosql_storage::vfs::{CrashMode, FaultStorage};
-    use dosql_storage::{Config, Database, Synchronous};
+    use dosql_storage::{Database, Synchronous};
     use std::sync::Arc;
 
     for mode in CrashMode::ALL {
         for seed in 0..20 {
             let storage = FaultStorage::new();
-            let config =
-                |synchronous| Config { page_size: 1024, wal_segment_bytes: 4096, synchronous, ..Config::default() };
-            let db =
-                Database::open_with_storage(Arc::new(storage.clone()), "o.db", config(Synchronous::Off)).expect("open");
+            let db = Database::open_with_storage(Arc::new(storage.clone()), "o.db", small_config(Synchronous::Off))
+                .expect("open");
             write_forty_with_checkpoints(&db);
             drop(db); // the process exits; nothing was ever fsynced
-            let db = Database::open_with_storage(Arc::new(storage.clone()), "o.db", config(Synchronous::Full))
+            let db = Database::open_with_storage(Arc::new(storage.clone()), "o.db", small_config(Synchronous::Full))
                 .expect("reopen");
-            let mut tx = db.begin_write().expect("begin");
-            tx.put(1, b"acked", b"in full mode").expect("put");
-            tx.commit().expect("commit");
+            commit_acked(&db);
             drop(db);
             storage.crash(mode, seed);
-            let db = Database::open_with_storage(Arc::new(storage.clone()), "o.db", config(Synchronous::Full))
+            let db = Database::open_with_storage(Arc::new(storage.clone()), "o.db", small_config(Synchronous::Full))
                 .unwrap_or_else(|e| panic!("{mode:?} seed {seed}: reopen after power loss: {e}"));
             let got = db.begin_read().get(1, b"acked");
             assert!(
@@ -154,25 +162,21 @@ fn full_commit_after_reopening_an_off_database_survives_power_loss() {
 #[test]
 fn switching_from_off_to_full_at_runtime_covers_the_whole_history() {
     use dosql_storage::vfs::{CrashMode, FaultStorage};
-    use dosql_storage::{Config, Database, Synchronous};
+    use dosql_storage::{Database, Synchronous};
     use std::sync::Arc;
 
     for mode in CrashMode::ALL {
         for seed in 0..20 {
             let storage = FaultStorage::new();
-            let config =
-                |synchronous| Config { page_size: 1024, wal_segment_bytes: 4096, synchronous, ..Config::default() };
-            let db =
-                Database::open_with_storage(Arc::new(storage.clone()), "s.db", config(Synchronous::Off)).expect("open");
+            let db = Database::open_with_storage(Arc::new(storage.clone()), "s.db", small_config(Synchronous::Off))
+                .expect("open");
             write_forty_with_checkpoints(&db);
             db.set_synchronous(Synchronous::Full).expect("switch");
             assert_eq!(db.synchronous(), Synchronous::Full);
-            let mut tx = db.begin_write().expect("begin");
-            tx.put(1, b"acked", b"in full mode").expect("put");
-            tx.commit().expect("commit");
+            commit_acked(&db);
             drop(db);
             storage.crash(mode, seed);
-            let db = Database::open_with_storage(Arc::new(storage.clone()), "s.db", config(Synchronous::Full))
+            let db = Database::open_with_storage(Arc::new(storage.clone()), "s.db", small_config(Synchronous::Full))
                 .unwrap_or_else(|e| panic!("{mode:?} seed {seed}: reopen after power loss: {e}"));
             let r = db.begin_read();
             let got = r.get(1, b"acked");

@@ -203,6 +203,21 @@ pub fn tokens(sql: &str) -> Result<Vec<SqlToken>, ParseError> {
         .collect())
 }
 
+/// `name` double-quoted, as SQLite writes a renamed table.
+pub fn double_quoted(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// `name` as SQLite writes an identifier into generated SQL: bare when it
+/// is a plain word (letters, digits, `_`, any non-ASCII character; not a
+/// keyword), else double-quoted.
+pub fn quote_ident(name: &str) -> String {
+    let plain = name.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_' || !c.is_ascii())
+        && name.chars().all(|c| c.is_alphanumeric() || c == '_' || !c.is_ascii())
+        && !is_keyword(name);
+    if plain { name.to_string() } else { double_quoted(name) }
+}
+
 /// Whether `word` is one of SQLite's keywords, which generated SQL must quote.
 pub fn is_keyword(word: &str) -> bool {
     dialect::is_reserved(word)
