@@ -191,7 +191,7 @@ impl<'a> Binder<'a> {
         for cte in &s.with {
             self.ctes.push((lower(&cte.name), cte.clone()));
         }
-        let r = self.bind_select_inner(s);
+        let r = crate::stack::grow(|| self.bind_select_inner(s));
         self.ctes.truncate(self.ctes.len() - pushed);
         r
     }
@@ -691,6 +691,10 @@ impl<'a> Binder<'a> {
 
     /// Binds an expression in the current scopes.
     pub fn bind_expr(&mut self, e: &Expr) -> Result<BExpr> {
+        crate::stack::grow(|| self.bind_expr_node(e))
+    }
+
+    fn bind_expr_node(&mut self, e: &Expr) -> Result<BExpr> {
         let b = |s: &mut Self, e: &Expr| -> Result<Box<BExpr>> { s.bind_expr(e).map(Box::new) };
         Ok(match e {
             Expr::Literal(v) => BExpr::Lit(v.clone()),

@@ -42,6 +42,9 @@ pub struct Connection {
     /// Whether the open transaction was started by SAVEPOINT (RELEASE of the
     /// outermost one commits it).
     txn_from_savepoint: bool,
+    /// Whether the open transaction changed the schema: only then must
+    /// rolling it back (or part of it) reload the schema.
+    txn_ddl: bool,
     /// Per-connection settings changed by PRAGMAs.
     settings: Settings,
     /// `last_insert_rowid()`, `changes()`, `total_changes()`.
@@ -49,6 +52,8 @@ pub struct Connection {
     /// Bumped whenever the schema is reloaded: plans bound against an
     /// older schema must be bound again.
     pub(crate) schema_generation: u64,
+    /// The stored CREATE statements, parsed, for the next schema reload.
+    schema_memo: crate::schema::ParseMemo,
     /// Recently run SQL texts, prepared, most recent last.
     pub(crate) cache: Vec<crate::prepared::Prepared>,
     /// Deferred foreign key violations in the open transaction, and its
@@ -105,9 +110,11 @@ impl Connection {
             txn: None,
             savepoints: Vec::new(),
             txn_from_savepoint: false,
+            txn_ddl: false,
             settings: Settings::default(),
             session: Session::default(),
             schema_generation: 0,
+            schema_memo: Default::default(),
             cache: Vec::new(),
             fk_deferred: 0,
             savepoint_fk: Vec::new(),
@@ -200,7 +207,7 @@ impl Connection {
             };
             Ok((read(SCHEMA_TREE)?, read(TEMP_SCHEMA_TREE)?))
         })?;
-        let mut schema = Schema::load(rows.into_iter(), temp_rows.into_iter())?;
+        let mut schema = Schema::load_memo(rows.into_iter(), temp_rows.into_iter(), &mut self.schema_memo)?;
         let text = |n: &str| Column {
             name: n.into(),
             decl_type: "text".into(),
@@ -347,6 +354,7 @@ impl Connection {
                 }
                 self.txn = Some(self.begin()?);
                 self.txn_from_savepoint = false;
+                self.txn_ddl = false;
                 Ok(StatementResult::default())
             }
             Statement::Commit => match self.txn.take() {
@@ -370,7 +378,9 @@ impl Connection {
                     self.savepoint_fk.clear();
                     self.fk_deferred = 0;
                     tx.rollback();
-                    self.reload_schema()?;
+                    if self.txn_ddl {
+                        self.reload_schema()?;
+                    }
                     Ok(StatementResult::default())
                 }
             },
@@ -386,13 +396,16 @@ impl Connection {
                         self.fk_deferred = v;
                     }
                 }
-                self.reload_schema()?;
+                if self.txn_ddl {
+                    self.reload_schema()?;
+                }
                 Ok(StatementResult::default())
             }
             Statement::Savepoint(name) => {
                 if self.txn.is_none() {
                     self.txn = Some(self.begin()?);
                     self.txn_from_savepoint = true;
+                    self.txn_ddl = false;
                 }
                 if let Some(tx) = self.txn.as_mut() {
                     tx.savepoint(name);
@@ -446,6 +459,12 @@ impl Connection {
                 | Statement::Reindex(_)
         );
         let now = self.statement_time();
+        // A failed statement that is not DDL leaves the schema alone, unless
+        // it rolls back a transaction that changed it.
+        let reload = ddl || self.txn_ddl;
+        if ddl && self.txn.is_some() {
+            self.txn_ddl = true;
+        }
         let result = match self.txn.take() {
             Some(mut tx) => {
                 tx.savepoint(STMT_SAVEPOINT);
@@ -499,7 +518,7 @@ impl Connection {
                 r
             }
         };
-        if ddl || result.is_err() {
+        if ddl || (result.is_err() && reload) {
             self.reload_schema()?;
         }
         result.map(|o| StatementResult { columns: o.columns, rows: o.rows, changes: o.changes })

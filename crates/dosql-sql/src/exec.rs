@@ -155,6 +155,10 @@ fn cmp_op(l: Value, l_aff: Option<Affinity>, r: Value, r_aff: Option<Affinity>, 
 
 /// Evaluates an expression.
 pub fn eval(ctx: &Ctx<'_>, e: &BExpr, env: &Env<'_>) -> Result<Value> {
+    crate::stack::grow(|| eval_node(ctx, e, env))
+}
+
+fn eval_node(ctx: &Ctx<'_>, e: &BExpr, env: &Env<'_>) -> Result<Value> {
     Ok(match e {
         BExpr::Lit(v) => v.clone(),
         BExpr::Param(i) => ctx.params.get(*i).cloned().unwrap_or(Value::Null),
@@ -725,6 +729,15 @@ fn eval_limit(ctx: &Ctx<'_>, e: &Option<BExpr>, what: &str) -> Result<Option<i64
 
 /// Runs a query, stopping after `cap` rows when the plan allows it.
 pub fn run_query_limited(
+    ctx: &Ctx<'_>,
+    q: &QueryPlan,
+    parent: Option<&Env<'_>>,
+    cap: Option<usize>,
+) -> Result<Vec<Vec<Value>>> {
+    crate::stack::grow(|| run_query_here(ctx, q, parent, cap))
+}
+
+fn run_query_here(
     ctx: &Ctx<'_>,
     q: &QueryPlan,
     parent: Option<&Env<'_>>,

@@ -28,6 +28,7 @@ mod pragma;
 pub mod prepared;
 pub mod record;
 pub mod schema;
+mod stack;
 pub mod txn;
 pub mod value;
 pub mod window;

@@ -9,7 +9,7 @@ use crate::parse::parse_sql;
 use crate::record::decode_row;
 use crate::value::{Affinity, Collation, Value};
 use dosql_storage::TreeId;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// [`Index::columns`] of an expression key part (SQLite reports its
 /// column number as -2).
@@ -190,10 +190,37 @@ pub fn lower(name: &str) -> String {
     name.to_ascii_lowercase()
 }
 
+/// Parsed `CREATE` statements by their text, kept between schema loads.
+pub type ParseMemo = HashMap<String, ast::Statement>;
+
 impl Schema {
     /// Rebuilds the schema from the rows of `sqlite_schema` and of the
     /// temporary database's `sqlite_temp_schema`.
     pub fn load(rows: impl Iterator<Item = Vec<u8>>, temp_rows: impl Iterator<Item = Vec<u8>>) -> Result<Schema> {
+        Schema::load_memo(rows, temp_rows, &mut ParseMemo::default())
+    }
+
+    /// [`Schema::load`], reusing the statements `memo` parsed in the last
+    /// load: a connection reloads its schema after every DDL statement, and
+    /// parsing every stored CREATE text each time would make a schema of
+    /// `n` objects cost `n²` parses to build. `memo` keeps what this load used.
+    pub fn load_memo(
+        rows: impl Iterator<Item = Vec<u8>>,
+        temp_rows: impl Iterator<Item = Vec<u8>>,
+        memo: &mut ParseMemo,
+    ) -> Result<Schema> {
+        let mut used = ParseMemo::default();
+        let r = Schema::load_using(rows, temp_rows, memo, &mut used);
+        *memo = used;
+        r
+    }
+
+    fn load_using(
+        rows: impl Iterator<Item = Vec<u8>>,
+        temp_rows: impl Iterator<Item = Vec<u8>>,
+        memo: &mut ParseMemo,
+        used: &mut ParseMemo,
+    ) -> Result<Schema> {
         let mut schema = Schema {
             next_tree: SCHEMA_TREE + 1,
             next_temp_tree: crate::txn::TEMP_BIT | (SCHEMA_TREE + 1),
@@ -240,12 +267,19 @@ impl Schema {
                 // An automatic index: rebuilt from its table's constraints.
                 continue;
             }
-            let mut parsed =
-                parse_sql(&sql).map_err(|e| crate::Error::Sql(format!("malformed database schema ({name}) - {e}")))?;
-            let Some(p) = parsed.pop() else {
-                return sql_err(format!("malformed database schema ({name})"));
+            let statement = match memo.remove(&sql) {
+                Some(s) => s,
+                None => {
+                    let mut parsed = parse_sql(&sql)
+                        .map_err(|e| crate::Error::Sql(format!("malformed database schema ({name}) - {e}")))?;
+                    let Some(p) = parsed.pop() else {
+                        return sql_err(format!("malformed database schema ({name})"));
+                    };
+                    p.statement
+                }
             };
-            match (kind.as_str(), p.statement) {
+            used.insert(sql.clone(), statement.clone());
+            match (kind.as_str(), statement) {
                 ("table", ast::Statement::CreateTable(ct)) => {
                     let table = lower(&ct.name);
                     schema.add_table(&ct, tree, sql, &mut |n| {

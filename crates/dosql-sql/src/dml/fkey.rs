@@ -438,8 +438,7 @@ fn run_action(
     let shape = RowTable::of_table(table, &table.name);
     let frame = frame_of(&shape, old, new);
     // Action programs recurse freely (SQLite gives them no name to stop
-    // on) but count towards the trigger depth limit. Each level costs a
-    // few KiB of native stack: a 1000-level cascade needs about 3 MiB.
+    // on) but count towards the trigger depth limit.
     if run.firing.len() >= super::trigger::MAX_TRIGGER_DEPTH {
         return sql_err("triggers nested too deep");
     }
@@ -453,7 +452,7 @@ fn run_action(
             where_: cond,
             returning: Vec::new(),
         };
-        delete(tx, run, &del, Some(&frame)).map(|_| ())
+        crate::stack::grow(|| delete(tx, run, &del, Some(&frame)).map(|_| ()))
     } else {
         let set = link
             .pairs
@@ -482,7 +481,7 @@ fn run_action(
             where_: cond,
             returning: Vec::new(),
         };
-        update(tx, run, &up, Some(&frame)).map(|_| ())
+        crate::stack::grow(|| update(tx, run, &up, Some(&frame)).map(|_| ()))
     };
     run.firing.pop();
     run.or_override = saved;

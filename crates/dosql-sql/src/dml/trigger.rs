@@ -145,7 +145,7 @@ fn fire(tx: &mut Txn, run: &mut Run<'_>, triggers: &[Trigger], change: &RowChang
         // Inserts inside the program show in last_insert_rowid() only
         // while it runs.
         let rowid = run.session.last_insert_rowid;
-        let r = run_program(tx, run, tr, frame);
+        let r = crate::stack::grow(|| run_program(tx, run, tr, frame));
         run.session.last_insert_rowid = rowid;
         run.firing.pop();
         run.or_override = saved;

@@ -675,6 +675,10 @@ impl<'a, 's> Conv<'a, 's> {
 
     /// An expression.
     pub fn expr(&mut self, e: &sp::Expr) -> Res<Expr> {
+        crate::stack::grow(|| self.expr_node(e))
+    }
+
+    fn expr_node(&mut self, e: &sp::Expr) -> Res<Expr> {
         self.enter()?;
         let r = self.expr_inner(e);
         self.depth -= 1;

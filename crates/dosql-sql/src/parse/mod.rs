@@ -55,7 +55,7 @@
 //! | `INSERT`/`REPLACE` with `AS alias`, several upsert clauses, upsert targets with `COLLATE`; `CREATE TABLE` (constraint forms, conflict clauses, `GENERATED`, `WITHOUT ROWID`, `STRICT`, table options); `CREATE INDEX`; `PRAGMA` (`= ON`, `(arg)`, `= -1`); `RAISE(...)`; transaction statements | every statement but the query is parsed by hand in `stmt` following SQLite's grammar, with `sqlparser` for the queries and expressions inside |
 //! | `SELECT 1 UNION SELECT 2 INTERSECT SELECT 3` grouped with `INTERSECT` first | the converter (`convert`) flattens compounds left to right, as SQLite |
 //! | `FROM a, b JOIN c ON ..` nested as `a, (b JOIN c)` | the converter builds one left-deep chain, as SQLite |
-//! | recursion limit 50; operator chains of any length; deep trees that overflow small thread stacks | nesting (parentheses, subqueries, prefix operators) is limited to 200 (`parser stack overflow`, as SQLite, whose own limit is lower); trees deeper than 1000 fail with SQLite's `Expression tree is too large (maximum depth 1000)`; statements over 250 tokens are parsed on a helper thread with a 64 MiB stack |
+//! | recursion limit 50; operator chains of any length; deep trees that overflow small thread stacks | nesting (parentheses, subqueries, prefix operators) is limited to 200 (`parser stack overflow`, as SQLite, whose own limit is lower); trees deeper than 1000 fail with SQLite's `Expression tree is too large (maximum depth 1000)`; parsing, binding and evaluation grow the native stack as they recurse (`stacker`), so deep trees are safe on 2 MiB threads |
 //!
 //! Not supported, each answered with [`ParseError::Unsupported`]`("<what> is
 //! not supported")`: `ANALYZE`, `ATTACH`, `DETACH`, `VACUUM`,

@@ -21,36 +21,10 @@ type Res<T> = Result<T, ParseError>;
 /// prefix operators). It grows its own stack as it goes.
 const RECURSION_LIMIT: usize = 200;
 
-/// Statements with more tokens than this are parsed on a helper thread
-/// with a large stack: their trees can be deep, and a caller's thread may
-/// have as little as 2 MiB.
-const INLINE_TOKENS: usize = 250;
-
-/// The helper thread's stack: room for the deepest tree the limits allow.
-const BIG_STACK: usize = 64 << 20;
-
-/// Parses the statement made of tokens `range` of `lx`.
+/// Parses the statement made of tokens `range` of `lx`. Deep trees are
+/// safe on small thread stacks: `sqlparser` and the converter both grow the
+/// stack as they recurse.
 pub(super) fn parse_statement(lx: &Lexed<'_>, range: Range<usize>) -> Res<Statement> {
-    if range.len() <= INLINE_TOKENS {
-        return parse_statement_here(lx, range);
-    }
-    std::thread::scope(|scope| {
-        let worker = std::thread::Builder::new()
-            .name("dosql-parse".into())
-            .stack_size(BIG_STACK)
-            .spawn_scoped(scope, || parse_statement_here(lx, range.clone()));
-        match worker {
-            Ok(handle) => match handle.join() {
-                Ok(result) => result,
-                Err(panic) => std::panic::resume_unwind(panic),
-            },
-            // No thread to be had: parse here and hope the stack suffices.
-            Err(_) => parse_statement_here(lx, range.clone()),
-        }
-    })
-}
-
-fn parse_statement_here(lx: &Lexed<'_>, range: Range<usize>) -> Res<Statement> {
     let dialect = LiteDialect;
     let tokens = lx.toks[range.clone()].to_vec();
     let parser = Parser::new(&dialect).with_recursion_limit(RECURSION_LIMIT).with_tokens_with_locations(tokens);
