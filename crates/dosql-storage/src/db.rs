@@ -438,6 +438,8 @@ impl Database {
             freed: Vec::new(),
             dirty: 0,
             savepoints: Vec::new(),
+            dropped: Vec::new(),
+            broken: None,
         })
     }
 
@@ -1048,12 +1050,25 @@ impl Drop for ReadTxn {
     }
 }
 
+/// A savepoint is a position in the transaction's log: rolling back to it
+/// undoes the later operations from their before-images, newest first.
+/// (Snapshotting the version instead would share every node with the
+/// savepoint, so the next write would copy its whole root-to-leaf path: SQL
+/// opens a savepoint around every statement in a transaction.)
 struct Savepoint {
     name: String,
-    version: Version,
+    /// `ops.len()` when it was opened.
     ops: usize,
-    freed: usize,
-    dirty: u64,
+}
+
+/// A tree dropped while a savepoint was open, kept so the drop can be undone.
+struct DroppedTree {
+    /// Index of its `DropTree` operation in `ops`.
+    op: usize,
+    tree: TreeId,
+    state: TreeState,
+    /// The entries the drop added to `freed`.
+    freed: std::ops::Range<usize>,
 }
 
 /// The write transaction. Dropping it without [`WriteTxn::commit`] rolls
@@ -1066,6 +1081,11 @@ pub struct WriteTxn {
     freed: Vec<Freed>,
     dirty: u64,
     savepoints: Vec<Savepoint>,
+    /// Trees dropped while a savepoint was open, oldest first.
+    dropped: Vec<DroppedTree>,
+    /// Set when undoing to a savepoint failed part way: the transaction's
+    /// trees no longer match its log, so it must not commit.
+    broken: Option<String>,
 }
 
 impl WriteTxn {
@@ -1091,8 +1111,17 @@ impl WriteTxn {
 
     /// Drops a tree and everything in it.
     pub fn drop_tree(&mut self, tree: TreeId) -> Result<()> {
+        let kept = match self.savepoints.is_empty() {
+            true => None,
+            false => self.version.trees.get(&tree).cloned(),
+        };
+        let first_freed = self.freed.len();
         let (mut ctx, version) = self.ctx_parts();
         drop_tree(&mut ctx, version, tree)?;
+        if let Some(state) = kept {
+            let freed = first_freed..self.freed.len();
+            self.dropped.push(DroppedTree { op: self.ops.len(), tree, state, freed });
+        }
         self.ops.push(LogOp::DropTree { tree });
         Ok(())
     }
@@ -1128,13 +1157,7 @@ impl WriteTxn {
     /// Opens a savepoint named `name` (savepoints nest; names may repeat,
     /// the newest wins, as in SQLite).
     pub fn savepoint(&mut self, name: &str) {
-        self.savepoints.push(Savepoint {
-            name: name.to_string(),
-            version: self.version.clone(),
-            ops: self.ops.len(),
-            freed: self.freed.len(),
-            dirty: self.dirty,
-        });
+        self.savepoints.push(Savepoint { name: name.to_string(), ops: self.ops.len() });
     }
 
     fn find_savepoint(&self, name: &str) -> Result<usize> {
@@ -1149,11 +1172,42 @@ impl WriteTxn {
     pub fn rollback_to(&mut self, name: &str) -> Result<()> {
         let i = self.find_savepoint(name)?;
         self.savepoints.truncate(i + 1);
-        let sp = &self.savepoints[i];
-        self.version = sp.version.clone();
-        self.ops.truncate(sp.ops);
-        self.freed.truncate(sp.freed);
-        self.dirty = sp.dirty;
+        let start = self.savepoints[i].ops;
+        if let Err(e) = self.undo_to(start) {
+            self.broken = Some(format!("rolling back to savepoint {name} failed: {e}"));
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// Undoes `ops[start..]`, newest first, and forgets them. Pages the
+    /// undone writes released stay released (their nodes were copied into
+    /// memory and the copies remain); a dropped tree gets its pages back.
+    fn undo_to(&mut self, start: usize) -> Result<()> {
+        while self.ops.len() > start {
+            let Some(op) = self.ops.pop() else { break };
+            let at = self.ops.len();
+            let (mut ctx, version) = self.ctx_parts();
+            match op {
+                LogOp::Put { tree, key, before: None, .. } => {
+                    delete_val(&mut ctx, version, tree, &key)?;
+                }
+                LogOp::Put { tree, key, before: Some(before), .. } | LogOp::Delete { tree, key, before } => {
+                    put_val(&mut ctx, version, tree, &key, &before)?;
+                }
+                LogOp::CreateTree { tree } => {
+                    // Made in this transaction: its nodes are all in memory.
+                    Arc::make_mut(&mut version.trees).remove(&tree);
+                }
+                LogOp::DropTree { tree } => {
+                    let Some(d) = self.dropped.pop_if(|d| d.op == at) else {
+                        return Err(Error::Poisoned(format!("no saved state to undo the drop of tree {tree}")));
+                    };
+                    Arc::make_mut(&mut self.version.trees).insert(d.tree, d.state);
+                    self.freed.drain(d.freed);
+                }
+            }
+        }
         Ok(())
     }
 
@@ -1161,6 +1215,9 @@ impl WriteTxn {
     pub fn release(&mut self, name: &str) -> Result<()> {
         let i = self.find_savepoint(name)?;
         self.savepoints.truncate(i);
+        if self.savepoints.is_empty() {
+            self.dropped.clear();
+        }
         Ok(())
     }
 
@@ -1177,6 +1234,9 @@ impl WriteTxn {
         let Some(mut w) = self.guard.take() else {
             return Err(Error::Poisoned("transaction already finished".into()));
         };
+        if let Some(why) = &self.broken {
+            return Err(Error::Poisoned(why.clone()));
+        }
         if self.ops.is_empty() {
             return Ok(w.committed.lsn);
         }

@@ -1,6 +1,7 @@
 //! Property tests: random operation sequences against a `BTreeMap` model.
 //!
-//! Each case runs puts, deletes, range scans in both directions, savepoints,
+//! Each case runs puts, deletes, range scans in both directions, savepoints
+//! (opened, rolled back to, released), tree drops and re-creation,
 //! rollbacks, commits, checkpoints and reopens on a small page size (so
 //! splits, merges and overflow values happen after a few dozen keys) and
 //! checks every read and the full contents against the model.
@@ -21,6 +22,9 @@ enum Op {
     Scan(u16, u16, bool),
     Savepoint,
     RollbackToSavepoint,
+    ReleaseSavepoint,
+    /// Drop the tree and create it again, empty.
+    Truncate,
     Commit,
     Rollback,
     Checkpoint,
@@ -34,6 +38,8 @@ fn op() -> impl Strategy<Value = Op> {
         4 => (0u16..400, 0u16..400, any::<bool>()).prop_map(|(a, b, r)| Op::Scan(a, b, r)),
         2 => Just(Op::Savepoint),
         2 => Just(Op::RollbackToSavepoint),
+        1 => Just(Op::ReleaseSavepoint),
+        1 => Just(Op::Truncate),
         5 => Just(Op::Commit),
         1 => Just(Op::Rollback),
         1 => Just(Op::Checkpoint),
@@ -128,6 +134,16 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     tx.savepoint(&format!("sp{}", saves.len()));
                     saves.push(working.clone());
                 }
+                Op::ReleaseSavepoint => {
+                    if saves.pop().is_some() {
+                        tx.release(&format!("sp{}", saves.len())).map_err(fail)?;
+                    }
+                }
+                Op::Truncate => {
+                    tx.drop_tree(1).map_err(fail)?;
+                    tx.create_tree(1).map_err(fail)?;
+                    working.clear();
+                }
                 Op::RollbackToSavepoint => {
                     if let Some(m) = saves.last() {
                         tx.rollback_to(&format!("sp{}", saves.len() - 1)).map_err(fail)?;
@@ -198,6 +214,51 @@ fn fill_drain_refill() -> Result<(), dosql_storage::Error> {
         db.checkpoint()?;
         assert_eq!(db.begin_read().tree_len(1)?, 0);
         assert_eq!(db.begin_read().range(1, ..)?.count(), 0);
+    }
+    Ok(())
+}
+
+/// Undoing a tree drop to a savepoint gives the tree its pages back: later
+/// checkpoints must not hand them to another tree.
+#[test]
+fn undone_drop_keeps_its_pages() -> Result<(), dosql_storage::Error> {
+    let storage = Arc::new(MemStorage::new());
+    let mut db = Database::open_with_storage(storage.clone(), "d.db", config())?;
+    let mut tx = db.begin_write()?;
+    tx.create_tree(1)?;
+    tx.create_tree(2)?;
+    for k in 0..300u16 {
+        tx.put(1, &key(k), &value(k, 30, 1))?;
+    }
+    tx.commit()?;
+    db.checkpoint()?;
+    let mut tx = db.begin_write()?;
+    // Something that commits, so the transaction's released pages count.
+    tx.put(2, b"k", b"v")?;
+    tx.savepoint("s");
+    tx.drop_tree(1)?;
+    tx.create_tree(1)?;
+    tx.put(1, &key(1), b"new")?;
+    tx.rollback_to("s")?;
+    tx.release("s")?;
+    tx.commit()?;
+    // Fill another tree through several checkpoints, reusing free pages.
+    for round in 0..4usize {
+        let mut tx = db.begin_write()?;
+        for k in 0..300u16 {
+            tx.put(2, &key(k), &value(k, 30, round))?;
+        }
+        tx.commit()?;
+        db.checkpoint()?;
+    }
+    for _ in 0..2 {
+        let r = db.begin_read();
+        let got: Vec<_> = r.range(1, ..)?.collect::<Result<_, _>>()?;
+        let want: Vec<_> = (0..300u16).map(|k| (key(k), value(k, 30, 1))).collect();
+        assert!(got == want, "tree 1 changed after its drop was undone");
+        drop(r);
+        drop(db);
+        db = Database::open_with_storage(storage.clone(), "d.db", config())?;
     }
     Ok(())
 }
