@@ -440,14 +440,23 @@ impl Connection {
             }
             Statement::Explain { .. } => sql_err("EXPLAIN is not supported yet"),
             Statement::Pragma { name, value } => crate::pragma::run(self, name, value.as_ref()),
-            _ => self.write_statement(stmt, text, params),
+            _ => self.write_statement(stmt, text, params, None),
         }
     }
 
     /// Runs a statement that writes, atomically: a failing statement is
     /// undone on its own (ABORT), keeps its earlier changes (FAIL) or takes
     /// the whole transaction with it (ROLLBACK).
-    fn write_statement(&mut self, stmt: &Statement, text: &str, params: &[Value]) -> Result<StatementResult> {
+    ///
+    /// `plan` is the statement's INSERT bound in advance (prepared
+    /// statements), against the current schema.
+    pub(crate) fn write_statement(
+        &mut self,
+        stmt: &Statement,
+        text: &str,
+        params: &[Value],
+        plan: Option<&dml::InsertPlan>,
+    ) -> Result<StatementResult> {
         let ddl = matches!(
             stmt,
             Statement::CreateTable(_)
@@ -473,7 +482,7 @@ impl Connection {
                     &mut tx,
                     &mut self.schema,
                     StmtState { settings: self.settings, now_ms: now, session: &mut self.session, fk: &mut fk },
-                    stmt,
+                    (stmt, plan),
                     text,
                     params,
                 );
@@ -505,7 +514,7 @@ impl Connection {
                     &mut tx,
                     &mut self.schema,
                     StmtState { settings: self.settings, now_ms: now, session: &mut self.session, fk: &mut (0, true) },
-                    stmt,
+                    (stmt, plan),
                     text,
                     params,
                 );
@@ -599,7 +608,7 @@ fn write(
     tx: &mut Txn,
     schema: &mut Schema,
     state: StmtState<'_>,
-    stmt: &Statement,
+    (stmt, plan): (&Statement, Option<&dml::InsertPlan>),
     text: &str,
     params: &[Value],
 ) -> Result<Outcome> {
@@ -610,7 +619,10 @@ fn write(
     run.session = *session;
     run.fk_deferred = fk.0;
     let out = match stmt {
-        Statement::Insert(i) => dml::insert(tx, &mut run, i, None),
+        Statement::Insert(i) => match plan {
+            Some(p) => dml::run_insert(tx, &mut run, p, None),
+            None => dml::insert(tx, &mut run, i, None),
+        },
         Statement::Update(u) => dml::update(tx, &mut run, u, None),
         Statement::Delete(d) => dml::delete(tx, &mut run, d, None),
         Statement::Drop { kind: ObjectKind::Table, name, .. } if settings.foreign_keys => {

@@ -1,14 +1,17 @@
 //! Prepared statements: SQL text parsed once, each query in it bound to a
 //! plan once, then run any number of times with different parameters.
 //!
-//! A plan holds resolved schema positions, so it is bound again when the
-//! connection's schema changed since (any DDL, or a rollback that undid
-//! some). Statements that write are parsed once; the write path binds
-//! their expressions as it runs them, against the schema of the moment.
+//! Queries and INSERTs into tables are bound once. A bound statement holds
+//! resolved schema positions, so it is bound again when the connection's
+//! schema changed since (any DDL, or a rollback that undid some). Other
+//! statements that write (UPDATE, DELETE, INSERT through a view) are parsed
+//! once; the write path binds them as it runs them, against the schema of
+//! the moment.
 
 use crate::ast::Statement;
 use crate::bind::Binder;
 use crate::conn::{Connection, StatementResult};
+use crate::dml::{self, InsertPlan};
 use crate::error::Result;
 use crate::parse::{ParsedStatement, parse_sql};
 use crate::plan::QueryPlan;
@@ -20,9 +23,25 @@ use std::sync::Arc;
 pub struct Prepared {
     sql: String,
     statements: Vec<ParsedStatement>,
-    /// Each statement's bound query plan (SELECTs only) and the schema
+    /// Each statement's bound form, if it has one, and the schema
     /// generation it was bound against.
-    plans: Vec<Option<(Arc<QueryPlan>, u64)>>,
+    plans: Vec<Option<(Bound, u64)>>,
+}
+
+/// A statement bound to the schema.
+#[derive(Clone)]
+enum Bound {
+    Query(Arc<QueryPlan>),
+    Insert(Arc<InsertPlan>),
+}
+
+impl std::fmt::Debug for Bound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Bound::Query(q) => f.debug_tuple("Query").field(q).finish(),
+            Bound::Insert(_) => f.write_str("Insert"),
+        }
+    }
 }
 
 impl Prepared {
@@ -62,15 +81,25 @@ impl Connection {
         // The first statement has nothing before it to change the schema,
         // so its errors are reported now, as SQLite's prepare does.
         for i in 0..p.statements.len() {
-            if let Statement::Select(q) = &p.statements[i].statement {
-                match Binder::new(self.schema()).bind_select(q) {
-                    Ok(plan) => p.plans[i] = Some((Arc::new(plan), self.schema_generation)),
-                    Err(e) if i == 0 => return Err(e),
-                    Err(_) => {}
-                }
+            match self.bind(&p.statements[i].statement) {
+                Ok(Some(b)) => p.plans[i] = Some((b, self.schema_generation)),
+                Ok(None) => {}
+                Err(e) if i == 0 => return Err(e),
+                Err(_) => {}
             }
         }
         Ok(p)
+    }
+
+    /// The bound form of `stmt`, for the statements that have one.
+    fn bind(&self, stmt: &Statement) -> Result<Option<Bound>> {
+        Ok(match stmt {
+            Statement::Select(q) => Some(Bound::Query(Arc::new(Binder::new(self.schema()).bind_select(q)?))),
+            Statement::Insert(i) if !dml::into_view(self.schema(), i) => {
+                Some(Bound::Insert(Arc::new(dml::bind_insert(self.schema(), i, None)?)))
+            }
+            _ => None,
+        })
     }
 
     /// Runs every statement of a prepared text with `params`; stops at the
@@ -78,19 +107,18 @@ impl Connection {
     pub fn run_prepared(&mut self, p: &mut Prepared, params: &[Value]) -> Result<Vec<StatementResult>> {
         let mut out = Vec::with_capacity(p.statements.len());
         for (i, s) in p.statements.iter().enumerate() {
-            let r = match &s.statement {
-                Statement::Select(q) => {
-                    let plan = match &p.plans[i] {
-                        Some((plan, generation)) if *generation == self.schema_generation => plan.clone(),
-                        _ => {
-                            let plan = Arc::new(Binder::new(self.schema()).bind_select(q)?);
-                            p.plans[i] = Some((plan.clone(), self.schema_generation));
-                            plan
-                        }
-                    };
-                    self.run_plan(&plan, params)?
+            let bound = match &p.plans[i] {
+                Some((b, generation)) if *generation == self.schema_generation => Some(b.clone()),
+                _ => {
+                    let b = self.bind(&s.statement)?;
+                    p.plans[i] = b.clone().map(|b| (b, self.schema_generation));
+                    b
                 }
-                other => self.run(other, &s.sql, params)?,
+            };
+            let r = match bound {
+                Some(Bound::Query(plan)) => self.run_plan(&plan, params)?,
+                Some(Bound::Insert(plan)) => self.write_statement(&s.statement, &s.sql, params, Some(&plan))?,
+                None => self.run(&s.statement, &s.sql, params)?,
             };
             out.push(r);
         }

@@ -18,8 +18,8 @@ use crate::ast::{self, Conflict, Expr};
 use crate::bind::{Binder, RowTable};
 use crate::error::{Error, Result, sql_err};
 use crate::exec::{Env, eval, run_query};
-use crate::plan::BExpr;
-use crate::schema::{Table, lower};
+use crate::plan::{BExpr, QueryPlan};
+use crate::schema::{Schema, Table, lower};
 use crate::txn::Txn;
 use crate::value::{Affinity, Value};
 
@@ -37,22 +37,47 @@ struct Upsert {
     nothing: bool,
 }
 
-/// Runs an INSERT; `frame` is the firing row when it runs in a trigger
-/// program.
-pub fn insert(tx: &mut Txn, run: &mut Run<'_>, ins: &ast::Insert, frame: Option<&Frame>) -> Result<Outcome> {
-    let schema = run.schema;
-    if schema.views.contains_key(&lower(&ins.table)) {
-        return view::insert(tx, run, ins, frame);
-    }
+/// An INSERT into a table, bound against one schema: what a prepared
+/// statement keeps between runs.
+pub(crate) struct InsertPlan {
+    target: Target,
+    /// The row slot each source column fills.
+    slots: Vec<usize>,
+    /// The rows' source; `None` for DEFAULT VALUES.
+    source: Option<QueryPlan>,
+    /// The target's row shape, under its alias.
+    me: RowTable,
+    /// RETURNING: column names and expressions.
+    columns: Vec<String>,
+    returning: Vec<BExpr>,
+    upserts: Vec<Upsert>,
+    /// The constraint each upsert clause handles.
+    targets: Vec<Option<Constraint>>,
+    triggers: Triggers,
+    /// UPDATE triggers the upsert clauses' SET columns may fire.
+    update_triggers: Triggers,
+    /// Whether the source is one row (DEFAULT VALUES or a one-row VALUES).
+    single_source: bool,
+    /// The statement's own OR clause.
+    or: Option<Conflict>,
+}
+
+/// Whether `ins` writes through a view (INSTEAD OF triggers), which
+/// [`bind_insert`] does not plan.
+pub(crate) fn into_view(schema: &Schema, ins: &ast::Insert) -> bool {
+    schema.views.contains_key(&lower(&ins.table))
+}
+
+/// Binds an INSERT into a table; `frame` is the firing row's shape when it
+/// runs in a trigger program.
+pub(crate) fn bind_insert(schema: &Schema, ins: &ast::Insert, frame: Option<&Frame>) -> Result<InsertPlan> {
     let target = Target::new(schema, &ins.table)?;
     let table = &target.table;
-    let n = target.width();
     let slots = target_slots(table, &ins.columns)?;
     let mut b = binder(schema, frame);
     b.push_ctes(&ins.with);
-    let fenv = frame.map(Frame::env);
-    let source_rows = match &ins.source {
-        ast::InsertSource::DefaultValues => vec![Vec::new()],
+    let source = match &ins.source {
+        ast::InsertSource::DefaultValues => None,
         ast::InsertSource::Select(q) => {
             let plan = b.bind_select(q)?;
             if plan.columns.len() != slots.len() {
@@ -67,14 +92,13 @@ pub fn insert(tx: &mut Txn, run: &mut Run<'_>, ins: &ast::Insert, frame: Option<
                     sql_err(format!("{} values for {} columns", plan.columns.len(), slots.len()))
                 };
             }
-            run_query(&run.ctx(&*tx), &plan, fenv.as_ref())?
+            Some(plan)
         }
     };
     let me = RowTable::of_table(table, ins.alias.as_deref().unwrap_or(&table.name));
     let (columns, returning) = b.bind_returning(std::slice::from_ref(&me), &ins.returning)?;
     let upserts = bind_upserts(&mut b, &target, &me, &ins.upsert)?;
     let targets: Vec<Option<Constraint>> = upserts.iter().map(|u| u.target).collect();
-    let or_opt = run.conflict(ins.or);
     let triggers = Triggers::new(schema, &table.name, Event::Insert, &[]);
     let set_names: Vec<String> = upserts.iter().flat_map(|u| u.set_names.clone()).collect();
     let update_triggers = Triggers::new(schema, &table.name, Event::Update, &set_names);
@@ -84,7 +108,60 @@ pub fn insert(tx: &mut Txn, run: &mut Run<'_>, ins: &ast::Insert, frame: Option<
             q.compound.is_empty() && matches!(&q.body, ast::SelectBody::Values(rows) if rows.len() == 1)
         }
     };
-    let single = single_source
+    Ok(InsertPlan {
+        target,
+        slots,
+        source,
+        me,
+        columns,
+        returning,
+        upserts,
+        targets,
+        triggers,
+        update_triggers,
+        single_source,
+        or: ins.or,
+    })
+}
+
+/// Runs an INSERT; `frame` is the firing row when it runs in a trigger
+/// program.
+pub fn insert(tx: &mut Txn, run: &mut Run<'_>, ins: &ast::Insert, frame: Option<&Frame>) -> Result<Outcome> {
+    if into_view(run.schema, ins) {
+        return view::insert(tx, run, ins, frame);
+    }
+    let plan = bind_insert(run.schema, ins, frame)?;
+    run_insert(tx, run, &plan, frame)
+}
+
+/// Runs a bound INSERT.
+pub(crate) fn run_insert(tx: &mut Txn, run: &mut Run<'_>, plan: &InsertPlan, frame: Option<&Frame>) -> Result<Outcome> {
+    let schema = run.schema;
+    let InsertPlan {
+        target,
+        slots,
+        source,
+        me,
+        columns,
+        returning,
+        upserts,
+        targets,
+        triggers,
+        update_triggers,
+        single_source,
+        or,
+    } = plan;
+    let table = &target.table;
+    let n = target.width();
+    let fenv = frame.map(Frame::env);
+    let source_rows = match source {
+        None => vec![Vec::new()],
+        Some(q) => run_query(&run.ctx(&*tx), q, fenv.as_ref())?,
+    };
+    let or_opt = run.conflict(*or);
+    let me = me.clone();
+    let columns = columns.clone();
+    let single = *single_source
         && frame.is_none()
         && run.firing.is_empty()
         && !triggers.any()
@@ -150,10 +227,10 @@ pub fn insert(tx: &mut Txn, run: &mut Run<'_>, ins: &ast::Insert, frame: Option<
         if let Some(a) = table.rowid_alias {
             row[a] = Value::Integer(rowid);
         }
-        if !check_row(&run.ctx(&*tx), &target, &mut row, or_opt)? {
+        if !check_row(&run.ctx(&*tx), target, &mut row, or_opt)? {
             continue;
         }
-        match resolve_unique(tx, run, &target, &row, None, or_opt, &targets)? {
+        match resolve_unique(tx, run, target, &row, None, or_opt, targets)? {
             Verdict::Skip => continue,
             Verdict::Write => {}
             Verdict::Upsert { clause, rowid: existing } => {
@@ -179,9 +256,9 @@ pub fn insert(tx: &mut Txn, run: &mut Run<'_>, ins: &ast::Insert, frame: Option<
                 let up_fks = Plan::new(run, table, Op::Update(&set_slots))?;
                 let up = RowUpdate {
                     fks: &up_fks,
-                    target: &target,
+                    target,
                     shape: &me,
-                    triggers: &update_triggers,
+                    triggers: update_triggers,
                     set: &set_slots,
                     or: Some(Conflict::Abort),
                     or_named: or_opt,
@@ -193,7 +270,7 @@ pub fn insert(tx: &mut Txn, run: &mut Run<'_>, ins: &ast::Insert, frame: Option<
             }
         }
         fks.row_added(tx, run, &row)?;
-        write_row(tx, &target, &row, rowid)?;
+        write_row(tx, target, &row, rowid)?;
         note_sequence(tx, schema, table, rowid)?;
         if table.without_rowid.is_none() {
             run.session.last_insert_rowid = rowid;

@@ -32,6 +32,7 @@ mod view;
 
 pub use delete::delete;
 pub use insert::insert;
+pub(crate) use insert::{InsertPlan, bind_insert, into_view, run_insert};
 pub use update::update;
 
 use crate::ast::{self, Conflict};
