@@ -264,7 +264,7 @@ pub(crate) fn run_insert(tx: &mut Txn, run: &mut Run<'_>, plan: &InsertPlan, fra
                     or_named: or_opt,
                 };
                 if let Some(written) = apply_update(tx, run, &up, old, new)? {
-                    changed(tx, run, &mut out, frame.is_none(), (&returning, &written), fenv.as_ref())?;
+                    changed(tx, run, &mut out, frame.is_none(), (returning, &written), fenv.as_ref())?;
                 }
                 continue;
             }
@@ -275,7 +275,7 @@ pub(crate) fn run_insert(tx: &mut Txn, run: &mut Run<'_>, plan: &InsertPlan, fra
         if table.without_rowid.is_none() {
             run.session.last_insert_rowid = rowid;
         }
-        changed(tx, run, &mut out, frame.is_none(), (&returning, &row), fenv.as_ref())?;
+        changed(tx, run, &mut out, frame.is_none(), (returning, &row), fenv.as_ref())?;
         if triggers.any() {
             let change = RowChange { shape: &me, old: None, new: Some(&row), or: or_opt };
             triggers.after(tx, run, &change)?;
