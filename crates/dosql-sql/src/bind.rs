@@ -450,6 +450,14 @@ impl<'a> Binder<'a> {
         if !aggregate && having.is_some() {
             return sql_err("a GROUP BY clause is required before HAVING");
         }
+        // A lone table is read through the access path its WHERE allows.
+        let source = match source {
+            Source::Table(t, _) => {
+                let access = crate::access::choose(self.schema, &t, where_.as_ref());
+                Source::Table(t, access)
+            }
+            other => other,
+        };
         let plan = CorePlan {
             source,
             where_,
@@ -518,7 +526,7 @@ impl<'a> Binder<'a> {
                 }
                 if let Some(t) = self.schema.table(name) {
                     self.push_table(scope_name, table_scope_cols(t))?;
-                    return Ok(Source::Table(Box::new(t.clone())));
+                    return Ok(Source::Table(Box::new(t.clone()), crate::access::Access::Scan));
                 }
                 if let Some(v) = self.schema.views.get(&key).cloned() {
                     let plan = self.bind_select(&v.query)?;

@@ -9,17 +9,22 @@ mod recursive;
 use crate::ast::{BinaryOp, CompoundOp, JoinKind, LikeOp, UnaryOp};
 use crate::error::{Error, Result};
 use crate::plan::{AggCall, BExpr, CorePlan, QueryPlan, RaiseAction, SortKey, Source};
-use crate::record::{decode_row, key_rowid};
+use crate::record::key_rowid;
 use crate::schema::Table;
 use crate::value::{self, Affinity, Collation, Value};
 use dosql_storage::{Range, ReadTxn, TreeId, WriteTxn};
 use std::cmp::Ordering;
 use std::collections::HashSet;
+use std::ops::Bound;
 
 /// Read access to the trees, from a read or a write transaction.
 pub trait Reader {
+    /// The entries of a tree with keys between `lo` and `hi`, in key order.
+    fn range(&self, tree: TreeId, lo: Bound<&[u8]>, hi: Bound<&[u8]>) -> Result<Range>;
     /// Every entry of a tree in key order.
-    fn scan(&self, tree: TreeId) -> Result<Range>;
+    fn scan(&self, tree: TreeId) -> Result<Range> {
+        self.range(tree, Bound::Unbounded, Bound::Unbounded)
+    }
     /// One entry.
     fn get(&self, tree: TreeId, key: &[u8]) -> Result<Option<Vec<u8>>>;
     /// Whether the tree exists.
@@ -27,8 +32,8 @@ pub trait Reader {
 }
 
 impl Reader for ReadTxn {
-    fn scan(&self, tree: TreeId) -> Result<Range> {
-        Ok(self.range(tree, ..)?)
+    fn range(&self, tree: TreeId, lo: Bound<&[u8]>, hi: Bound<&[u8]>) -> Result<Range> {
+        Ok(ReadTxn::range(self, tree, (lo, hi))?)
     }
     fn get(&self, tree: TreeId, key: &[u8]) -> Result<Option<Vec<u8>>> {
         Ok(ReadTxn::get(self, tree, key)?)
@@ -39,8 +44,8 @@ impl Reader for ReadTxn {
 }
 
 impl Reader for WriteTxn {
-    fn scan(&self, tree: TreeId) -> Result<Range> {
-        Ok(self.range(tree, ..)?)
+    fn range(&self, tree: TreeId, lo: Bound<&[u8]>, hi: Bound<&[u8]>) -> Result<Range> {
+        Ok(WriteTxn::range(self, tree, (lo, hi))?)
     }
     fn get(&self, tree: TreeId, key: &[u8]) -> Result<Option<Vec<u8>>> {
         Ok(WriteTxn::get(self, tree, key)?)
@@ -512,12 +517,7 @@ fn eval_row_compare(ctx: &Ctx<'_>, op: BinaryOp, a: &[BExpr], b: &[BExpr], env: 
 /// PRIMARY KEY order for a WITHOUT ROWID table, as SQLite returns them.
 pub fn table_rows(rd: &dyn Reader, table: &Table) -> Result<Vec<Vec<Value>>> {
     let malformed = || Error::Sql(format!("database disk image is malformed (table {})", table.name));
-    let decode = |rowid: i64, v: &[u8]| -> Result<Vec<Value>> {
-        let mut row = decode_row(v).ok_or_else(malformed)?;
-        row.resize(table.columns.len(), Value::Null);
-        row.push(Value::Integer(rowid));
-        Ok(row)
-    };
+    let decode = |rowid: i64, v: &[u8]| crate::access::row_of(table, rowid, v);
     let mut out = Vec::new();
     match table.without_rowid {
         None => {
@@ -596,7 +596,7 @@ fn source_rows(
 ) -> Result<Vec<Vec<Value>>> {
     match src {
         Source::Single => Ok(vec![Vec::new()]),
-        Source::Table(t) => table_rows(ctx.rd, t),
+        Source::Table(t, access) => crate::access::rows(ctx, t, access, parent),
         // A FROM subquery is bound inside this query's scope, which it cannot
         // see into: an empty row stands for it, so outer references keep
         // their depth.
@@ -1119,7 +1119,7 @@ fn split_and<'p>(e: &'p BExpr, out: &mut Vec<&'p BExpr>) {
 fn full_width(src: &Source) -> usize {
     match src {
         Source::Single => 0,
-        Source::Table(t) => t.columns.len() + 1,
+        Source::Table(t, _) => t.columns.len() + 1,
         Source::Query(q) => q.columns.len(),
         Source::Recursive(p) => p.width,
         Source::Working { width, .. } => *width,
@@ -1184,7 +1184,7 @@ fn column_span(e: &BExpr) -> Option<(usize, usize)> {
 fn source_width(src: &Source, rows: &[Vec<Value>]) -> usize {
     match (rows.first(), src) {
         (Some(r), _) => r.len(),
-        (None, Source::Table(t)) => t.columns.len() + 1,
+        (None, Source::Table(t, _)) => t.columns.len() + 1,
         (None, Source::Join { left_width, right_width, .. }) => left_width + right_width,
         (None, Source::Query(q)) => q.columns.len(),
         (None, Source::Recursive(p)) => p.width,

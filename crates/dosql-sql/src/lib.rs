@@ -14,6 +14,7 @@
 //! Values follow SQLite's storage classes, affinities and comparison rules
 //! ([`value`]); scalar functions live in [`func`], window functions in [`window`].
 
+pub mod access;
 mod alter;
 pub mod ast;
 pub mod bind;

@@ -194,8 +194,8 @@ pub struct AggCall {
 pub enum Source {
     /// No FROM: one empty row.
     Single,
-    /// A table: row = columns..., rowid.
-    Table(Box<Table>),
+    /// A table: row = columns..., rowid; read through an access path.
+    Table(Box<Table>, crate::access::Access),
     /// A subquery or view.
     Query(Box<QueryPlan>),
     /// A recursive common table expression.

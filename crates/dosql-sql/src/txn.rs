@@ -173,8 +173,8 @@ impl Txn {
 }
 
 impl Reader for Txn {
-    fn scan(&self, tree: TreeId) -> Result<Range> {
-        self.range(tree, ..)
+    fn range(&self, tree: TreeId, lo: std::ops::Bound<&[u8]>, hi: std::ops::Bound<&[u8]>) -> Result<Range> {
+        Txn::range(self, tree, (lo, hi))
     }
     fn get(&self, tree: TreeId, key: &[u8]) -> Result<Option<Vec<u8>>> {
         Txn::get(self, tree, key)
@@ -199,8 +199,8 @@ impl Snapshot {
 }
 
 impl Reader for Snapshot {
-    fn scan(&self, tree: TreeId) -> Result<Range> {
-        Ok(self.side(tree).range(tree, ..)?)
+    fn range(&self, tree: TreeId, lo: std::ops::Bound<&[u8]>, hi: std::ops::Bound<&[u8]>) -> Result<Range> {
+        Ok(self.side(tree).range(tree, (lo, hi))?)
     }
     fn get(&self, tree: TreeId, key: &[u8]) -> Result<Option<Vec<u8>>> {
         Ok(self.side(tree).get(tree, key)?)

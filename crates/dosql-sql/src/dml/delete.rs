@@ -10,7 +10,7 @@ use super::{Frame, Outcome, Run, Target, binder, changed, delete_row, read_row, 
 use crate::ast;
 use crate::bind::RowTable;
 use crate::error::Result;
-use crate::exec::{Env, eval, table_rows};
+use crate::exec::{Env, eval};
 use crate::schema::lower;
 use crate::txn::Txn;
 use crate::value::Value;
@@ -41,7 +41,8 @@ pub fn delete(tx: &mut Txn, run: &mut Run<'_>, del: &ast::Delete, frame: Option<
     let mut doomed = Vec::new();
     {
         let ctx = run.ctx(&*tx);
-        for row in table_rows(&*tx, table)? {
+        let access = crate::access::choose(schema, table, cond.as_ref());
+        for row in crate::access::rows(&ctx, table, &access, fenv.as_ref())? {
             let Some(Value::Integer(rowid)) = row.get(n).cloned() else { continue };
             if let Some(c) = &cond {
                 let env = Env { row: &row, aggs: &[], parent: fenv.as_ref() };

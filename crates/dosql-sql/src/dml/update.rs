@@ -16,7 +16,7 @@ use super::{
 use crate::ast::{self, Conflict, Expr, FromItem, JoinKind, ResultColumn};
 use crate::bind::RowTable;
 use crate::error::{Error, Result, sql_err};
-use crate::exec::{Env, eval, run_query, table_rows};
+use crate::exec::{Env, eval, run_query};
 use crate::schema::{Table, lower};
 use crate::txn::Txn;
 use crate::value::Value;
@@ -210,7 +210,8 @@ pub fn update(tx: &mut Txn, run: &mut Run<'_>, up: &ast::Update, frame: Option<&
             };
             let ctx = run.ctx(&*tx);
             let n = table.columns.len();
-            for row in table_rows(&*tx, table)? {
+            let access = crate::access::choose(schema, table, cond.as_ref());
+            for row in crate::access::rows(&ctx, table, &access, fenv.as_ref())? {
                 let Some(Value::Integer(rowid)) = row.get(n).cloned() else { continue };
                 if let Some(c) = &cond {
                     let env = Env { row: &row, aggs: &[], parent: fenv.as_ref() };

@@ -1,0 +1,398 @@
+//! Access paths: how the rows of one table are found for a WHERE clause.
+//!
+//! [`choose`] looks at the WHERE conjuncts of a query (or UPDATE / DELETE)
+//! over a single table and picks, in this order: a rowid lookup
+//! (`rowid = v`, also through an INTEGER PRIMARY KEY), an index lookup on
+//! the longest prefix of an index's columns fixed by `=` terms, a rowid
+//! range (`<`, `<=`, `>`, `>=`, `BETWEEN` on the rowid), or a full scan.
+//! [`rows`] runs the choice.
+//!
+//! An access path only narrows the candidate rows: every candidate is still
+//! tested against the whole WHERE clause, so a path is correct as long as
+//! it never misses a row its terms could accept. Candidates come back in
+//! the order a full scan gives (rowid order, or PRIMARY KEY order for a
+//! WITHOUT ROWID table), so a query's output order does not depend on the
+//! path.
+//!
+//! A term is usable only when the lookup value is computed without the
+//! row (literals, parameters, outer-query columns and arithmetic on them)
+//! and when comparing through the index gives the comparison's answer:
+//! the comparison's affinity must not convert the column's stored values,
+//! and its collation must be the index column's. The value is converted
+//! with the comparison's affinity before the lookup, as SQLite does.
+//!
+//! Left for the planner issue: ranges on index columns, IN lists, OR
+//! terms, covering indexes, partial and expression indexes, joins driven
+//! by an index, costs and statistics.
+
+use crate::ast::BinaryOp;
+use crate::error::{Error, Result};
+use crate::exec::{Ctx, Env, eval};
+use crate::plan::BExpr;
+use crate::record::{decode_row, key_rowid, rowid_key};
+use crate::schema::{Index, Schema, Table};
+use crate::value::{Affinity, Collation, Value, prepare_comparison};
+use dosql_storage::keycodec::{KeyValue, decode_key_with_order, encode_key_with_order};
+use std::ops::Bound;
+
+/// How a table's candidate rows are found.
+#[derive(Debug, Clone, Default)]
+pub enum Access {
+    /// Every row.
+    #[default]
+    Scan,
+    /// The row with one rowid.
+    RowidEq(Seek),
+    /// Rows whose rowid lies between two bounds (`true` = inclusive).
+    RowidRange {
+        /// Lower bound.
+        lo: Option<(Seek, bool)>,
+        /// Upper bound.
+        hi: Option<(Seek, bool)>,
+    },
+    /// Rows whose key in `index` starts with the values of `eq`.
+    IndexEq {
+        /// The index.
+        index: Box<Index>,
+        /// One value per leading key column.
+        eq: Vec<Seek>,
+    },
+}
+
+/// A lookup value: an expression that does not read the row, and the
+/// affinities the comparison it comes from applies.
+#[derive(Debug, Clone)]
+pub struct Seek {
+    /// The value's expression.
+    pub expr: BExpr,
+    /// Its own affinity.
+    pub aff: Option<Affinity>,
+    /// The column's affinity.
+    pub col_aff: Option<Affinity>,
+}
+
+/// A comparison `column op value` found in the WHERE clause.
+struct Term<'e> {
+    /// The column's slot (the table's column count for the rowid).
+    col: usize,
+    op: BinaryOp,
+    value: &'e BExpr,
+    col_aff: Option<Affinity>,
+    coll: Collation,
+}
+
+/// Picks the access path for `table` given its WHERE clause, bound over
+/// the table's row (columns, then the rowid).
+pub fn choose(schema: &Schema, table: &Table, where_: Option<&BExpr>) -> Access {
+    let Some(w) = where_ else { return Access::Scan };
+    let mut conjuncts = Vec::new();
+    split_and(w, &mut conjuncts);
+    let mut terms = Vec::new();
+    for c in conjuncts {
+        collect_terms(c, &mut terms);
+    }
+    let n = table.columns.len();
+    let is_rowid = |c: usize| c == n || Some(c) == table.rowid_alias;
+    let seek =
+        |t: &Term<'_>| Seek { expr: t.value.clone(), aff: crate::bind::expr_affinity(t.value), col_aff: t.col_aff };
+    let rowid_table = table.without_rowid.is_none();
+    if rowid_table && let Some(t) = terms.iter().find(|t| is_rowid(t.col) && t.op == BinaryOp::Eq && usable(t)) {
+        return Access::RowidEq(seek(t));
+    }
+    // The index with the longest prefix of columns fixed by `=`.
+    let mut best: Option<(&Index, Vec<Seek>)> = None;
+    for index in schema.table_indexes(&table.name) {
+        // A WITHOUT ROWID table's rows come in PRIMARY KEY order, which only
+        // that index keeps.
+        if index.where_.is_some() || (!rowid_table && Some(index.tree) != table.without_rowid) {
+            continue;
+        }
+        let mut eq = Vec::new();
+        for (k, &col) in index.columns.iter().enumerate() {
+            if index.exprs.get(k).is_some_and(Option::is_some) {
+                break;
+            }
+            let coll = index.collations.get(k).copied().unwrap_or(Collation::Binary);
+            match terms.iter().find(|t| t.col == col && t.op == BinaryOp::Eq && t.coll == coll && usable(t)) {
+                Some(t) => eq.push(seek(t)),
+                None => break,
+            }
+        }
+        if !eq.is_empty() && best.as_ref().is_none_or(|(_, b)| eq.len() > b.len()) {
+            best = Some((index, eq));
+        }
+    }
+    if let Some((index, eq)) = best {
+        return Access::IndexEq { index: Box::new(index.clone()), eq };
+    }
+    if rowid_table {
+        let bound = |ops: [BinaryOp; 2]| {
+            terms
+                .iter()
+                .find(|t| is_rowid(t.col) && ops.contains(&t.op) && usable(t))
+                .map(|t| (seek(t), t.op == ops[1]))
+        };
+        let lo = bound([BinaryOp::Gt, BinaryOp::GtEq]);
+        let hi = bound([BinaryOp::Lt, BinaryOp::LtEq]);
+        if lo.is_some() || hi.is_some() {
+            return Access::RowidRange { lo, hi };
+        }
+    }
+    Access::Scan
+}
+
+fn split_and<'p>(e: &'p BExpr, out: &mut Vec<&'p BExpr>) {
+    match e {
+        BExpr::Bin { op: BinaryOp::And, l, r, .. } => {
+            split_and(l, out);
+            split_and(r, out);
+        }
+        _ => out.push(e),
+    }
+}
+
+/// The `column op value` comparisons in one conjunct.
+fn collect_terms<'e>(c: &'e BExpr, out: &mut Vec<Term<'e>>) {
+    use BinaryOp::*;
+    match c {
+        BExpr::Bin { op: op @ (Eq | Lt | LtEq | Gt | GtEq), l, r, coll } => {
+            if let (BExpr::Col { depth: 0, idx, aff, .. }, true) = (&**l, row_free(r)) {
+                out.push(Term { col: *idx, op: *op, value: r, col_aff: *aff, coll: *coll });
+            } else if let (BExpr::Col { depth: 0, idx, aff, .. }, true) = (&**r, row_free(l)) {
+                let flipped = match op {
+                    Lt => Gt,
+                    LtEq => GtEq,
+                    Gt => Lt,
+                    GtEq => LtEq,
+                    other => *other,
+                };
+                out.push(Term { col: *idx, op: flipped, value: l, col_aff: *aff, coll: *coll });
+            }
+        }
+        BExpr::Between { e, lo, hi, negated: false, coll, coll_hi } => {
+            if let BExpr::Col { depth: 0, idx, aff, .. } = &**e {
+                if row_free(lo) {
+                    out.push(Term { col: *idx, op: GtEq, value: lo, col_aff: *aff, coll: *coll });
+                }
+                if row_free(hi) {
+                    out.push(Term { col: *idx, op: LtEq, value: hi, col_aff: *aff, coll: *coll_hi });
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Whether `e` can be computed once, without the row: literals,
+/// parameters, outer columns and operators over them (no function calls,
+/// which may not be deterministic, and no subqueries).
+fn row_free(e: &BExpr) -> bool {
+    match e {
+        BExpr::Lit(_) | BExpr::Param(_) => true,
+        BExpr::Col { depth, .. } => *depth > 0,
+        BExpr::Bin { op, l, r, .. } => {
+            !matches!(op, BinaryOp::And | BinaryOp::Or | BinaryOp::Arrow | BinaryOp::LongArrow)
+                && row_free(l)
+                && row_free(r)
+        }
+        BExpr::Unary { e, .. } | BExpr::Cast { e, .. } | BExpr::Collate { e, .. } => row_free(e),
+        _ => false,
+    }
+}
+
+/// Whether comparing through an index on the term's column agrees with
+/// the comparison: its affinity must leave the column's values as stored.
+fn usable(t: &Term<'_>) -> bool {
+    let v_aff = crate::bind::expr_affinity(t.value);
+    let col_numeric = t.col_aff.is_some_and(Affinity::is_numeric);
+    match crate::value::comparison_affinity(t.col_aff, v_aff) {
+        Some(a) if a.is_numeric() => col_numeric,
+        Some(Affinity::Text) => t.col_aff == Some(Affinity::Text),
+        _ => true,
+    }
+}
+
+/// The lookup value of `s`, converted as the comparison converts it; `None`
+/// when it is NULL (no row compares equal, less or greater).
+fn seek_value(ctx: &Ctx<'_>, s: &Seek, parent: Option<&Env<'_>>) -> Result<Option<Value>> {
+    let v = eval(ctx, &s.expr, &Env { row: &[], aggs: &[], parent })?;
+    if v == Value::Null {
+        return Ok(None);
+    }
+    // A text operand on the other side makes the comparison convert.
+    let (v, _) = prepare_comparison(v, s.aff, Value::Text(String::new()), s.col_aff);
+    Ok(Some(v))
+}
+
+/// The candidate rows of `table` for `access` (columns, then the rowid),
+/// in the order a full scan gives.
+pub fn rows(ctx: &Ctx<'_>, table: &Table, access: &Access, parent: Option<&Env<'_>>) -> Result<Vec<Vec<Value>>> {
+    match access {
+        Access::Scan => crate::exec::table_rows(ctx.rd, table),
+        Access::RowidEq(s) => {
+            let Some(rowid) = seek_value(ctx, s, parent)?.and_then(|v| exact_integer(&v)) else {
+                return Ok(Vec::new());
+            };
+            fetch(ctx, table, &[rowid])
+        }
+        Access::RowidRange { lo, hi } => {
+            let lo = match lo {
+                None => Some(i64::MIN),
+                Some((s, incl)) => match seek_value(ctx, s, parent)? {
+                    None => return Ok(Vec::new()),
+                    Some(v) => lower_rowid(&v, *incl),
+                },
+            };
+            let hi = match hi {
+                None => Some(i64::MAX),
+                Some((s, incl)) => match seek_value(ctx, s, parent)? {
+                    None => return Ok(Vec::new()),
+                    Some(v) => upper_rowid(&v, *incl),
+                },
+            };
+            let (Some(lo), Some(hi)) = (lo, hi) else { return Ok(Vec::new()) };
+            if lo > hi {
+                return Ok(Vec::new());
+            }
+            let (lk, hk) = (rowid_key(lo), rowid_key(hi));
+            let mut out = Vec::new();
+            for entry in ctx.rd.range(table.tree, Bound::Included(&lk[..]), Bound::Included(&hk[..]))? {
+                let (k, v) = entry?;
+                out.push(row_of(table, key_rowid(&k).ok_or_else(|| malformed(table))?, &v)?);
+            }
+            Ok(out)
+        }
+        Access::IndexEq { index, eq } => {
+            let mut vals = Vec::with_capacity(eq.len());
+            for (s, &coll) in eq.iter().zip(&index.collations) {
+                match seek_value(ctx, s, parent)? {
+                    Some(v) => vals.push(key_value(v, coll)),
+                    None => return Ok(Vec::new()),
+                }
+            }
+            let mut rowids = index_rowids(ctx, index, &vals)?;
+            if table.without_rowid.is_none() {
+                rowids.sort_unstable();
+                rowids.dedup();
+            }
+            fetch(ctx, table, &rowids)
+        }
+    }
+}
+
+/// The rowids of the entries of `index` whose leading key values equal `vals`.
+fn index_rowids(ctx: &Ctx<'_>, index: &Index, vals: &[KeyValue]) -> Result<Vec<i64>> {
+    let desc = &index.desc[..vals.len().min(index.desc.len())];
+    // The prefix's encoding (with its type trailer) sorts before every
+    // entry that starts with equal values.
+    let start = encode_key_with_order(vals, desc);
+    let mut all_desc = index.desc.clone();
+    all_desc.push(false);
+    let mut out = Vec::new();
+    for entry in ctx.rd.range(index.tree, Bound::Included(&start[..]), Bound::Unbounded)? {
+        let (k, _) = entry?;
+        let decoded = decode_key_with_order(&k, &all_desc)
+            .map_err(|_| Error::Sql(format!("database disk image is malformed (index {})", index.name)))?;
+        if decoded.len() < vals.len() || !decoded.iter().zip(vals).all(|(a, b)| same_key(a, b)) {
+            break;
+        }
+        if let Some(KeyValue::Integer(r)) = decoded.last() {
+            out.push(*r);
+        }
+    }
+    Ok(out)
+}
+
+fn same_key(a: &KeyValue, b: &KeyValue) -> bool {
+    dosql_storage::keycodec::compare_values(a, b) == std::cmp::Ordering::Equal
+}
+
+/// A value as an index stores it under collation `coll`.
+fn key_value(v: Value, coll: Collation) -> KeyValue {
+    match v {
+        Value::Null => KeyValue::Null,
+        Value::Integer(i) => KeyValue::Integer(i),
+        Value::Real(r) => KeyValue::Real(r),
+        Value::Text(s) => KeyValue::Text(match coll {
+            Collation::Binary => s,
+            Collation::NoCase => s.to_ascii_lowercase(),
+            Collation::RTrim => s.trim_end_matches(' ').to_string(),
+        }),
+        Value::Blob(b) => KeyValue::Blob(b),
+    }
+}
+
+/// The rows with these rowids, in this order (missing ones skipped).
+fn fetch(ctx: &Ctx<'_>, table: &Table, rowids: &[i64]) -> Result<Vec<Vec<Value>>> {
+    let mut out = Vec::with_capacity(rowids.len());
+    for &r in rowids {
+        if let Some(v) = ctx.rd.get(table.tree, &rowid_key(r))? {
+            out.push(row_of(table, r, &v)?);
+        }
+    }
+    Ok(out)
+}
+
+fn malformed(table: &Table) -> Error {
+    Error::Sql(format!("database disk image is malformed (table {})", table.name))
+}
+
+/// A stored row as the executor sees it: its columns, then its rowid.
+pub(crate) fn row_of(table: &Table, rowid: i64, record: &[u8]) -> Result<Vec<Value>> {
+    let mut row = decode_row(record).ok_or_else(|| malformed(table))?;
+    row.resize(table.columns.len(), Value::Null);
+    row.push(Value::Integer(rowid));
+    Ok(row)
+}
+
+/// 2^63: the first real past every i64.
+const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+
+/// The integer a rowid must equal to compare equal to `v`.
+fn exact_integer(v: &Value) -> Option<i64> {
+    match v {
+        Value::Integer(i) => Some(*i),
+        Value::Real(r) if r.fract() == 0.0 && *r >= -TWO_63 && *r < TWO_63 => Some(*r as i64),
+        _ => None,
+    }
+}
+
+/// The least rowid greater than (or equal to, `incl`) `v`; `None` when
+/// there is none. Every integer sorts before text and blobs.
+fn lower_rowid(v: &Value, incl: bool) -> Option<i64> {
+    match v {
+        Value::Integer(i) if incl => Some(*i),
+        Value::Integer(i) => i.checked_add(1),
+        Value::Real(r) => {
+            let c = if incl { r.ceil() } else { r.floor() + 1.0 };
+            if c >= TWO_63 {
+                None
+            } else if c < -TWO_63 {
+                Some(i64::MIN)
+            } else {
+                Some(c as i64)
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The greatest rowid less than (or equal to, `incl`) `v`; `None` when
+/// there is none.
+fn upper_rowid(v: &Value, incl: bool) -> Option<i64> {
+    match v {
+        Value::Integer(i) if incl => Some(*i),
+        Value::Integer(i) => i.checked_sub(1),
+        Value::Real(r) => {
+            let f = if incl { r.floor() } else { r.ceil() - 1.0 };
+            if f < -TWO_63 {
+                None
+            } else if f >= TWO_63 {
+                Some(i64::MAX)
+            } else {
+                Some(f as i64)
+            }
+        }
+        _ => Some(i64::MAX),
+    }
+}
