@@ -448,14 +448,14 @@ impl Connection {
     /// undone on its own (ABORT), keeps its earlier changes (FAIL) or takes
     /// the whole transaction with it (ROLLBACK).
     ///
-    /// `plan` is the statement's INSERT bound in advance (prepared
-    /// statements), against the current schema.
+    /// `plan` is the statement bound in advance (prepared statements),
+    /// against the current schema.
     pub(crate) fn write_statement(
         &mut self,
         stmt: &Statement,
         text: &str,
         params: &[Value],
-        plan: Option<&dml::InsertPlan>,
+        plan: Option<&dml::WritePlan>,
     ) -> Result<StatementResult> {
         let ddl = matches!(
             stmt,
@@ -608,7 +608,7 @@ fn write(
     tx: &mut Txn,
     schema: &mut Schema,
     state: StmtState<'_>,
-    (stmt, plan): (&Statement, Option<&dml::InsertPlan>),
+    (stmt, plan): (&Statement, Option<&dml::WritePlan>),
     text: &str,
     params: &[Value],
 ) -> Result<Outcome> {
@@ -618,14 +618,12 @@ fn write(
     run.now_ms = now_ms;
     run.session = *session;
     run.fk_deferred = fk.0;
-    let out = match stmt {
-        Statement::Insert(i) => match plan {
-            Some(p) => dml::run_insert(tx, &mut run, p, None),
-            None => dml::insert(tx, &mut run, i, None),
-        },
-        Statement::Update(u) => dml::update(tx, &mut run, u, None),
-        Statement::Delete(d) => dml::delete(tx, &mut run, d, None),
-        Statement::Drop { kind: ObjectKind::Table, name, .. } if settings.foreign_keys => {
+    let out = match (stmt, plan) {
+        (_, Some(p)) => dml::run_write(tx, &mut run, p),
+        (Statement::Insert(i), None) => dml::insert(tx, &mut run, i, None),
+        (Statement::Update(u), None) => dml::update(tx, &mut run, u, None),
+        (Statement::Delete(d), None) => dml::delete(tx, &mut run, d, None),
+        (Statement::Drop { kind: ObjectKind::Table, name, .. }, None) if settings.foreign_keys => {
             drop_table_fk(tx, &mut run, name)?;
             fk.0 = run.fk_deferred;
             let changes = ddl(tx, schema, stmt, text)?;

@@ -1,17 +1,17 @@
 //! Prepared statements: SQL text parsed once, each query in it bound to a
 //! plan once, then run any number of times with different parameters.
 //!
-//! Queries and INSERTs into tables are bound once. A bound statement holds
-//! resolved schema positions, so it is bound again when the connection's
-//! schema changed since (any DDL, or a rollback that undid some). Other
-//! statements that write (UPDATE, DELETE, INSERT through a view) are parsed
-//! once; the write path binds them as it runs them, against the schema of
-//! the moment.
+//! Queries, and INSERT / UPDATE / DELETE on tables, are bound once (with
+//! their access paths chosen). A bound statement holds resolved schema
+//! positions, so it is bound again when the connection's schema changed
+//! since (any DDL, or a rollback that undid some). Writes through a view
+//! and DDL are parsed once and bound as they run, against the schema of the
+//! moment; so are the statements of trigger programs.
 
 use crate::ast::Statement;
 use crate::bind::Binder;
 use crate::conn::{Connection, StatementResult};
-use crate::dml::{self, InsertPlan};
+use crate::dml::{self, WritePlan};
 use crate::error::Result;
 use crate::parse::{ParsedStatement, parse_sql};
 use crate::plan::QueryPlan;
@@ -32,14 +32,14 @@ pub struct Prepared {
 #[derive(Clone)]
 enum Bound {
     Query(Arc<QueryPlan>),
-    Insert(Arc<InsertPlan>),
+    Write(Arc<WritePlan>),
 }
 
 impl std::fmt::Debug for Bound {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Bound::Query(q) => f.debug_tuple("Query").field(q).finish(),
-            Bound::Insert(_) => f.write_str("Insert"),
+            Bound::Write(_) => f.write_str("Write"),
         }
     }
 }
@@ -95,10 +95,7 @@ impl Connection {
     fn bind(&self, stmt: &Statement) -> Result<Option<Bound>> {
         Ok(match stmt {
             Statement::Select(q) => Some(Bound::Query(Arc::new(Binder::new(self.schema()).bind_select(q)?))),
-            Statement::Insert(i) if !dml::into_view(self.schema(), i) => {
-                Some(Bound::Insert(Arc::new(dml::bind_insert(self.schema(), i, None)?)))
-            }
-            _ => None,
+            other => dml::bind_write(self.schema(), other)?.map(|w| Bound::Write(Arc::new(w))),
         })
     }
 
@@ -117,7 +114,7 @@ impl Connection {
             };
             let r = match bound {
                 Some(Bound::Query(plan)) => self.run_plan(&plan, params)?,
-                Some(Bound::Insert(plan)) => self.write_statement(&s.statement, &s.sql, params, Some(&plan))?,
+                Some(Bound::Write(plan)) => self.write_statement(&s.statement, &s.sql, params, Some(&plan))?,
                 None => self.run(&s.statement, &s.sql, params)?,
             };
             out.push(r);

@@ -403,3 +403,31 @@ fn distinct_grouping_and_compounds_use_column_collations() {
         "SELECT count(*) FROM (SELECT b FROM t EXCEPT SELECT 'apple')",
     ]);
 }
+
+#[test]
+fn prepared_writes_rebind_after_schema_changes() {
+    let mut c = Connection::open_in_memory().expect("open");
+    assert!(c.prepare("UPDATE nosuch SET a = 1").is_err(), "prepare reports a missing table");
+    assert!(c.prepare("DELETE FROM nosuch").is_err(), "prepare reports a missing table");
+    c.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, a, b)").expect("create");
+    let mut ins = c.prepare("INSERT INTO t(a, b) VALUES(?1, ?2)").expect("prepare insert");
+    let mut up = c.prepare("UPDATE t SET b = b || '!' WHERE a = ?").expect("prepare update");
+    let mut del = c.prepare("DELETE FROM t WHERE id = ?").expect("prepare delete");
+    for i in 0..6 {
+        c.run_prepared(&mut ins, &[Value::Integer(i % 3), Value::Text(format!("v{i}"))]).expect("insert");
+    }
+    assert_eq!(c.run_prepared(&mut up, &[Value::Integer(1)]).expect("update")[0].changes, 2);
+    assert_eq!(c.run_prepared(&mut del, &[Value::Integer(1)]).expect("delete")[0].changes, 1);
+    // An index appears: the plans are bound again and find the same rows.
+    c.execute("CREATE INDEX ta ON t(a)").expect("index");
+    assert_eq!(c.run_prepared(&mut up, &[Value::Integer(2)]).expect("update")[0].changes, 2);
+    // The table is rebuilt with other columns: the plans follow its layout.
+    c.execute("DROP TABLE t; CREATE TABLE t(b TEXT, a INT, id INTEGER PRIMARY KEY)").expect("recreate");
+    c.run_prepared(&mut ins, &[Value::Integer(7), Value::Text("w".into())]).expect("insert after rebuild");
+    assert_eq!(c.run_prepared(&mut up, &[Value::Integer(7)]).expect("update")[0].changes, 1);
+    let r = c.execute("SELECT b, a, id FROM t").expect("read");
+    assert_eq!(r[0].rows, vec![vec![Value::Text("w!".into()), Value::Integer(7), Value::Integer(1)]]);
+    assert_eq!(c.run_prepared(&mut del, &[Value::Integer(1)]).expect("delete")[0].changes, 1);
+    c.execute("DROP TABLE t").expect("drop");
+    assert!(c.run_prepared(&mut up, &[Value::Integer(7)]).is_err(), "no such table after the drop");
+}

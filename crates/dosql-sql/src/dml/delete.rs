@@ -11,20 +11,36 @@ use crate::ast;
 use crate::bind::RowTable;
 use crate::error::Result;
 use crate::exec::{Env, eval};
-use crate::schema::lower;
+use crate::plan::BExpr;
+use crate::schema::{Schema, lower};
 use crate::txn::Txn;
 use crate::value::Value;
 
-/// Runs a DELETE; `frame` is the firing row when it runs in a trigger
-/// program.
-pub fn delete(tx: &mut Txn, run: &mut Run<'_>, del: &ast::Delete, frame: Option<&Frame>) -> Result<Outcome> {
-    let schema = run.schema;
-    if schema.views.contains_key(&lower(&del.table)) {
-        return view::delete(tx, run, del, frame);
-    }
+/// A DELETE from a table, bound against one schema: what a prepared
+/// statement keeps between runs.
+pub(crate) struct DeletePlan {
+    target: Target,
+    /// The target's row shape, under its alias.
+    me: RowTable,
+    /// WHERE, and how it is answered.
+    cond: Option<BExpr>,
+    access: crate::access::Access,
+    /// RETURNING: column names and expressions.
+    columns: Vec<String>,
+    returning: Vec<BExpr>,
+}
+
+/// Whether `del` deletes through a view (INSTEAD OF triggers), which
+/// [`bind_delete`] does not plan.
+pub(crate) fn delete_view(schema: &Schema, del: &ast::Delete) -> bool {
+    schema.views.contains_key(&lower(&del.table))
+}
+
+/// Binds a DELETE from a table; `frame` is the firing row's shape when it
+/// runs in a trigger program.
+pub(crate) fn bind_delete(schema: &Schema, del: &ast::Delete, frame: Option<&Frame>) -> Result<DeletePlan> {
     let target = Target::new(schema, &del.table)?;
     let table = &target.table;
-    let n = table.columns.len();
     let me = RowTable::of_table(table, del.alias.as_deref().unwrap_or(&table.name));
     let mut b = binder(schema, frame);
     b.push_ctes(&del.with);
@@ -33,6 +49,26 @@ pub fn delete(tx: &mut Txn, run: &mut Run<'_>, del: &ast::Delete, frame: Option<
         None => None,
     };
     let (columns, returning) = b.bind_returning(std::slice::from_ref(&me), &del.returning)?;
+    let access = crate::access::choose(schema, table, cond.as_ref());
+    Ok(DeletePlan { target, me, cond, access, columns, returning })
+}
+
+/// Runs a DELETE; `frame` is the firing row when it runs in a trigger
+/// program.
+pub fn delete(tx: &mut Txn, run: &mut Run<'_>, del: &ast::Delete, frame: Option<&Frame>) -> Result<Outcome> {
+    if delete_view(run.schema, del) {
+        return view::delete(tx, run, del, frame);
+    }
+    let plan = bind_delete(run.schema, del, frame)?;
+    run_delete(tx, run, &plan, frame)
+}
+
+/// Runs a bound DELETE.
+pub(crate) fn run_delete(tx: &mut Txn, run: &mut Run<'_>, plan: &DeletePlan, frame: Option<&Frame>) -> Result<Outcome> {
+    let schema = run.schema;
+    let DeletePlan { target, me, cond, access, columns, returning } = plan;
+    let table = &target.table;
+    let n = table.columns.len();
     // DROP TABLE's implicit DELETE fires no triggers.
     let fks = Plan::new(run, table, Op::Delete)?;
     let quiet = std::mem::take(&mut run.fk_quiet);
@@ -41,10 +77,9 @@ pub fn delete(tx: &mut Txn, run: &mut Run<'_>, del: &ast::Delete, frame: Option<
     let mut doomed = Vec::new();
     {
         let ctx = run.ctx(&*tx);
-        let access = crate::access::choose(schema, table, cond.as_ref());
-        for row in crate::access::rows(&ctx, table, &access, fenv.as_ref())? {
+        for row in crate::access::rows(&ctx, table, access, fenv.as_ref())? {
             let Some(Value::Integer(rowid)) = row.get(n).cloned() else { continue };
-            if let Some(c) = &cond {
+            if let Some(c) = cond {
                 let env = Env { row: &row, aggs: &[], parent: fenv.as_ref() };
                 if crate::value::is_true(&eval(&ctx, c, &env)?) != Some(true) {
                     continue;
@@ -54,11 +89,11 @@ pub fn delete(tx: &mut Txn, run: &mut Run<'_>, del: &ast::Delete, frame: Option<
         }
     }
     let or = run.conflict(None);
-    let mut out = Outcome { columns, ..Outcome::default() };
+    let mut out = Outcome { columns: columns.clone(), ..Outcome::default() };
     for rowid in doomed {
         let Some(mut row) = read_row(tx, table, rowid)? else { continue };
         if triggers.any_before() {
-            let change = RowChange { shape: &me, old: Some(&row), new: None, or };
+            let change = RowChange { shape: me, old: Some(&row), new: None, or };
             if !triggers.before(tx, run, &change)? {
                 continue;
             }
@@ -68,11 +103,11 @@ pub fn delete(tx: &mut Txn, run: &mut Run<'_>, del: &ast::Delete, frame: Option<
             }
         }
         fks.row_removed(tx, run, &row)?;
-        delete_row(tx, &target, &row, rowid)?;
+        delete_row(tx, target, &row, rowid)?;
         fks.actions(tx, run, table, &row, None)?;
-        changed(tx, run, &mut out, frame.is_none(), (&returning, &row), fenv.as_ref())?;
+        changed(tx, run, &mut out, frame.is_none(), (returning, &row), fenv.as_ref())?;
         if triggers.any() {
-            let change = RowChange { shape: &me, old: Some(&row), new: None, or };
+            let change = RowChange { shape: me, old: Some(&row), new: None, or };
             triggers.after(tx, run, &change)?;
         }
     }

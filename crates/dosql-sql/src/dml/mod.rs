@@ -32,7 +32,44 @@ mod view;
 
 pub use delete::delete;
 pub use insert::insert;
-pub(crate) use insert::{InsertPlan, bind_insert, into_view, run_insert};
+
+/// An INSERT, UPDATE or DELETE on a table, bound against one schema (what
+/// a prepared statement keeps between runs).
+pub(crate) enum WritePlan {
+    /// INSERT / REPLACE.
+    Insert(Box<insert::InsertPlan>),
+    /// UPDATE.
+    Update(Box<update::UpdatePlan>),
+    /// DELETE.
+    Delete(Box<delete::DeletePlan>),
+}
+
+/// Binds `stmt` when it is an INSERT, UPDATE or DELETE on a table (not a
+/// view: those run INSTEAD OF triggers and are bound as they run).
+pub(crate) fn bind_write(schema: &Schema, stmt: &crate::ast::Statement) -> Result<Option<WritePlan>> {
+    use crate::ast::Statement;
+    Ok(match stmt {
+        Statement::Insert(i) if !insert::into_view(schema, i) => {
+            Some(WritePlan::Insert(Box::new(insert::bind_insert(schema, i, None)?)))
+        }
+        Statement::Update(u) if !update::update_view(schema, u) => {
+            Some(WritePlan::Update(Box::new(update::bind_update(schema, u, None)?)))
+        }
+        Statement::Delete(d) if !delete::delete_view(schema, d) => {
+            Some(WritePlan::Delete(Box::new(delete::bind_delete(schema, d, None)?)))
+        }
+        _ => None,
+    })
+}
+
+/// Runs a bound top-level INSERT, UPDATE or DELETE.
+pub(crate) fn run_write(tx: &mut Txn, run: &mut Run<'_>, plan: &WritePlan) -> Result<Outcome> {
+    match plan {
+        WritePlan::Insert(p) => insert::run_insert(tx, run, p, None),
+        WritePlan::Update(p) => update::run_update(tx, run, p, None),
+        WritePlan::Delete(p) => delete::run_delete(tx, run, p, None),
+    }
+}
 pub use update::update;
 
 use crate::ast::{self, Conflict};

@@ -17,7 +17,8 @@ use crate::ast::{self, Conflict, Expr, FromItem, JoinKind, ResultColumn};
 use crate::bind::RowTable;
 use crate::error::{Error, Result, sql_err};
 use crate::exec::{Env, eval, run_query};
-use crate::schema::{Table, lower};
+use crate::plan::{BExpr, QueryPlan};
+use crate::schema::{Schema, Table, lower};
 use crate::txn::Txn;
 use crate::value::Value;
 
@@ -181,13 +182,45 @@ pub(super) fn table_slot(table: &Table, name: &str) -> Option<usize> {
     })
 }
 
-/// Runs an UPDATE; `frame` is the firing row when it runs in a trigger
-/// program.
-pub fn update(tx: &mut Txn, run: &mut Run<'_>, up: &ast::Update, frame: Option<&Frame>) -> Result<Outcome> {
-    let schema = run.schema;
-    if schema.views.contains_key(&lower(&up.table)) {
-        return view::update(tx, run, up, frame);
-    }
+/// An UPDATE of a table, bound against one schema: what a prepared
+/// statement keeps between runs.
+pub(crate) struct UpdatePlan {
+    target: Target,
+    /// The target's row shape, under its alias.
+    me: RowTable,
+    /// The assigned row slots, and their columns' names.
+    slots: Vec<usize>,
+    /// RETURNING: column names and expressions.
+    columns: Vec<String>,
+    returning: Vec<BExpr>,
+    triggers: Triggers,
+    /// How the rows to change are found.
+    rows: UpdateRows,
+    /// The statement's own OR clause.
+    or: Option<Conflict>,
+}
+
+/// How an UPDATE finds its rows and their new values.
+struct UpdateRows {
+    /// UPDATE ... FROM: a query giving each target rowid and its new
+    /// values. The other fields serve an UPDATE without FROM.
+    from: Option<Box<QueryPlan>>,
+    /// WHERE, and how it is answered.
+    cond: Option<BExpr>,
+    access: crate::access::Access,
+    /// The new values, over the old row.
+    values: Vec<BExpr>,
+}
+
+/// Whether `up` writes through a view (INSTEAD OF triggers), which
+/// [`bind_update`] does not plan.
+pub(crate) fn update_view(schema: &Schema, up: &ast::Update) -> bool {
+    schema.views.contains_key(&lower(&up.table))
+}
+
+/// Binds an UPDATE of a table; `frame` is the firing row's shape when it
+/// runs in a trigger program.
+pub(crate) fn bind_update(schema: &Schema, up: &ast::Update, frame: Option<&Frame>) -> Result<UpdatePlan> {
     let target = Target::new(schema, &up.table)?;
     let table = &target.table;
     let name = up.alias.clone().unwrap_or_else(|| table.name.clone());
@@ -196,24 +229,52 @@ pub fn update(tx: &mut Txn, run: &mut Run<'_>, up: &ast::Update, frame: Option<&
     let mut b = binder(schema, frame);
     b.push_ctes(&up.with);
     let (columns, returning) = b.bind_returning(std::slice::from_ref(&me), &up.returning)?;
-    let or_named = run.conflict(up.or);
     let triggers = Triggers::new(schema, &table.name, Event::Update, &set_names);
-    let fenv = frame.map(Frame::env);
-    // The rows to change, with their new values when a FROM join gives them.
-    let mut work: Vec<(i64, Option<Vec<Value>>)> = Vec::new();
-    let bound = if up.from.is_none() { b.bind_over(std::slice::from_ref(&me), &exprs)? } else { Vec::new() };
-    match &up.from {
+    let rows = match &up.from {
         None => {
+            let values = b.bind_over(std::slice::from_ref(&me), &exprs)?;
             let cond = match &up.where_ {
                 Some(w) => b.bind_over(std::slice::from_ref(&me), std::slice::from_ref(w))?.pop(),
                 None => None,
             };
+            let access = crate::access::choose(schema, table, cond.as_ref());
+            UpdateRows { from: None, cond, access, values }
+        }
+        Some(from) => {
+            let q = from_query(table, &name, from, &exprs, up.where_.as_ref());
+            let plan = Box::new(b.bind_select(&q)?);
+            UpdateRows { from: Some(plan), cond: None, access: crate::access::Access::Scan, values: Vec::new() }
+        }
+    };
+    Ok(UpdatePlan { target, me, slots, columns, returning, triggers, rows, or: up.or })
+}
+
+/// Runs an UPDATE; `frame` is the firing row when it runs in a trigger
+/// program.
+pub fn update(tx: &mut Txn, run: &mut Run<'_>, up: &ast::Update, frame: Option<&Frame>) -> Result<Outcome> {
+    if update_view(run.schema, up) {
+        return view::update(tx, run, up, frame);
+    }
+    let plan = bind_update(run.schema, up, frame)?;
+    run_update(tx, run, &plan, frame)
+}
+
+/// Runs a bound UPDATE.
+pub(crate) fn run_update(tx: &mut Txn, run: &mut Run<'_>, plan: &UpdatePlan, frame: Option<&Frame>) -> Result<Outcome> {
+    let UpdatePlan { target, me, slots, columns, returning, triggers, rows, or } = plan;
+    let table = &target.table;
+    let or_named = run.conflict(*or);
+    let fenv = frame.map(Frame::env);
+    // The rows to change, with their new values when a FROM join gives them.
+    let mut work: Vec<(i64, Option<Vec<Value>>)> = Vec::new();
+    match &rows.from {
+        None => {
+            let UpdateRows { cond, access, .. } = rows;
             let ctx = run.ctx(&*tx);
             let n = table.columns.len();
-            let access = crate::access::choose(schema, table, cond.as_ref());
-            for row in crate::access::rows(&ctx, table, &access, fenv.as_ref())? {
+            for row in crate::access::rows(&ctx, table, access, fenv.as_ref())? {
                 let Some(Value::Integer(rowid)) = row.get(n).cloned() else { continue };
-                if let Some(c) = &cond {
+                if let Some(c) = cond {
                     let env = Env { row: &row, aggs: &[], parent: fenv.as_ref() };
                     if crate::value::is_true(&eval(&ctx, c, &env)?) != Some(true) {
                         continue;
@@ -222,10 +283,8 @@ pub fn update(tx: &mut Txn, run: &mut Run<'_>, up: &ast::Update, frame: Option<&
                 work.push((rowid, None));
             }
         }
-        Some(from) => {
-            let q = from_query(table, &name, from, &exprs, up.where_.as_ref());
-            let plan = b.bind_select(&q)?;
-            let rows = run_query(&run.ctx(&*tx), &plan, fenv.as_ref())?;
+        Some(q) => {
+            let rows = run_query(&run.ctx(&*tx), q, fenv.as_ref())?;
             let mut seen = std::collections::HashSet::new();
             for mut r in rows {
                 let Some(Value::Integer(rowid)) = r.first().cloned() else { continue };
@@ -236,11 +295,10 @@ pub fn update(tx: &mut Txn, run: &mut Run<'_>, up: &ast::Update, frame: Option<&
             }
         }
     }
-    let or = or_named;
-    let mut out = Outcome { columns, ..Outcome::default() };
-    let fks = Plan::new(run, table, Op::Update(&slots))?;
-    let row_update =
-        RowUpdate { target: &target, shape: &me, triggers: &triggers, set: &slots, or, or_named, fks: &fks };
+    let bound = &rows.values;
+    let mut out = Outcome { columns: columns.clone(), ..Outcome::default() };
+    let fks = Plan::new(run, table, Op::Update(slots))?;
+    let row_update = RowUpdate { target, shape: me, triggers, set: slots, or: or_named, or_named, fks: &fks };
     for (rowid, values) in work {
         let Some(old) = read_row(tx, table, rowid)? else { continue };
         let mut new = old.clone();
@@ -258,7 +316,7 @@ pub fn update(tx: &mut Txn, run: &mut Run<'_>, up: &ast::Update, frame: Option<&
             }
         }
         if let Some(written) = apply_update(tx, run, &row_update, old, new)? {
-            changed(tx, run, &mut out, frame.is_none(), (&returning, &written), fenv.as_ref())?;
+            changed(tx, run, &mut out, frame.is_none(), (returning, &written), fenv.as_ref())?;
         }
     }
     Ok(out)
