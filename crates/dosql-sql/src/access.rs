@@ -33,6 +33,7 @@ use crate::record::{decode_row, key_rowid, rowid_key};
 use crate::schema::{Index, Schema, Table};
 use crate::value::{Affinity, Collation, Value, prepare_comparison};
 use dosql_storage::keycodec::{KeyValue, decode_key_with_order, encode_key_with_order};
+use std::cmp::Ordering;
 use std::ops::Bound;
 
 /// How a table's candidate rows are found.
@@ -50,12 +51,17 @@ pub enum Access {
         /// Upper bound.
         hi: Option<(Seek, bool)>,
     },
-    /// Rows whose key in `index` starts with the values of `eq`.
-    IndexEq {
+    /// Rows whose key in `index` starts with the values of `eq`, and
+    /// whose next key column lies between `lo` and `hi` when they are set.
+    Index {
         /// The index.
         index: Box<Index>,
         /// One value per leading key column.
         eq: Vec<Seek>,
+        /// Lower bound on the next column (`true` = inclusive).
+        lo: Option<(Seek, bool)>,
+        /// Upper bound on the next column.
+        hi: Option<(Seek, bool)>,
     },
 }
 
@@ -99,8 +105,11 @@ pub fn choose(schema: &Schema, table: &Table, where_: Option<&BExpr>) -> Access 
     if rowid_table && let Some(t) = terms.iter().find(|t| is_rowid(t.col) && t.op == BinaryOp::Eq && usable(t)) {
         return Access::RowidEq(seek(t));
     }
-    // The index with the longest prefix of columns fixed by `=`.
-    let mut best: Option<(&Index, Vec<Seek>)> = None;
+    // The index with the longest prefix of columns fixed by `=` (then a
+    // range on the next column; then the narrower index).
+    type Choice<'i> = (&'i Index, Vec<Seek>, Option<(Seek, bool)>, Option<(Seek, bool)>);
+    let mut best: Option<Choice<'_>> = None;
+    let score = |c: &Choice<'_>| (c.1.len(), c.2.is_some() || c.3.is_some(), usize::MAX - c.0.columns.len());
     for index in schema.table_indexes(&table.name) {
         // A WITHOUT ROWID table's rows come in PRIMARY KEY order, which only
         // that index keeps.
@@ -108,22 +117,35 @@ pub fn choose(schema: &Schema, table: &Table, where_: Option<&BExpr>) -> Access 
             continue;
         }
         let mut eq = Vec::new();
+        let (mut lo, mut hi) = (None, None);
         for (k, &col) in index.columns.iter().enumerate() {
             if index.exprs.get(k).is_some_and(Option::is_some) {
                 break;
             }
             let coll = index.collations.get(k).copied().unwrap_or(Collation::Binary);
-            match terms.iter().find(|t| t.col == col && t.op == BinaryOp::Eq && t.coll == coll && usable(t)) {
-                Some(t) => eq.push(seek(t)),
-                None => break,
+            let term = |ops: &[BinaryOp]| {
+                terms.iter().find(|t| t.col == col && ops.contains(&t.op) && t.coll == coll && usable(t))
+            };
+            if let Some(t) = term(&[BinaryOp::Eq]) {
+                eq.push(seek(t));
+                continue;
             }
+            lo = term(&[BinaryOp::Gt, BinaryOp::GtEq]).map(|t| (seek(t), t.op == BinaryOp::GtEq));
+            hi = term(&[BinaryOp::Lt, BinaryOp::LtEq]).map(|t| (seek(t), t.op == BinaryOp::LtEq));
+            break;
         }
-        if !eq.is_empty() && best.as_ref().is_none_or(|(_, b)| eq.len() > b.len()) {
-            best = Some((index, eq));
+        let choice = (index, eq, lo, hi);
+        let useful = !choice.1.is_empty() || choice.2.is_some() || choice.3.is_some();
+        if useful && best.as_ref().is_none_or(|b| score(&choice) > score(b)) {
+            best = Some(choice);
         }
     }
-    if let Some((index, eq)) = best {
-        return Access::IndexEq { index: Box::new(index.clone()), eq };
+    if let Some((index, eq, lo, hi)) = best {
+        // A rowid lookup range beats an index range with nothing fixed.
+        let rowid_range = rowid_table && terms.iter().any(|t| is_rowid(t.col) && t.op != BinaryOp::Eq && usable(t));
+        if !eq.is_empty() || !rowid_range {
+            return Access::Index { index: Box::new(index.clone()), eq, lo, hi };
+        }
     }
     if rowid_table {
         let bound = |ops: [BinaryOp; 2]| {
@@ -262,7 +284,7 @@ pub fn rows(ctx: &Ctx<'_>, table: &Table, access: &Access, parent: Option<&Env<'
             }
             Ok(out)
         }
-        Access::IndexEq { index, eq } => {
+        Access::Index { index, eq, lo, hi } => {
             let mut vals = Vec::with_capacity(eq.len());
             for (s, &coll) in eq.iter().zip(&index.collations) {
                 match seek_value(ctx, s, parent)? {
@@ -270,7 +292,16 @@ pub fn rows(ctx: &Ctx<'_>, table: &Table, access: &Access, parent: Option<&Env<'
                     None => return Ok(Vec::new()),
                 }
             }
-            let mut rowids = index_rowids(ctx, index, &vals)?;
+            let coll = index.collations.get(eq.len()).copied().unwrap_or(Collation::Binary);
+            let bound = |b: &Option<(Seek, bool)>| -> Result<Option<Option<(KeyValue, bool)>>> {
+                Ok(match b {
+                    None => Some(None),
+                    Some((s, incl)) => seek_value(ctx, s, parent)?.map(|v| Some((key_value(v, coll), *incl))),
+                })
+            };
+            // A NULL bound matches nothing.
+            let (Some(lo), Some(hi)) = (bound(lo)?, bound(hi)?) else { return Ok(Vec::new()) };
+            let mut rowids = index_rowids(ctx, index, &vals, (lo.as_ref(), hi.as_ref()))?;
             if table.without_rowid.is_none() {
                 rowids.sort_unstable();
                 rowids.dedup();
@@ -280,12 +311,28 @@ pub fn rows(ctx: &Ctx<'_>, table: &Table, access: &Access, parent: Option<&Env<'
     }
 }
 
-/// The rowids of the entries of `index` whose leading key values equal `vals`.
-fn index_rowids(ctx: &Ctx<'_>, index: &Index, vals: &[KeyValue]) -> Result<Vec<i64>> {
-    let desc = &index.desc[..vals.len().min(index.desc.len())];
+/// A bound on a key value (`true` = inclusive).
+type KeyBound<'k> = Option<&'k (KeyValue, bool)>;
+
+/// The rowids of the entries of `index` whose leading key values equal
+/// `vals` and whose next key value lies within `(lo, hi)`.
+fn index_rowids(
+    ctx: &Ctx<'_>,
+    index: &Index,
+    vals: &[KeyValue],
+    (lo, hi): (KeyBound<'_>, KeyBound<'_>),
+) -> Result<Vec<i64>> {
+    let at = vals.len();
+    let desc_k = index.desc.get(at).copied().unwrap_or(false);
     // The prefix's encoding (with its type trailer) sorts before every
-    // entry that starts with equal values.
-    let start = encode_key_with_order(vals, desc);
+    // entry that starts with equal values; an ascending column's lower
+    // bound can start the scan further on.
+    let mut first = vals.to_vec();
+    if let (Some((v, _)), false) = (lo, desc_k) {
+        first.push(v.clone());
+    }
+    let desc = &index.desc[..first.len().min(index.desc.len())];
+    let start = encode_key_with_order(&first, desc);
     let mut all_desc = index.desc.clone();
     all_desc.push(false);
     let mut out = Vec::new();
@@ -296,6 +343,17 @@ fn index_rowids(ctx: &Ctx<'_>, index: &Index, vals: &[KeyValue]) -> Result<Vec<i
         if decoded.len() < vals.len() || !decoded.iter().zip(vals).all(|(a, b)| same_key(a, b)) {
             break;
         }
+        if let Some(v) = decoded.get(at).filter(|_| lo.is_some() || hi.is_some()) {
+            let below = lo.is_some_and(|(b, incl)| !within(v, b, *incl, Ordering::Greater));
+            let above = hi.is_some_and(|(b, incl)| !within(v, b, *incl, Ordering::Less));
+            // Past the bound the scan moves away from: no more matches.
+            if (above && !desc_k) || (below && desc_k) {
+                break;
+            }
+            if below || above {
+                continue;
+            }
+        }
         if let Some(KeyValue::Integer(r)) = decoded.last() {
             out.push(*r);
         }
@@ -303,8 +361,14 @@ fn index_rowids(ctx: &Ctx<'_>, index: &Index, vals: &[KeyValue]) -> Result<Vec<i
     Ok(out)
 }
 
+/// Whether `v` compares `side` of (or equal to, `incl`) the bound `b`.
+fn within(v: &KeyValue, b: &KeyValue, incl: bool, side: Ordering) -> bool {
+    let o = dosql_storage::keycodec::compare_values(v, b);
+    o == side || (incl && o == Ordering::Equal)
+}
+
 fn same_key(a: &KeyValue, b: &KeyValue) -> bool {
-    dosql_storage::keycodec::compare_values(a, b) == std::cmp::Ordering::Equal
+    dosql_storage::keycodec::compare_values(a, b) == Ordering::Equal
 }
 
 /// A value as an index stores it under collation `coll`.

@@ -452,9 +452,9 @@ impl<'a> Binder<'a> {
         }
         // A lone table is read through the access path its WHERE allows.
         let source = match source {
-            Source::Table(t, _) => {
-                let access = crate::access::choose(self.schema, &t, where_.as_ref());
-                Source::Table(t, access)
+            Source::Table(mut t) => {
+                t.access = crate::access::choose(self.schema, &t.table, where_.as_ref());
+                Source::Table(t)
             }
             other => other,
         };
@@ -525,8 +525,10 @@ impl<'a> Binder<'a> {
                     return self.add_query_source(plan, names, scope_name);
                 }
                 if let Some(t) = self.schema.table(name) {
+                    let alias = alias.clone().filter(|a| !a.eq_ignore_ascii_case(&t.name));
                     self.push_table(scope_name, table_scope_cols(t))?;
-                    return Ok(Source::Table(Box::new(t.clone()), crate::access::Access::Scan));
+                    let access = crate::access::Access::Scan;
+                    return Ok(Source::Table(Box::new(crate::plan::TableSource { table: t.clone(), alias, access })));
                 }
                 if let Some(v) = self.schema.views.get(&key).cloned() {
                     let plan = self.bind_select(&v.query)?;

@@ -596,7 +596,7 @@ fn source_rows(
 ) -> Result<Vec<Vec<Value>>> {
     match src {
         Source::Single => Ok(vec![Vec::new()]),
-        Source::Table(t, access) => crate::access::rows(ctx, t, access, parent),
+        Source::Table(t) => crate::access::rows(ctx, &t.table, &t.access, parent),
         // A FROM subquery is bound inside this query's scope, which it cannot
         // see into: an empty row stands for it, so outer references keep
         // their depth.
@@ -1119,7 +1119,7 @@ fn split_and<'p>(e: &'p BExpr, out: &mut Vec<&'p BExpr>) {
 fn full_width(src: &Source) -> usize {
     match src {
         Source::Single => 0,
-        Source::Table(t, _) => t.columns.len() + 1,
+        Source::Table(t) => t.table.columns.len() + 1,
         Source::Query(q) => q.columns.len(),
         Source::Recursive(p) => p.width,
         Source::Working { width, .. } => *width,
@@ -1184,7 +1184,7 @@ fn column_span(e: &BExpr) -> Option<(usize, usize)> {
 fn source_width(src: &Source, rows: &[Vec<Value>]) -> usize {
     match (rows.first(), src) {
         (Some(r), _) => r.len(),
-        (None, Source::Table(t, _)) => t.columns.len() + 1,
+        (None, Source::Table(t)) => t.table.columns.len() + 1,
         (None, Source::Join { left_width, right_width, .. }) => left_width + right_width,
         (None, Source::Query(q)) => q.columns.len(),
         (None, Source::Recursive(p)) => p.width,

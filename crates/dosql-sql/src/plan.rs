@@ -195,7 +195,7 @@ pub enum Source {
     /// No FROM: one empty row.
     Single,
     /// A table: row = columns..., rowid; read through an access path.
-    Table(Box<Table>, crate::access::Access),
+    Table(Box<TableSource>),
     /// A subquery or view.
     Query(Box<QueryPlan>),
     /// A recursive common table expression.
@@ -233,6 +233,17 @@ pub enum Source {
         /// Width of the right row.
         right_width: usize,
     },
+}
+
+/// A table in a FROM clause.
+#[derive(Debug, Clone)]
+pub struct TableSource {
+    /// The table.
+    pub table: Table,
+    /// The name the query gives it, when not its own.
+    pub alias: Option<String>,
+    /// How its rows are found.
+    pub access: crate::access::Access,
 }
 
 /// A recursive CTE: the initial rows seed a queue; each row taken from

@@ -147,3 +147,43 @@ fn writes_and_correlated_lookups() {
         "SELECT * FROM p",
     ]);
 }
+
+#[test]
+fn index_ranges() {
+    let mut script = vec![
+        "CREATE TABLE r(a, b TEXT COLLATE NOCASE, c INTEGER, d)",
+        "CREATE INDEX ra ON r(a)",
+        "CREATE INDEX rb ON r(b DESC)",
+        "CREATE INDEX rcd ON r(c, d DESC)",
+        "INSERT INTO r VALUES(1, 'apple', 1, 1), (2.5, 'Banana', 1, 2), ('3', 'cherry', 1, 3), (x'04', 'APPLE', 2, 1), \
+         (NULL, NULL, 2, NULL), (-7, 'date', 2, 2), (10, 'Eggplant', NULL, 5), ('abc', 'fig', 3, 3.5), (2, 'banana', 1, 2.0)",
+    ];
+    let queries = [
+        "SELECT rowid FROM r WHERE a > 1",
+        "SELECT rowid FROM r WHERE a >= 2.5",
+        "SELECT rowid FROM r WHERE a < 3",
+        "SELECT rowid FROM r WHERE a <= '3'",
+        "SELECT rowid FROM r WHERE a > 'a'",
+        "SELECT rowid FROM r WHERE a < x'05'",
+        "SELECT rowid FROM r WHERE a > NULL",
+        "SELECT rowid FROM r WHERE a BETWEEN 0 AND 5",
+        "SELECT rowid FROM r WHERE a BETWEEN 5 AND 0",
+        "SELECT rowid FROM r WHERE b > 'b'",
+        "SELECT rowid FROM r WHERE b >= 'BANANA'",
+        "SELECT rowid FROM r WHERE b < 'c'",
+        "SELECT rowid FROM r WHERE b BETWEEN 'apple' AND 'Cherry'",
+        "SELECT rowid FROM r WHERE b > 'b' COLLATE BINARY",
+        "SELECT rowid FROM r WHERE c = 1 AND d > 1",
+        "SELECT rowid FROM r WHERE c = 1 AND d >= 2",
+        "SELECT rowid FROM r WHERE c = 1 AND d < 3",
+        "SELECT rowid FROM r WHERE c = 2 AND d BETWEEN 1 AND 2",
+        "SELECT rowid FROM r WHERE c = '1' AND d <= 2",
+        "SELECT rowid FROM r WHERE c > 1",
+        "SELECT rowid FROM r WHERE c >= '2'",
+        "SELECT rowid FROM r WHERE c < 2.5",
+        "SELECT rowid FROM r WHERE c > 1 AND c < 3",
+        "SELECT rowid FROM r WHERE c = CAST('1' AS TEXT) AND d > 1",
+    ];
+    script.extend(queries);
+    check_script(&script);
+}
