@@ -25,10 +25,10 @@
 //! terms, covering indexes, partial and expression indexes, joins driven
 //! by an index, costs and statistics.
 
-use crate::ast::BinaryOp;
+use crate::ast::{BinaryOp, JoinKind};
 use crate::error::{Error, Result};
 use crate::exec::{Ctx, Env, eval};
-use crate::plan::BExpr;
+use crate::plan::{BExpr, Source};
 use crate::record::{decode_row, key_rowid, rowid_key};
 use crate::schema::{Index, Schema, Table};
 use crate::value::{Affinity, Collation, Value, prepare_comparison};
@@ -90,13 +90,31 @@ struct Term<'e> {
 /// Picks the access path for `table` given its WHERE clause, bound over
 /// the table's row (columns, then the rowid).
 pub fn choose(schema: &Schema, table: &Table, where_: Option<&BExpr>) -> Access {
-    let Some(w) = where_ else { return Access::Scan };
     let mut conjuncts = Vec::new();
-    split_and(w, &mut conjuncts);
+    if let Some(w) = where_ {
+        split_and(w, &mut conjuncts);
+    }
+    choose_at(schema, table, &conjuncts, 0)
+}
+
+/// Picks the access path for `table` when its row sits at slot `offset` of
+/// a join row, from conjuncts over that row: lookup values may read the
+/// slots before `offset` (the tables joined before it), which the executor
+/// then fills with each of their rows in turn.
+pub fn choose_at(schema: &Schema, table: &Table, conjuncts: &[&BExpr], offset: usize) -> Access {
+    choose_in(schema, table, conjuncts, offset, offset)
+}
+
+/// [`choose_at`] where lookup values may read only the slots before
+/// `readable` (0: none, the values are the same for every row).
+fn choose_in(schema: &Schema, table: &Table, conjuncts: &[&BExpr], offset: usize, readable: usize) -> Access {
+    let width = table.columns.len() + 1;
     let mut terms = Vec::new();
     for c in conjuncts {
-        collect_terms(c, &mut terms);
+        collect_terms(c, &mut terms, readable);
     }
+    terms.retain(|t| t.col >= offset && t.col < offset + width);
+    terms.iter_mut().for_each(|t| t.col -= offset);
     let n = table.columns.len();
     let is_rowid = |c: usize| c == n || Some(c) == table.rowid_alias;
     let seek =
@@ -163,7 +181,60 @@ pub fn choose(schema: &Schema, table: &Table, where_: Option<&BExpr>) -> Access 
     Access::Scan
 }
 
-fn split_and<'p>(e: &'p BExpr, out: &mut Vec<&'p BExpr>) {
+/// Chooses the access path of every table in a FROM clause, given the
+/// query's WHERE clause. A table takes its lookup values from WHERE terms
+/// (when no outer join can null-extend it) and from the ON clause of the
+/// join that adds it. Only a table joined directly onto the tables before
+/// it (the executor's nested loop) may look up by their columns; when
+/// `reordered`, the executor picks the join order itself, so lookups use
+/// constants only.
+pub(crate) fn assign(schema: &Schema, source: &mut Source, where_: Option<&BExpr>, reordered: bool) {
+    let mut conjuncts = Vec::new();
+    if let Some(w) = where_
+        && pushable(source)
+    {
+        split_and(w, &mut conjuncts);
+    }
+    assign_in(schema, source, 0, (&conjuncts, &[]), !reordered);
+}
+
+fn assign_in(schema: &Schema, src: &mut Source, offset: usize, (wheres, ons): (&[&BExpr], &[&BExpr]), lookback: bool) {
+    match src {
+        Source::Table(t) => {
+            let mut c = wheres.to_vec();
+            c.extend_from_slice(ons);
+            let readable = if lookback { offset } else { 0 };
+            t.access = choose_in(schema, &t.table, &c, offset, readable);
+        }
+        Source::Join { left, right, kind, on, left_width, .. } => {
+            assign_in(schema, left, offset, (wheres, &[]), lookback);
+            if matches!(kind, JoinKind::Right | JoinKind::Full) {
+                return;
+            }
+            let mut own = Vec::new();
+            if let Some(o) = on {
+                split_and(o, &mut own);
+            }
+            // WHERE must not narrow the side an outer join null-extends.
+            let w = if matches!(kind, JoinKind::Left) { &[][..] } else { wheres };
+            let direct = lookback && matches!(**right, Source::Table(_));
+            assign_in(schema, right, offset + *left_width, (w, &own), direct);
+        }
+        _ => {}
+    }
+}
+
+/// Whether no join in a left-deep chain can null-extend the tables before
+/// it (RIGHT / FULL), so WHERE terms may narrow any of them.
+pub(crate) fn pushable(src: &Source) -> bool {
+    match src {
+        Source::Join { left, kind, .. } => !matches!(kind, JoinKind::Right | JoinKind::Full) && pushable(left),
+        _ => true,
+    }
+}
+
+/// Splits `e` into its AND-ed conjuncts.
+pub(crate) fn split_and<'p>(e: &'p BExpr, out: &mut Vec<&'p BExpr>) {
     match e {
         BExpr::Bin { op: BinaryOp::And, l, r, .. } => {
             split_and(l, out);
@@ -173,14 +244,16 @@ fn split_and<'p>(e: &'p BExpr, out: &mut Vec<&'p BExpr>) {
     }
 }
 
-/// The `column op value` comparisons in one conjunct.
-fn collect_terms<'e>(c: &'e BExpr, out: &mut Vec<Term<'e>>) {
+/// The `column op value` comparisons in one conjunct, where the value
+/// reads no slot at or after `offset` of the current row.
+fn collect_terms<'e>(c: &'e BExpr, out: &mut Vec<Term<'e>>, offset: usize) {
     use BinaryOp::*;
+    let free = |e: &BExpr| row_free(e, offset);
     match c {
         BExpr::Bin { op: op @ (Eq | Lt | LtEq | Gt | GtEq), l, r, coll } => {
-            if let (BExpr::Col { depth: 0, idx, aff, .. }, true) = (&**l, row_free(r)) {
+            if let (BExpr::Col { depth: 0, idx, aff, .. }, true) = (&**l, free(r)) {
                 out.push(Term { col: *idx, op: *op, value: r, col_aff: *aff, coll: *coll });
-            } else if let (BExpr::Col { depth: 0, idx, aff, .. }, true) = (&**r, row_free(l)) {
+            } else if let (BExpr::Col { depth: 0, idx, aff, .. }, true) = (&**r, free(l)) {
                 let flipped = match op {
                     Lt => Gt,
                     LtEq => GtEq,
@@ -193,10 +266,10 @@ fn collect_terms<'e>(c: &'e BExpr, out: &mut Vec<Term<'e>>) {
         }
         BExpr::Between { e, lo, hi, negated: false, coll, coll_hi } => {
             if let BExpr::Col { depth: 0, idx, aff, .. } = &**e {
-                if row_free(lo) {
+                if free(lo) {
                     out.push(Term { col: *idx, op: GtEq, value: lo, col_aff: *aff, coll: *coll });
                 }
-                if row_free(hi) {
+                if free(hi) {
                     out.push(Term { col: *idx, op: LtEq, value: hi, col_aff: *aff, coll: *coll_hi });
                 }
             }
@@ -205,20 +278,47 @@ fn collect_terms<'e>(c: &'e BExpr, out: &mut Vec<Term<'e>>) {
     }
 }
 
-/// Whether `e` can be computed once, without the row: literals,
-/// parameters, outer columns and operators over them (no function calls,
-/// which may not be deterministic, and no subqueries).
-fn row_free(e: &BExpr) -> bool {
+/// Whether `e` can be computed before the table's row is read: literals,
+/// parameters, outer columns, slots before `offset` and operators over them
+/// (no function calls, which may not be deterministic, and no subqueries).
+fn row_free(e: &BExpr, offset: usize) -> bool {
     match e {
         BExpr::Lit(_) | BExpr::Param(_) => true,
-        BExpr::Col { depth, .. } => *depth > 0,
+        BExpr::Col { depth, idx, .. } => *depth > 0 || *idx < offset,
         BExpr::Bin { op, l, r, .. } => {
             !matches!(op, BinaryOp::And | BinaryOp::Or | BinaryOp::Arrow | BinaryOp::LongArrow)
-                && row_free(l)
-                && row_free(r)
+                && row_free(l, offset)
+                && row_free(r, offset)
         }
-        BExpr::Unary { e, .. } | BExpr::Cast { e, .. } | BExpr::Collate { e, .. } => row_free(e),
+        BExpr::Unary { e, .. } | BExpr::Cast { e, .. } | BExpr::Collate { e, .. } => row_free(e, offset),
         _ => false,
+    }
+}
+
+impl Access {
+    /// Whether its lookup values read the row of the tables joined before
+    /// (so the rows must be found again for each of their rows).
+    pub fn reads_left(&self) -> bool {
+        fn reads(e: &BExpr) -> bool {
+            if let BExpr::Col { depth: 0, .. } = e {
+                return true;
+            }
+            let mut found = false;
+            e.for_each_child(&mut |c| found = found || reads(c));
+            found
+        }
+        let seeks: Vec<&Seek> = match self {
+            Access::Scan => Vec::new(),
+            Access::RowidEq(s) => vec![s],
+            Access::RowidRange { lo, hi } | Access::Index { lo, hi, .. } => {
+                let mut v: Vec<&Seek> = lo.iter().chain(hi.iter()).map(|(s, _)| s).collect();
+                if let Access::Index { eq, .. } = self {
+                    v.extend(eq);
+                }
+                v
+            }
+        };
+        seeks.iter().any(|s| reads(&s.expr))
     }
 }
 
@@ -236,8 +336,8 @@ fn usable(t: &Term<'_>) -> bool {
 
 /// The lookup value of `s`, converted as the comparison converts it; `None`
 /// when it is NULL (no row compares equal, less or greater).
-fn seek_value(ctx: &Ctx<'_>, s: &Seek, parent: Option<&Env<'_>>) -> Result<Option<Value>> {
-    let v = eval(ctx, &s.expr, &Env { row: &[], aggs: &[], parent })?;
+fn seek_value(ctx: &Ctx<'_>, s: &Seek, (left, parent): (&[Value], Option<&Env<'_>>)) -> Result<Option<Value>> {
+    let v = eval(ctx, &s.expr, &Env { row: left, aggs: &[], parent })?;
     if v == Value::Null {
         return Ok(None);
     }
@@ -249,6 +349,19 @@ fn seek_value(ctx: &Ctx<'_>, s: &Seek, parent: Option<&Env<'_>>) -> Result<Optio
 /// The candidate rows of `table` for `access` (columns, then the rowid),
 /// in the order a full scan gives.
 pub fn rows(ctx: &Ctx<'_>, table: &Table, access: &Access, parent: Option<&Env<'_>>) -> Result<Vec<Vec<Value>>> {
+    rows_after(ctx, table, access, &[], parent)
+}
+
+/// [`rows`] for a table joined after others: `left` is their row, which
+/// the lookup values may read.
+pub fn rows_after(
+    ctx: &Ctx<'_>,
+    table: &Table,
+    access: &Access,
+    left: &[Value],
+    parent: Option<&Env<'_>>,
+) -> Result<Vec<Vec<Value>>> {
+    let parent = (left, parent);
     match access {
         Access::Scan => crate::exec::table_rows(ctx.rd, table),
         Access::RowidEq(s) => {

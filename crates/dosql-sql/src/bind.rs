@@ -450,14 +450,15 @@ impl<'a> Binder<'a> {
         if !aggregate && having.is_some() {
             return sql_err("a GROUP BY clause is required before HAVING");
         }
-        // A lone table is read through the access path its WHERE allows.
-        let source = match source {
-            Source::Table(mut t) => {
-                t.access = crate::access::choose(self.schema, &t.table, where_.as_ref());
-                Source::Table(t)
-            }
-            other => other,
+        // Each table is read through the access path WHERE and ON allow.
+        let mut source = source;
+        let reordered = {
+            let (mut leaves, mut ons) = (Vec::new(), Vec::new());
+            crate::access::pushable(&source)
+                && crate::exec::inner_join_leaves(&source, 0, &mut leaves, &mut ons)
+                && leaves.len() > 2
         };
+        crate::access::assign(self.schema, &mut source, where_.as_ref(), reordered);
         let plan = CorePlan {
             source,
             where_,

@@ -438,7 +438,20 @@ impl Connection {
                 let plan = Binder::new(&self.schema).bind_select(q)?;
                 self.run_plan(&plan, params)
             }
-            Statement::Explain { .. } => sql_err("EXPLAIN is not supported yet"),
+            Statement::Explain { query_plan: true, statement } => {
+                let lines = crate::explain::query_plan(&self.schema, statement)?;
+                let rows = lines
+                    .into_iter()
+                    .map(|l| {
+                        vec![Value::Integer(l.id), Value::Integer(l.parent), Value::Integer(0), Value::Text(l.detail)]
+                    })
+                    .collect();
+                let columns = ["id", "parent", "notused", "detail"].map(String::from).to_vec();
+                Ok(StatementResult { columns, rows, changes: 0 })
+            }
+            Statement::Explain { query_plan: false, .. } => {
+                sql_err("EXPLAIN without QUERY PLAN is not supported: DoSQL has no bytecode to show")
+            }
             Statement::Pragma { name, value } => crate::pragma::run(self, name, value.as_ref()),
             _ => self.write_statement(stmt, text, params, None),
         }

@@ -613,8 +613,13 @@ fn source_rows(
             };
             let total = left_width + right_width;
             let inner = matches!(kind, JoinKind::Inner | JoinKind::Cross);
-            // A table-valued function may read the left row: rows per left row.
-            let per_left = matches!(**right, Source::JsonEach { .. });
+            // A table-valued function, or a table looked up by the left
+            // row's values, gives rows per left row.
+            let per_left = match &**right {
+                Source::JsonEach { .. } => true,
+                Source::Table(t) => t.access.reads_left(),
+                _ => false,
+            };
             let mut rrows = if per_left { Vec::new() } else { source_rows(ctx, right, parent, &[])? };
             if inner {
                 // Conjuncts that read only the right side filter it first.
@@ -647,6 +652,10 @@ fn source_rows(
                 let rrows = match &**right {
                     Source::JsonEach { tree, blob, args } => {
                         own = json_each_rows(ctx, (*tree, *blob), args, l, parent)?;
+                        &own
+                    }
+                    Source::Table(t) if per_left => {
+                        own = crate::access::rows_after(ctx, &t.table, &t.access, l, parent)?;
                         &own
                     }
                     _ => &rrows,
@@ -888,11 +897,11 @@ fn run_core(
     }
     let mut conjuncts = Vec::new();
     if let Some(w) = &core.where_ {
-        split_and(w, &mut conjuncts);
+        crate::access::split_and(w, &mut conjuncts);
     }
     let width = full_width(&core.source);
     // Outer joins that can null-extend earlier tables keep WHERE on top.
-    let pushable = join_chain_pushable(&core.source);
+    let pushable = crate::access::pushable(&core.source);
     let filters: Vec<Filter<'_>> = conjuncts
         .iter()
         .map(|c| match column_span(c).filter(|_| pushable) {
@@ -906,7 +915,7 @@ fn run_core(
         let mut all = filters.clone();
         for on in ons {
             let mut parts = Vec::new();
-            split_and(on, &mut parts);
+            crate::access::split_and(on, &mut parts);
             for p in parts {
                 all.push(match column_span(p) {
                     Some((lo, hi)) => Filter { lo, hi: hi.max(1), e: p },
@@ -987,7 +996,7 @@ fn run_core(
 
 /// Collects the leaves (with their column offsets) of a tree of inner joins
 /// and their ON conditions; false if any join is an outer join.
-fn inner_join_leaves<'s>(
+pub(crate) fn inner_join_leaves<'s>(
     src: &'s Source,
     offset: usize,
     leaves: &mut Vec<(usize, &'s Source)>,
@@ -1106,16 +1115,6 @@ fn join_reordered(
     Ok(rows)
 }
 
-fn split_and<'p>(e: &'p BExpr, out: &mut Vec<&'p BExpr>) {
-    match e {
-        BExpr::Bin { op: BinaryOp::And, l, r, .. } => {
-            split_and(l, out);
-            split_and(r, out);
-        }
-        _ => out.push(e),
-    }
-}
-
 fn full_width(src: &Source) -> usize {
     match src {
         Source::Single => 0,
@@ -1125,15 +1124,6 @@ fn full_width(src: &Source) -> usize {
         Source::Working { width, .. } => *width,
         Source::Join { left_width, right_width, .. } => left_width + right_width,
         Source::JsonEach { .. } => crate::func::json::each::COLUMNS.len(),
-    }
-}
-
-fn join_chain_pushable(src: &Source) -> bool {
-    match src {
-        Source::Join { left, kind, .. } => {
-            !matches!(kind, JoinKind::Right | JoinKind::Full) && join_chain_pushable(left)
-        }
-        _ => true,
     }
 }
 

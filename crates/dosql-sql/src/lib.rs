@@ -22,6 +22,7 @@ pub mod conn;
 pub mod dml;
 pub mod error;
 pub mod exec;
+pub mod explain;
 pub mod func;
 pub mod parse;
 pub mod plan;

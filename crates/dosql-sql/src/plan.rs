@@ -330,3 +330,96 @@ pub struct QueryPlan {
     /// Result column affinities (for IN and comparisons with columns).
     pub affinities: Vec<Option<Affinity>>,
 }
+
+impl BExpr {
+    /// Calls `f` on each direct operand of this expression (not on the
+    /// expressions inside subquery plans).
+    pub fn for_each_child(&self, f: &mut dyn FnMut(&BExpr)) {
+        match self {
+            BExpr::Lit(_) | BExpr::Param(_) | BExpr::Col { .. } | BExpr::Agg(_) | BExpr::Win(_) => {}
+            BExpr::Exists { .. } | BExpr::Subquery(_) => {}
+            BExpr::Bin { l, r, .. } => {
+                f(l);
+                f(r);
+            }
+            BExpr::Unary { e, .. }
+            | BExpr::IsNull { e, .. }
+            | BExpr::Cast { e, .. }
+            | BExpr::Collate { e, .. }
+            | BExpr::InSelect { e, .. } => f(e),
+            BExpr::Like { e, pat, esc, .. } => {
+                f(e);
+                f(pat);
+                if let Some(x) = esc {
+                    f(x);
+                }
+            }
+            BExpr::Between { e, lo, hi, .. } => {
+                f(e);
+                f(lo);
+                f(hi);
+            }
+            BExpr::InList { e, list, .. } => {
+                f(e);
+                list.iter().for_each(|x| f(x));
+            }
+            BExpr::Case { operand, whens, else_, .. } => {
+                if let Some(o) = operand {
+                    f(o);
+                }
+                for (w, t) in whens {
+                    f(w);
+                    f(t);
+                }
+                if let Some(e) = else_ {
+                    f(e);
+                }
+            }
+            BExpr::Func { args, .. } | BExpr::Row(args) => args.iter().for_each(|x| f(x)),
+            BExpr::Raise { message, .. } => {
+                if let Some(m) = message {
+                    f(m);
+                }
+            }
+        }
+    }
+
+    /// The query plan this expression holds directly, if it is a subquery.
+    pub fn subquery(&self) -> Option<&QueryPlan> {
+        match self {
+            BExpr::InSelect { plan, .. } | BExpr::Exists { plan, .. } | BExpr::Subquery(plan) => Some(plan),
+            _ => None,
+        }
+    }
+}
+
+impl CorePlan {
+    /// Calls `f` on each top-level expression of this core: WHERE, GROUP
+    /// BY, HAVING, results, VALUES rows, aggregate and window arguments,
+    /// and the expressions of its FROM sources (not inside FROM subqueries).
+    pub fn for_each_expr(&self, f: &mut dyn FnMut(&BExpr)) {
+        fn source(s: &Source, f: &mut dyn FnMut(&BExpr)) {
+            match s {
+                Source::Join { left, right, on, .. } => {
+                    source(left, f);
+                    source(right, f);
+                    if let Some(o) = on {
+                        f(o);
+                    }
+                }
+                Source::JsonEach { args, .. } => args.iter().for_each(|a| f(a)),
+                _ => {}
+            }
+        }
+        source(&self.source, f);
+        self.where_.iter().chain(&self.group_by).chain(&self.having).chain(&self.result).for_each(|e| f(e));
+        self.values.iter().flatten().flatten().for_each(|e| f(e));
+        for a in &self.aggs {
+            a.args.iter().chain(&a.filter).for_each(|e| f(e));
+        }
+        for w in &self.windows {
+            w.args.iter().chain(&w.filter).for_each(|e| f(e));
+            w.partition.iter().chain(&w.order).for_each(|k| f(&k.expr));
+        }
+    }
+}

@@ -187,3 +187,36 @@ fn index_ranges() {
     script.extend(queries);
     check_script(&script);
 }
+
+#[test]
+fn joins_look_up_the_right_table() {
+    check_script(&[
+        "CREATE TABLE users(id TEXT PRIMARY KEY, tenant_id TEXT, name TEXT)",
+        "CREATE INDEX idx_users_tenant ON users(tenant_id)",
+        "CREATE TABLE orders(id INTEGER PRIMARY KEY, user_id TEXT, total REAL, created_at INTEGER, n INTEGER)",
+        "CREATE INDEX idx_orders_user ON orders(user_id)",
+        "CREATE INDEX idx_orders_n ON orders(n, created_at)",
+        "INSERT INTO users VALUES('u1', 't1', 'ann'), ('u2', 't1', 'bob'), ('u3', 't2', 'cy'), ('4', 't2', 'dee'), (NULL, 't1', 'nul')",
+        "INSERT INTO orders VALUES(1, 'u1', 10.5, 100, 1), (2, 'u1', 3, 200, 2), (3, 'u2', 7, 150, 1), (4, 'u9', 1, 50, NULL), \
+         (5, 4, 2, 300, '4'), (6, NULL, 8, 10, 4), (7, 'U1', 9, 120, 2)",
+        "SELECT u.name, o.total FROM users u INNER JOIN orders o ON u.id = o.user_id WHERE u.tenant_id = 't1' AND o.created_at > 120",
+        "SELECT u.name, o.id FROM users u JOIN orders o ON o.user_id = u.id",
+        "SELECT u.name, o.id FROM users u LEFT JOIN orders o ON o.user_id = u.id AND o.total > 5",
+        "SELECT u.name, o.id FROM users u LEFT JOIN orders o ON o.user_id = u.id WHERE o.id IS NULL",
+        "SELECT u.name, o.id FROM users u, orders o WHERE o.user_id = u.id AND o.created_at BETWEEN 100 AND 200",
+        "SELECT u.name, o.id FROM orders o JOIN users u ON u.id = o.user_id",
+        "SELECT u.name, o.id FROM orders o JOIN users u ON u.rowid = o.n",
+        "SELECT a.id, b.id FROM orders a JOIN orders b ON b.id = a.n",
+        "SELECT a.id, b.id FROM orders a JOIN orders b ON b.n = a.n AND b.created_at > a.created_at",
+        "SELECT a.id, b.id FROM orders a JOIN orders b ON b.n = a.id",
+        "SELECT a.id, b.id FROM orders a JOIN orders b ON b.user_id = a.n",
+        "SELECT u.name, o.id FROM users u JOIN orders o USING (id)",
+        "SELECT u.name, o.id FROM users u RIGHT JOIN orders o ON o.user_id = u.id",
+        "SELECT u.name, o.id FROM users u FULL JOIN orders o ON o.user_id = u.id",
+        "SELECT u.name, o.id, x.id FROM users u JOIN orders o ON o.user_id = u.id JOIN orders x ON x.id = o.n",
+        "SELECT u.name, o.id, x.id FROM users u JOIN orders o ON o.user_id = u.id LEFT JOIN orders x ON x.n = o.id",
+        "SELECT u.name, (SELECT count(*) FROM orders o JOIN users v ON v.id = o.user_id WHERE v.tenant_id = u.tenant_id) FROM users u",
+        "UPDATE orders SET total = total + 1 WHERE user_id IN (SELECT id FROM users WHERE tenant_id = 't1')",
+        "SELECT id, total FROM orders",
+    ]);
+}

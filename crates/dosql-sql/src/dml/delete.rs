@@ -30,6 +30,16 @@ pub(crate) struct DeletePlan {
     returning: Vec<BExpr>,
 }
 
+impl DeletePlan {
+    /// Adds its query plan's lines to `out`.
+    pub(crate) fn explain(&self, out: &mut crate::explain::Out) {
+        out.line(0, crate::explain::table_detail(&self.target.table, None, &self.access));
+        if let Some(c) = &self.cond {
+            out.subqueries_in(c, 0);
+        }
+    }
+}
+
 /// Whether `del` deletes through a view (INSTEAD OF triggers), which
 /// [`bind_delete`] does not plan.
 pub(crate) fn delete_view(schema: &Schema, del: &ast::Delete) -> bool {

@@ -62,6 +62,17 @@ pub(crate) struct InsertPlan {
     or: Option<Conflict>,
 }
 
+impl InsertPlan {
+    /// Adds its query plan's lines to `out`: those of its SELECT, if any.
+    pub(crate) fn explain(&self, out: &mut crate::explain::Out) {
+        if let Some(q) = &self.source
+            && q.first.values.is_none()
+        {
+            out.query(q, 0);
+        }
+    }
+}
+
 /// Whether `ins` writes through a view (INSTEAD OF triggers), which
 /// [`bind_insert`] does not plan.
 pub(crate) fn into_view(schema: &Schema, ins: &ast::Insert) -> bool {

@@ -62,6 +62,17 @@ pub(crate) fn bind_write(schema: &Schema, stmt: &crate::ast::Statement) -> Resul
     })
 }
 
+impl WritePlan {
+    /// Adds its query plan's lines to `out`.
+    pub(crate) fn explain(&self, out: &mut crate::explain::Out) {
+        match self {
+            WritePlan::Insert(p) => p.explain(out),
+            WritePlan::Update(p) => p.explain(out),
+            WritePlan::Delete(p) => p.explain(out),
+        }
+    }
+}
+
 /// Runs a bound top-level INSERT, UPDATE or DELETE.
 pub(crate) fn run_write(tx: &mut Txn, run: &mut Run<'_>, plan: &WritePlan) -> Result<Outcome> {
     match plan {

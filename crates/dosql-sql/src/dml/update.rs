@@ -212,6 +212,21 @@ struct UpdateRows {
     values: Vec<BExpr>,
 }
 
+impl UpdatePlan {
+    /// Adds its query plan's lines to `out`.
+    pub(crate) fn explain(&self, out: &mut crate::explain::Out) {
+        match &self.rows.from {
+            Some(q) => out.query(q, 0),
+            None => {
+                out.line(0, crate::explain::table_detail(&self.target.table, None, &self.rows.access));
+                for e in self.rows.cond.iter().chain(&self.rows.values) {
+                    out.subqueries_in(e, 0);
+                }
+            }
+        }
+    }
+}
+
 /// Whether `up` writes through a view (INSTEAD OF triggers), which
 /// [`bind_update`] does not plan.
 pub(crate) fn update_view(schema: &Schema, up: &ast::Update) -> bool {
