@@ -361,7 +361,7 @@ impl BExpr {
             }
             BExpr::InList { e, list, .. } => {
                 f(e);
-                list.iter().for_each(|x| f(x));
+                list.iter().for_each(&mut *f);
             }
             BExpr::Case { operand, whens, else_, .. } => {
                 if let Some(o) = operand {
@@ -375,7 +375,7 @@ impl BExpr {
                     f(e);
                 }
             }
-            BExpr::Func { args, .. } | BExpr::Row(args) => args.iter().for_each(|x| f(x)),
+            BExpr::Func { args, .. } | BExpr::Row(args) => args.iter().for_each(&mut *f),
             BExpr::Raise { message, .. } => {
                 if let Some(m) = message {
                     f(m);
@@ -407,18 +407,18 @@ impl CorePlan {
                         f(o);
                     }
                 }
-                Source::JsonEach { args, .. } => args.iter().for_each(|a| f(a)),
+                Source::JsonEach { args, .. } => args.iter().for_each(&mut *f),
                 _ => {}
             }
         }
         source(&self.source, f);
-        self.where_.iter().chain(&self.group_by).chain(&self.having).chain(&self.result).for_each(|e| f(e));
-        self.values.iter().flatten().flatten().for_each(|e| f(e));
+        self.where_.iter().chain(&self.group_by).chain(&self.having).chain(&self.result).for_each(&mut *f);
+        self.values.iter().flatten().flatten().for_each(&mut *f);
         for a in &self.aggs {
-            a.args.iter().chain(&a.filter).for_each(|e| f(e));
+            a.args.iter().chain(&a.filter).for_each(&mut *f);
         }
         for w in &self.windows {
-            w.args.iter().chain(&w.filter).for_each(|e| f(e));
+            w.args.iter().chain(&w.filter).for_each(&mut *f);
             w.partition.iter().chain(&w.order).for_each(|k| f(&k.expr));
         }
     }
