@@ -60,6 +60,9 @@ pub enum Statement {
     /// `REINDEX [name]`: every index, or those of a table, an index, or a
     /// collation.
     Reindex(Option<String>),
+    /// `ANALYZE [name]`: every table, or one table, an index's table, or a
+    /// schema.
+    Analyze(Option<String>),
     /// `EXPLAIN QUERY PLAN stmt` (`query_plan`) or `EXPLAIN stmt`.
     Explain {
         /// Whether it is `EXPLAIN QUERY PLAN`.

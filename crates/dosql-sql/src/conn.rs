@@ -249,6 +249,7 @@ impl Connection {
             schema.tables.insert(name.into(), alias);
         }
         schema.tables.insert("sqlite_schema".into(), master);
+        schema.stats = self.with_read(|rd| Ok(crate::analyze::load(rd, &schema)))?;
         self.schema = schema;
         self.schema_generation += 1;
         Ok(())
@@ -479,6 +480,7 @@ impl Connection {
                 | Statement::AlterTable(_)
                 | Statement::Drop { .. }
                 | Statement::Reindex(_)
+                | Statement::Analyze(_)
         );
         let now = self.statement_time();
         // A failed statement that is not DDL leaves the schema alone, unless
@@ -812,6 +814,16 @@ fn ddl(tx: &mut Txn, schema: &mut Schema, stmt: &Statement, text: &str) -> Resul
             Ok(0)
         }
         Statement::AlterTable(at) => crate::alter::alter(tx, schema, at),
+        Statement::Analyze(target) => {
+            let tree = schema.next_tree;
+            crate::analyze::run(tx, schema, target.as_deref(), |tx| {
+                tx.create_tree(tree)?;
+                let sql = crate::analyze::STAT1_SQL;
+                schema_insert(tx, false, "table", "sqlite_stat1", "sqlite_stat1", tree, Some(sql))?;
+                Ok(tree)
+            })?;
+            Ok(0)
+        }
         Statement::Reindex(target) => {
             let chosen: Vec<crate::schema::Index> = match target {
                 None => schema.indexes.values().cloned().collect(),

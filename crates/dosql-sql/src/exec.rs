@@ -29,6 +29,8 @@ pub trait Reader {
     fn get(&self, tree: TreeId, key: &[u8]) -> Result<Option<Vec<u8>>>;
     /// Whether the tree exists.
     fn has_tree(&self, tree: TreeId) -> bool;
+    /// How many entries the tree holds.
+    fn tree_len(&self, tree: TreeId) -> Result<u64>;
 }
 
 impl Reader for ReadTxn {
@@ -41,6 +43,9 @@ impl Reader for ReadTxn {
     fn has_tree(&self, tree: TreeId) -> bool {
         self.tree_exists(tree)
     }
+    fn tree_len(&self, tree: TreeId) -> Result<u64> {
+        Ok(Self::tree_len(self, tree)?)
+    }
 }
 
 impl Reader for WriteTxn {
@@ -52,6 +57,9 @@ impl Reader for WriteTxn {
     }
     fn has_tree(&self, tree: TreeId) -> bool {
         self.tree_exists(tree)
+    }
+    fn tree_len(&self, tree: TreeId) -> Result<u64> {
+        Ok(Self::tree_len(self, tree)?)
     }
 }
 

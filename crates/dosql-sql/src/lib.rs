@@ -16,6 +16,7 @@
 
 pub mod access;
 mod alter;
+pub mod analyze;
 pub mod ast;
 pub mod bind;
 pub mod conn;

@@ -183,6 +183,8 @@ pub struct Schema {
     pub next_tree: TreeId,
     /// The next free tree id in the temporary database.
     pub next_temp_tree: TreeId,
+    /// What `ANALYZE` last recorded in `sqlite_stat1`.
+    pub stats: crate::analyze::Stats,
 }
 
 /// Strips one level of SQL identifier quoting.

@@ -182,6 +182,13 @@ impl Reader for Txn {
     fn has_tree(&self, tree: TreeId) -> bool {
         self.tree_exists(tree)
     }
+    fn tree_len(&self, tree: TreeId) -> Result<u64> {
+        Ok(match (is_temp(tree), &self.temp) {
+            (false, _) => self.main.tree_len(tree)?,
+            (true, Some(t)) => t.tree_len(tree)?,
+            (true, None) => self.temp_db.begin_read().tree_len(tree)?,
+        })
+    }
 }
 
 /// A read snapshot of the main database and the temporary one.
@@ -207,5 +214,8 @@ impl Reader for Snapshot {
     }
     fn has_tree(&self, tree: TreeId) -> bool {
         self.side(tree).tree_exists(tree)
+    }
+    fn tree_len(&self, tree: TreeId) -> Result<u64> {
+        Ok(self.side(tree).tree_len(tree)?)
     }
 }

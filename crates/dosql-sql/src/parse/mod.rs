@@ -58,7 +58,7 @@
 //! | recursion limit 50; operator chains of any length; deep trees that overflow small thread stacks | nesting (parentheses, subqueries, prefix operators) is limited to 200 (`parser stack overflow`, as SQLite, whose own limit is lower); trees deeper than 1000 fail with SQLite's `Expression tree is too large (maximum depth 1000)`; parsing, binding and evaluation grow the native stack as they recurse (`stacker`), so deep trees are safe on 2 MiB threads |
 //!
 //! Not supported, each answered with [`ParseError::Unsupported`]`("<what> is
-//! not supported")`: `ANALYZE`, `ATTACH`, `DETACH`, `VACUUM`,
+//! not supported")`: `ATTACH`, `DETACH`, `VACUUM`,
 //! `CREATE VIRTUAL TABLE`.
 //!
 //! Not accepted (syntax errors): `UPDATE`/`DELETE` with `ORDER BY`/`LIMIT`

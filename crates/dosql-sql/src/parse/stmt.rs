@@ -254,9 +254,15 @@ impl StmtParser<'_, '_> {
                 Ok(Statement::Reindex(target))
             }
             "ALTER" => self.alter_table(),
-            "ANALYZE" | "ATTACH" | "DETACH" | "VACUUM" => {
-                Err(ParseError::Unsupported(format!("{word} is not supported")))
+            "ANALYZE" => {
+                self.p.advance_token();
+                let target = match self.peek() {
+                    Token::EOF | Token::SemiColon => None,
+                    _ => Some(self.qualified_name()?),
+                };
+                Ok(Statement::Analyze(target))
             }
+            "ATTACH" | "DETACH" | "VACUUM" => Err(ParseError::Unsupported(format!("{word} is not supported"))),
             _ => Err(self.err_here()),
         }
     }

@@ -1150,7 +1150,6 @@ fn alter_table() {
 #[test]
 fn unsupported_statements() {
     for (sql, what) in [
-        ("ANALYZE", "ANALYZE"),
         ("ATTACH 'f' AS g", "ATTACH"),
         ("DETACH g", "DETACH"),
         ("VACUUM", "VACUUM"),
