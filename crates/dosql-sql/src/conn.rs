@@ -299,6 +299,35 @@ impl Connection {
         }
     }
 
+    /// The plan of the last statement of `sql`, without running it: its
+    /// steps in SQLite's words with the table and index of each, the rows
+    /// it expects to read, and whether it uses an index (the product
+    /// guide's `client.explain`).
+    ///
+    /// ```
+    /// # use dosql_sql::Connection;
+    /// let mut c = Connection::open_in_memory()?;
+    /// c.execute("CREATE TABLE users(id INTEGER PRIMARY KEY, tenant_id TEXT)")?;
+    /// c.execute("CREATE INDEX idx_users_tenant ON users(tenant_id)")?;
+    /// let plan = c.explain("SELECT * FROM users WHERE tenant_id = ?")?;
+    /// assert!(plan.index_used);
+    /// assert_eq!(plan.steps[0].detail, "SEARCH users USING INDEX idx_users_tenant (tenant_id=?)");
+    /// assert_eq!(plan.steps[0].using.as_deref(), Some("INDEX idx_users_tenant"));
+    /// # Ok::<(), dosql_sql::Error>(())
+    /// ```
+    pub fn explain(&mut self, sql: &str) -> Result<crate::explain::Explain> {
+        let mut stmts = parse_sql(sql)?;
+        let Some(last) = stmts.pop() else {
+            return Ok(crate::explain::Explain { steps: Vec::new(), estimated_rows: 0, index_used: false });
+        };
+        let stmt = match last.statement {
+            Statement::Explain { statement, .. } => *statement,
+            s => s,
+        };
+        let schema = &self.schema;
+        self.with_read(|rd| crate::explain::explain(schema, &stmt, Some(rd)))
+    }
+
     /// Runs a query and returns its rows.
     pub fn query(&mut self, sql: &str) -> Result<StatementResult> {
         let mut all = self.execute(sql)?;

@@ -16,6 +16,7 @@
 use crate::access::Access;
 use crate::ast::{CompoundOp, Statement};
 use crate::error::Result;
+use crate::exec::Reader;
 use crate::plan::{BExpr, CorePlan, QueryPlan, Source};
 use crate::schema::{Schema, Table};
 
@@ -28,13 +29,48 @@ pub struct PlanLine {
     pub parent: i64,
     /// What the step does, in SQLite's words.
     pub detail: String,
+    /// The table a SCAN / SEARCH step reads.
+    pub table: Option<String>,
+    /// How a SEARCH finds rows: `INDEX name`, `INTEGER PRIMARY KEY` or
+    /// `PRIMARY KEY`.
+    pub using: Option<String>,
+    /// Rows a SCAN / SEARCH step is expected to give (from the table's
+    /// size, `ANALYZE` statistics, or SQLite's default guesses).
+    pub estimated_rows: Option<u64>,
+}
+
+impl PlanLine {
+    /// The step's kind: the first word of its detail (`SEARCH`, `SCAN`,
+    /// `USE`, `COMPOUND`, ...).
+    pub fn kind(&self) -> &str {
+        self.detail.split(' ').next().unwrap_or_default()
+    }
+}
+
+/// A query plan as the library reports it (the product guide's
+/// `client.explain(...)`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Explain {
+    /// The plan's steps, in order.
+    pub steps: Vec<PlanLine>,
+    /// Rows the statement is expected to read: the product of its top-level
+    /// table steps' estimates.
+    pub estimated_rows: u64,
+    /// Whether any step finds rows through an index or the rowid.
+    pub index_used: bool,
 }
 
 /// The query plan of `stmt`, bound against `schema`. Statements without
 /// a query plan (DDL, transaction control, PRAGMA, INSERT ... VALUES)
 /// have no lines.
 pub fn query_plan(schema: &Schema, stmt: &Statement) -> Result<Vec<PlanLine>> {
-    let mut out = Out::default();
+    Ok(explain(schema, stmt, None)?.steps)
+}
+
+/// The structured plan of `stmt`; `rd` gives table sizes for the estimates
+/// (without it they are left out).
+pub fn explain(schema: &Schema, stmt: &Statement, rd: Option<&dyn Reader>) -> Result<Explain> {
+    let mut out = Out { rd, stats: Some(&schema.stats), ..Out::default() };
     match stmt {
         Statement::Select(q) => {
             let plan = crate::bind::Binder::new(schema).bind_select(q)?;
@@ -46,23 +82,49 @@ pub fn query_plan(schema: &Schema, stmt: &Statement) -> Result<Vec<PlanLine>> {
             }
         }
     }
-    Ok(out.lines)
+    let top = out.lines.iter().filter(|l| l.parent == 0).filter_map(|l| l.estimated_rows);
+    let estimated_rows = top.fold(None, |acc: Option<u64>, r| Some(acc.map_or(r, |a| a.saturating_mul(r))));
+    let index_used = out.lines.iter().any(|l| l.using.is_some());
+    Ok(Explain { steps: out.lines, estimated_rows: estimated_rows.unwrap_or(1), index_used })
 }
 
 /// Lines being collected.
 #[derive(Default)]
-pub(crate) struct Out {
+pub(crate) struct Out<'r> {
     lines: Vec<PlanLine>,
     /// Subqueries numbered so far.
     subqueries: usize,
+    /// Storage, for table sizes.
+    rd: Option<&'r dyn Reader>,
+    /// `ANALYZE` statistics.
+    stats: Option<&'r crate::analyze::Stats>,
 }
 
-impl Out {
+impl Out<'_> {
     /// Adds a line under `parent`; returns its id.
     pub(crate) fn line(&mut self, parent: i64, detail: String) -> i64 {
         let id = self.lines.len() as i64 + 1;
-        self.lines.push(PlanLine { id, parent, detail });
+        self.lines.push(PlanLine { id, parent, detail, table: None, using: None, estimated_rows: None });
         id
+    }
+
+    /// Adds the SCAN / SEARCH line of a table read through `access`.
+    pub(crate) fn table(&mut self, parent: i64, table: &Table, alias: Option<&str>, access: &Access) {
+        let id = self.line(parent, table_detail(table, alias, access));
+        let rows = self.rd.and_then(|rd| rd.tree_len(table.tree).ok());
+        let stats = &self.stats_of(table, access);
+        if let Some(l) = self.lines.get_mut(id as usize - 1) {
+            l.table = Some(table.name.clone());
+            l.using = using(table, access);
+            l.estimated_rows = rows.map(|n| estimate(n, access, stats.as_deref()));
+        }
+    }
+
+    fn stats_of(&self, _table: &Table, access: &Access) -> Option<Vec<u64>> {
+        match access {
+            Access::Index { index, .. } => self.stats?.indexes.get(&crate::schema::lower(&index.name)).cloned(),
+            _ => None,
+        }
     }
 
     /// The lines of a whole query.
@@ -116,9 +178,7 @@ impl Out {
             Source::Single => {
                 self.line(parent, "SCAN CONSTANT ROW".into());
             }
-            Source::Table(t) => {
-                self.line(parent, table_detail(&t.table, t.alias.as_deref(), &t.access));
-            }
+            Source::Table(t) => self.table(parent, &t.table, t.alias.as_deref(), &t.access),
             Source::Query(q) => {
                 self.subqueries += 1;
                 let n = self.subqueries;
@@ -204,6 +264,40 @@ pub(crate) fn table_detail(table: &Table, alias: Option<&str>, access: &Access) 
             format!("SEARCH {name} USING {using} ({})", parts.join(" AND "))
         }
     }
+}
+
+/// How a SEARCH finds its rows, for [`PlanLine::using`].
+fn using(table: &Table, access: &Access) -> Option<String> {
+    match access {
+        Access::Scan => None,
+        Access::RowidEq(_) | Access::RowidRange { .. } => Some("INTEGER PRIMARY KEY".into()),
+        Access::Index { index, .. } if Some(index.tree) == table.without_rowid => Some("PRIMARY KEY".into()),
+        Access::Index { index, .. } => Some(format!("INDEX {}", index.name)),
+    }
+}
+
+/// Rows expected from a table of `n` rows read through `access`: one for
+/// a rowid lookup; with `ANALYZE` statistics, the average rows per key of
+/// the fixed index prefix; without, SQLite's guesses (a unique key fixed
+/// in full gives one row, another equality ten); each range bound keeps a
+/// quarter.
+fn estimate(n: u64, access: &Access, stats: Option<&[u64]>) -> u64 {
+    let (base, bounds) = match access {
+        Access::Scan => (n, 0),
+        Access::RowidEq(_) => (1, 0),
+        Access::RowidRange { lo, hi } => (n, u32::from(lo.is_some()) + u32::from(hi.is_some())),
+        Access::Index { index, eq, lo, hi } => {
+            let bounds = u32::from(lo.is_some()) + u32::from(hi.is_some());
+            let per_key = match (stats.and_then(|s| s.get(eq.len())), eq.len()) {
+                (_, 0) => n,
+                (Some(&s), _) => s,
+                (None, k) if index.unique && k == index.columns.len() => 1,
+                (None, _) => 10,
+            };
+            (per_key, bounds)
+        }
+    };
+    (base >> (2 * bounds)).clamp(1, n.max(1))
 }
 
 /// Whether a subquery reads a column of a query around it: a column more

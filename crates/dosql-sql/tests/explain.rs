@@ -109,3 +109,31 @@ fn explain_does_not_run_the_statement() {
     let err = c.execute("EXPLAIN QUERY PLAN SELECT * FROM nosuch").expect_err("missing table");
     assert_eq!(err.to_string(), "no such table: nosuch");
 }
+
+#[test]
+fn structured_explain() {
+    let mut c = Connection::open_in_memory().expect("open");
+    c.execute(SCHEMA).expect("schema");
+    let rows: Vec<String> =
+        (0..2000).map(|i| format!("('u{i}', 'e{i}', 'tenant-{}', {})", i % 20, 1_705_840_000_000i64 + i)).collect();
+    c.execute(&format!("INSERT INTO users(id, email, tenant_id, created_at) VALUES {}", rows.join(", ")))
+        .expect("fill");
+    let plan = c.explain("SELECT * FROM users WHERE tenant_id = ? AND created_at > ?").expect("explain");
+    assert!(plan.index_used);
+    assert_eq!(plan.steps.len(), 1);
+    let step = &plan.steps[0];
+    assert_eq!(step.kind(), "SEARCH");
+    assert_eq!(step.table.as_deref(), Some("users"));
+    assert_eq!(step.using.as_deref(), Some("INDEX idx_users_tenant_created"));
+    // Without statistics: ten rows per key, a quarter of them past the bound.
+    assert_eq!(plan.estimated_rows, 2);
+    let scan = c.explain("SELECT * FROM users WHERE name = 'x'").expect("explain");
+    assert!(!scan.index_used);
+    assert_eq!(scan.estimated_rows, 2000);
+    c.execute("ANALYZE").expect("analyze");
+    let plan = c.explain("SELECT * FROM users WHERE tenant_id = 'tenant-3'").expect("explain");
+    assert_eq!(plan.steps[0].using.as_deref(), Some("INDEX idx_users_tenant"));
+    assert_eq!(plan.estimated_rows, 100, "2000 rows over 20 tenants");
+    let point = c.explain("SELECT * FROM t WHERE a = 1").expect("explain");
+    assert_eq!((point.estimated_rows, point.index_used), (1, true));
+}

@@ -33,7 +33,7 @@ pub(crate) struct DeletePlan {
 impl DeletePlan {
     /// Adds its query plan's lines to `out`.
     pub(crate) fn explain(&self, out: &mut crate::explain::Out) {
-        out.line(0, crate::explain::table_detail(&self.target.table, None, &self.access));
+        out.table(0, &self.target.table, None, &self.access);
         if let Some(c) = &self.cond {
             out.subqueries_in(c, 0);
         }

@@ -218,7 +218,7 @@ impl UpdatePlan {
         match &self.rows.from {
             Some(q) => out.query(q, 0),
             None => {
-                out.line(0, crate::explain::table_detail(&self.target.table, None, &self.rows.access));
+                out.table(0, &self.target.table, None, &self.rows.access);
                 for e in self.rows.cond.iter().chain(&self.rows.values) {
                     out.subqueries_in(e, 0);
                 }
