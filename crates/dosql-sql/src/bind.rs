@@ -532,7 +532,13 @@ impl<'a> Binder<'a> {
                     return Ok(Source::Table(Box::new(crate::plan::TableSource { table: t.clone(), alias, access })));
                 }
                 if let Some(v) = self.schema.views.get(&key).cloned() {
-                    let plan = self.bind_select(&v.query)?;
+                    // A view's missing tables are named in its schema, as SQLite does.
+                    let plan = self.bind_select(&v.query).map_err(|e| match e {
+                        Error::Sql(m) if m.starts_with("no such table: ") && !m.contains('.') => {
+                            Error::Sql(m.replacen("no such table: ", "no such table: main.", 1))
+                        }
+                        e => e,
+                    })?;
                     let names = if v.columns.is_empty() { plan.columns.clone() } else { v.columns.clone() };
                     return self.add_query_source(plan, names, scope_name);
                 }

@@ -801,8 +801,8 @@ fn ddl(tx: &mut Txn, schema: &mut Schema, stmt: &Statement, text: &str) -> Resul
                 }
                 return sql_err(format!("{} {} already exists", object_word(schema, &cv.name), cv.name));
             }
-            // Bind once now so a broken view is rejected at creation.
-            Binder::new(schema).bind_select(&cv.query)?;
+            // Like SQLite, the query's names are resolved when the view is
+            // used, not now: it may name tables created later.
             schema_insert(tx, cv.temporary, "view", &cv.name, &cv.name, 0, Some(text))?;
             schema.add_view(cv, text.to_string());
             Ok(0)

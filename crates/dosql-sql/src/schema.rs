@@ -526,7 +526,7 @@ impl Schema {
     /// Adds an index from its definition.
     pub fn add_index(&mut self, ci: &ast::CreateIndex, tree: TreeId, sql: Option<String>) -> Result<()> {
         let Some(table) = self.table(&ci.table) else {
-            return sql_err(format!("no such table: {}", ci.table));
+            return sql_err(format!("no such table: main.{}", ci.table));
         };
         let (columns, exprs) = resolve_indexed(&table.columns, &ci.columns, true)?;
         let mut collations = Vec::new();

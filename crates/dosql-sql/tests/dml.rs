@@ -446,3 +446,23 @@ fn changes_total_changes_and_last_insert_rowid() {
         "SELECT typeof(sqlite_version())",
     ]);
 }
+
+#[test]
+fn schema_statement_corner_cases() {
+    check_script(&[
+        "CREATE INDEX i ON t2(a)",
+        "CREATE TABLE t(a)",
+        "CREATE VIEW v AS SELECT * FROM nosuch",
+        "CREATE VIEW v2 AS SELECT nocol FROM t",
+        "CREATE VIEW v3 AS SELECT \"a\", 'zz' FROM t",
+        "SELECT * FROM v3",
+        "CREATE TRIGGER tr AFTER INSERT ON t BEGIN INSERT INTO t DEFAULT VALUES; END",
+        "INSERT INTO t VALUES(1)",
+        "SELECT * FROM v3",
+        "SELECT * FROM v",
+        "SELECT * FROM v2",
+        "CREATE TABLE nosuch(x)",
+        "INSERT INTO nosuch VALUES(5)",
+        "SELECT * FROM v",
+    ]);
+}

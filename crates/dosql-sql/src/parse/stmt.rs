@@ -912,7 +912,12 @@ impl StmtParser<'_, '_> {
             let stmt = if is_word(&t, "UPDATE") {
                 Statement::Update(Box::new(self.update(Vec::new())?))
             } else if is_word(&t, "INSERT") || is_word(&t, "REPLACE") {
-                Statement::Insert(Box::new(self.insert(Vec::new())?))
+                let ins = self.insert(Vec::new())?;
+                // SQLite's trigger grammar has no DEFAULT VALUES.
+                if ins.source == InsertSource::DefaultValues {
+                    return Err(ParseError::Syntax("DEFAULT".into()));
+                }
+                Statement::Insert(Box::new(ins))
             } else if is_word(&t, "DELETE") {
                 Statement::Delete(Box::new(self.delete(Vec::new())?))
             } else if is_word(&t, "SELECT") || is_word(&t, "VALUES") || is_word(&t, "WITH") {
