@@ -108,6 +108,9 @@ pub fn choose_at(schema: &Schema, table: &Table, conjuncts: &[&BExpr], offset: u
 /// [`choose_at`] where lookup values may read only the slots before
 /// `readable` (0: none, the values are the same for every row).
 fn choose_in(schema: &Schema, table: &Table, conjuncts: &[&BExpr], offset: usize, readable: usize) -> Access {
+    if schema.scan_only {
+        return Access::Scan;
+    }
     let width = table.columns.len() + 1;
     let mut terms = Vec::new();
     for c in conjuncts {

@@ -63,12 +63,22 @@ pub struct Connection {
 }
 
 /// Per-connection settings, as SQLite keeps them per connection.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Settings {
     /// `PRAGMA foreign_keys`: enforce FOREIGN KEY constraints (off by default).
     pub foreign_keys: bool,
     /// The last `PRAGMA cache_size` value set, as given.
     pub cache_size: Option<i64>,
+    /// Whether statements may find rows through indexes and rowid lookups
+    /// (off: every table is scanned; for testing that plans never change
+    /// results).
+    pub index_lookups: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { foreign_keys: false, cache_size: None, index_lookups: true }
+    }
 }
 
 const STMT_SAVEPOINT: &str = "\u{0}stmt";
@@ -250,6 +260,7 @@ impl Connection {
         }
         schema.tables.insert("sqlite_schema".into(), master);
         schema.stats = self.with_read(|rd| Ok(crate::analyze::load(rd, &schema)))?;
+        schema.scan_only = !self.settings.index_lookups;
         self.schema = schema;
         self.schema_generation += 1;
         Ok(())
@@ -326,6 +337,18 @@ impl Connection {
         };
         let schema = &self.schema;
         self.with_read(|rd| crate::explain::explain(schema, &stmt, Some(rd)))
+    }
+
+    /// Lets statements use indexes and rowid lookups (the default), or
+    /// makes every table a full scan. Results are the same either way; the
+    /// switch exists to test exactly that. Prepared statements are bound
+    /// again after a change.
+    pub fn set_index_lookups(&mut self, on: bool) -> Result<()> {
+        if self.settings.index_lookups != on {
+            self.settings.index_lookups = on;
+            self.reload_schema()?;
+        }
+        Ok(())
     }
 
     /// Runs a query and returns its rows.

@@ -185,6 +185,8 @@ pub struct Schema {
     pub next_temp_tree: TreeId,
     /// What `ANALYZE` last recorded in `sqlite_stat1`.
     pub stats: crate::analyze::Stats,
+    /// Read every table by a full scan (no index or rowid lookups).
+    pub scan_only: bool,
 }
 
 /// Strips one level of SQL identifier quoting.

@@ -220,3 +220,23 @@ fn joins_look_up_the_right_table() {
         "SELECT id, total FROM orders",
     ]);
 }
+
+#[test]
+fn the_scan_only_switch_changes_plans_not_results() {
+    use dosql_sql::{Connection, Value};
+    let mut c = Connection::open_in_memory().expect("open");
+    c.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, a); CREATE INDEX ta ON t(a)").expect("schema");
+    c.execute("INSERT INTO t VALUES(1, 'x'), (2, 'y'), (3, 'x')").expect("fill");
+    let q = "SELECT id FROM t WHERE a = 'x'";
+    let mut p = c.prepare(q).expect("prepare");
+    let plan = |c: &mut Connection| c.explain(q).expect("explain").steps[0].detail.clone();
+    assert_eq!(plan(&mut c), "SEARCH t USING INDEX ta (a=?)");
+    let with = c.run_prepared(&mut p, &[]).expect("run");
+    c.set_index_lookups(false).expect("switch");
+    assert_eq!(plan(&mut c), "SCAN t");
+    let without = c.run_prepared(&mut p, &[]).expect("run");
+    assert_eq!(with[0].rows, without[0].rows);
+    assert_eq!(without[0].rows, vec![vec![Value::Integer(1)], vec![Value::Integer(3)]]);
+    c.set_index_lookups(true).expect("switch");
+    assert_eq!(plan(&mut c), "SEARCH t USING INDEX ta (a=?)");
+}
