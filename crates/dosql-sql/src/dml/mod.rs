@@ -47,16 +47,26 @@ pub(crate) enum WritePlan {
 /// Binds `stmt` when it is an INSERT, UPDATE or DELETE on a table (not a
 /// view: those run INSTEAD OF triggers and are bound as they run).
 pub(crate) fn bind_write(schema: &Schema, stmt: &crate::ast::Statement) -> Result<Option<WritePlan>> {
+    bind_write_in(schema, stmt, None)
+}
+
+/// [`bind_write`] for a statement of a trigger program, whose firing row
+/// has the shape of `frame`.
+pub(crate) fn bind_write_in(
+    schema: &Schema,
+    stmt: &crate::ast::Statement,
+    frame: Option<&Frame>,
+) -> Result<Option<WritePlan>> {
     use crate::ast::Statement;
     Ok(match stmt {
         Statement::Insert(i) if !insert::into_view(schema, i) => {
-            Some(WritePlan::Insert(Box::new(insert::bind_insert(schema, i, None)?)))
+            Some(WritePlan::Insert(Box::new(insert::bind_insert(schema, i, frame)?)))
         }
         Statement::Update(u) if !update::update_view(schema, u) => {
-            Some(WritePlan::Update(Box::new(update::bind_update(schema, u, None)?)))
+            Some(WritePlan::Update(Box::new(update::bind_update(schema, u, frame)?)))
         }
         Statement::Delete(d) if !delete::delete_view(schema, d) => {
-            Some(WritePlan::Delete(Box::new(delete::bind_delete(schema, d, None)?)))
+            Some(WritePlan::Delete(Box::new(delete::bind_delete(schema, d, frame)?)))
         }
         _ => None,
     })
@@ -75,10 +85,21 @@ impl WritePlan {
 
 /// Runs a bound top-level INSERT, UPDATE or DELETE.
 pub(crate) fn run_write(tx: &mut Txn, run: &mut Run<'_>, plan: &WritePlan) -> Result<Outcome> {
+    run_write_in(tx, run, plan, None)
+}
+
+/// Runs a bound INSERT, UPDATE or DELETE; `frame` is the firing row when
+/// it runs in a trigger program.
+pub(crate) fn run_write_in(
+    tx: &mut Txn,
+    run: &mut Run<'_>,
+    plan: &WritePlan,
+    frame: Option<&Frame>,
+) -> Result<Outcome> {
     match plan {
-        WritePlan::Insert(p) => insert::run_insert(tx, run, p, None),
-        WritePlan::Update(p) => update::run_update(tx, run, p, None),
-        WritePlan::Delete(p) => delete::run_delete(tx, run, p, None),
+        WritePlan::Insert(p) => insert::run_insert(tx, run, p, frame),
+        WritePlan::Update(p) => update::run_update(tx, run, p, frame),
+        WritePlan::Delete(p) => delete::run_delete(tx, run, p, frame),
     }
 }
 pub use update::update;
@@ -129,6 +150,9 @@ pub struct Run<'a> {
     /// The next DELETE is DROP TABLE's implicit one: no triggers, and a
     /// missing or unusable parent is no error.
     pub fk_quiet: bool,
+    /// Trigger programs bound so far in this statement, by trigger name and
+    /// the sides (old, new) of their firing row.
+    pub(crate) programs: std::collections::HashMap<(String, bool, bool), std::rc::Rc<trigger::Program>>,
 }
 
 impl<'a> Run<'a> {
@@ -147,6 +171,7 @@ impl<'a> Run<'a> {
             fk_immediate: 0,
             fk_deferred: 0,
             fk_quiet: false,
+            programs: std::collections::HashMap::new(),
         }
     }
 
@@ -193,6 +218,16 @@ pub struct Frame {
 impl Frame {
     fn env(&self) -> Env<'_> {
         Env { row: &self.row, aggs: &[], parent: None }
+    }
+
+    /// Whether the firing row has an `old` side (UPDATE, DELETE).
+    fn has_old(&self) -> bool {
+        self.tables.first().is_some_and(|t| t.name == "old")
+    }
+
+    /// Whether the firing row has a `new` side (INSERT, UPDATE).
+    fn has_new(&self) -> bool {
+        self.tables.get(1).is_some_and(|t| t.name == "new")
     }
 }
 

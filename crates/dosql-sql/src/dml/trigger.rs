@@ -13,6 +13,7 @@ use crate::ast::{Conflict, Statement, TriggerEvent, TriggerTiming};
 use crate::bind::RowTable;
 use crate::error::{Error, Result, sql_err};
 use crate::exec::{eval, run_query};
+use crate::plan::{BExpr, QueryPlan};
 use crate::schema::{Schema, Trigger};
 use crate::txn::Txn;
 use crate::value::Value;
@@ -158,32 +159,79 @@ fn fire(tx: &mut Txn, run: &mut Run<'_>, triggers: &[Trigger], change: &RowChang
     Ok(true)
 }
 
+/// A trigger program bound for one shape of firing row: bound once per
+/// top-level statement, however many rows fire it.
+pub(crate) struct Program {
+    when: Option<BExpr>,
+    body: Vec<Step>,
+}
+
+/// One statement of a bound trigger program.
+enum Step {
+    Write(super::WritePlan),
+    Query(Box<QueryPlan>),
+    /// A write through a view (INSTEAD OF triggers): bound as it runs.
+    Unbound(usize),
+}
+
+fn bind_program(schema: &Schema, tr: &Trigger, frame: &Frame) -> Result<Program> {
+    let when = match &tr.def.when {
+        Some(w) => Some(binder(schema, Some(frame)).bind_expr(w)?),
+        None => None,
+    };
+    let mut body = Vec::with_capacity(tr.def.body.len());
+    for (i, stmt) in tr.def.body.iter().enumerate() {
+        body.push(match stmt {
+            Statement::Select(q) => Step::Query(Box::new(binder(schema, Some(frame)).bind_select(q)?)),
+            Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_) => {
+                match super::bind_write_in(schema, stmt, Some(frame))? {
+                    Some(w) => Step::Write(w),
+                    None => Step::Unbound(i),
+                }
+            }
+            _ => return sql_err("only INSERT, UPDATE, DELETE and SELECT may appear in a trigger program"),
+        });
+    }
+    Ok(Program { when, body })
+}
+
 fn run_program(tx: &mut Txn, run: &mut Run<'_>, tr: &Trigger, frame: &Frame) -> Result<()> {
-    let schema = run.schema;
-    if let Some(w) = &tr.def.when {
-        let cond = binder(schema, Some(frame)).bind_expr(w)?;
-        let v = eval(&run.ctx(&*tx), &cond, &frame.env())?;
+    let key = (tr.def.name.to_ascii_lowercase(), frame.has_old(), frame.has_new());
+    let program = match run.programs.get(&key) {
+        Some(p) => p.clone(),
+        None => {
+            let p = std::rc::Rc::new(bind_program(run.schema, tr, frame)?);
+            run.programs.insert(key, p.clone());
+            p
+        }
+    };
+    if let Some(cond) = &program.when {
+        let v = eval(&run.ctx(&*tx), cond, &frame.env())?;
         if crate::value::is_true(&v) != Some(true) {
             return Ok(());
         }
     }
-    for stmt in &tr.def.body {
-        match stmt {
-            Statement::Insert(i) => {
-                insert(tx, run, i, Some(frame))?;
+    for step in &program.body {
+        match step {
+            Step::Write(w) => {
+                super::run_write_in(tx, run, w, Some(frame))?;
             }
-            Statement::Update(u) => {
-                update(tx, run, u, Some(frame))?;
-            }
-            Statement::Delete(d) => {
-                delete(tx, run, d, Some(frame))?;
-            }
-            Statement::Select(q) => {
-                let plan = binder(schema, Some(frame)).bind_select(q)?;
+            Step::Query(plan) => {
                 let env = frame.env();
-                run_query(&run.ctx(&*tx), &plan, Some(&env))?;
+                run_query(&run.ctx(&*tx), plan, Some(&env))?;
             }
-            _ => return sql_err("only INSERT, UPDATE, DELETE and SELECT may appear in a trigger program"),
+            Step::Unbound(i) => match tr.def.body.get(*i) {
+                Some(Statement::Insert(s)) => {
+                    insert(tx, run, s, Some(frame))?;
+                }
+                Some(Statement::Update(s)) => {
+                    update(tx, run, s, Some(frame))?;
+                }
+                Some(Statement::Delete(s)) => {
+                    delete(tx, run, s, Some(frame))?;
+                }
+                _ => return sql_err("only INSERT, UPDATE, DELETE and SELECT may appear in a trigger program"),
+            },
         }
     }
     Ok(())
