@@ -58,3 +58,43 @@ fn subquery_columns_keep_their_collation() {
         "SELECT x, count(*) FROM (SELECT a AS x FROM t) GROUP BY x ORDER BY x",
     ]);
 }
+
+/// When a row breaks several unique constraints, SQLite reports the one
+/// whose index was made last (REPLACE constraints aside, which are
+/// checked after the others), after the rowid.
+#[test]
+fn the_last_made_unique_index_is_reported_first() {
+    check_script(&[
+        // (A PRIMARY KEY declared after other UNIQUE constraints still
+        // differs: DoSQL makes its index first.)
+        "CREATE TABLE w(a PRIMARY KEY, b UNIQUE, c UNIQUE) WITHOUT ROWID",
+        "INSERT INTO w VALUES (1, 1, 1)",
+        "INSERT INTO w VALUES (1, 1, 1)",
+        "INSERT INTO w VALUES (1, 2, 2)",
+        "CREATE TABLE r(a INTEGER PRIMARY KEY, b UNIQUE, c UNIQUE)",
+        "INSERT INTO r VALUES (1, 1, 1)",
+        "INSERT INTO r VALUES (1, 1, 1)",
+        "INSERT INTO r VALUES (2, 1, 1)",
+        "CREATE TABLE q(a UNIQUE ON CONFLICT REPLACE, b UNIQUE, c UNIQUE)",
+        "INSERT INTO q VALUES (1, 1, 1)",
+        "INSERT INTO q VALUES (1, 1, 1)",
+        "SELECT * FROM q",
+        "CREATE TABLE p(a, b, c)",
+        "CREATE UNIQUE INDEX p1 ON p(a)",
+        "CREATE UNIQUE INDEX p2 ON p(b, c)",
+        "CREATE UNIQUE INDEX p3 ON p(lower(c))",
+        "INSERT INTO p VALUES (1, 1, 1)",
+        "INSERT INTO p VALUES (1, 1, 1)",
+        "INSERT INTO p VALUES (1, 1, 2)",
+        "DROP INDEX p1",
+        "CREATE UNIQUE INDEX p1 ON p(a)",
+        "INSERT INTO p VALUES (1, 1, 1)",
+        "UPDATE p SET a = 1, b = 1, c = 1",
+        "INSERT INTO p SELECT a, b, c FROM p",
+        // DROP COLUMN names the first index, in order of creation, that uses it.
+        "CREATE TABLE dc(a, b, c)",
+        "CREATE INDEX dc2 ON dc(c, b)",
+        "CREATE INDEX dc1 ON dc(b)",
+        "ALTER TABLE dc DROP COLUMN b",
+    ]);
+}
