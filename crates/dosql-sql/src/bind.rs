@@ -608,8 +608,12 @@ impl<'a> Binder<'a> {
                 if *natural {
                     let scope = self.scopes.last().map(|s| s.tables.clone()).unwrap_or_default();
                     let (l, r) = scope.split_at(left_tables);
-                    for rc in r.iter().flat_map(|t| t.cols.iter().filter(|c| !c.rowid)) {
-                        if l.iter().any(|t| t.cols.iter().any(|c| !c.rowid && c.name.eq_ignore_ascii_case(&rc.name))) {
+                    // Hidden columns (a WITHOUT ROWID table's engine rowid
+                    // among them) never join.
+                    for rc in r.iter().flat_map(|t| t.cols.iter().filter(|c| !c.rowid && !c.hidden)) {
+                        if l.iter().any(|t| {
+                            t.cols.iter().any(|c| !c.rowid && !c.hidden && c.name.eq_ignore_ascii_case(&rc.name))
+                        }) {
                             using_cols.push(rc.name.clone());
                         }
                     }

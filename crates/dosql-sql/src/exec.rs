@@ -216,6 +216,11 @@ fn eval_node(ctx: &Ctx<'_>, e: &BExpr, env: &Env<'_>) -> Result<Value> {
             let result = membership(&v, va, items, *coll)?;
             bool_val(if *negated { result.map(|b| !b) } else { result })
         }
+        BExpr::InSelect { e, plan, negated, .. } if matches!(**e, BExpr::Row(_)) => {
+            let BExpr::Row(items) = &**e else { return Err(Error::Sql("row value misused".into())) };
+            let result = row_in_select(ctx, items, plan, env)?;
+            bool_val(if *negated { result.map(|b| !b) } else { result })
+        }
         BExpr::InSelect { e, plan, negated, coll } => {
             let v = eval(ctx, e, env)?;
             let rows = run_query(ctx, plan, Some(env))?;
@@ -226,7 +231,7 @@ fn eval_node(ctx: &Ctx<'_>, e: &BExpr, env: &Env<'_>) -> Result<Value> {
                 return Ok(Value::Null);
             }
             let va = crate::bind::expr_affinity(e);
-            let ra = plan.affinities.first().copied().flatten();
+            let ra = in_affinity(plan, 0);
             // SQLite: the comparison affinity of IN (SELECT) uses both sides.
             let items = rows.into_iter().map(|row| Ok((row.into_iter().next().unwrap_or(Value::Null), ra)));
             let result = membership(&v, va, items, *coll)?;
@@ -478,34 +483,96 @@ fn eval_row_compare(ctx: &Ctx<'_>, op: BinaryOp, a: &[BExpr], b: &[BExpr], env: 
     if a.len() != b.len() {
         return Err(Error::Sql("row value misused".into()));
     }
-    let mut first_diff = None;
+    let decide = |o: Ordering| match op {
+        BinaryOp::Eq => o == Ordering::Equal,
+        BinaryOp::NotEq => o != Ordering::Equal,
+        BinaryOp::Lt => o == Ordering::Less,
+        BinaryOp::LtEq => o != Ordering::Greater,
+        BinaryOp::Gt => o == Ordering::Greater,
+        _ => o != Ordering::Less,
+    };
+    let is = matches!(op, BinaryOp::Is | BinaryOp::IsNot);
+    if !is
+        && !matches!(op, BinaryOp::Eq | BinaryOp::NotEq | BinaryOp::Lt | BinaryOp::LtEq | BinaryOp::Gt | BinaryOp::GtEq)
+    {
+        return Err(Error::Sql("row value misused".into()));
+    }
     let mut saw_null = false;
     for (x, y) in a.iter().zip(b) {
         let (xv, yv) = (eval(ctx, x, env)?, eval(ctx, y, env)?);
+        if is {
+            // IS: NULL matches NULL only; every pair must match.
+            let same = match (&xv, &yv) {
+                (Value::Null, Value::Null) => true,
+                (Value::Null, _) | (_, Value::Null) => false,
+                _ => {
+                    cmp_op(
+                        xv,
+                        crate::bind::expr_affinity(x),
+                        yv,
+                        crate::bind::expr_affinity(y),
+                        crate::bind::expr_collation(x),
+                    ) == Some(Ordering::Equal)
+                }
+            };
+            if !same {
+                return Ok(Value::Integer(i64::from(op == BinaryOp::IsNot)));
+            }
+            continue;
+        }
         let coll = crate::bind::expr_collation(x);
         match cmp_op(xv, crate::bind::expr_affinity(x), yv, crate::bind::expr_affinity(y), coll) {
-            None => saw_null = true,
+            // (In)equality: a later pair that differs still decides.
+            None if matches!(op, BinaryOp::Eq | BinaryOp::NotEq) => saw_null = true,
+            // An ordering stops at the first pair that is not equal.
+            None => return Ok(Value::Null),
             Some(Ordering::Equal) => {}
-            Some(o) => {
-                first_diff = Some(o);
-                break;
-            }
+            Some(o) => return Ok(bool_val(Some(decide(o)))),
         }
     }
-    let r = match (first_diff, saw_null) {
-        (Some(o), _) => Some(o),
-        (None, true) => None,
-        (None, false) => Some(Ordering::Equal),
-    };
-    Ok(bool_val(match op {
-        BinaryOp::Eq => r.map(|o| o == Ordering::Equal),
-        BinaryOp::NotEq => r.map(|o| o != Ordering::Equal),
-        BinaryOp::Lt => r.map(|o| o == Ordering::Less),
-        BinaryOp::LtEq => r.map(|o| o != Ordering::Greater),
-        BinaryOp::Gt => r.map(|o| o == Ordering::Greater),
-        BinaryOp::GtEq => r.map(|o| o != Ordering::Less),
-        _ => return Err(Error::Sql("row value misused".into())),
-    }))
+    if is {
+        return Ok(Value::Integer(i64::from(op == BinaryOp::Is)));
+    }
+    Ok(if saw_null { Value::Null } else { bool_val(Some(decide(Ordering::Equal))) })
+}
+
+/// The affinity column `i` of an IN subquery compares with: for a compound
+/// SELECT, SQLite takes the rightmost arm's expression.
+fn in_affinity(plan: &QueryPlan, i: usize) -> Option<Affinity> {
+    match plan.compound.last() {
+        Some((_, core)) => core.result.get(i).and_then(crate::bind::expr_affinity),
+        None => plan.affinities.get(i).copied().flatten(),
+    }
+}
+
+/// `(a, b, ...) IN (SELECT ...)`: true if some row equals the row value
+/// pair by pair, else NULL if some row might (a NULL comparison and no
+/// difference), else false.
+fn row_in_select(ctx: &Ctx<'_>, items: &[BExpr], plan: &QueryPlan, env: &Env<'_>) -> Result<Option<bool>> {
+    let vals = items.iter().map(|x| eval(ctx, x, env)).collect::<Result<Vec<_>>>()?;
+    let mut result = Some(false);
+    for row in run_query(ctx, plan, Some(env))? {
+        let mut this = Some(true);
+        for (i, (x, v)) in items.iter().zip(&vals).enumerate() {
+            let y = row.get(i).cloned().unwrap_or(Value::Null);
+            let ya = in_affinity(plan, i);
+            let coll = crate::bind::expr_collation(x);
+            match cmp_op(v.clone(), crate::bind::expr_affinity(x), y, ya, coll) {
+                Some(Ordering::Equal) => {}
+                None => this = None,
+                Some(_) => {
+                    this = Some(false);
+                    break;
+                }
+            }
+        }
+        match this {
+            Some(true) => return Ok(Some(true)),
+            None => result = None,
+            Some(false) => {}
+        }
+    }
+    Ok(result)
 }
 
 /// Every row of `table` (columns, then the rowid): in rowid order, or in

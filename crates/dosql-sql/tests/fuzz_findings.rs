@@ -98,3 +98,60 @@ fn the_last_made_unique_index_is_reported_first() {
         "ALTER TABLE dc DROP COLUMN b",
     ]);
 }
+
+/// Row values: IS / IS NOT, IN (SELECT ...) of several columns, and the
+/// NULL rules of ordering comparisons (they stop at the first pair that
+/// is not equal; equality looks at every pair).
+#[test]
+fn row_value_is_in_and_null_comparisons() {
+    check_script(&[
+        "CREATE TABLE s(x, y TEXT)",
+        "INSERT INTO s VALUES (1, 2), (NULL, 3), (4, NULL), ('a', 'b')",
+        "SELECT (NULL, 1) < (2, 2), (1, NULL) < (1, 2), (1, NULL) < (2, 2), (1, 2) <= (1, NULL), (2, NULL) > (1, 5)",
+        "SELECT (NULL, 1) = (2, 2), (NULL, 1) <> (2, 2), (NULL, 1) <> (NULL, 1), (1, 2) = (1, 2)",
+        "SELECT (1, NULL) IS (1, NULL), (1, 2) IS NOT (1, NULL), (NULL, NULL) IS (NULL, 1), (1, 2) IS (1, 2)",
+        "SELECT (1, 2) IS DISTINCT FROM (1, NULL), (1, NULL) IS NOT DISTINCT FROM (1, NULL)",
+        "SELECT (1, 2) IN (SELECT x, y FROM s), (1, 3) IN (SELECT x, y FROM s), (5, 5) IN (SELECT x, y FROM s)",
+        "SELECT (NULL, 2) IN (SELECT x, y FROM s), (4, 4) NOT IN (SELECT x, y FROM s), (5, 5) IN (SELECT x, y FROM s WHERE 0)",
+        // The subquery's column affinity applies: y is TEXT, so 2 matches '2'.
+        "SELECT (1, 2) IN (SELECT x, y FROM s WHERE x = 1), ('1', 2) IN (SELECT x, y FROM s)",
+        "SELECT x, y FROM s WHERE (x, y) IN (SELECT x, y FROM s WHERE y IS NOT NULL)",
+        "SELECT x FROM s WHERE (x, y) IS NOT (4, NULL)",
+        "SELECT (1, 2) IN (SELECT 1, 2 UNION SELECT 3, 4), (3, 4) NOT IN (SELECT 1, 2 UNION SELECT 3, 4)",
+        "SELECT (1, 2, 3) IN (SELECT x, y FROM s)",
+        "SELECT (1, 2) + (3, 4)",
+    ]);
+}
+
+/// `x IN (compound SELECT)` compares with the affinity of the rightmost
+/// arm's column, as SQLite does.
+#[test]
+fn in_a_compound_subquery_uses_the_last_arms_affinity() {
+    check_script(&[
+        "CREATE TABLE a(x BLOB)",
+        "CREATE TABLE b(i INT, r REAL, t TEXT)",
+        "INSERT INTO a VALUES ('1'), (1), ('1.0'), (NULL)",
+        "INSERT INTO b VALUES (1, 1.0, '1')",
+        "SELECT x, x IN (SELECT i FROM b UNION ALL SELECT t FROM b), x IN (SELECT t FROM b UNION ALL SELECT i FROM b) FROM a",
+        "SELECT x, x IN (SELECT t FROM b UNION SELECT r FROM b), x NOT IN (SELECT i FROM b EXCEPT SELECT t FROM b) FROM a",
+        "SELECT x FROM a WHERE (x, x) IN (SELECT t, t FROM b UNION SELECT i, i FROM b)",
+    ]);
+}
+
+/// NATURAL JOIN of WITHOUT ROWID tables joins on their common columns
+/// only, not on the engine's hidden rowid slot.
+#[test]
+fn natural_join_of_without_rowid_tables() {
+    check_script(&[
+        "CREATE TABLE t0 (c0 INTEGER, c1 DOUBLE COLLATE RTRIM NOT NULL, c2 REAL, PRIMARY KEY (c0)) WITHOUT ROWID",
+        "CREATE TABLE t1 (c0, c1 BLOB, PRIMARY KEY (c0)) WITHOUT ROWID",
+        "CREATE TABLE t2 (c0, c1)",
+        "INSERT INTO t1 VALUES (107, X'3130'), (108, 2.5), (X'0102', X''), (8, 'hello'), (109, 2)",
+        "INSERT INTO t0 VALUES ('0x1f', 3.75, NULL), (8, 'hello', 7.25), (110, 'abc', 8.75), (4, 2.5, NULL)",
+        "INSERT INTO t2 VALUES (8, 'hello'), (4, 2.5), (109, 2)",
+        "SELECT * FROM t1 NATURAL JOIN t0",
+        "SELECT * FROM t0 NATURAL LEFT JOIN t1",
+        "SELECT * FROM t2 NATURAL JOIN t1",
+        "SELECT * FROM t1 NATURAL JOIN t2 NATURAL JOIN t0",
+    ]);
+}
