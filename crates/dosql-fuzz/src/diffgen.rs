@@ -91,6 +91,8 @@ struct Table {
     pk: Vec<usize>,
     /// An upper bound on the number of rows.
     max_rows: usize,
+    /// Column lists that a unique index covers exactly (upsert targets).
+    targets: Vec<Vec<String>>,
 }
 
 impl Table {
@@ -108,11 +110,23 @@ impl Table {
     }
 }
 
-/// A table in a query's FROM clause.
+/// A table, view or subquery in a query's FROM clause.
 #[derive(Debug, Clone)]
 struct Source {
-    table: usize,
     alias: String,
+    cols: Vec<Column>,
+    /// Expressions that order its rows completely (empty: none known).
+    key: Vec<String>,
+    /// An upper bound on its row count.
+    rows: usize,
+}
+
+/// A view the generator created: a query over one table.
+#[derive(Debug, Clone)]
+struct View {
+    name: String,
+    cols: Vec<Column>,
+    table: usize,
 }
 
 /// The most rows a query's FROM clause may combine (product of the tables'
@@ -125,6 +139,9 @@ const TABLE_CAP: usize = 14;
 pub struct DiffGenerator {
     rng: SmallRng,
     tables: Vec<Table>,
+    views: Vec<View>,
+    /// `WITH` clauses the query being made needs.
+    pending_with: Vec<String>,
     next_alias: u32,
     next_index: u32,
     /// The last fresh value made for a unique column.
@@ -134,7 +151,15 @@ pub struct DiffGenerator {
 impl DiffGenerator {
     /// A generator whose output is a function of `seed` only.
     pub fn new(seed: u64) -> Self {
-        Self { rng: SmallRng::seed_from_u64(seed), tables: Vec::new(), next_alias: 0, next_index: 0, next_unique: 100 }
+        Self {
+            rng: SmallRng::seed_from_u64(seed),
+            tables: Vec::new(),
+            views: Vec::new(),
+            pending_with: Vec::new(),
+            next_alias: 0,
+            next_index: 0,
+            next_unique: 100,
+        }
     }
 
     /// A whole script: schema, data, then about `work` queries and changes.
@@ -149,6 +174,10 @@ impl DiffGenerator {
             if let Some(sql) = self.create_index() {
                 out.push(DiffStatement { sql, check: Check::Schema });
             }
+        }
+        for _ in 0..self.rng.random_range(0..=2) {
+            let sql = self.create_view();
+            out.push(DiffStatement { sql, check: Check::Schema });
         }
         for t in 0..self.tables.len() {
             for _ in 0..self.rng.random_range(1..=3) {
@@ -189,10 +218,12 @@ impl DiffGenerator {
         let ipk = !without_rowid && self.chance(0.35);
         let mut cols = Vec::new();
         let mut defs = Vec::new();
+        let mut targets = Vec::new();
         for c in 0..n_cols {
             let cname = format!("c{c}");
             if c == 0 && ipk {
                 defs.push(format!("{cname} INTEGER PRIMARY KEY"));
+                targets.push(vec![cname.clone()]);
                 cols.push(Column {
                     name: cname,
                     affinity: Affinity::Integer,
@@ -229,6 +260,7 @@ impl DiffGenerator {
             let unique = !without_rowid && self.chance(0.12);
             if unique {
                 def += " UNIQUE";
+                targets.push(vec![cname.clone()]);
             }
             if self.chance(0.15) {
                 let v = self.data_value(affinity);
@@ -245,6 +277,7 @@ impl DiffGenerator {
             }
             let names: Vec<String> = pk.iter().filter_map(|&p| cols.get(p)).map(|c: &Column| c.name.clone()).collect();
             defs.push(format!("PRIMARY KEY ({})", names.join(", ")));
+            targets.push(names);
             for &p in &pk {
                 if let Some(c) = cols.get_mut(p) {
                     c.unique = true;
@@ -254,7 +287,7 @@ impl DiffGenerator {
         }
         let sql =
             format!("CREATE TABLE {name} ({}){}", defs.join(", "), if without_rowid { " WITHOUT ROWID" } else { "" });
-        self.tables.push(Table { name, cols, pk, max_rows: 0 });
+        self.tables.push(Table { name, cols, pk, max_rows: 0, targets });
         sql
     }
 
@@ -289,7 +322,14 @@ impl DiffGenerator {
         } else {
             String::new()
         };
+        let plain: Option<Vec<String>> =
+            terms.iter().map(|t| t.chars().all(|c| c.is_ascii_alphanumeric()).then(|| t.clone())).collect();
         if unique && let Some(tm) = self.tables.get_mut(t) {
+            if let Some(names) = plain
+                && partial.is_empty()
+            {
+                tm.targets.push(names);
+            }
             // A unique index over several columns still makes updates of
             // each of them order-dependent.
             for c in used {
@@ -424,10 +464,11 @@ impl DiffGenerator {
 
     fn change(&mut self) -> DiffStatement {
         let t = self.below(self.tables.len());
-        let sql = match self.rng.random_range(0..10) {
+        let sql = match self.rng.random_range(0..12) {
             0..3 => self.update(t),
             3..5 => self.delete(t),
             5..7 => self.insert_select(t),
+            7 | 8 => self.upsert(t),
             _ => {
                 if self.tables.get(t).is_some_and(|tm| tm.max_rows < TABLE_CAP) {
                     self.insert_values(t)
@@ -439,6 +480,46 @@ impl DiffGenerator {
         DiffStatement { sql, check: Check::Changes }
     }
 
+    /// `REPLACE`, `ON CONFLICT DO NOTHING` or `ON CONFLICT (target) DO
+    /// UPDATE` with a VALUES list (its rows are taken in order).
+    fn upsert(&mut self, t: usize) -> String {
+        let Some(table) = self.tables.get(t).cloned() else { return "SELECT 1".into() };
+        if table.max_rows >= TABLE_CAP {
+            return self.delete(t);
+        }
+        let n = self.rng.random_range(1..=4);
+        let mut rows = Vec::new();
+        for _ in 0..n {
+            let vals: Vec<String> = table.cols.iter().map(|c| self.cell(c)).collect();
+            rows.push(format!("({})", vals.join(", ")));
+        }
+        if let Some(tm) = self.tables.get_mut(t) {
+            tm.max_rows += n;
+        }
+        let names: Vec<&str> = table.cols.iter().map(|c| c.name.as_str()).collect();
+        let insert = format!("INTO {} ({}) VALUES {}", table.name, names.join(", "), rows.join(", "));
+        let settable: Vec<Column> = table.cols.iter().filter(|c| !c.unique).cloned().collect();
+        let target = table.targets.get(self.below(table.targets.len())).cloned();
+        match (self.rng.random_range(0..3), target, settable.is_empty()) {
+            (0, _, _) => format!("REPLACE {insert}"),
+            (1, Some(target), false) => {
+                let mut sets = Vec::new();
+                for c in settable.iter().take(self.rng.random_range(1..=2)) {
+                    let v = match self.rng.random_range(0..3) {
+                        0 => format!("excluded.{}", c.name),
+                        1 if c.affinity != Affinity::Real => format!("{} || excluded.{}", c.name, c.name),
+                        _ => self.data_value(c.affinity),
+                    };
+                    sets.push(format!("{} = {v}", c.name));
+                }
+                let src = vec![self.base(t, &table.name)];
+                let cond = if self.chance(0.3) { format!(" WHERE {}", self.predicate(&src, 0)) } else { String::new() };
+                format!("INSERT {insert} ON CONFLICT ({}) DO UPDATE SET {}{cond}", target.join(", "), sets.join(", "))
+            }
+            _ => format!("INSERT {insert} ON CONFLICT DO NOTHING"),
+        }
+    }
+
     fn update(&mut self, t: usize) -> String {
         let Some(table) = self.tables.get(t).cloned() else { return "SELECT 1".into() };
         let settable: Vec<Column> = table.cols.iter().filter(|c| !c.unique).cloned().collect();
@@ -446,7 +527,7 @@ impl DiffGenerator {
             return self.delete(t);
         }
         let alias = table.name.clone();
-        let src = vec![Source { table: t, alias: alias.clone() }];
+        let src = vec![self.base(t, &alias)];
         let mut sets = Vec::new();
         for _ in 0..self.rng.random_range(1..=2) {
             let c = settable.get(self.below(settable.len())).cloned();
@@ -492,7 +573,7 @@ impl DiffGenerator {
 
     fn delete(&mut self, t: usize) -> String {
         let Some(table) = self.tables.get(t).cloned() else { return "SELECT 1".into() };
-        let src = vec![Source { table: t, alias: table.name.clone() }];
+        let src = vec![self.base(t, &table.name)];
         let w = self.predicate(&src, 2);
         format!("DELETE FROM {} WHERE {w}", table.name)
     }
@@ -505,7 +586,7 @@ impl DiffGenerator {
         let s = self.below(self.tables.len());
         let Some(st) = self.tables.get(s).cloned() else { return "SELECT 1".into() };
         let alias = self.alias();
-        let src = vec![Source { table: s, alias: alias.clone() }];
+        let src = vec![self.base(s, &alias)];
         let vals: Vec<String> = table
             .cols
             .iter()
@@ -545,13 +626,21 @@ impl DiffGenerator {
         format!("a{}", self.next_alias)
     }
 
+    /// Table `t` as a FROM item named `alias`.
+    fn base(&self, t: usize, alias: &str) -> Source {
+        match self.tables.get(t) {
+            Some(tm) => {
+                Source { alias: alias.to_owned(), cols: tm.cols.clone(), key: tm.key(alias), rows: tm.max_rows.max(1) }
+            }
+            None => Source { alias: alias.to_owned(), cols: vec![dummy_column()], key: Vec::new(), rows: 1 },
+        }
+    }
+
     /// A column reference `alias.col` from `src`, with its column.
     fn column(&mut self, src: &[Source]) -> (String, Column) {
         let s = src.get(self.below(src.len())).cloned();
         let Some(s) = s else { return ("NULL".into(), dummy_column()) };
-        let n = self.tables.get(s.table).map_or(0, |t| t.cols.len());
-        let i = self.below(n);
-        let c = self.tables.get(s.table).and_then(|t| t.cols.get(i)).cloned().unwrap_or_else(dummy_column);
+        let c = s.cols.get(self.below(s.cols.len())).cloned().unwrap_or_else(dummy_column);
         (format!("{}.{}", s.alias, c.name), c)
     }
 
@@ -574,7 +663,29 @@ impl DiffGenerator {
             return if src.is_empty() || self.chance(0.2) { self.constant() } else { self.column(src).0 };
         }
         let d = depth - 1;
-        match self.rng.random_range(0..12) {
+        match self.rng.random_range(0..24) {
+            12 => format!(
+                "substr({}, {}, {})",
+                self.value(src, d),
+                self.rng.random_range(-2..4),
+                self.rng.random_range(0..4)
+            ),
+            13 => format!("instr({}, {})", self.value(src, d), self.constant()),
+            14 => format!("replace({}, {}, {})", self.value(src, d), self.constant(), self.constant()),
+            15 => format!("round({}, {})", self.value(src, d), self.rng.random_range(0..3)),
+            16 => format!("nullif({}, {})", self.value(src, d), self.constant()),
+            17 => format!("iif({}, {}, {})", self.predicate(src, d), self.value(src, d), self.value(src, d)),
+            18 => format!("{}({}, {})", self.pick(&["max", "min"]), self.value(src, d), self.value(src, d)),
+            19 => format!("{}({})", self.pick(&["trim", "lower", "hex", "quote", "sign", "ltrim"]), self.value(src, d)),
+            20 => format!("({} % {})", self.value(src, d), self.pick(&["3", "-2", "0", "2.5"])),
+            21 => format!("-{}", self.value(src, d)),
+            22 => format!("ifnull({}, {})", self.value(src, d), self.constant()),
+            23 => format!(
+                "({} {} {})",
+                self.value(src, d),
+                self.pick(&["&", "|", "<<", ">>"]),
+                self.rng.random_range(0..3)
+            ),
             0 => format!("({} + {})", self.value(src, d), self.value(src, d)),
             1 => format!("({} - {})", self.value(src, d), self.rng.random_range(0..4)),
             2 => format!("({} * {})", self.value(src, d), self.rng.random_range(-2..4)),
@@ -606,7 +717,54 @@ impl DiffGenerator {
             };
         }
         let (col, c) = self.column(src);
-        match self.rng.random_range(0..20) {
+        match self.rng.random_range(0..28) {
+            20 => {
+                let pat = self.pick(&["'a*'", "'*b*'", "'?'", "'[a-c]*'", "'1*'", "'*'"]);
+                format!("{col} {}GLOB {pat}", if self.chance(0.2) { "NOT " } else { "" })
+            }
+            21 => {
+                let pat = self.pick(&["'x!_%'", "'%!%'", "'a%'", "'!_'"]);
+                format!("{col} LIKE {pat} ESCAPE '!'")
+            }
+            22 => {
+                // Row values, compared with constants or matched in a subquery.
+                let (col2, _) = self.column(src);
+                if depth > 0 && self.chance(0.5) {
+                    let t = self.below(self.tables.len());
+                    let alias = self.alias();
+                    let inner = vec![self.base(t, &alias)];
+                    let name = self.tables.get(t).map(|tm| tm.name.clone()).unwrap_or_default();
+                    let (a, _) = self.column(&inner);
+                    let (b, _) = self.column(&inner);
+                    format!("({col}, {col2}) IN (SELECT {a}, {b} FROM {name} AS {alias})")
+                } else {
+                    let op = self.pick(&["=", "<>", "<", ">=", "IS", "IS NOT"]);
+                    let (k1, k2) = (self.constant(), self.constant());
+                    format!("({col}, {col2}) {op} ({k1}, {k2})")
+                }
+            }
+            23 => {
+                let k = if self.chance(0.5) { self.constant() } else { self.column(src).0 };
+                format!("{col} IS {}DISTINCT FROM {k}", if self.chance(0.5) { "NOT " } else { "" })
+            }
+            24 => {
+                // No affinity on one side: `+col` compares as it is.
+                let k = self.constant();
+                let op = self.pick(&["=", "<", ">"]);
+                format!("+{col} {op} {k}")
+            }
+            25 => {
+                let (k1, k2) = (self.constant(), self.constant());
+                format!("CASE {col} WHEN {k1} THEN 1 WHEN {k2} THEN NULL ELSE 0 END")
+            }
+            26 if depth > 0 => {
+                // IN over a compound subquery.
+                let a = self.subquery_select(src, false);
+                let b = self.subquery_select(src, false);
+                let op = self.pick(&["UNION", "UNION ALL", "INTERSECT", "EXCEPT"]);
+                format!("{col} IN ({a} {op} {b})")
+            }
+            27 => format!("{col} {}IN ()", if self.chance(0.5) { "NOT " } else { "" }),
             0..5 => {
                 let op = self.pick(&["=", "=", "<", "<=", ">", ">=", "<>", "IS", "IS NOT"]);
                 let rhs = if self.chance(0.7) { self.constant() } else { self.column(src).0 };
@@ -664,7 +822,7 @@ impl DiffGenerator {
         let t = self.below(self.tables.len());
         let Some(table) = self.tables.get(t).cloned() else { return "SELECT 1".into() };
         let alias = self.alias();
-        let inner = vec![Source { table: t, alias: alias.clone() }];
+        let inner = vec![self.base(t, &alias)];
         let item = if exists { "1".to_owned() } else { self.column(&inner).0 };
         let mut conds = Vec::new();
         if self.chance(0.6) && !outer.is_empty() {
@@ -689,7 +847,7 @@ impl DiffGenerator {
         let t = self.below(self.tables.len());
         let Some(table) = self.tables.get(t).cloned() else { return "NULL".into() };
         let alias = self.alias();
-        let inner = vec![Source { table: t, alias: alias.clone() }];
+        let inner = vec![self.base(t, &alias)];
         let mut cond = String::new();
         if !outer.is_empty() && self.chance(0.7) {
             let (ic, _) = self.column(&inner);
@@ -710,20 +868,126 @@ impl DiffGenerator {
     /// An aggregate call over `src` whose value is independent of row order.
     fn aggregate(&mut self, src: &[Source]) -> String {
         let (col, c) = self.column(src);
-        match self.rng.random_range(0..8) {
+        match self.rng.random_range(0..12) {
             0 => "count(*)".into(),
             1 => format!("count({col})"),
             2 => format!("count(DISTINCT {col})"),
             3 => format!("sum({col})"),
             4 => format!("total({col})"),
             5 => format!("avg({col})"),
+            6 => format!("{}(DISTINCT {col})", self.pick(&["sum", "avg", "total"])),
+            7 => {
+                let f = self.pick(&["count", "sum", "total"]);
+                let w = self.predicate(src, 0);
+                format!("{f}({col}) FILTER (WHERE {w})")
+            }
             // min/max of equal-but-different values would depend on order.
             _ if c.binary => format!("{}({col})", self.pick(&["min", "max"])),
             _ => format!("count({col})"),
         }
     }
 
-    /// A FROM clause of up to `max` tables within the join budget: the
+    /// A one-table query for a view, CTE or FROM subquery: its text, its
+    /// columns (named `x0`, `x1`, ...) and the table it reads.
+    fn derived_query(&mut self) -> (String, Vec<Column>, usize) {
+        let t = self.below(self.tables.len());
+        let alias = self.alias();
+        let src = vec![self.base(t, &alias)];
+        let name = self.tables.get(t).map(|tm| tm.name.clone()).unwrap_or_default();
+        let mut items = Vec::new();
+        let mut cols = Vec::new();
+        let grouped = self.chance(0.25);
+        let n = self.rng.random_range(1..=3);
+        for i in 0..n {
+            let (c, col) = self.column(&src);
+            items.push(format!("{c} AS x{i}"));
+            cols.push(Column { name: format!("x{i}"), unique: false, ..col });
+            if grouped {
+                break;
+            }
+        }
+        if grouped {
+            // No sum: an integral real sum would tie with an integer one.
+            let (c, col) = self.column(&src);
+            let agg = match self.rng.random_range(0..5) {
+                0 => "count(*)".to_owned(),
+                1 => format!("count(DISTINCT {c})"),
+                2 => format!("total({c})"),
+                3 => format!("avg({c})"),
+                _ if col.binary => format!("max({c})"),
+                _ => format!("count({c})"),
+            };
+            items.push(format!("{agg} AS x1"));
+            cols.push(Column {
+                name: "x1".into(),
+                affinity: Affinity::Blob,
+                binary: true,
+                not_null: false,
+                unique: false,
+            });
+        }
+        let distinct = !grouped && self.chance(0.3);
+        let mut sql =
+            format!("SELECT {}{} FROM {name} AS {alias}", if distinct { "DISTINCT " } else { "" }, items.join(", "));
+        if self.chance(0.6) {
+            let w = self.predicate(&src, 1);
+            sql += &format!(" WHERE {w}");
+        }
+        if grouped {
+            sql += " GROUP BY x0";
+        }
+        (sql, cols, t)
+    }
+
+    fn create_view(&mut self) -> String {
+        let (sql, cols, table) = self.derived_query();
+        let name = format!("v{}", self.views.len());
+        self.views.push(View { name: name.clone(), cols, table });
+        format!("CREATE VIEW {name} AS {sql}")
+    }
+
+    /// A FROM item within `budget` rows (a table mostly, else a view, a
+    /// subquery or a CTE): its source and text.
+    fn from_item(&mut self, budget: usize) -> Option<(Source, String)> {
+        let alias = self.alias();
+        let roll = self.rng.random_range(0..20);
+        if roll < 2 && !self.views.is_empty() {
+            let i = self.below(self.views.len());
+            let v = self.views.get(i)?.clone();
+            let rows = self.tables.get(v.table).map_or(1, |t| t.max_rows.max(1));
+            let src = Source { alias: alias.clone(), cols: v.cols, key: Vec::new(), rows };
+            return (rows <= budget).then(|| (src, format!("{} AS {alias}", v.name)));
+        }
+        if roll < 4 {
+            let (sql, cols, t) = self.derived_query();
+            let rows = self.tables.get(t).map_or(1, |t| t.max_rows.max(1));
+            if rows > budget {
+                return None;
+            }
+            let src = Source { alias: alias.clone(), cols, key: Vec::new(), rows };
+            if roll == 3 {
+                let name = format!("w{}", self.pending_with.len());
+                self.pending_with.push(format!("{name} AS ({sql})"));
+                return Some((src, format!("{name} AS {alias}")));
+            }
+            return Some((src, format!("({sql}) AS {alias}")));
+        }
+        let t = self.below(self.tables.len());
+        let src = self.base(t, &alias);
+        let name = self.tables.get(t)?.name.clone();
+        (src.rows <= budget).then(|| (src, format!("{name} AS {alias}")))
+    }
+
+    /// `sql` under the `WITH` clause its FROM items asked for.
+    fn with_prefix(&mut self, sql: String) -> String {
+        if self.pending_with.is_empty() {
+            return sql;
+        }
+        let with = std::mem::take(&mut self.pending_with).join(", ");
+        format!("WITH {with} {sql}")
+    }
+
+    /// A FROM clause of up to `max` items within the join budget: the
     /// sources and the clause's text.
     fn sources(&mut self, max: usize) -> (Vec<Source>, String) {
         let want = self.rng.random_range(1..=max);
@@ -731,55 +995,88 @@ impl DiffGenerator {
         let mut text = String::new();
         let mut product = 1usize;
         for _ in 0..want {
-            let t = self.below(self.tables.len());
-            let rows = self.tables.get(t).map_or(1, |tm| tm.max_rows.max(1));
-            if !src.is_empty() && product.saturating_mul(rows) > JOIN_BUDGET {
-                break;
-            }
-            product = product.saturating_mul(rows);
-            let Some(name) = self.tables.get(t).map(|tm| tm.name.clone()) else { break };
-            let alias = self.alias();
-            let s = Source { table: t, alias: alias.clone() };
+            let budget = if src.is_empty() { usize::MAX } else { JOIN_BUDGET / product.max(1) };
+            let Some((s, item)) = self.from_item(budget) else { break };
+            product = product.saturating_mul(s.rows);
             if src.is_empty() {
-                text = format!("{name} AS {alias}");
-            } else {
-                let kind = match self.rng.random_range(0..20) {
-                    0..7 => "JOIN",
-                    7..13 => "LEFT JOIN",
-                    13..15 => "CROSS JOIN",
-                    15 => "RIGHT JOIN",
-                    16 => "FULL JOIN",
-                    _ => ",",
-                };
-                let mut scope = src.clone();
-                scope.push(s.clone());
-                if kind == "," || kind == "CROSS JOIN" {
-                    text += &format!(" {kind} {name} AS {alias}").replace(" , ", ", ");
-                } else {
-                    // Equality on a column of the new table and an earlier one,
-                    // sometimes with a range or constant term too.
-                    let (l, lc) = self.column(std::slice::from_ref(&s));
-                    let r = self.similar_column(&src, lc.affinity);
-                    let mut on = format!("{l} = {r}");
-                    if self.chance(0.3) {
-                        let (l2, _) = self.column(std::slice::from_ref(&s));
-                        let (r2, _) = self.column(&src);
-                        let op = self.pick(&["<", ">=", "<>"]);
-                        on += &format!(" AND {l2} {op} {r2}");
-                    }
-                    if self.chance(0.25) {
-                        let p = self.predicate(&scope, 0);
-                        on += &format!(" AND {p}");
-                    }
-                    if self.chance(0.1) {
-                        on = self.predicate(&scope, 1);
-                    }
-                    text += &format!(" {kind} {name} AS {alias} ON {on}");
+                text = item;
+                src.push(s);
+                continue;
+            }
+            let kind = match self.rng.random_range(0..24) {
+                0..7 => "JOIN",
+                7..13 => "LEFT JOIN",
+                13..15 => "CROSS JOIN",
+                15 => "RIGHT JOIN",
+                16 => "FULL JOIN",
+                17 => "NATURAL JOIN",
+                18 => "NATURAL LEFT JOIN",
+                19 | 20 => "USING",
+                _ => ",",
+            };
+            let mut scope = src.clone();
+            scope.push(s.clone());
+            if kind == "," {
+                text += &format!(", {item}");
+            } else if kind.starts_with("NATURAL") || kind == "CROSS JOIN" {
+                text += &format!(" {kind} {item}");
+            } else if kind == "USING" {
+                // A column of the new item that some earlier one has too.
+                let names: Vec<String> = s
+                    .cols
+                    .iter()
+                    .filter(|c| src.iter().any(|e| e.cols.iter().any(|d| d.name == c.name)))
+                    .map(|c| c.name.clone())
+                    .collect();
+                let join = self.pick(&["JOIN", "LEFT JOIN"]);
+                match names.get(self.below(names.len())) {
+                    Some(n) => text += &format!(" {join} {item} USING ({n})"),
+                    None => text += &format!(" {join} {item} ON 1"),
                 }
+            } else {
+                // Equality on a column of the new item and an earlier one,
+                // sometimes with a range or constant term too.
+                let (l, lc) = self.column(std::slice::from_ref(&s));
+                let r = self.similar_column(&src, lc.affinity);
+                let mut on = format!("{l} = {r}");
+                if self.chance(0.3) {
+                    let (l2, _) = self.column(std::slice::from_ref(&s));
+                    let (r2, _) = self.column(&src);
+                    let op = self.pick(&["<", ">=", "<>"]);
+                    on += &format!(" AND {l2} {op} {r2}");
+                }
+                if self.chance(0.25) {
+                    let p = self.predicate(&scope, 0);
+                    on += &format!(" AND {p}");
+                }
+                if self.chance(0.1) {
+                    on = self.predicate(&scope, 1);
+                }
+                text += &format!(" {kind} {item} ON {on}");
             }
             src.push(s);
         }
         (src, text)
+    }
+
+    /// A window function call over `src` whose value does not depend on
+    /// the order of rows its window leaves unordered.
+    fn window(&mut self, src: &[Source]) -> String {
+        let keys: Vec<String> = src.iter().flat_map(|s| s.key.clone()).collect();
+        let total = src.iter().all(|s| !s.key.is_empty());
+        let (c, col) = self.column(src);
+        let (p, _) = self.column(src);
+        let part = if self.chance(0.5) { format!("PARTITION BY {p} ") } else { String::new() };
+        match self.rng.random_range(0..8) {
+            0 if total => format!("row_number() OVER ({part}ORDER BY {})", keys.join(", ")),
+            1 if total => format!("{}({c}) OVER ({part}ORDER BY {})", self.pick(&["lag", "lead"]), keys.join(", ")),
+            2 if total => format!("first_value({c}) OVER ({part}ORDER BY {})", keys.join(", ")),
+            3 => format!("{}() OVER ({part}ORDER BY {c})", self.pick(&["rank", "dense_rank"])),
+            // The default RANGE frame takes in all peers: order-independent.
+            4 => format!("{}({c}) OVER ({part}ORDER BY {p})", self.pick(&["count", "total", "sum"])),
+            5 if col.binary => format!("max({c}) OVER ({part})"),
+            _ => format!("count(*) OVER ({part})"),
+        }
     }
 
     fn query(&mut self) -> DiffStatement {
@@ -793,14 +1090,15 @@ impl DiffGenerator {
     }
 
     /// The select list for `src`: columns and expressions, sometimes a
-    /// scalar subquery.
+    /// scalar subquery or a window function.
     fn select_list(&mut self, src: &[Source]) -> Vec<String> {
         let n = self.rng.random_range(1..=4);
         (0..n)
-            .map(|_| match self.rng.random_range(0..10) {
+            .map(|_| match self.rng.random_range(0..12) {
                 0..6 => self.column(src).0,
                 6 | 7 => self.value(src, 2),
                 8 => self.scalar_subquery(src),
+                9 => self.window(src),
                 _ => format!("{} IS NULL", self.column(src).0),
             })
             .collect()
@@ -826,6 +1124,7 @@ impl DiffGenerator {
             let (c, _) = self.column(&src);
             sql += &format!(" ORDER BY {c}");
         }
+        let sql = self.with_prefix(sql);
         DiffStatement { sql, check: Check::Unordered }
     }
 
@@ -837,6 +1136,7 @@ impl DiffGenerator {
             let w = self.predicate(&src, 1);
             sql += &format!(" WHERE {w}");
         }
+        let sql = self.with_prefix(sql);
         DiffStatement { sql, check: Check::Unordered }
     }
 
@@ -852,23 +1152,30 @@ impl DiffGenerator {
         let mut keys = Vec::new();
         if self.chance(0.6) {
             let (c, _) = self.column(&src);
-            keys.push(format!("{c}{}", self.pick(&["", " DESC", " ASC"])));
+            let coll = if self.chance(0.15) { " COLLATE NOCASE" } else { "" };
+            let dir = self.pick(&["", " DESC", " ASC"]);
+            let nulls = if self.chance(0.2) { self.pick(&[" NULLS FIRST", " NULLS LAST"]) } else { "" };
+            keys.push(format!("{c}{coll}{dir}{nulls}"));
         }
-        // Every source's key makes the order total, NULL-extended rows included.
+        // Every source's key makes the order total, NULL-extended rows
+        // included; views and subqueries have none.
+        let total = src.iter().all(|s| !s.key.is_empty());
         for s in &src {
-            if let Some(t) = self.tables.get(s.table) {
-                let dir = if self.rng.random_bool(0.3) { " DESC" } else { "" };
-                keys.extend(t.key(&s.alias).into_iter().map(|k| format!("{k}{dir}")));
-            }
+            let dir = if self.rng.random_bool(0.3) { " DESC" } else { "" };
+            keys.extend(s.key.iter().map(|k| format!("{k}{dir}")));
+        }
+        if keys.is_empty() {
+            keys.push("1".into());
         }
         sql += &format!(" ORDER BY {}", keys.join(", "));
-        if self.chance(0.5) {
+        if total && self.chance(0.5) {
             sql += &format!(" LIMIT {}", self.rng.random_range(0..6));
             if self.chance(0.4) {
                 sql += &format!(" OFFSET {}", self.rng.random_range(0..4));
             }
         }
-        DiffStatement { sql, check: Check::Ordered }
+        let sql = self.with_prefix(sql);
+        DiffStatement { sql, check: if total { Check::Ordered } else { Check::Unordered } }
     }
 
     fn aggregate_select(&mut self) -> DiffStatement {
@@ -885,6 +1192,10 @@ impl DiffGenerator {
             sql += &format!(" WHERE {w}");
         }
         let mut check = Check::Unordered;
+        if keys.is_empty() && self.chance(0.15) {
+            let agg = self.aggregate(&src);
+            sql += &format!(" HAVING {agg} > {}", self.rng.random_range(0..3));
+        }
         if !keys.is_empty() {
             sql += &format!(" GROUP BY {}", keys.join(", "));
             if self.chance(0.4) {
@@ -902,6 +1213,7 @@ impl DiffGenerator {
                 }
             }
         }
+        let sql = self.with_prefix(sql);
         DiffStatement { sql, check }
     }
 
@@ -913,7 +1225,7 @@ impl DiffGenerator {
             let t = self.below(self.tables.len());
             let Some(table) = self.tables.get(t).cloned() else { continue };
             let alias = self.alias();
-            let src = vec![Source { table: t, alias: alias.clone() }];
+            let src = vec![self.base(t, &alias)];
             // BINARY columns only: a NOCASE column on the left would make
             // 'a' and 'A' from different arms one row, shown either way.
             let binary: Vec<Column> = table.cols.iter().filter(|c| c.binary).cloned().collect();
