@@ -8,7 +8,9 @@
 //!
 //! Prints progress to stderr, then `N statements, N mismatches`, then the
 //! first mismatches minimized and a few differing error messages. Exits
-//! with status 1 when anything mismatched. Leaves out parallel runs.
+//! with status 1 when anything mismatched. `--known 1` also generates the
+//! patterns DoSQL is known to get wrong ([`Deviations`]), to check fixes.
+//! Leaves out parallel runs.
 
 #[path = "../tests/support/sqlite.rs"]
 mod sqlite;
@@ -18,9 +20,11 @@ use std::time::{Duration, Instant};
 
 use dosql_fuzz::Options;
 use dosql_fuzz::diff::{Dosql, Engine, diff_fuzz};
+use dosql_fuzz::diffgen::Deviations;
 
 fn main() -> ExitCode {
     let mut opts = Options { seed: 1, statements: None, duration: None };
+    let mut deviations = Deviations::Avoid;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let value = args.next().and_then(|v| v.parse::<u64>().ok());
@@ -28,8 +32,9 @@ fn main() -> ExitCode {
             ("--seed", Some(v)) => opts.seed = v,
             ("--statements", Some(v)) => opts.statements = Some(v),
             ("--seconds", Some(v)) => opts.duration = Some(Duration::from_secs(v)),
+            ("--known", Some(v)) => deviations = if v == 0 { Deviations::Avoid } else { Deviations::Include },
             _ => {
-                eprintln!("usage: difffuzz [--seed N] [--statements N] [--seconds N]");
+                eprintln!("usage: difffuzz [--seed N] [--statements N] [--seconds N] [--known 0|1]");
                 return ExitCode::from(2);
             }
         }
@@ -41,7 +46,7 @@ fn main() -> ExitCode {
     };
     let started = Instant::now();
     let mut last = Instant::now();
-    let report = diff_fuzz(&opts, &reference, &subject, |r| {
+    let report = diff_fuzz(&opts, deviations, &reference, &subject, |r| {
         if last.elapsed() >= Duration::from_secs(2) {
             last = Instant::now();
             eprintln!(

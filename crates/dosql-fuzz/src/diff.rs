@@ -28,7 +28,7 @@ use std::time::Instant;
 
 use dosql_sql::{Connection, Value};
 
-use crate::diffgen::{Check, DiffGenerator, DiffStatement};
+use crate::diffgen::{Check, Deviations, DiffGenerator, DiffStatement};
 use crate::{Active, FindingKind, Options, guarded};
 
 /// What a statement produced.
@@ -337,13 +337,19 @@ pub fn minimize_diff(found: &Mismatch, reference: MakeEngine<'_>, subject: MakeE
     }
 }
 
-/// The script a differential run with `seed` uses as its `index`-th.
+/// The script a differential run with `seed` uses as its `index`-th
+/// (avoiding the known deviations).
 pub fn diff_script_for(seed: u64, index: u64) -> Vec<DiffStatement> {
+    diff_script_with(seed, index, Deviations::Avoid)
+}
+
+/// [`diff_script_for`], choosing whether to include the known deviations.
+pub fn diff_script_with(seed: u64, index: u64, deviations: Deviations) -> Vec<DiffStatement> {
     // Mixed, so runs with nearby seeds do not share scripts.
     let script_seed = (seed.wrapping_mul(0xD134_2543_DE82_EF95) ^ index).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     // Lengths vary so both fresh and much-changed tables are exercised.
     let work = 40 + (script_seed >> 57) as usize;
-    DiffGenerator::new(script_seed).script(work)
+    DiffGenerator::with_deviations(script_seed, deviations).script(work)
 }
 
 /// How many mismatches a [`diff_fuzz`] run minimizes and keeps (all are counted).
@@ -381,9 +387,11 @@ impl DiffReport {
 /// Runs differential scripts from `opts.seed` until the budget is spent
 /// (with neither limit, 2,000 statements); `progress` sees the report
 /// after each script. The first [`MAX_DIFF_FINDINGS`] mismatches are
-/// minimized.
+/// minimized. `deviations` says whether scripts may contain the patterns
+/// DoSQL is known to get wrong.
 pub fn diff_fuzz(
     opts: &Options,
+    deviations: Deviations,
     reference: MakeEngine<'_>,
     subject: MakeEngine<'_>,
     mut progress: impl FnMut(&DiffReport),
@@ -398,7 +406,7 @@ pub fn diff_fuzz(
         if budget.is_some_and(|n| report.statements >= n) || opts.duration.is_some_and(|d| started.elapsed() >= d) {
             return report;
         }
-        let script = diff_script_for(opts.seed, report.scripts);
+        let script = diff_script_with(opts.seed, report.scripts, deviations);
         let run = diff_script(&script, reference().as_mut(), subject().as_mut());
         report.scripts += 1;
         report.statements += run.statements;

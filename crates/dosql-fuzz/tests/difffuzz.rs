@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use dosql_fuzz::Options;
 use dosql_fuzz::diff::{Answer, Dosql, Engine, diff_fuzz, diff_script, diff_script_for, minimize_diff};
-use dosql_fuzz::diffgen::{Check, DiffStatement};
+use dosql_fuzz::diffgen::{Check, Deviations, DiffStatement};
 
 fn reference() -> Box<dyn Engine> {
     Box::new(sqlite::Sqlite::new())
@@ -24,7 +24,8 @@ fn dosql() -> Box<dyn Engine> {
 fn twenty_thousand_statements_agree_with_sqlite() {
     let seed = std::env::var("DOSQL_DIFFFUZZ_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(1);
     let started = Instant::now();
-    let report = diff_fuzz(&Options { seed, statements: Some(20_000), duration: None }, &reference, &dosql, |_| {});
+    let opts = Options { seed, statements: Some(20_000), duration: None };
+    let report = diff_fuzz(&opts, Deviations::Avoid, &reference, &dosql, |_| {});
     println!(
         "seed {seed}: {} in {:.1}s ({} scripts, {} message differences, {} rejected by SQLite)",
         report.summary(),
