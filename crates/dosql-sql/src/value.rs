@@ -136,8 +136,10 @@ impl Collation {
                 let n = a.len().min(b.len());
                 for i in 0..n {
                     let (x, y) = (a[i].to_ascii_lowercase(), b[i].to_ascii_lowercase());
+                    // SQLite stops at a NUL on the left; equal so far, the
+                    // longer string is still the greater.
                     if a[i] == 0 || x != y {
-                        return x.cmp(&y);
+                        return x.cmp(&y).then(a.len().cmp(&b.len()));
                     }
                 }
                 a.len().cmp(&b.len())

@@ -155,3 +155,19 @@ fn natural_join_of_without_rowid_tables() {
         "SELECT * FROM t1 NATURAL JOIN t2 NATURAL JOIN t0",
     ]);
 }
+
+/// NOCASE stops comparing at a NUL byte, as SQLite's does, but then the
+/// longer string is still the greater one.
+#[test]
+fn nocase_with_nul_bytes() {
+    check_script(&[
+        "CREATE TABLE t1 (c0 COLLATE NOCASE, c1, c2)",
+        "INSERT INTO t1 VALUES (X'00' || 'z', 1, X'00' || 'z'), (X'00' || 'z', 2, X'00' || 'z'), (X'00' || 'zz', 3, X'00' || 'zz')",
+        "SELECT c2, count(*) FROM t1 GROUP BY c2",
+        "SELECT c0, count(*) FROM t1 GROUP BY c0 HAVING count(*) < 3",
+        "SELECT DISTINCT c0 FROM t1",
+        "SELECT c0 = X'00' || 'Z', c0 < X'00' || 'zz', c0 = 'a' || X'00' || 'b', length(c0) FROM t1",
+        "SELECT c0 FROM t1 ORDER BY c0 DESC",
+        "SELECT ('a' || X'00' || 'b') = ('A' || X'00' || 'c') COLLATE NOCASE, ('a' || X'00') < 'a' COLLATE NOCASE",
+    ]);
+}
