@@ -15,7 +15,8 @@
 //! because it depends on the query plan:
 //! - `random()`, `'now'`, `LIMIT`/`OFFSET` without a total `ORDER BY`, and
 //!   scalar subqueries that could return more than one row unordered;
-//! - bare columns in aggregate queries, `group_concat` (its order);
+//! - bare columns in aggregate queries, `group_concat` (its order), and
+//!   window functions whose frame order is not total;
 //! - values equal under a comparison but different when shown: text data
 //!   is lower case without trailing spaces (so `NOCASE` and `RTRIM` never
 //!   tie two different stored values) and real data is never integral (so
@@ -26,8 +27,12 @@
 //! - `UPDATE` of columns under a `UNIQUE` constraint or key (whether it
 //!   fails depends on the order rows are visited), `OR REPLACE`/`OR IGNORE`
 //!   updates, and `INSERT ... SELECT` without a total order;
-//! - triggers, views, window functions, transactions (the other fuzzer
-//!   covers those for crashes).
+//! - calls that can fail on some values (JSON of a blob): whether SQLite
+//!   evaluates them on a row depends on its plan;
+//! - triggers and transactions (the other fuzzer covers those for
+//!   crashes);
+//! - the patterns DoSQL is known to get wrong, unless asked
+//!   ([`Deviations`]).
 //!
 //! Joins are kept small: the generator tracks an upper bound on each
 //! table's row count and keeps the product over a query's tables bounded, so
@@ -289,6 +294,17 @@ impl DiffGenerator {
             };
             if !collation.is_empty() {
                 def += &format!(" COLLATE {collation}");
+            }
+            if self.chance(0.08) {
+                // Named or not: the message quotes the name or the text.
+                let check = self
+                    .pick(&["length({c}) < 4", "{c} IS NULL OR {c} > -2", "typeof({c}) <> 'blob'"])
+                    .replace("{c}", &cname);
+                def += &if self.chance(0.5) {
+                    format!(" CONSTRAINT k{c} CHECK ({check})")
+                } else {
+                    format!(" CHECK ({check})")
+                };
             }
             let not_null = self.chance(0.12);
             if not_null {
@@ -617,6 +633,21 @@ impl DiffGenerator {
         let Some(table) = self.tables.get(t).cloned() else { return "SELECT 1".into() };
         let src = vec![self.base(t, &table.name)];
         let w = self.predicate(&src, 2);
+        if self.chance(0.2) {
+            // The first rows in a total order.
+            let alias = self.alias();
+            let key = table.key(&alias).join(", ");
+            let kcols: Vec<String> = table.key("x").iter().map(|k| k.trim_start_matches("x.").to_owned()).collect();
+            let inner = vec![self.base(t, &alias)];
+            let w2 = self.predicate(&inner, 1);
+            let n = self.rng.random_range(1..4);
+            let lhs = if kcols.len() == 1 { kcols.join("") } else { format!("({})", kcols.join(", ")) };
+            let sel = table.key(&alias).join(", ");
+            return format!(
+                "DELETE FROM {} WHERE {lhs} IN (SELECT {sel} FROM {} AS {alias} WHERE {w2} ORDER BY {key} DESC LIMIT {n})",
+                table.name, table.name
+            );
+        }
         format!("DELETE FROM {} WHERE {w}", table.name)
     }
 
@@ -705,7 +736,37 @@ impl DiffGenerator {
             return if src.is_empty() || self.chance(0.2) { self.constant() } else { self.column(src).0 };
         }
         let d = depth - 1;
-        match self.rng.random_range(0..24) {
+        match self.rng.random_range(0..34) {
+            24 => format!(
+                "{}({}, {})",
+                self.pick(&["printf", "format"]),
+                self.pick(&["'%d'", "'%.2f'", "'%s|'", "'%5.1e'", "'%g'", "'%x'", "'%q'", "'%-4s!'", "'%05d'"]),
+                self.value(src, d)
+            ),
+            // Reals shown as text, and results that leave the integers.
+            25 => format!("CAST(({} / 3.0) AS TEXT)", self.value(src, d)),
+            26 => format!("({} {} 9223372036854775807)", self.value(src, d), self.pick(&["+", "-", "*"])),
+            27 => format!("({} * 1e300 * 1e10)", self.value(src, d)),
+            28 => format!(
+                "{}({})",
+                self.pick(&["date", "time", "julianday", "unixepoch", "datetime"]),
+                self.value(src, d)
+            ),
+            29 => format!("strftime('%Y-%j %H:%M', {})", self.value(src, d)),
+            // JSON of values that cannot make it fail: whether a failing
+            // call is reached depends on the plan (SQLite may never look
+            // at the rows an index skips, or at rows a LIMIT drops).
+            30 => {
+                let v = self.json_safe(src, d);
+                match self.rng.random_range(0..3) {
+                    0 => format!("json_array({v}, {})", self.json_safe(src, d)),
+                    1 => format!("json_quote({v})"),
+                    _ => format!("json_type(json_quote({v}))"),
+                }
+            }
+            31 => format!("json_object('k', {}, 'v', {})", self.json_safe(src, d), self.json_safe(src, d)),
+            32 => format!("~{}", self.value(src, d)),
+            33 => format!("({} IS {})", self.value(src, d), self.pick(&["TRUE", "NOT TRUE", "FALSE", "NOT FALSE"])),
             12 => format!(
                 "substr({}, {}, {})",
                 self.value(src, d),
@@ -746,6 +807,12 @@ impl DiffGenerator {
             10 => format!("CAST({} AS {})", self.value(src, d), self.pick(&["INTEGER", "TEXT", "REAL", "NUMERIC"])),
             _ => format!("upper({})", self.value(src, d)),
         }
+    }
+
+    /// A value JSON functions accept: blobs shown as hex text.
+    fn json_safe(&mut self, src: &[Source], depth: u32) -> String {
+        let v = self.value(src, depth);
+        format!("iif(typeof({v}) = 'blob', hex({v}), {v})")
     }
 
     /// A boolean condition over `src` (the sources in scope, outer ones included).
@@ -1227,6 +1294,17 @@ impl DiffGenerator {
         let mut items = keys.clone();
         for _ in 0..self.rng.random_range(1..=3) {
             items.push(self.aggregate(&src));
+        }
+        if let Some(k) = keys.first()
+            && self.chance(0.2)
+        {
+            // A subquery correlated with a group key.
+            let t = self.below(self.tables.len());
+            let name = self.tables.get(t).map(|tm| tm.name.clone()).unwrap_or_default();
+            let alias = self.alias();
+            let inner = vec![self.base(t, &alias)];
+            let (c, _) = self.column(&inner);
+            items.push(format!("(SELECT count(*) FROM {name} AS {alias} WHERE {c} = {k})"));
         }
         let mut sql = format!("SELECT {} FROM {from}", items.join(", "));
         if self.chance(0.6) {
