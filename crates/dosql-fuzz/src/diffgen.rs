@@ -169,7 +169,9 @@ pub struct DiffGenerator {
 ///   whichever conflict it meets first (`dml/mod.rs`, `resolve_unique`);
 /// - an `ON CONFLICT` target naming a unique index that includes the
 ///   INTEGER PRIMARY KEY among other columns: SQLite finds no match and
-///   fails, DoSQL accepts it (`dml/insert.rs`).
+///   fails, DoSQL accepts it (`dml/insert.rs`);
+/// - `UPDATE ... SET (a, b) = (SELECT ...)`: DoSQL does not take a row
+///   value from a subquery (`dml/update.rs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Deviations {
     /// Leave those patterns out (the default, and what CI runs).
@@ -621,6 +623,25 @@ impl DiffGenerator {
             };
             sets.push(format!("{} = {v}", c.name));
         }
+        let pair: Vec<&Column> = settable.iter().filter(|c| c.affinity != Affinity::Real).take(2).collect();
+        if let [a, b] = pair.as_slice()
+            && !self.avoid()
+            && self.chance(0.12)
+        {
+            // A row value from a subquery correlated with the updated row.
+            let others: Vec<usize> = (0..self.tables.len()).filter(|&o| o != t).collect();
+            let o = others.get(self.below(others.len())).copied().unwrap_or(t);
+            let alias = self.alias();
+            let inner = vec![self.base(o, &alias)];
+            let name = self.tables.get(o).map(|tm| tm.name.clone()).unwrap_or_default();
+            let (ic, icol) = self.column(&inner);
+            let oc = self.similar_column(&src, icol.affinity);
+            let agg = self.aggregate(&inner);
+            sets = vec![format!(
+                "({}, {}) = (SELECT count(*), {agg} FROM {name} AS {alias} WHERE {ic} = {oc})",
+                a.name, b.name
+            )];
+        }
         let mut sql = format!("UPDATE {} SET {}", table.name, sets.join(", "));
         if self.chance(0.85) {
             let w = self.predicate(&src, 2);
@@ -868,8 +889,8 @@ impl DiffGenerator {
             }
             26 if depth > 0 => {
                 // IN over a compound subquery.
-                let a = self.subquery_select(src, false);
-                let b = self.subquery_select(src, false);
+                let a = self.subquery_select(src, false, false);
+                let b = self.subquery_select(src, false, false);
                 let op = self.pick(&["UNION", "UNION ALL", "INTERSECT", "EXCEPT"]);
                 format!("{col} IN ({a} {op} {b})")
             }
@@ -895,11 +916,11 @@ impl DiffGenerator {
             }
             10 | 11 if depth > 0 => {
                 // IN (subquery), correlated or not.
-                let sub = self.subquery_select(src, false);
+                let sub = self.subquery_select(src, false, true);
                 format!("{col} {}IN ({sub})", if self.chance(0.25) { "NOT " } else { "" })
             }
             12 | 13 if depth > 0 => {
-                let sub = self.subquery_select(src, true);
+                let sub = self.subquery_select(src, true, true);
                 format!("{}EXISTS ({sub})", if self.chance(0.25) { "NOT " } else { "" })
             }
             14 if depth > 0 => {
@@ -927,7 +948,8 @@ impl DiffGenerator {
     }
 
     /// A one-column subquery over one table, often correlated with `outer`.
-    fn subquery_select(&mut self, outer: &[Source], exists: bool) -> String {
+    /// `limited`: it may end with ORDER BY ... LIMIT (not inside a compound).
+    fn subquery_select(&mut self, outer: &[Source], exists: bool, limited: bool) -> String {
         let t = self.below(self.tables.len());
         let Some(table) = self.tables.get(t).cloned() else { return "SELECT 1".into() };
         let alias = self.alias();
@@ -946,6 +968,15 @@ impl DiffGenerator {
         let mut sql = format!("SELECT {item} FROM {} AS {alias}", table.name);
         if !conds.is_empty() {
             sql += &format!(" WHERE {}", conds.join(" AND "));
+        }
+        if limited && self.chance(0.2) {
+            // The first rows in a total order (LIMIT/OFFSET are deterministic).
+            let key = table.key(&alias).join(", ");
+            let dir = self.pick(&["", " DESC"]);
+            sql += &format!(" ORDER BY {key}{dir} LIMIT {}", self.rng.random_range(0..4));
+            if self.chance(0.3) {
+                sql += " OFFSET 1";
+            }
         }
         sql
     }
