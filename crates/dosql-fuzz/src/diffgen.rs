@@ -1428,13 +1428,39 @@ mod tests {
     }
 
     #[test]
+    fn known_deviations_only_when_asked() {
+        let has_row_set = |d: Deviations| {
+            (0..300).any(|seed| {
+                DiffGenerator::with_deviations(seed, d).script(100).iter().any(|s| s.sql.contains(" SET ("))
+            })
+        };
+        assert!(has_row_set(Deviations::Include));
+        assert!(!has_row_set(Deviations::Avoid));
+    }
+
+    #[test]
     fn limits_come_with_a_total_order() {
+        let mut limits = 0;
         for seed in 0..50 {
             for s in DiffGenerator::new(seed).script(100) {
-                if s.sql.starts_with("SELECT") && s.sql.contains(" LIMIT ") && !s.sql.contains("LIMIT 1)") {
+                // Each LIMIT follows an ORDER BY of its own SELECT, which
+                // ends with a key (rowid, a primary key column, or every
+                // output column of a compound).
+                for (at, _) in s.sql.match_indices(" LIMIT ") {
+                    limits += 1;
+                    let head = s.sql.get(..at).unwrap_or("");
+                    let select = head.rfind("SELECT ").unwrap_or(0);
+                    let order = head.rfind(" ORDER BY ");
+                    assert!(order.is_some_and(|o| o > select), "{}", s.sql);
+                }
+                // A top-level LIMIT (after the last parenthesis: top-level
+                // ORDER BY terms have none) makes the order matter.
+                let tail = s.sql.rsplit(')').next().unwrap_or("");
+                if s.sql.starts_with("SELECT") && tail.contains(" LIMIT ") {
                     assert_eq!(s.check, Check::Ordered, "{}", s.sql);
                 }
             }
         }
+        assert!(limits > 100, "{limits} LIMITs");
     }
 }
