@@ -1221,6 +1221,12 @@ pub fn expr_collation(e: &BExpr) -> Collation {
     explicit_collation(e).or_else(|| column_collation(e)).unwrap_or(Collation::Binary)
 }
 
+/// The collation `e` defines, if any: an explicit COLLATE, else a
+/// column's (what a function that compares its arguments looks for).
+pub fn defined_collation(e: &BExpr) -> Option<Collation> {
+    explicit_collation(e).or_else(|| column_collation(e))
+}
+
 /// The first explicit COLLATE found in `e`, searching operands left to
 /// right (SQLite lets an explicit collation rise through every operator and
 /// function argument, but not out of a subquery).

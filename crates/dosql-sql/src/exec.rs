@@ -255,6 +255,18 @@ fn eval_node(ctx: &Ctx<'_>, e: &BExpr, env: &Env<'_>) -> Result<Value> {
         BExpr::Func { name, args } if crate::func::json::is_json_function(name) => {
             eval_json_call(ctx, name, args, env)?.0
         }
+        // Scalar min()/max() and nullif() compare with the collation of the
+        // first argument that has one (a column's, or an explicit COLLATE).
+        BExpr::Func { name, args }
+            if (args.len() >= 2 && matches!(name.as_str(), "min" | "max")) || (args.len() == 2 && name == "nullif") =>
+        {
+            let vals = args.iter().map(|a| eval(ctx, a, env)).collect::<Result<Vec<_>>>()?;
+            let coll = args.iter().find_map(crate::bind::defined_collation).unwrap_or(Collation::Binary);
+            match (name.as_str(), vals.as_slice()) {
+                ("nullif", [x, y]) => crate::func::scalar::nullif(x, y, coll),
+                _ => crate::func::scalar::min_max(&vals, name == "max", coll),
+            }
+        }
         BExpr::Func { name, args } => {
             let vals = args.iter().map(|a| eval(ctx, a, env)).collect::<Result<Vec<_>>>()?;
             call_function(ctx, name, &vals)?
@@ -1319,12 +1331,14 @@ fn compute_aggs(
             out.push(crate::func::json::aggregate(&a.name, &vals, &flags).map_err(Error::Sql)?);
             continue;
         }
-        out.push(aggregate(&a.name, a.star, &vals)?);
+        // min() and max() compare with their argument's collation.
+        let coll = a.args.first().map_or(Collation::Binary, crate::bind::expr_collation);
+        out.push(aggregate(&a.name, a.star, &vals, coll)?);
     }
     Ok(out)
 }
 
-fn aggregate(name: &str, star: bool, vals: &[Vec<Value>]) -> Result<Value> {
+fn aggregate(name: &str, star: bool, vals: &[Vec<Value>], coll: Collation) -> Result<Value> {
     let firsts = || vals.iter().filter_map(|v| v.first()).filter(|v| !matches!(v, Value::Null));
     Ok(match name {
         "count" => {
@@ -1374,7 +1388,7 @@ fn aggregate(name: &str, star: bool, vals: &[Vec<Value>]) -> Result<Value> {
                 best = match best {
                     None => Some(v),
                     Some(b) => {
-                        let o = value::compare(v, b, Collation::Binary);
+                        let o = value::compare(v, b, coll);
                         if (name == "min" && o == Ordering::Less) || (name == "max" && o == Ordering::Greater) {
                             Some(v)
                         } else {

@@ -171,3 +171,20 @@ fn nocase_with_nul_bytes() {
         "SELECT ('a' || X'00' || 'b') = ('A' || X'00' || 'c') COLLATE NOCASE, ('a' || X'00') < 'a' COLLATE NOCASE",
     ]);
 }
+
+/// min() and max(), as aggregates and as scalars, and nullif() compare
+/// with a collation: the argument's for the aggregates, the first argument
+/// that has one for the scalars.
+#[test]
+fn min_max_and_nullif_use_collations() {
+    check_script(&[
+        "CREATE TABLE t(c COLLATE NOCASE, b, r TEXT COLLATE RTRIM)",
+        "INSERT INTO t VALUES ('a', 'a', 'x '), ('B', 'B', 'x'), ('c', 'c', 'w  ')",
+        "SELECT max(c), min(c), max(b), min(b), max(r), min(r) FROM t",
+        "SELECT max(b COLLATE NOCASE), min(c COLLATE BINARY), max(c || '') FROM t",
+        "SELECT c, min(c, 'B '), max(c, 'B'), min('B ', c), max(b, 'B'), min(b COLLATE NOCASE, 'B') FROM t",
+        "SELECT c, nullif(c, 'A'), nullif('A', c), nullif(b, 'A'), nullif(r, 'x'), nullif(b, 'A' COLLATE NOCASE) FROM t",
+        "SELECT max('a', 'B'), min(1, 'a', NULL), max(2, 'a', X'00')",
+        "SELECT c, max(c) OVER () FROM t",
+    ]);
+}
