@@ -135,6 +135,11 @@ fn in_a_compound_subquery_uses_the_last_arms_affinity() {
         "SELECT x, x IN (SELECT i FROM b UNION ALL SELECT t FROM b), x IN (SELECT t FROM b UNION ALL SELECT i FROM b) FROM a",
         "SELECT x, x IN (SELECT t FROM b UNION SELECT r FROM b), x NOT IN (SELECT i FROM b EXCEPT SELECT t FROM b) FROM a",
         "SELECT x FROM a WHERE (x, x) IN (SELECT t, t FROM b UNION SELECT i, i FROM b)",
+        // TEXT affinity turns numbers into text on both sides: -1.0 is not '-1'.
+        "CREATE TABLE n(c NUMERIC)",
+        "INSERT INTO n VALUES (-1), (7), (NULL)",
+        "SELECT -1.0 IN (SELECT c FROM n UNION SELECT t FROM b WHERE 0), 7 IN (SELECT c FROM n UNION SELECT t FROM b)",
+        "SELECT -1.0 IN (SELECT c FROM n UNION SELECT i FROM b), -1.0 IN (SELECT c FROM n)",
     ]);
 }
 
