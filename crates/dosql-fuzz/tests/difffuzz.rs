@@ -1,7 +1,8 @@
 //! The differential fuzzer's CI run: at least 20,000 generated statements
 //! (fixed seed, override with `DOSQL_DIFFFUZZ_SEED`) must give the same
 //! answers on DoSQL as on SQLite; and the harness itself must notice a
-//! wrong answer and shrink the script around it.
+//! wrong answer and shrink the script around it. Longer runs, and runs with
+//! the known deviations put back, are the `difffuzz` example's job.
 
 #[path = "support/sqlite.rs"]
 mod sqlite;
