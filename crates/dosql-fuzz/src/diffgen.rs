@@ -5,11 +5,16 @@
 //! without an `INTEGER PRIMARY KEY`, `WITHOUT ROWID` tables, columns of every
 //! affinity, `NOCASE` and `RTRIM` collations, `NOT NULL`, `UNIQUE`,
 //! defaults), sometimes indexes (unique, multi-column, partial, on
-//! expressions), fills them with NULL-heavy mixed-type rows, then interleaves
-//! many queries (filters, joins of two to six tables, subqueries, aggregates,
-//! `DISTINCT`, compound selects, ordering) with `INSERT`, `UPDATE` and
-//! `DELETE` statements. Each statement carries how its answer is to be
-//! compared ([`Check`]).
+//! expressions), sometimes views, fills the tables with NULL-heavy
+//! mixed-type rows, then interleaves many queries (filters with `=`, `<`,
+//! `BETWEEN`, `IN` lists and subqueries, `EXISTS`, `LIKE`/`GLOB`, row values;
+//! inner, left, right, full, cross, `NATURAL` and `USING` joins of up to six
+//! tables, views, FROM subqueries and CTEs; scalar and correlated
+//! subqueries; aggregates with `GROUP BY`/`HAVING`/`FILTER`/`DISTINCT`;
+//! window functions; compound selects; ordering with `LIMIT`/`OFFSET`) with
+//! `INSERT` (VALUES, SELECT, upserts, `REPLACE`), `UPDATE` and `DELETE`
+//! statements. Each statement carries how its answer is to be compared
+//! ([`Check`]).
 //!
 //! Left out on purpose, because SQLite leaves the answer unspecified or
 //! because it depends on the query plan:
