@@ -15,12 +15,18 @@
 //! reproduces from its seed, and [`minimize`] shrinks a failing script by
 //! dropping statements while it still fails the same way.
 //!
+//! The differential fuzzer lives beside it: [`diffgen`] writes scripts whose
+//! answers SQLite fully determines, and [`diff`] runs them on DoSQL and on a
+//! reference engine (SQLite, which the caller supplies: the test
+//! `tests/difffuzz.rs` and the example `difffuzz` share
+//! `tests/support/sqlite.rs`) and compares the answers.
+//!
 //! Left out: hangs and stack overflows cannot be caught in-process (the
-//! generator avoids unbounded statements instead, see [`generate`]), and
-//! results are not compared with SQLite's here (the differential tests do
-//! that).
+//! generator avoids unbounded statements instead, see [`generate`]).
 
 pub mod check;
+pub mod diff;
+pub mod diffgen;
 pub mod generate;
 
 use std::backtrace::Backtrace;

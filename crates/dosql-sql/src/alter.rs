@@ -525,7 +525,8 @@ fn drop_column(tx: &mut Txn, schema: &Schema, table: &crate::schema::Table, col:
     }
     let mut scratch = schema.clone();
     scratch.tables.insert(lower(&table.name), new_table.clone());
-    for ix in schema.table_indexes(&table.name) {
+    // In order of creation, as SQLite reports the first it cannot keep.
+    for ix in schema.table_indexes(&table.name).rev() {
         let uses = ix.columns.contains(&i)
             || ix.exprs.iter().flatten().chain(ix.where_.iter()).any(|e| mentions_column(e, col));
         if uses {

@@ -7,7 +7,7 @@
 
 mod recursive;
 
-use crate::ast::{self, BinaryOp, Expr, FromItem, ResultColumn, SelectBody};
+use crate::ast::{self, BinaryOp, Expr, FromItem, JoinKind, ResultColumn, SelectBody};
 use crate::error::{Error, Result, sql_err};
 use crate::plan::{AggCall, BExpr, CorePlan, QueryPlan, RaiseAction, SortKey, Source};
 use crate::schema::{Schema, collation_by_name, lower};
@@ -27,6 +27,10 @@ struct ScopeCol {
     merged: bool,
     /// A hidden column of a table-valued function: left out of `*`.
     hidden: bool,
+    /// For the right-hand copy of a USING / NATURAL column, that join's
+    /// kind: an unqualified name still resolves to it after a RIGHT or
+    /// FULL join (see [`Binder::resolve_column`]).
+    using: Option<JoinKind>,
     /// The `value` column of `json_each` / `json_tree`, whose containers
     /// carry the JSON subtype (the `type` column follows it).
     json_value: bool,
@@ -35,7 +39,16 @@ struct ScopeCol {
 impl ScopeCol {
     /// An ordinary column: findable by name, part of `*`.
     fn plain(name: &str, aff: Option<Affinity>, coll: Collation) -> ScopeCol {
-        ScopeCol { name: name.to_string(), aff, coll, rowid: false, merged: false, hidden: false, json_value: false }
+        ScopeCol {
+            name: name.to_string(),
+            aff,
+            coll,
+            rowid: false,
+            merged: false,
+            hidden: false,
+            json_value: false,
+            using: None,
+        }
     }
 }
 
@@ -112,6 +125,7 @@ fn row_scope(tables: &[RowTable]) -> Scope {
                 merged: t.qualified_only || t.hidden_rowid,
                 hidden: false,
                 json_value: false,
+                using: None,
             });
         }
         out.push(ScopeTable { name: t.name.clone(), cols, offset });
@@ -137,6 +151,9 @@ pub struct Binder<'a> {
     recursive: Vec<recursive::RecState>,
     /// The id the next recursive CTE gets.
     next_recursive_id: usize,
+    /// Whether the FROM clause being bound has a RIGHT or FULL join
+    /// anywhere: USING columns then follow stricter rules.
+    right_join_in_from: bool,
 }
 
 const AGGREGATES: &[&str] = &[
@@ -182,6 +199,7 @@ impl<'a> Binder<'a> {
             raise_ok: false,
             recursive: Vec::new(),
             next_recursive_id: 0,
+            right_join_in_from: false,
         }
     }
 
@@ -364,7 +382,12 @@ impl<'a> Binder<'a> {
         order_by: Option<&Vec<ast::OrderTerm>>,
     ) -> Result<(CorePlan, Vec<String>, Vec<Option<Affinity>>, Vec<SortKey>)> {
         let source = match &core.from {
-            Some(f) => self.bind_from(f)?,
+            Some(f) => {
+                let outer = std::mem::replace(&mut self.right_join_in_from, has_right_join(f));
+                let source = self.bind_from(f);
+                self.right_join_in_from = outer;
+                source?
+            }
             None => Source::Single,
         };
         let where_ = core.where_.as_ref().map(|e| self.bind_expr(e)).transpose()?;
@@ -393,7 +416,20 @@ impl<'a> Binder<'a> {
                             if c.rowid || c.hidden || (c.merged && want.is_none()) {
                                 continue;
                             }
-                            result.push(BExpr::Col { depth: 0, idx: t.offset + i, aff: c.aff, coll: c.coll });
+                            let mut e = BExpr::Col { depth: 0, idx: t.offset + i, aff: c.aff, coll: c.coll };
+                            // A column a later RIGHT or FULL join merged by
+                            // USING shows as its unqualified name resolves.
+                            let merged_later = scope.iter().any(|u| {
+                                u.offset > t.offset
+                                    && u.cols.iter().any(|d| {
+                                        matches!(d.using, Some(JoinKind::Right | JoinKind::Full))
+                                            && d.name.eq_ignore_ascii_case(&c.name)
+                                    })
+                            });
+                            if want.is_none() && merged_later {
+                                e = self.resolve_column(None, &c.name).unwrap_or(e);
+                            }
+                            result.push(e);
                             columns.push(c.name.clone());
                             affinities.push(c.aff);
                             aliases.push(None);
@@ -572,6 +608,7 @@ impl<'a> Binder<'a> {
                         merged: false,
                         hidden: i >= crate::func::json::each::VISIBLE,
                         json_value: *c == "value" && !blob,
+                        using: None,
                     })
                     .collect();
                 self.push_table(lower(alias.as_deref().unwrap_or(name)), cols)?;
@@ -588,8 +625,12 @@ impl<'a> Binder<'a> {
                 if *natural {
                     let scope = self.scopes.last().map(|s| s.tables.clone()).unwrap_or_default();
                     let (l, r) = scope.split_at(left_tables);
-                    for rc in r.iter().flat_map(|t| t.cols.iter().filter(|c| !c.rowid)) {
-                        if l.iter().any(|t| t.cols.iter().any(|c| !c.rowid && c.name.eq_ignore_ascii_case(&rc.name))) {
+                    // Hidden columns (a WITHOUT ROWID table's engine rowid
+                    // among them) never join.
+                    for rc in r.iter().flat_map(|t| t.cols.iter().filter(|c| !c.rowid && !c.hidden)) {
+                        if l.iter().any(|t| {
+                            t.cols.iter().any(|c| !c.rowid && !c.hidden && c.name.eq_ignore_ascii_case(&rc.name))
+                        }) {
                             using_cols.push(rc.name.clone());
                         }
                     }
@@ -597,29 +638,47 @@ impl<'a> Binder<'a> {
                 for col in &using_cols {
                     let scope = self.scopes.last().map(|s| s.tables.clone()).unwrap_or_default();
                     let (l, r) = scope.split_at(left_tables);
-                    let find = |ts: &[crate::bind::ScopeTable]| {
-                        ts.iter().find_map(|t| {
-                            t.cols
-                                .iter()
-                                .position(|c| !c.rowid && c.name.eq_ignore_ascii_case(col))
-                                .map(|i| (t.offset + i, t.cols[i].aff, t.cols[i].coll))
-                        })
+                    // (slot, affinity, collation, a USING copy) of each match.
+                    let matches = |ts: &[crate::bind::ScopeTable]| -> Vec<(usize, Option<Affinity>, Collation, bool)> {
+                        ts.iter()
+                            .filter_map(|t| {
+                                t.cols
+                                    .iter()
+                                    .position(|c| !c.rowid && c.name.eq_ignore_ascii_case(col))
+                                    .map(|i| (t.offset + i, t.cols[i].aff, t.cols[i].coll, t.cols[i].using.is_some()))
+                            })
+                            .collect()
                     };
-                    let (Some(li), Some(ri)) = (find(l), find(r)) else {
+                    let lefts = matches(l);
+                    let (Some(li), Some(ri)) = (lefts.first().copied(), matches(r).first().copied()) else {
                         return sql_err(format!("cannot join using column {col} - column not present in both tables"));
                     };
+                    let mut left_expr = BExpr::Col { depth: 0, idx: li.0, aff: li.1, coll: li.2 };
+                    // Next to a RIGHT or FULL join SQLite compares the
+                    // coalesce of every left table's column, each after the
+                    // first being itself a USING column; otherwise the
+                    // leftmost table's.
+                    if self.right_join_in_from && lefts.len() > 1 {
+                        if lefts.iter().skip(1).any(|m| !m.3) {
+                            return sql_err(format!("ambiguous reference to {col} in USING()"));
+                        }
+                        let args =
+                            lefts.iter().map(|m| BExpr::Col { depth: 0, idx: m.0, aff: m.1, coll: m.2 }).collect();
+                        left_expr = BExpr::Func { name: "coalesce".into(), args };
+                    }
                     if let Some(scope) = self.scopes.last_mut() {
                         for t in scope.tables.iter_mut().skip(left_tables) {
                             for (i, c) in t.cols.iter_mut().enumerate() {
                                 if t.offset + i == ri.0 {
                                     c.merged = true;
+                                    c.using = Some(*kind);
                                 }
                             }
                         }
                     }
                     conds.push(BExpr::Bin {
                         op: BinaryOp::Eq,
-                        l: Box::new(BExpr::Col { depth: 0, idx: li.0, aff: li.1, coll: li.2 }),
+                        l: Box::new(left_expr),
                         r: Box::new(BExpr::Col { depth: 0, idx: ri.0, aff: ri.1, coll: ri.2 }),
                         coll: li.2,
                     });
@@ -646,10 +705,14 @@ impl<'a> Binder<'a> {
     }
 
     fn add_query_source(&mut self, plan: QueryPlan, names: Vec<String>, scope_name: String) -> Result<Source> {
+        // A subquery's column keeps the collation of its expression in the
+        // leftmost SELECT, as a view's or CTE's does in SQLite.
+        let colls = plan.first.result.iter().map(expr_collation);
         let cols = names
             .iter()
             .zip(plan.affinities.iter().chain(std::iter::repeat(&None)))
-            .map(|(n, a)| ScopeCol::plain(n, *a, Collation::Binary))
+            .zip(colls.chain(std::iter::repeat(Collation::Binary)))
+            .map(|((n, a), c)| ScopeCol::plain(n, *a, c))
             .collect();
         self.push_table(scope_name, cols)?;
         Ok(Source::Query(Box::new(plan)))
@@ -672,6 +735,8 @@ impl<'a> Binder<'a> {
         let table_l = table.map(lower);
         for (depth, scope) in self.scopes.iter().rev().enumerate() {
             let mut found: Option<BExpr> = None;
+            // Whether `found` is a coalesce this loop built for FULL joins.
+            let mut full_join_chain = false;
             for t in &scope.tables {
                 if table_l.as_ref().is_some_and(|tl| *tl != t.name) {
                     continue;
@@ -679,7 +744,11 @@ impl<'a> Binder<'a> {
                 let hit = t
                     .cols
                     .iter()
-                    .position(|c| !c.rowid && (table.is_some() || !c.merged) && c.name.eq_ignore_ascii_case(name))
+                    .position(|c| {
+                        !c.rowid
+                            && (table.is_some() || !c.merged || c.using.is_some())
+                            && c.name.eq_ignore_ascii_case(name)
+                    })
                     .or_else(|| {
                         if is_rowid_name(name) {
                             t.cols.iter().position(|c| c.rowid && (table.is_some() || !c.merged))
@@ -688,12 +757,31 @@ impl<'a> Binder<'a> {
                         }
                     });
                 if let Some(i) = hit {
-                    if found.is_some() {
-                        return sql_err(format!("ambiguous column name: {name}"));
-                    }
                     let c = &t.cols[i];
                     let col = BExpr::Col { depth, idx: t.offset + i, aff: c.aff, coll: c.coll };
-                    found = Some(if c.json_value { json_each_value(col, depth, t.offset + i + 1) } else { col });
+                    let col = if c.json_value { json_each_value(col, depth, t.offset + i + 1) } else { col };
+                    // A later USING copy of an unqualified name: SQLite keeps
+                    // the left column for inner and left joins, takes the
+                    // right one for a right join and the coalesce of both
+                    // for a full join.
+                    match (found.as_mut(), c.using.filter(|_| table.is_none())) {
+                        (None, _) => found = Some(col),
+                        (Some(_), None) => return sql_err(format!("ambiguous column name: {name}")),
+                        (Some(f), Some(JoinKind::Right)) => {
+                            *f = col;
+                            full_join_chain = false;
+                        }
+                        (Some(f), Some(JoinKind::Full)) => {
+                            let mut args = match std::mem::replace(f, BExpr::Lit(Value::Null)) {
+                                BExpr::Func { name, args } if name == "coalesce" && full_join_chain => args,
+                                other => vec![other],
+                            };
+                            args.push(col);
+                            *f = BExpr::Func { name: "coalesce".into(), args };
+                            full_join_chain = true;
+                        }
+                        (Some(_), Some(_)) => {}
+                    }
                 }
             }
             if let Some(f) = found {
@@ -1052,6 +1140,17 @@ impl<'a> Binder<'a> {
     }
 }
 
+/// Whether a FROM clause has a RIGHT or FULL join anywhere (not counting
+/// subqueries, which have FROM clauses of their own).
+fn has_right_join(f: &FromItem) -> bool {
+    match f {
+        FromItem::Join { left, right, kind, .. } => {
+            matches!(kind, JoinKind::Right | JoinKind::Full) || has_right_join(left) || has_right_join(right)
+        }
+        _ => false,
+    }
+}
+
 /// Whether `e` calls an aggregate function outside any subquery.
 fn contains_aggregate(e: &Expr) -> bool {
     match e {
@@ -1101,6 +1200,7 @@ fn table_scope_cols(table: &crate::schema::Table) -> Vec<ScopeCol> {
         merged: !visible,
         hidden: !visible,
         json_value: false,
+        using: None,
     });
     cols
 }
@@ -1136,6 +1236,12 @@ pub fn expr_affinity(e: &BExpr) -> Option<Affinity> {
 /// The collation an expression carries: explicit COLLATE, else a column's.
 pub fn expr_collation(e: &BExpr) -> Collation {
     explicit_collation(e).or_else(|| column_collation(e)).unwrap_or(Collation::Binary)
+}
+
+/// The collation `e` defines, if any: an explicit COLLATE, else a
+/// column's (what a function that compares its arguments looks for).
+pub fn defined_collation(e: &BExpr) -> Option<Collation> {
+    explicit_collation(e).or_else(|| column_collation(e))
 }
 
 /// The first explicit COLLATE found in `e`, searching operands left to

@@ -229,6 +229,11 @@ fn eval_node(ctx: &Ctx<'_>, e: &BExpr, env: &Env<'_>) -> Result<Value> {
             let result = membership(&v, va, items, *coll)?;
             bool_val(if *negated { result.map(|b| !b) } else { result })
         }
+        BExpr::InSelect { e, plan, negated, .. } if matches!(**e, BExpr::Row(_)) => {
+            let BExpr::Row(items) = &**e else { return Err(Error::Sql("row value misused".into())) };
+            let result = row_in_select(ctx, items, plan, env)?;
+            bool_val(if *negated { result.map(|b| !b) } else { result })
+        }
         BExpr::InSelect { e, plan, negated, coll } => {
             let v = eval(ctx, e, env)?;
             let rows = run_query(ctx, plan, Some(env))?;
@@ -239,7 +244,7 @@ fn eval_node(ctx: &Ctx<'_>, e: &BExpr, env: &Env<'_>) -> Result<Value> {
                 return Ok(Value::Null);
             }
             let va = crate::bind::expr_affinity(e);
-            let ra = plan.affinities.first().copied().flatten();
+            let ra = in_affinity(plan, 0);
             // SQLite: the comparison affinity of IN (SELECT) uses both sides.
             let items = rows.into_iter().map(|row| Ok((row.into_iter().next().unwrap_or(Value::Null), ra)));
             let result = membership(&v, va, items, *coll)?;
@@ -262,6 +267,18 @@ fn eval_node(ctx: &Ctx<'_>, e: &BExpr, env: &Env<'_>) -> Result<Value> {
         BExpr::Collate { e, .. } => eval(ctx, e, env)?,
         BExpr::Func { name, args } if crate::func::json::is_json_function(name) => {
             eval_json_call(ctx, name, args, env)?.0
+        }
+        // Scalar min()/max() and nullif() compare with the collation of the
+        // first argument that has one (a column's, or an explicit COLLATE).
+        BExpr::Func { name, args }
+            if (args.len() >= 2 && matches!(name.as_str(), "min" | "max")) || (args.len() == 2 && name == "nullif") =>
+        {
+            let vals = args.iter().map(|a| eval(ctx, a, env)).collect::<Result<Vec<_>>>()?;
+            let coll = args.iter().find_map(crate::bind::defined_collation).unwrap_or(Collation::Binary);
+            match (name.as_str(), vals.as_slice()) {
+                ("nullif", [x, y]) => crate::func::scalar::nullif(x, y, coll),
+                _ => crate::func::scalar::min_max(&vals, name == "max", coll),
+            }
         }
         BExpr::Func { name, args } => {
             let vals = args.iter().map(|a| eval(ctx, a, env)).collect::<Result<Vec<_>>>()?;
@@ -491,34 +508,96 @@ fn eval_row_compare(ctx: &Ctx<'_>, op: BinaryOp, a: &[BExpr], b: &[BExpr], env: 
     if a.len() != b.len() {
         return Err(Error::Sql("row value misused".into()));
     }
-    let mut first_diff = None;
+    let decide = |o: Ordering| match op {
+        BinaryOp::Eq => o == Ordering::Equal,
+        BinaryOp::NotEq => o != Ordering::Equal,
+        BinaryOp::Lt => o == Ordering::Less,
+        BinaryOp::LtEq => o != Ordering::Greater,
+        BinaryOp::Gt => o == Ordering::Greater,
+        _ => o != Ordering::Less,
+    };
+    let is = matches!(op, BinaryOp::Is | BinaryOp::IsNot);
+    if !is
+        && !matches!(op, BinaryOp::Eq | BinaryOp::NotEq | BinaryOp::Lt | BinaryOp::LtEq | BinaryOp::Gt | BinaryOp::GtEq)
+    {
+        return Err(Error::Sql("row value misused".into()));
+    }
     let mut saw_null = false;
     for (x, y) in a.iter().zip(b) {
         let (xv, yv) = (eval(ctx, x, env)?, eval(ctx, y, env)?);
+        if is {
+            // IS: NULL matches NULL only; every pair must match.
+            let same = match (&xv, &yv) {
+                (Value::Null, Value::Null) => true,
+                (Value::Null, _) | (_, Value::Null) => false,
+                _ => {
+                    cmp_op(
+                        xv,
+                        crate::bind::expr_affinity(x),
+                        yv,
+                        crate::bind::expr_affinity(y),
+                        crate::bind::expr_collation(x),
+                    ) == Some(Ordering::Equal)
+                }
+            };
+            if !same {
+                return Ok(Value::Integer(i64::from(op == BinaryOp::IsNot)));
+            }
+            continue;
+        }
         let coll = crate::bind::expr_collation(x);
         match cmp_op(xv, crate::bind::expr_affinity(x), yv, crate::bind::expr_affinity(y), coll) {
-            None => saw_null = true,
+            // (In)equality: a later pair that differs still decides.
+            None if matches!(op, BinaryOp::Eq | BinaryOp::NotEq) => saw_null = true,
+            // An ordering stops at the first pair that is not equal.
+            None => return Ok(Value::Null),
             Some(Ordering::Equal) => {}
-            Some(o) => {
-                first_diff = Some(o);
-                break;
-            }
+            Some(o) => return Ok(bool_val(Some(decide(o)))),
         }
     }
-    let r = match (first_diff, saw_null) {
-        (Some(o), _) => Some(o),
-        (None, true) => None,
-        (None, false) => Some(Ordering::Equal),
-    };
-    Ok(bool_val(match op {
-        BinaryOp::Eq => r.map(|o| o == Ordering::Equal),
-        BinaryOp::NotEq => r.map(|o| o != Ordering::Equal),
-        BinaryOp::Lt => r.map(|o| o == Ordering::Less),
-        BinaryOp::LtEq => r.map(|o| o != Ordering::Greater),
-        BinaryOp::Gt => r.map(|o| o == Ordering::Greater),
-        BinaryOp::GtEq => r.map(|o| o != Ordering::Less),
-        _ => return Err(Error::Sql("row value misused".into())),
-    }))
+    if is {
+        return Ok(Value::Integer(i64::from(op == BinaryOp::Is)));
+    }
+    Ok(if saw_null { Value::Null } else { bool_val(Some(decide(Ordering::Equal))) })
+}
+
+/// The affinity column `i` of an IN subquery compares with: for a compound
+/// SELECT, SQLite takes the rightmost arm's expression.
+fn in_affinity(plan: &QueryPlan, i: usize) -> Option<Affinity> {
+    match plan.compound.last() {
+        Some((_, core)) => core.result.get(i).and_then(crate::bind::expr_affinity),
+        None => plan.affinities.get(i).copied().flatten(),
+    }
+}
+
+/// `(a, b, ...) IN (SELECT ...)`: true if some row equals the row value
+/// pair by pair, else NULL if some row might (a NULL comparison and no
+/// difference), else false.
+fn row_in_select(ctx: &Ctx<'_>, items: &[BExpr], plan: &QueryPlan, env: &Env<'_>) -> Result<Option<bool>> {
+    let vals = items.iter().map(|x| eval(ctx, x, env)).collect::<Result<Vec<_>>>()?;
+    let mut result = Some(false);
+    for row in run_query(ctx, plan, Some(env))? {
+        let mut this = Some(true);
+        for (i, (x, v)) in items.iter().zip(&vals).enumerate() {
+            let y = row.get(i).cloned().unwrap_or(Value::Null);
+            let ya = in_affinity(plan, i);
+            let coll = crate::bind::expr_collation(x);
+            match cmp_op(v.clone(), crate::bind::expr_affinity(x), y, ya, coll) {
+                Some(Ordering::Equal) => {}
+                None => this = None,
+                Some(_) => {
+                    this = Some(false);
+                    break;
+                }
+            }
+        }
+        match this {
+            Some(true) => return Ok(Some(true)),
+            None => result = None,
+            Some(false) => {}
+        }
+    }
+    Ok(result)
 }
 
 /// Every row of `table` (columns, then the rowid): in rowid order, or in
@@ -1250,12 +1329,14 @@ fn compute_aggs(
             out.push(crate::func::json::aggregate(&a.name, &vals, &flags).map_err(Error::Sql)?);
             continue;
         }
-        out.push(aggregate(&a.name, a.star, &vals)?);
+        // min() and max() compare with their argument's collation.
+        let coll = a.args.first().map_or(Collation::Binary, crate::bind::expr_collation);
+        out.push(aggregate(&a.name, a.star, &vals, coll)?);
     }
     Ok(out)
 }
 
-fn aggregate(name: &str, star: bool, vals: &[Vec<Value>]) -> Result<Value> {
+fn aggregate(name: &str, star: bool, vals: &[Vec<Value>], coll: Collation) -> Result<Value> {
     let firsts = || vals.iter().filter_map(|v| v.first()).filter(|v| !matches!(v, Value::Null));
     Ok(match name {
         "count" => {
@@ -1305,7 +1386,7 @@ fn aggregate(name: &str, star: bool, vals: &[Vec<Value>]) -> Result<Value> {
                 best = match best {
                     None => Some(v),
                     Some(b) => {
-                        let o = value::compare(v, b, Collation::Binary);
+                        let o = value::compare(v, b, coll);
                         if (name == "min" && o == Ordering::Less) || (name == "max" && o == Ordering::Greater) {
                             Some(v)
                         } else {

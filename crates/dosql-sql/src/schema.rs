@@ -308,10 +308,15 @@ impl Schema {
         self.tables.get(&lower(name))
     }
 
-    /// Indexes of a table.
-    pub fn table_indexes(&self, table: &str) -> impl Iterator<Item = &Index> {
+    /// Indexes of a table, in the order SQLite checks their constraints
+    /// (and so reports the first one a row breaks): the most recently made
+    /// first (trees are numbered in order of creation), those whose own
+    /// conflict clause is REPLACE after all others.
+    pub fn table_indexes(&self, table: &str) -> impl DoubleEndedIterator<Item = &Index> {
         let t = lower(table);
-        self.indexes.values().filter(move |i| lower(&i.table) == t)
+        let mut found: Vec<&Index> = self.indexes.values().filter(|i| lower(&i.table) == t).collect();
+        found.sort_by_key(|i| (i.on_conflict == Some(ast::Conflict::Replace), std::cmp::Reverse(i.tree)));
+        found.into_iter()
     }
 
     /// Adds a table from its definition. `auto_tree` gives the tree for

@@ -136,8 +136,10 @@ impl Collation {
                 let n = a.len().min(b.len());
                 for i in 0..n {
                     let (x, y) = (a[i].to_ascii_lowercase(), b[i].to_ascii_lowercase());
+                    // SQLite stops at a NUL on the left; equal so far, the
+                    // longer string is still the greater.
                     if a[i] == 0 || x != y {
-                        return x.cmp(&y);
+                        return x.cmp(&y).then(a.len().cmp(&b.len()));
                     }
                 }
                 a.len().cmp(&b.len())
@@ -456,10 +458,12 @@ pub fn comparison_affinity(left: Option<Affinity>, right: Option<Affinity>) -> O
 pub fn prepare_comparison(a: Value, a_aff: Option<Affinity>, b: Value, b_aff: Option<Affinity>) -> (Value, Value) {
     let aff = comparison_affinity(a_aff, b_aff);
     let any_text = matches!(a, Value::Text(_)) || matches!(b, Value::Text(_));
-    if !any_text {
-        return (a, b);
-    }
     match aff {
+        // Numeric affinity only converts when there is text to convert;
+        // TEXT affinity turns numbers into text even when both sides are
+        // numbers (a TEXT-affinity side that yields one: the last arm of a
+        // compound IN subquery, say), as SQLite's comparison does.
+        Some(x) if x.is_numeric() && !any_text => (a, b),
         Some(x) if x.is_numeric() => {
             let conv = |v: Value| match v {
                 Value::Text(s) => match numeric_affinity_of_text(s.as_bytes(), false) {
