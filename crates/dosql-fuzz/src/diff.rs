@@ -15,9 +15,10 @@
 //! The hook for more ways of running DoSQL: [`Engine::variants`]. After a
 //! query has run, the harness asks the engine under test for other answers
 //! to the same query on the same state and compares each with the
-//! reference too (the mismatch names the variant). [`Dosql`] has none yet;
-//! once the planner can use indexes, a variant that runs the query again
-//! with index use forced off belongs there.
+//! reference too (the mismatch names the variant). [`Dosql`] answers every
+//! query a second time with index and rowid lookups switched off
+//! ([`dosql_sql::Connection::set_index_lookups`]), so a plan that changes a
+//! result is a mismatch.
 //!
 //! Left out: statements are run one at a time as whole texts (no bound
 //! parameters), and column names are not compared.
@@ -94,8 +95,8 @@ pub trait Engine {
     fn run(&mut self, sql: &str) -> Answer;
 
     /// Other answers to the query `sql` (just run by [`Engine::run`]) on
-    /// the same state, each with a name, for instance the query run again
-    /// with index use forced off. The harness compares each with the
+    /// the same state, each with a name (DoSQL's: the query run again with
+    /// index use forced off). The harness compares each with the
     /// reference's answer. None by default.
     fn variants(&mut self, _sql: &str) -> Vec<(String, Answer)> {
         Vec::new()
@@ -126,6 +127,23 @@ impl Engine for Dosql {
             Err(FindingKind::Panic { message, location, .. }) => Answer::Panic(format!("{message} at {location}")),
             Err(other) => Answer::Panic(format!("{other:?}")),
         }
+    }
+
+    /// The query again with every table scanned (no index or rowid
+    /// lookups): a plan must never change a result. Only for statements
+    /// that are all queries, which running twice cannot change.
+    fn variants(&mut self, sql: &str) -> Vec<(String, Answer)> {
+        let queries_only = dosql_sql::parse::parse_sql(sql).is_ok_and(|s| {
+            !s.is_empty() && s.iter().all(|p| matches!(p.statement, dosql_sql::ast::Statement::Select(_)))
+        });
+        if !queries_only || self.conn.set_index_lookups(false).is_err() {
+            return Vec::new();
+        }
+        let answer = self.run(sql);
+        if let Err(e) = self.conn.set_index_lookups(true) {
+            return vec![("dosql, switching index lookups back on".into(), Answer::Error(e.to_string()))];
+        }
+        vec![("dosql scanning every table".into(), answer)]
     }
 }
 
