@@ -127,7 +127,8 @@ fn choose_in(schema: &Schema, table: &Table, conjuncts: &[&BExpr], offset: usize
         return Access::RowidEq(seek(t));
     }
     // The index with the longest prefix of columns fixed by `=` (then a
-    // range on the next column; then the narrower index).
+    // range on the next column; then the narrower index; on a full tie the
+    // newest, which `table_indexes` lists first, as SQLite picks).
     type Choice<'i> = (&'i Index, Vec<Seek>, Option<(Seek, bool)>, Option<(Seek, bool)>);
     let mut best: Option<Choice<'_>> = None;
     let score = |c: &Choice<'_>| (c.1.len(), c.2.is_some() || c.3.is_some(), usize::MAX - c.0.columns.len());
