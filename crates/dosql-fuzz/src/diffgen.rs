@@ -166,9 +166,6 @@ pub struct DiffGenerator {
 /// Whether scripts may contain the patterns on which DoSQL is known to
 /// differ from SQLite (so that, until those are fixed, they do not end
 /// most scripts and hide everything else):
-/// - an `UPDATE` whose `SET` has an uncorrelated subquery over the table
-///   being updated: SQLite evaluates it once per statement, DoSQL once per
-///   row (seeing the rows already changed);
 /// - `ON CONFLICT (target) DO UPDATE` on a table with more than one unique
 ///   constraint: SQLite checks the target's index first, DoSQL reports
 ///   whichever conflict it meets first (`dml/mod.rs`, `resolve_unique`);
@@ -609,11 +606,9 @@ impl DiffGenerator {
                 1 => format!("{} || 'z'", c.name),
                 2 => format!("coalesce({}, {})", c.name, self.data_value(c.affinity)),
                 3 => {
-                    // A scalar subquery that returns one row (over another
-                    // table unless the known deviation is wanted).
-                    let avoid = self.avoid();
-                    let others: Vec<usize> = (0..self.tables.len()).filter(|&o| !avoid || o != t).collect();
-                    let other = others.get(self.below(others.len())).copied().unwrap_or(t);
+                    // An uncorrelated scalar subquery, possibly over the table
+                    // being updated (computed once per statement, as SQLite).
+                    let other = self.below(self.tables.len().max(1));
                     let ot = self.tables.get(other).cloned();
                     match ot {
                         Some(ot) => {

@@ -76,6 +76,9 @@ pub struct Ctx<'a> {
     pub now_ms: i64,
     /// The connection's counters, for `changes()` and friends.
     pub session: Session,
+    /// Values of uncorrelated scalar subqueries already computed, when the
+    /// statement evaluates each such subquery once (UPDATE, as SQLite).
+    pub subqueries: Option<&'a SubqueryCache>,
 }
 
 /// What `last_insert_rowid()`, `changes()` and `total_changes()` report:
@@ -94,7 +97,14 @@ impl<'a> Ctx<'a> {
     /// A context over `rd` with statement parameters `params`, at the
     /// current wall-clock time.
     pub fn new(rd: &'a dyn Reader, params: &'a [Value]) -> Ctx<'a> {
-        Ctx { rd, params, working: None, now_ms: crate::func::datetime::wall_clock_ms(), session: Session::default() }
+        Ctx {
+            rd,
+            params,
+            working: None,
+            now_ms: crate::func::datetime::wall_clock_ms(),
+            session: Session::default(),
+            subqueries: None,
+        }
     }
 
     /// This context with the connection's counters.
@@ -108,7 +118,18 @@ impl<'a> Ctx<'a> {
         self.now_ms = now_ms;
         self
     }
+
+    /// This context, computing each uncorrelated scalar subquery once and
+    /// keeping its value in `cache`.
+    pub fn with_subquery_cache(mut self, cache: &'a SubqueryCache) -> Ctx<'a> {
+        self.subqueries = Some(cache);
+        self
+    }
 }
+
+/// Values of uncorrelated scalar subqueries, by the address of their plan
+/// (stable while one statement runs).
+pub type SubqueryCache = std::cell::RefCell<std::collections::HashMap<usize, Value>>;
 
 /// The current row of a recursive CTE, which its recursive SELECT reads
 /// as the CTE's table.
@@ -254,11 +275,22 @@ fn eval_node(ctx: &Ctx<'_>, e: &BExpr, env: &Env<'_>) -> Result<Value> {
             let any = !run_query_limited(ctx, plan, Some(env), Some(1))?.is_empty();
             Value::Integer(i64::from(any != *negated))
         }
-        BExpr::Subquery(plan) => run_query_limited(ctx, plan, Some(env), Some(1))?
-            .into_iter()
-            .next()
-            .and_then(|r| r.into_iter().next())
-            .unwrap_or(Value::Null),
+        BExpr::Subquery(plan) => {
+            let key = &**plan as *const QueryPlan as usize;
+            let cache = ctx.subqueries.filter(|_| !crate::explain::refers_outside(plan, 0));
+            if let Some(v) = cache.and_then(|c| c.borrow().get(&key).cloned()) {
+                return Ok(v);
+            }
+            let v = run_query_limited(ctx, plan, Some(env), Some(1))?
+                .into_iter()
+                .next()
+                .and_then(|r| r.into_iter().next())
+                .unwrap_or(Value::Null);
+            if let Some(c) = cache {
+                c.borrow_mut().insert(key, v.clone());
+            }
+            v
+        }
         BExpr::Case { .. } => match case_branch(ctx, e, env)? {
             Some(x) => eval(ctx, x, env)?,
             None => Value::Null,

@@ -302,7 +302,7 @@ fn estimate(n: u64, access: &Access, stats: Option<&[u64]>) -> u64 {
 
 /// Whether a subquery reads a column of a query around it: a column more
 /// levels out than the subquery nests at `depth`.
-fn refers_outside(q: &QueryPlan, depth: usize) -> bool {
+pub(crate) fn refers_outside(q: &QueryPlan, depth: usize) -> bool {
     fn expr(e: &BExpr, depth: usize) -> bool {
         if let BExpr::Col { depth: d, .. } = e
             && *d > depth

@@ -466,3 +466,22 @@ fn schema_statement_corner_cases() {
         "SELECT * FROM v",
     ]);
 }
+
+#[test]
+fn uncorrelated_subqueries_in_update_set_are_computed_once() {
+    check_script(&[
+        "CREATE TABLE t(a, b)",
+        "INSERT INTO t VALUES (1, NULL), (2, NULL), (3, 5)",
+        "UPDATE t SET b = (SELECT count(*) FROM t AS s WHERE s.b IS NOT NULL)",
+        "SELECT a, b FROM t",
+        "UPDATE t SET b = (SELECT max(b) FROM t) + a",
+        "SELECT a, b FROM t",
+        // Correlated: once per row.
+        "UPDATE t SET b = (SELECT count(*) FROM t AS s WHERE s.b > t.b)",
+        "SELECT a, b FROM t",
+        "CREATE TABLE log(x)",
+        "CREATE TRIGGER tu AFTER UPDATE ON t BEGIN UPDATE log SET x = (SELECT count(*) FROM log) + x; INSERT INTO log VALUES (new.b); END",
+        "UPDATE t SET b = (SELECT sum(a) FROM t)",
+        "SELECT x FROM log",
+    ]);
+}

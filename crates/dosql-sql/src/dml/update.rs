@@ -314,11 +314,14 @@ pub(crate) fn run_update(tx: &mut Txn, run: &mut Run<'_>, plan: &UpdatePlan, fra
     let mut out = Outcome { columns: columns.clone(), ..Outcome::default() };
     let fks = Plan::new(run, table, Op::Update(slots))?;
     let row_update = RowUpdate { target, shape: me, triggers, set: slots, or: or_named, or_named, fks: &fks };
+    // An uncorrelated subquery in SET has one value for the whole
+    // statement (SQLite computes it once, before the first row changes).
+    let subqueries = crate::exec::SubqueryCache::default();
     for (rowid, values) in work {
         let Some(old) = read_row(tx, table, rowid)? else { continue };
         let mut new = old.clone();
         {
-            let ctx = run.ctx(&*tx);
+            let ctx = run.ctx(&*tx).with_subquery_cache(&subqueries);
             let values = match values {
                 Some(v) => v,
                 None => {

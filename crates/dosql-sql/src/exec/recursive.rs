@@ -64,8 +64,14 @@ pub(super) fn run(ctx: &Ctx<'_>, plan: &RecursivePlan, parent: Option<&Env<'_>>)
         }
         let current = [row];
         let working = Working { id: plan.id, rows: &current, parent: ctx.working };
-        let step_ctx =
-            Ctx { rd: ctx.rd, params: ctx.params, working: Some(&working), now_ms: ctx.now_ms, session: ctx.session };
+        let step_ctx = Ctx {
+            rd: ctx.rd,
+            params: ctx.params,
+            working: Some(&working),
+            now_ms: ctx.now_ms,
+            session: ctx.session,
+            subqueries: ctx.subqueries,
+        };
         for step in &plan.steps {
             for r in run_query(&step_ctx, step, parent)? {
                 add(r, &mut queue)?;
