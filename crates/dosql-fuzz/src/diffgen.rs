@@ -166,9 +166,6 @@ pub struct DiffGenerator {
 /// Whether scripts may contain the patterns on which DoSQL is known to
 /// differ from SQLite (so that, until those are fixed, they do not end
 /// most scripts and hide everything else):
-/// - `ON CONFLICT (target) DO UPDATE` on a table with more than one unique
-///   constraint: SQLite checks the target's index first, DoSQL reports
-///   whichever conflict it meets first (`dml/mod.rs`, `resolve_unique`);
 /// - an `ON CONFLICT` target naming a unique index that includes the
 ///   INTEGER PRIMARY KEY among other columns: SQLite finds no match and
 ///   fails, DoSQL accepts it (`dml/insert.rs`);
@@ -561,9 +558,6 @@ impl DiffGenerator {
         let insert = format!("INTO {} ({}) VALUES {}", table.name, names.join(", "), rows.join(", "));
         let settable: Vec<Column> = table.cols.iter().filter(|c| !c.unique).cloned().collect();
         let target = table.targets.get(self.below(table.targets.len())).cloned();
-        // See [`Deviations`]: with several unique constraints DoSQL may
-        // report another conflict instead of updating.
-        let target = target.filter(|_| !self.avoid() || table.uniques == 1);
         match (self.rng.random_range(0..3), target, settable.is_empty()) {
             (0, _, _) => format!("REPLACE {insert}"),
             (1, Some(target), false) => {

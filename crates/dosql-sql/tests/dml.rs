@@ -485,3 +485,20 @@ fn uncorrelated_subqueries_in_update_set_are_computed_once() {
         "SELECT x FROM log",
     ]);
 }
+
+#[test]
+fn upsert_targets_are_checked_first() {
+    check_script(&[
+        "CREATE TABLE t1 (c0 TEXT, c1 NUMERIC, c2 TEXT UNIQUE)",
+        "CREATE UNIQUE INDEX i1 ON t1 (c1)",
+        "INSERT INTO t1 VALUES (NULL, 5, '2.25'), ('1.5', 102, '1')",
+        "INSERT INTO t1 (c0, c1, c2) VALUES ('0x1f', 5, '1') ON CONFLICT (c2) DO UPDATE SET c0 = excluded.c0",
+        "SELECT * FROM t1",
+        "INSERT INTO t1 (c0, c1, c2) VALUES ('a', 102, '2.25') ON CONFLICT (c1) DO UPDATE SET c0 = 'by c1'",
+        "SELECT * FROM t1",
+        "INSERT INTO t1 (c0, c1, c2) VALUES ('b', 102, '2.25') ON CONFLICT (c2) DO NOTHING ON CONFLICT DO UPDATE SET c0 = 'any'",
+        "SELECT * FROM t1",
+        "INSERT INTO t1 (c0, c1, c2) VALUES ('c', 5, 'new') ON CONFLICT (c2) DO UPDATE SET c0 = 'never'",
+        "SELECT * FROM t1",
+    ]);
+}

@@ -702,6 +702,15 @@ fn resolve_unique(
             conflicts.push((Constraint::Index(i), found));
         }
     }
+    // The constraints upsert clauses name are checked first, clause by
+    // clause, as in SQLite; a clause without a target takes any other.
+    for (clause, target) in upsert_targets.iter().enumerate() {
+        if let Some(x) = target
+            && let Some(&first) = conflicts.iter().find(|(c, _)| c == x).and_then(|(_, r)| r.first())
+        {
+            return Ok(Verdict::Upsert { clause, rowid: first });
+        }
+    }
     for (c, rowids) in conflicts {
         if let Some(clause) = upsert_targets.iter().position(|u| u.is_none_or(|x| x == c)) {
             let Some(&first) = rowids.first() else { continue };
