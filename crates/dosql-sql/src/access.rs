@@ -27,7 +27,7 @@
 
 use crate::ast::{BinaryOp, JoinKind};
 use crate::error::{Error, Result};
-use crate::exec::{Ctx, Env, eval};
+use crate::exec::{Ctx, Env, Reader, eval};
 use crate::plan::{BExpr, Source};
 use crate::record::{decode_row, key_rowid, rowid_key};
 use crate::schema::{Index, Schema, Table};
@@ -135,10 +135,7 @@ fn choose_in(schema: &Schema, table: &Table, conjuncts: &[&BExpr], offset: usize
     // With ANALYZE statistics: the average rows per key of the fixed
     // prefix, a quarter of that per range bound (SQLite's guess).
     let estimate = |c: &Choice<'_>| {
-        let per_key = match c.1.len() {
-            0 => schema.stats.indexes.get(&crate::schema::lower(&c.0.name))?.first().copied(),
-            n => schema.stats.indexes.get(&crate::schema::lower(&c.0.name))?.get(n).copied(),
-        }?;
+        let per_key = *schema.stats.indexes.get(&crate::schema::lower(&c.0.name))?.get(c.1.len())?;
         let bounds = u32::from(c.2.is_some()) + u32::from(c.3.is_some());
         Some(per_key >> (2 * bounds))
     };
@@ -419,7 +416,7 @@ pub fn rows_after(
             let mut vals = Vec::with_capacity(eq.len());
             for (s, &coll) in eq.iter().zip(&index.collations) {
                 match seek_value(ctx, s, parent)? {
-                    Some(v) => vals.push(key_value(v, coll)),
+                    Some(v) => vals.push(crate::dml::key_value(&v, coll)),
                     None => return Ok(Vec::new()),
                 }
             }
@@ -427,12 +424,14 @@ pub fn rows_after(
             let bound = |b: &Option<(Seek, bool)>| -> Result<Option<Option<(KeyValue, bool)>>> {
                 Ok(match b {
                     None => Some(None),
-                    Some((s, incl)) => seek_value(ctx, s, parent)?.map(|v| Some((key_value(v, coll), *incl))),
+                    Some((s, incl)) => {
+                        seek_value(ctx, s, parent)?.map(|v| Some((crate::dml::key_value(&v, coll), *incl)))
+                    }
                 })
             };
             // A NULL bound matches nothing.
             let (Some(lo), Some(hi)) = (bound(lo)?, bound(hi)?) else { return Ok(Vec::new()) };
-            let mut rowids = index_rowids(ctx, index, &vals, (lo.as_ref(), hi.as_ref()))?;
+            let mut rowids = index_rowids(ctx.rd, index, &vals, (lo.as_ref(), hi.as_ref()))?;
             if table.without_rowid.is_none() {
                 rowids.sort_unstable();
                 rowids.dedup();
@@ -446,9 +445,9 @@ pub fn rows_after(
 type KeyBound<'k> = Option<&'k (KeyValue, bool)>;
 
 /// The rowids of the entries of `index` whose leading key values equal
-/// `vals` and whose next key value lies within `(lo, hi)`.
-fn index_rowids(
-    ctx: &Ctx<'_>,
+/// `vals` and whose next key value lies within `(lo, hi)`, in index order.
+pub(crate) fn index_rowids(
+    rd: &dyn Reader,
     index: &Index,
     vals: &[KeyValue],
     (lo, hi): (KeyBound<'_>, KeyBound<'_>),
@@ -467,7 +466,7 @@ fn index_rowids(
     let mut all_desc = index.desc.clone();
     all_desc.push(false);
     let mut out = Vec::new();
-    for entry in ctx.rd.range(index.tree, Bound::Included(&start[..]), Bound::Unbounded)? {
+    for entry in rd.range(index.tree, Bound::Included(&start[..]), Bound::Unbounded)? {
         let (k, _) = entry?;
         let decoded = decode_key_with_order(&k, &all_desc)
             .map_err(|_| Error::Sql(format!("database disk image is malformed (index {})", index.name)))?;
@@ -500,21 +499,6 @@ fn within(v: &KeyValue, b: &KeyValue, incl: bool, side: Ordering) -> bool {
 
 fn same_key(a: &KeyValue, b: &KeyValue) -> bool {
     dosql_storage::keycodec::compare_values(a, b) == Ordering::Equal
-}
-
-/// A value as an index stores it under collation `coll`.
-fn key_value(v: Value, coll: Collation) -> KeyValue {
-    match v {
-        Value::Null => KeyValue::Null,
-        Value::Integer(i) => KeyValue::Integer(i),
-        Value::Real(r) => KeyValue::Real(r),
-        Value::Text(s) => KeyValue::Text(match coll {
-            Collation::Binary => s,
-            Collation::NoCase => s.to_ascii_lowercase(),
-            Collation::RTrim => s.trim_end_matches(' ').to_string(),
-        }),
-        Value::Blob(b) => KeyValue::Blob(b),
-    }
 }
 
 /// The rows with these rowids, in this order (missing ones skipped).

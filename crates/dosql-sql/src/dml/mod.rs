@@ -114,7 +114,6 @@ use crate::schema::{Index, SCHEMA_TREE, Schema, Table};
 use crate::txn::Txn;
 use crate::value::{Affinity, Collation, Value};
 use dosql_storage::keycodec::{KeyValue, encode_key_with_order};
-use std::cmp::Ordering;
 
 /// State shared by one top-level statement and every trigger program it
 /// fires.
@@ -413,7 +412,9 @@ fn conflict_error(or: Conflict, msg: String) -> Error {
     }
 }
 
-fn key_value(v: &Value, coll: Collation) -> KeyValue {
+/// A value as an index stores it under collation `coll` (text folded as
+/// the collation compares it).
+pub(crate) fn key_value(v: &Value, coll: Collation) -> KeyValue {
     match v {
         Value::Null => KeyValue::Null,
         Value::Integer(i) => KeyValue::Integer(*i),
@@ -435,12 +436,6 @@ pub fn index_key(index: &Index, vals: &[Value], rowid: i64) -> Vec<u8> {
     let mut desc = index.desc.clone();
     desc.push(false);
     encode_key_with_order(&kv, &desc)
-}
-
-fn index_prefix(index: &Index, vals: &[Value]) -> (Vec<KeyValue>, Vec<u8>) {
-    let kv: Vec<KeyValue> = vals.iter().zip(&index.collations).map(|(v, &coll)| key_value(v, coll)).collect();
-    let key = encode_key_with_order(&kv, &index.desc);
-    (kv, key)
 }
 
 /// An index's key expressions bound over its table's row: `None` for a
@@ -470,43 +465,17 @@ fn key_values(ctx: &Ctx<'_>, index: &Index, parts: &[Option<BExpr>], row: &[Valu
         .collect()
 }
 
-fn kv_equal(a: &KeyValue, b: &KeyValue) -> bool {
-    let to_v = |k: &KeyValue| match k {
-        KeyValue::Null => Value::Null,
-        KeyValue::Integer(i) => Value::Integer(*i),
-        KeyValue::Real(r) => Value::Real(*r),
-        KeyValue::Text(s) => Value::Text(s.clone()),
-        KeyValue::Blob(b) => Value::Blob(b.clone()),
-    };
-    crate::value::compare(&to_v(a), &to_v(b), Collation::Binary) == Ordering::Equal
-}
-
 /// Rowids of rows other than `except` whose key in the unique `index`
 /// equals the key values `key` (never for keys with a NULL, which are all
 /// distinct).
 fn unique_conflicts(tx: &Txn, index: &Index, key: &[Value], except: Option<i64>) -> Result<Vec<i64>> {
-    let (vals, start) = index_prefix(index, key);
+    let vals: Vec<KeyValue> = key.iter().zip(&index.collations).map(|(v, &coll)| key_value(v, coll)).collect();
     if vals.iter().any(|v| matches!(v, KeyValue::Null)) {
         return Ok(Vec::new());
     }
-    let mut out = Vec::new();
-    let mut desc = index.desc.clone();
-    desc.push(false);
-    for entry in tx.range(index.tree, &start[..]..)? {
-        let (k, _) = entry?;
-        let Ok(decoded) = dosql_storage::keycodec::decode_key_with_order(&k, &desc) else {
-            return sql_err(format!("database disk image is malformed (index {})", index.name));
-        };
-        if decoded.len() != vals.len() + 1 || !decoded.iter().zip(&vals).all(|(a, b)| kv_equal(a, b)) {
-            break;
-        }
-        if let Some(KeyValue::Integer(r)) = decoded.last()
-            && Some(*r) != except
-        {
-            out.push(*r);
-        }
-    }
-    Ok(out)
+    let mut found = crate::access::index_rowids(tx, index, &vals, (None, None))?;
+    found.retain(|r| Some(*r) != except);
+    Ok(found)
 }
 
 fn unique_message(table: &Table, index: &Index) -> String {

@@ -107,6 +107,14 @@ impl StmtParser<'_, '_> {
         if self.tok(&Token::Period) { self.name() } else { Ok(first) }
     }
 
+    /// The optional `[schema.]name` that ends REINDEX and ANALYZE.
+    fn optional_target(&mut self) -> Res<Option<String>> {
+        match self.peek() {
+            Token::EOF | Token::SemiColon => Ok(None),
+            _ => self.qualified_name().map(Some),
+        }
+    }
+
     /// `( name, ... )`.
     fn name_list(&mut self) -> Res<Vec<String>> {
         self.expect_tok(&Token::LParen)?;
@@ -247,20 +255,12 @@ impl StmtParser<'_, '_> {
             "PRAGMA" => self.pragma(),
             "REINDEX" => {
                 self.p.advance_token();
-                let target = match self.peek() {
-                    Token::EOF | Token::SemiColon => None,
-                    _ => Some(self.qualified_name()?),
-                };
-                Ok(Statement::Reindex(target))
+                Ok(Statement::Reindex(self.optional_target()?))
             }
             "ALTER" => self.alter_table(),
             "ANALYZE" => {
                 self.p.advance_token();
-                let target = match self.peek() {
-                    Token::EOF | Token::SemiColon => None,
-                    _ => Some(self.qualified_name()?),
-                };
-                Ok(Statement::Analyze(target))
+                Ok(Statement::Analyze(self.optional_target()?))
             }
             "ATTACH" | "DETACH" | "VACUUM" => Err(ParseError::Unsupported(format!("{word} is not supported"))),
             _ => Err(self.err_here()),
