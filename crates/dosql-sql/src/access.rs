@@ -28,41 +28,63 @@
 use crate::ast::{BinaryOp, JoinKind};
 use crate::error::{Error, Result};
 use crate::exec::{Ctx, Env, Reader, eval};
-use crate::plan::{BExpr, Source};
+use crate::plan::{BExpr, CorePlan, QueryPlan, SortKey, Source};
 use crate::record::{decode_row, key_rowid, rowid_key};
 use crate::schema::{Index, Schema, Table};
 use crate::value::{Affinity, Collation, Value, prepare_comparison};
-use dosql_storage::keycodec::{KeyValue, decode_key_with_order, encode_key_with_order};
+use dosql_storage::keycodec::{KeyValue, decode_key_with_order, encode_prefix_body};
 use std::cmp::Ordering;
 use std::ops::Bound;
 
 /// How a table's candidate rows are found.
 #[derive(Debug, Clone, Default)]
 pub enum Access {
-    /// Every row.
+    /// Every row, in scan order.
     #[default]
     Scan,
-    /// The row with one rowid.
-    RowidEq(Seek),
-    /// Rows whose rowid lies between two bounds (`true` = inclusive).
+    /// The rows with the rowids a probe gives.
+    RowidEq(Probe),
+    /// Rows whose rowid lies between two bounds (`true` = inclusive); with
+    /// no bound, every row. `reverse` reads them in descending rowid order.
     RowidRange {
         /// Lower bound.
         lo: Option<(Seek, bool)>,
         /// Upper bound.
         hi: Option<(Seek, bool)>,
+        /// Descending rowid order.
+        reverse: bool,
     },
     /// Rows whose key in `index` starts with the values of `eq`, and
     /// whose next key column lies between `lo` and `hi` when they are set.
     Index {
         /// The index.
         index: Box<Index>,
-        /// One value per leading key column.
-        eq: Vec<Seek>,
+        /// The values of the leading key columns (an IN probe gives several).
+        eq: Vec<Probe>,
         /// Lower bound on the next column (`true` = inclusive).
         lo: Option<(Seek, bool)>,
         /// Upper bound on the next column.
         hi: Option<(Seek, bool)>,
+        /// The order rows come back in.
+        order: Order,
+        /// The index holds every column the query reads: rows are built
+        /// from its keys without reading the table.
+        covering: bool,
     },
+    /// The union of the rows of several paths (an OR of indexed terms).
+    Or(Vec<Access>),
+}
+
+/// The order an index path gives its rows in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Order {
+    /// The table's scan order (rowid, or PRIMARY KEY without rowid).
+    #[default]
+    Table,
+    /// The index's order.
+    Forward,
+    /// The index's order, reversed.
+    Backward,
 }
 
 /// A lookup value: an expression that does not read the row, and the
@@ -77,14 +99,74 @@ pub struct Seek {
     pub col_aff: Option<Affinity>,
 }
 
-/// A comparison `column op value` found in the WHERE clause.
+/// The values an equality on one key column looks up.
+#[derive(Debug, Clone)]
+pub enum Probe {
+    /// `col = v`.
+    One(Seek),
+    /// `col IN (v1, v2, ...)` (or `col = v1 OR col = v2 ...`).
+    List(Vec<Seek>),
+    /// `col IN (SELECT ...)` over an uncorrelated subquery.
+    Query {
+        /// The subquery.
+        plan: Box<QueryPlan>,
+        /// Its column's affinity.
+        aff: Option<Affinity>,
+        /// The indexed column's affinity.
+        col_aff: Option<Affinity>,
+    },
+}
+
+impl Probe {
+    /// Whether it looks up exactly one value.
+    pub fn is_single(&self) -> bool {
+        matches!(self, Probe::One(_))
+    }
+}
+
+/// The right side of a usable comparison.
+enum TermValue<'e> {
+    One(&'e BExpr),
+    List(Vec<&'e BExpr>),
+    Query(&'e QueryPlan),
+}
+
+/// A comparison `column op value` found in the WHERE clause (`IN` is an
+/// `Eq` with several values).
 struct Term<'e> {
     /// The column's slot (the table's column count for the rowid).
     col: usize,
     op: BinaryOp,
-    value: &'e BExpr,
+    value: TermValue<'e>,
     col_aff: Option<Affinity>,
     coll: Collation,
+}
+
+impl Term<'_> {
+    fn seek(&self, e: &BExpr) -> Seek {
+        Seek { expr: e.clone(), aff: crate::bind::expr_affinity(e), col_aff: self.col_aff }
+    }
+    /// The single value of a range term.
+    fn bound(&self, incl: bool) -> Option<(Seek, bool)> {
+        match self.value {
+            TermValue::One(e) => Some((self.seek(e), incl)),
+            _ => None,
+        }
+    }
+    fn probe(&self) -> Probe {
+        match &self.value {
+            TermValue::One(e) => Probe::One(self.seek(e)),
+            TermValue::List(l) => Probe::List(l.iter().map(|e| self.seek(e)).collect()),
+            TermValue::Query(q) => Probe::Query {
+                plan: Box::new((*q).clone()),
+                aff: crate::exec::in_affinity(q, 0),
+                col_aff: self.col_aff,
+            },
+        }
+    }
+    fn single(&self) -> bool {
+        matches!(self.value, TermValue::One(_))
+    }
 }
 
 /// Picks the access path for `table` given its WHERE clause, bound over
@@ -102,12 +184,18 @@ pub fn choose(schema: &Schema, table: &Table, where_: Option<&BExpr>) -> Access 
 /// slots before `offset` (the tables joined before it), which the executor
 /// then fills with each of their rows in turn.
 pub fn choose_at(schema: &Schema, table: &Table, conjuncts: &[&BExpr], offset: usize) -> Access {
-    choose_in(schema, table, conjuncts, offset, offset)
+    choose_in(schema, table, conjuncts, offset, &|c| c < offset)
 }
 
-/// [`choose_at`] where lookup values may read only the slots before
-/// `readable` (0: none, the values are the same for every row).
-fn choose_in(schema: &Schema, table: &Table, conjuncts: &[&BExpr], offset: usize, readable: usize) -> Access {
+/// [`choose_at`] where lookup values may read only the slots `readable`
+/// accepts (none: the values are the same for every row).
+fn choose_in(
+    schema: &Schema,
+    table: &Table,
+    conjuncts: &[&BExpr],
+    offset: usize,
+    readable: &dyn Fn(usize) -> bool,
+) -> Access {
     if schema.scan_only {
         return Access::Scan;
     }
@@ -120,18 +208,28 @@ fn choose_in(schema: &Schema, table: &Table, conjuncts: &[&BExpr], offset: usize
     terms.iter_mut().for_each(|t| t.col -= offset);
     let n = table.columns.len();
     let is_rowid = |c: usize| c == n || Some(c) == table.rowid_alias;
-    let seek =
-        |t: &Term<'_>| Seek { expr: t.value.clone(), aff: crate::bind::expr_affinity(t.value), col_aff: t.col_aff };
     let rowid_table = table.without_rowid.is_none();
-    if rowid_table && let Some(t) = terms.iter().find(|t| is_rowid(t.col) && t.op == BinaryOp::Eq && usable(t)) {
-        return Access::RowidEq(seek(t));
+    let eq_term = |col: &dyn Fn(usize) -> bool, coll: Option<Collation>| {
+        // A single value before a list of them.
+        let found = |single: bool| {
+            terms.iter().find(|t| {
+                col(t.col) && t.op == BinaryOp::Eq && t.single() == single && coll.is_none_or(|c| c == t.coll)
+            })
+        };
+        found(true).or_else(|| found(false))
+    };
+    if rowid_table && let Some(t) = eq_term(&is_rowid, None) {
+        return Access::RowidEq(t.probe());
     }
     // The index with the longest prefix of columns fixed by `=` (then a
     // range on the next column; then the narrower index; on a full tie the
     // newest, which `table_indexes` lists first, as SQLite picks).
-    type Choice<'i> = (&'i Index, Vec<Seek>, Option<(Seek, bool)>, Option<(Seek, bool)>);
+    type Choice<'i> = (&'i Index, Vec<Probe>, Option<(Seek, bool)>, Option<(Seek, bool)>);
     let mut best: Option<Choice<'_>> = None;
-    let score = |c: &Choice<'_>| (c.1.len(), c.2.is_some() || c.3.is_some(), usize::MAX - c.0.columns.len());
+    let score = |c: &Choice<'_>| {
+        let lists = c.1.iter().filter(|p| !p.is_single()).count();
+        (c.1.len(), c.2.is_some() || c.3.is_some(), usize::MAX - lists, usize::MAX - c.0.columns.len())
+    };
     // With ANALYZE statistics: the average rows per key of the fixed
     // prefix, a quarter of that per range bound (SQLite's guess).
     let estimate = |c: &Choice<'_>| {
@@ -156,15 +254,15 @@ fn choose_in(schema: &Schema, table: &Table, conjuncts: &[&BExpr], offset: usize
                 break;
             }
             let coll = index.collations.get(k).copied().unwrap_or(Collation::Binary);
-            let term = |ops: &[BinaryOp]| {
-                terms.iter().find(|t| t.col == col && ops.contains(&t.op) && t.coll == coll && usable(t))
-            };
-            if let Some(t) = term(&[BinaryOp::Eq]) {
-                eq.push(seek(t));
+            if let Some(t) = eq_term(&|c| c == col, Some(coll)) {
+                eq.push(t.probe());
                 continue;
             }
-            lo = term(&[BinaryOp::Gt, BinaryOp::GtEq]).map(|t| (seek(t), t.op == BinaryOp::GtEq));
-            hi = term(&[BinaryOp::Lt, BinaryOp::LtEq]).map(|t| (seek(t), t.op == BinaryOp::LtEq));
+            let term = |ops: &[BinaryOp]| {
+                terms.iter().find(|t| t.col == col && ops.contains(&t.op) && t.coll == coll && t.single())
+            };
+            lo = term(&[BinaryOp::Gt, BinaryOp::GtEq]).and_then(|t| t.bound(t.op == BinaryOp::GtEq));
+            hi = term(&[BinaryOp::Lt, BinaryOp::LtEq]).and_then(|t| t.bound(t.op == BinaryOp::LtEq));
             break;
         }
         let choice = (index, eq, lo, hi);
@@ -173,27 +271,65 @@ fn choose_in(schema: &Schema, table: &Table, conjuncts: &[&BExpr], offset: usize
             best = Some(choice);
         }
     }
+    let rowid_range = rowid_table && terms.iter().any(|t| is_rowid(t.col) && t.op != BinaryOp::Eq && t.single());
     if let Some((index, eq, lo, hi)) = best {
         // A rowid lookup range beats an index range with nothing fixed.
-        let rowid_range = rowid_table && terms.iter().any(|t| is_rowid(t.col) && t.op != BinaryOp::Eq && usable(t));
         if !eq.is_empty() || !rowid_range {
-            return Access::Index { index: Box::new(index.clone()), eq, lo, hi };
+            return Access::Index { index: Box::new(index.clone()), eq, lo, hi, order: Order::Table, covering: false };
         }
     }
-    if rowid_table {
+    if rowid_range {
         let bound = |ops: [BinaryOp; 2]| {
             terms
                 .iter()
-                .find(|t| is_rowid(t.col) && ops.contains(&t.op) && usable(t))
-                .map(|t| (seek(t), t.op == ops[1]))
+                .find(|t| is_rowid(t.col) && ops.contains(&t.op) && t.single())
+                .and_then(|t| t.bound(t.op == ops[1]))
         };
         let lo = bound([BinaryOp::Gt, BinaryOp::GtEq]);
         let hi = bound([BinaryOp::Lt, BinaryOp::LtEq]);
         if lo.is_some() || hi.is_some() {
-            return Access::RowidRange { lo, hi };
+            return Access::RowidRange { lo, hi, reverse: false };
+        }
+    }
+    // An OR whose every branch has a path of its own: the union of those.
+    if rowid_table {
+        for c in conjuncts {
+            let mut branches = Vec::new();
+            split_or(c, &mut branches);
+            if branches.len() < 2 {
+                continue;
+            }
+            let mut arms = Vec::with_capacity(branches.len());
+            for b in branches {
+                let mut own = Vec::new();
+                split_and(b, &mut own);
+                match choose_in(schema, table, &own, offset, readable) {
+                    Access::Scan => break,
+                    a => arms.push(a),
+                }
+            }
+            if arms.len() >= 2 && arms.len() == count_or(c) {
+                return Access::Or(arms);
+            }
         }
     }
     Access::Scan
+}
+
+fn split_or<'p>(e: &'p BExpr, out: &mut Vec<&'p BExpr>) {
+    match e {
+        BExpr::Bin { op: BinaryOp::Or, l, r, .. } => {
+            split_or(l, out);
+            split_or(r, out);
+        }
+        _ => out.push(e),
+    }
+}
+
+fn count_or(e: &BExpr) -> usize {
+    let mut v = Vec::new();
+    split_or(e, &mut v);
+    v.len()
 }
 
 /// Chooses the access path of every table in a FROM clause, given the
@@ -218,8 +354,11 @@ fn assign_in(schema: &Schema, src: &mut Source, offset: usize, (wheres, ons): (&
         Source::Table(t) => {
             let mut c = wheres.to_vec();
             c.extend_from_slice(ons);
-            let readable = if lookback { offset } else { 0 };
-            t.access = choose_in(schema, &t.table, &c, offset, readable);
+            t.access = if lookback {
+                choose_in(schema, &t.table, &c, offset, &|s| s < offset)
+            } else {
+                choose_in(schema, &t.table, &c, offset, &|_| false)
+            };
         }
         Source::Join { left, right, kind, on, left_width, .. } => {
             assign_in(schema, left, offset, (wheres, &[]), lookback);
@@ -260,52 +399,116 @@ pub(crate) fn split_and<'p>(e: &'p BExpr, out: &mut Vec<&'p BExpr>) {
 }
 
 /// The `column op value` comparisons in one conjunct, where the value
-/// reads no slot at or after `offset` of the current row.
-fn collect_terms<'e>(c: &'e BExpr, out: &mut Vec<Term<'e>>, offset: usize) {
+/// reads only slots of the current row that `readable` accepts.
+fn collect_terms<'e>(c: &'e BExpr, out: &mut Vec<Term<'e>>, readable: &dyn Fn(usize) -> bool) {
     use BinaryOp::*;
-    let free = |e: &BExpr| row_free(e, offset);
+    let free = |e: &BExpr| row_free(e, readable);
     match c {
         BExpr::Bin { op: op @ (Eq | Lt | LtEq | Gt | GtEq), l, r, coll } => {
-            if let (BExpr::Col { depth: 0, idx, aff, .. }, true) = (&**l, free(r)) {
-                out.push(Term { col: *idx, op: *op, value: r, col_aff: *aff, coll: *coll });
-            } else if let (BExpr::Col { depth: 0, idx, aff, .. }, true) = (&**r, free(l)) {
-                let flipped = match op {
-                    Lt => Gt,
-                    LtEq => GtEq,
-                    Gt => Lt,
-                    GtEq => LtEq,
-                    other => *other,
-                };
-                out.push(Term { col: *idx, op: flipped, value: l, col_aff: *aff, coll: *coll });
+            if let Some((col, op, value, col_aff)) = column_compare(*op, l, r, &free) {
+                out.push(Term { col, op, value: TermValue::One(value), col_aff, coll: *coll });
+            }
+        }
+        // `x = a OR x = b ...` is `x IN (a, b, ...)`.
+        BExpr::Bin { op: Or, coll, .. } => {
+            let mut branches = Vec::new();
+            split_or(c, &mut branches);
+            let mut first: Option<(usize, Option<Affinity>, Collation)> = None;
+            let mut values = Vec::with_capacity(branches.len());
+            for b in branches {
+                let BExpr::Bin { op: Eq, l, r, coll } = b else { return };
+                let Some((col, _, value, col_aff)) = column_compare(Eq, l, r, &free) else { return };
+                if first.is_some_and(|f| f != (col, col_aff, *coll)) {
+                    return;
+                }
+                first = Some((col, col_aff, *coll));
+                values.push(value);
+            }
+            let _ = coll;
+            if let Some((col, col_aff, coll)) = first {
+                out.push(Term { col, op: Eq, value: TermValue::List(values), col_aff, coll });
+            }
+        }
+        BExpr::InList { e, list, negated: false, coll } => {
+            if let BExpr::Col { depth: 0, idx, aff, .. } = &**e
+                && list.iter().all(free)
+            {
+                out.push(Term {
+                    col: *idx,
+                    op: Eq,
+                    value: TermValue::List(list.iter().collect()),
+                    col_aff: *aff,
+                    coll: *coll,
+                });
+            }
+        }
+        BExpr::InSelect { e, plan, negated: false, coll } => {
+            if let BExpr::Col { depth: 0, idx, aff, .. } = &**e
+                && plan.columns.len() == 1
+                && !crate::explain::refers_outside(plan, 0)
+            {
+                out.push(Term { col: *idx, op: Eq, value: TermValue::Query(plan), col_aff: *aff, coll: *coll });
             }
         }
         BExpr::Between { e, lo, hi, negated: false, coll, coll_hi } => {
             if let BExpr::Col { depth: 0, idx, aff, .. } = &**e {
                 if free(lo) {
-                    out.push(Term { col: *idx, op: GtEq, value: lo, col_aff: *aff, coll: *coll });
+                    out.push(Term { col: *idx, op: GtEq, value: TermValue::One(lo), col_aff: *aff, coll: *coll });
                 }
                 if free(hi) {
-                    out.push(Term { col: *idx, op: LtEq, value: hi, col_aff: *aff, coll: *coll_hi });
+                    out.push(Term { col: *idx, op: LtEq, value: TermValue::One(hi), col_aff: *aff, coll: *coll_hi });
                 }
             }
         }
         _ => {}
     }
+    // Only terms whose comparison an index can answer.
+    if let Some(t) = out.last()
+        && !usable(t)
+    {
+        out.pop();
+    }
+}
+
+/// `column op value` (either way round): the column's slot, the operator
+/// as seen from the column, the value and the column's affinity.
+fn column_compare<'e>(
+    op: BinaryOp,
+    l: &'e BExpr,
+    r: &'e BExpr,
+    free: &dyn Fn(&BExpr) -> bool,
+) -> Option<(usize, BinaryOp, &'e BExpr, Option<Affinity>)> {
+    use BinaryOp::*;
+    if let (BExpr::Col { depth: 0, idx, aff, .. }, true) = (l, free(r)) {
+        return Some((*idx, op, r, *aff));
+    }
+    if let (BExpr::Col { depth: 0, idx, aff, .. }, true) = (r, free(l)) {
+        let flipped = match op {
+            Lt => Gt,
+            LtEq => GtEq,
+            Gt => Lt,
+            GtEq => LtEq,
+            other => other,
+        };
+        return Some((*idx, flipped, l, *aff));
+    }
+    None
 }
 
 /// Whether `e` can be computed before the table's row is read: literals,
-/// parameters, outer columns, slots before `offset` and operators over them
-/// (no function calls, which may not be deterministic, and no subqueries).
-fn row_free(e: &BExpr, offset: usize) -> bool {
+/// parameters, outer columns, slots `readable` accepts and operators over
+/// them (no function calls, which may not be deterministic, and no
+/// subqueries).
+fn row_free(e: &BExpr, readable: &dyn Fn(usize) -> bool) -> bool {
     match e {
         BExpr::Lit(_) | BExpr::Param(_) => true,
-        BExpr::Col { depth, idx, .. } => *depth > 0 || *idx < offset,
+        BExpr::Col { depth, idx, .. } => *depth > 0 || readable(*idx),
         BExpr::Bin { op, l, r, .. } => {
             !matches!(op, BinaryOp::And | BinaryOp::Or | BinaryOp::Arrow | BinaryOp::LongArrow)
-                && row_free(l, offset)
-                && row_free(r, offset)
+                && row_free(l, readable)
+                && row_free(r, readable)
         }
-        BExpr::Unary { e, .. } | BExpr::Cast { e, .. } | BExpr::Collate { e, .. } => row_free(e, offset),
+        BExpr::Unary { e, .. } | BExpr::Cast { e, .. } | BExpr::Collate { e, .. } => row_free(e, readable),
         _ => false,
     }
 }
@@ -322,43 +525,77 @@ impl Access {
             e.for_each_child(&mut |c| found = found || reads(c));
             found
         }
-        let seeks: Vec<&Seek> = match self {
-            Access::Scan => Vec::new(),
-            Access::RowidEq(s) => vec![s],
-            Access::RowidRange { lo, hi } | Access::Index { lo, hi, .. } => {
-                let mut v: Vec<&Seek> = lo.iter().chain(hi.iter()).map(|(s, _)| s).collect();
-                if let Access::Index { eq, .. } = self {
-                    v.extend(eq);
-                }
-                v
-            }
+        let probe = |p: &Probe| match p {
+            Probe::One(s) => reads(&s.expr),
+            Probe::List(l) => l.iter().any(|s| reads(&s.expr)),
+            Probe::Query { .. } => false,
         };
-        seeks.iter().any(|s| reads(&s.expr))
+        let bound = |b: &Option<(Seek, bool)>| b.as_ref().is_some_and(|(s, _)| reads(&s.expr));
+        match self {
+            Access::Scan => false,
+            Access::RowidEq(p) => probe(p),
+            Access::RowidRange { lo, hi, .. } => bound(lo) || bound(hi),
+            Access::Index { eq, lo, hi, .. } => eq.iter().any(probe) || bound(lo) || bound(hi),
+            Access::Or(arms) => arms.iter().any(Access::reads_left),
+        }
     }
 }
 
 /// Whether comparing through an index on the term's column agrees with
 /// the comparison: its affinity must leave the column's values as stored.
 fn usable(t: &Term<'_>) -> bool {
-    let v_aff = crate::bind::expr_affinity(t.value);
-    let col_numeric = t.col_aff.is_some_and(Affinity::is_numeric);
-    match crate::value::comparison_affinity(t.col_aff, v_aff) {
-        Some(a) if a.is_numeric() => col_numeric,
-        Some(Affinity::Text) => t.col_aff == Some(Affinity::Text),
-        _ => true,
+    let ok = |v_aff: Option<Affinity>| {
+        let col_numeric = t.col_aff.is_some_and(Affinity::is_numeric);
+        match crate::value::comparison_affinity(t.col_aff, v_aff) {
+            Some(a) if a.is_numeric() => col_numeric,
+            Some(Affinity::Text) => t.col_aff == Some(Affinity::Text),
+            _ => true,
+        }
+    };
+    match &t.value {
+        TermValue::One(e) => ok(crate::bind::expr_affinity(e)),
+        TermValue::List(l) => l.iter().all(|e| ok(crate::bind::expr_affinity(e))),
+        TermValue::Query(q) => ok(crate::exec::in_affinity(q, 0)),
     }
 }
 
-/// The lookup value of `s`, converted as the comparison converts it; `None`
-/// when it is NULL (no row compares equal, less or greater).
-fn seek_value(ctx: &Ctx<'_>, s: &Seek, (left, parent): (&[Value], Option<&Env<'_>>)) -> Result<Option<Value>> {
-    let v = eval(ctx, &s.expr, &Env { row: left, aggs: &[], parent })?;
+/// A lookup value converted as the comparison converts it; `None` when it
+/// is NULL (no row compares equal, less or greater).
+fn converted(v: Value, aff: Option<Affinity>, col_aff: Option<Affinity>) -> Option<Value> {
     if v == Value::Null {
-        return Ok(None);
+        return None;
     }
     // A text operand on the other side makes the comparison convert.
-    let (v, _) = prepare_comparison(v, s.aff, Value::Text(String::new()), s.col_aff);
-    Ok(Some(v))
+    let (v, _) = prepare_comparison(v, aff, Value::Text(String::new()), col_aff);
+    Some(v)
+}
+
+/// The lookup value of `s`.
+fn seek_value(ctx: &Ctx<'_>, s: &Seek, (left, parent): (&[Value], Option<&Env<'_>>)) -> Result<Option<Value>> {
+    let v = eval(ctx, &s.expr, &Env { row: left, aggs: &[], parent })?;
+    Ok(converted(v, s.aff, s.col_aff))
+}
+
+/// The values a probe looks up (NULLs, which match nothing, left out).
+fn probe_values(ctx: &Ctx<'_>, p: &Probe, at: (&[Value], Option<&Env<'_>>)) -> Result<Vec<Value>> {
+    match p {
+        Probe::One(s) => Ok(seek_value(ctx, s, at)?.into_iter().collect()),
+        Probe::List(l) => {
+            let mut out = Vec::with_capacity(l.len());
+            for s in l {
+                out.extend(seek_value(ctx, s, at)?);
+            }
+            Ok(out)
+        }
+        Probe::Query { plan, aff, col_aff } => {
+            let rows = crate::exec::run_query(ctx, plan, Some(&Env { row: at.0, aggs: &[], parent: at.1 }))?;
+            Ok(rows
+                .into_iter()
+                .filter_map(|r| r.into_iter().next())
+                .filter_map(|v| converted(v, *aff, *col_aff))
+                .collect())
+        }
+    }
 }
 
 /// The candidate rows of `table` for `access` (columns, then the rowid),
@@ -376,73 +613,268 @@ pub fn rows_after(
     left: &[Value],
     parent: Option<&Env<'_>>,
 ) -> Result<Vec<Vec<Value>>> {
-    let parent = (left, parent);
+    let mut out = Vec::new();
+    visit(ctx, table, access, (left, parent), &mut |r| {
+        out.push(r);
+        Ok(true)
+    })?;
+    Ok(out)
+}
+
+/// Calls `f` with each candidate row of `table` for `access`, in the
+/// path's order (the table's scan order unless the path says otherwise),
+/// until `f` returns false. `at` is the row of the tables joined before
+/// and the enclosing queries' rows, which lookup values may read.
+pub fn visit(
+    ctx: &Ctx<'_>,
+    table: &Table,
+    access: &Access,
+    at: (&[Value], Option<&Env<'_>>),
+    f: &mut dyn FnMut(Vec<Value>) -> Result<bool>,
+) -> Result<()> {
     match access {
-        Access::Scan => crate::exec::table_rows(ctx.rd, table),
-        Access::RowidEq(s) => {
-            let Some(rowid) = seek_value(ctx, s, parent)?.and_then(|v| exact_integer(&v)) else {
-                return Ok(Vec::new());
-            };
-            fetch(ctx, table, &[rowid])
-        }
-        Access::RowidRange { lo, hi } => {
-            let lo = match lo {
-                None => Some(i64::MIN),
-                Some((s, incl)) => match seek_value(ctx, s, parent)? {
-                    None => return Ok(Vec::new()),
-                    Some(v) => lower_rowid(&v, *incl),
-                },
-            };
-            let hi = match hi {
-                None => Some(i64::MAX),
-                Some((s, incl)) => match seek_value(ctx, s, parent)? {
-                    None => return Ok(Vec::new()),
-                    Some(v) => upper_rowid(&v, *incl),
-                },
-            };
-            let (Some(lo), Some(hi)) = (lo, hi) else { return Ok(Vec::new()) };
-            if lo > hi {
-                return Ok(Vec::new());
-            }
-            let (lk, hk) = (rowid_key(lo), rowid_key(hi));
-            let mut out = Vec::new();
-            for entry in ctx.rd.range(table.tree, Bound::Included(&lk[..]), Bound::Included(&hk[..]))? {
+        Access::Scan => scan(ctx.rd, table, f),
+        Access::RowidRange { lo, hi, reverse } => {
+            let Some((lk, hk)) = rowid_bounds(ctx, lo, hi, at)? else { return Ok(()) };
+            let range = ctx.rd.range(table.tree, Bound::Included(&lk[..]), Bound::Included(&hk[..]))?;
+            let mut step = |entry: dosql_storage::Result<(Vec<u8>, Vec<u8>)>| -> Result<bool> {
                 let (k, v) = entry?;
-                out.push(row_of(table, key_rowid(&k).ok_or_else(|| malformed(table))?, &v)?);
-            }
-            Ok(out)
-        }
-        Access::Index { index, eq, lo, hi } => {
-            let mut vals = Vec::with_capacity(eq.len());
-            for (s, &coll) in eq.iter().zip(&index.collations) {
-                match seek_value(ctx, s, parent)? {
-                    Some(v) => vals.push(crate::dml::key_value(&v, coll)),
-                    None => return Ok(Vec::new()),
+                f(row_of(table, key_rowid(&k).ok_or_else(|| malformed(table))?, &v)?)
+            };
+            if *reverse {
+                for e in range.rev() {
+                    if !step(e)? {
+                        break;
+                    }
+                }
+            } else {
+                for e in range {
+                    if !step(e)? {
+                        break;
+                    }
                 }
             }
-            let coll = index.collations.get(eq.len()).copied().unwrap_or(Collation::Binary);
-            let bound = |b: &Option<(Seek, bool)>| -> Result<Option<Option<(KeyValue, bool)>>> {
-                Ok(match b {
-                    None => Some(None),
-                    Some((s, incl)) => {
-                        seek_value(ctx, s, parent)?.map(|v| Some((crate::dml::key_value(&v, coll), *incl)))
-                    }
-                })
-            };
-            // A NULL bound matches nothing.
-            let (Some(lo), Some(hi)) = (bound(lo)?, bound(hi)?) else { return Ok(Vec::new()) };
-            let mut rowids = index_rowids(ctx.rd, index, &vals, (lo.as_ref(), hi.as_ref()))?;
-            if table.without_rowid.is_none() {
-                rowids.sort_unstable();
-                rowids.dedup();
+            Ok(())
+        }
+        Access::Index { index, eq, lo, hi, order, covering } if *order != Order::Table => {
+            let Some(vals) = single_prefix(ctx, index, eq, at)? else { return Ok(()) };
+            let Some(bounds) = key_bounds(ctx, index, eq.len(), (lo, hi), at)? else { return Ok(()) };
+            let mut go = true;
+            index_entries(
+                ctx.rd,
+                index,
+                &vals,
+                (bounds.0.as_ref(), bounds.1.as_ref()),
+                *order == Order::Backward,
+                &mut |key| {
+                    let row = match covering.then(|| covered_row(table, index, key)).flatten() {
+                        Some(r) => r,
+                        None => {
+                            let Some(KeyValue::Integer(r)) = key.last() else { return Err(malformed(table)) };
+                            match ctx.rd.get(table.tree, &rowid_key(*r))? {
+                                Some(v) => row_of(table, *r, &v)?,
+                                None => return Ok(true),
+                            }
+                        }
+                    };
+                    go = f(row)?;
+                    Ok(go)
+                },
+            )
+        }
+        Access::Index { index, covering: true, eq, lo, hi, .. } => {
+            // Rows from the keys, put back in the table's order.
+            let mut found = Vec::new();
+            let Some(bounds) = key_bounds(ctx, index, eq.len(), (lo, hi), at)? else { return Ok(()) };
+            for vals in prefixes(ctx, index, eq, at)? {
+                index_entries(ctx.rd, index, &vals, (bounds.0.as_ref(), bounds.1.as_ref()), false, &mut |key| {
+                    let Some(KeyValue::Integer(r)) = key.last() else { return Err(malformed(table)) };
+                    found.push((*r, covered_row(table, index, key)));
+                    Ok(true)
+                })?;
             }
-            fetch(ctx, table, &rowids)
+            if table.without_rowid.is_none() {
+                found.sort_unstable_by_key(|(r, _)| *r);
+                found.dedup_by_key(|(r, _)| *r);
+            }
+            for (rowid, row) in found {
+                let row = match row {
+                    Some(r) => r,
+                    None => match ctx.rd.get(table.tree, &rowid_key(rowid))? {
+                        Some(v) => row_of(table, rowid, &v)?,
+                        None => continue,
+                    },
+                };
+                if !f(row)? {
+                    break;
+                }
+            }
+            Ok(())
+        }
+        _ => {
+            let rowids = candidate_rowids(ctx, table, access, at)?;
+            for r in rowids {
+                if let Some(v) = ctx.rd.get(table.tree, &rowid_key(r))?
+                    && !f(row_of(table, r, &v)?)?
+                {
+                    break;
+                }
+            }
+            Ok(())
         }
     }
 }
 
+/// The rowids of the candidates of a lookup path, in the table's order.
+fn candidate_rowids(
+    ctx: &Ctx<'_>,
+    table: &Table,
+    access: &Access,
+    at: (&[Value], Option<&Env<'_>>),
+) -> Result<Vec<i64>> {
+    let rowid_table = table.without_rowid.is_none();
+    let mut out = match access {
+        Access::RowidEq(p) => probe_values(ctx, p, at)?.iter().filter_map(exact_integer).collect(),
+        Access::RowidRange { lo, hi, .. } => {
+            let Some((lk, hk)) = rowid_bounds(ctx, lo, hi, at)? else { return Ok(Vec::new()) };
+            let mut out = Vec::new();
+            for entry in ctx.rd.range(table.tree, Bound::Included(&lk[..]), Bound::Included(&hk[..]))? {
+                let (k, _) = entry?;
+                out.push(key_rowid(&k).ok_or_else(|| malformed(table))?);
+            }
+            out
+        }
+        Access::Index { index, eq, lo, hi, .. } => {
+            let Some(bounds) = key_bounds(ctx, index, eq.len(), (lo, hi), at)? else { return Ok(Vec::new()) };
+            let mut out = Vec::new();
+            for vals in prefixes(ctx, index, eq, at)? {
+                index_entries(ctx.rd, index, &vals, (bounds.0.as_ref(), bounds.1.as_ref()), false, &mut |key| {
+                    if let Some(KeyValue::Integer(r)) = key.last() {
+                        out.push(*r);
+                    }
+                    Ok(true)
+                })?;
+            }
+            out
+        }
+        Access::Or(arms) => {
+            let mut out = Vec::new();
+            for a in arms {
+                out.extend(candidate_rowids(ctx, table, a, at)?);
+            }
+            out
+        }
+        Access::Scan => {
+            let mut out = Vec::new();
+            for entry in ctx.rd.scan(table.tree)? {
+                let (k, _) = entry?;
+                out.push(key_rowid(&k).ok_or_else(|| malformed(table))?);
+            }
+            out
+        }
+    };
+    if rowid_table {
+        out.sort_unstable();
+        out.dedup();
+    }
+    Ok(out)
+}
+
+/// The inclusive key range of a rowid range path; `None` when it is empty.
+fn rowid_bounds(
+    ctx: &Ctx<'_>,
+    lo: &Option<(Seek, bool)>,
+    hi: &Option<(Seek, bool)>,
+    at: (&[Value], Option<&Env<'_>>),
+) -> Result<Option<([u8; 8], [u8; 8])>> {
+    let lo = match lo {
+        None => Some(i64::MIN),
+        Some((s, incl)) => match seek_value(ctx, s, at)? {
+            None => return Ok(None),
+            Some(v) => lower_rowid(&v, *incl),
+        },
+    };
+    let hi = match hi {
+        None => Some(i64::MAX),
+        Some((s, incl)) => match seek_value(ctx, s, at)? {
+            None => return Ok(None),
+            Some(v) => upper_rowid(&v, *incl),
+        },
+    };
+    let (Some(lo), Some(hi)) = (lo, hi) else { return Ok(None) };
+    if lo > hi {
+        return Ok(None);
+    }
+    Ok(Some((rowid_key(lo), rowid_key(hi))))
+}
+
 /// A bound on a key value (`true` = inclusive).
 type KeyBound<'k> = Option<&'k (KeyValue, bool)>;
+
+/// The range bounds of an index path as key values; `None` when a bound is
+/// NULL (nothing matches).
+#[allow(clippy::type_complexity)]
+fn key_bounds(
+    ctx: &Ctx<'_>,
+    index: &Index,
+    at_col: usize,
+    (lo, hi): (&Option<(Seek, bool)>, &Option<(Seek, bool)>),
+    at: (&[Value], Option<&Env<'_>>),
+) -> Result<Option<(Option<(KeyValue, bool)>, Option<(KeyValue, bool)>)>> {
+    let coll = index.collations.get(at_col).copied().unwrap_or(Collation::Binary);
+    let bound = |b: &Option<(Seek, bool)>| -> Result<Option<Option<(KeyValue, bool)>>> {
+        Ok(match b {
+            None => Some(None),
+            Some((s, incl)) => seek_value(ctx, s, at)?.map(|v| Some((crate::dml::key_value(&v, coll), *incl))),
+        })
+    };
+    let (Some(lo), Some(hi)) = (bound(lo)?, bound(hi)?) else { return Ok(None) };
+    Ok(Some((lo, hi)))
+}
+
+/// The key values of the leading columns when every probe gives one
+/// value; `None` when one gives none.
+fn single_prefix(
+    ctx: &Ctx<'_>,
+    index: &Index,
+    eq: &[Probe],
+    at: (&[Value], Option<&Env<'_>>),
+) -> Result<Option<Vec<KeyValue>>> {
+    let mut all = prefixes(ctx, index, eq, at)?;
+    Ok(if all.len() == 1 { all.pop() } else { None })
+}
+
+/// Every combination of the probes' values, as key values.
+fn prefixes(
+    ctx: &Ctx<'_>,
+    index: &Index,
+    eq: &[Probe],
+    at: (&[Value], Option<&Env<'_>>),
+) -> Result<Vec<Vec<KeyValue>>> {
+    let mut out: Vec<Vec<KeyValue>> = vec![Vec::with_capacity(eq.len())];
+    for (k, (p, &coll)) in eq.iter().zip(&index.collations).enumerate() {
+        let vals = probe_values(ctx, p, at)?;
+        let mut keys: Vec<KeyValue> = vals.iter().map(|v| crate::dml::key_value(v, coll)).collect();
+        // In index order, so the combinations' entries come in key order
+        // (the PRIMARY KEY order a table without rowid is read in); equal
+        // values would find the same entries twice.
+        keys.sort_by(dosql_storage::keycodec::compare_values);
+        keys.dedup_by(|a, b| same_key(a, b));
+        if index.desc.get(k).copied().unwrap_or(false) {
+            keys.reverse();
+        }
+        let mut next = Vec::with_capacity(out.len() * keys.len());
+        for prefix in &out {
+            for k in &keys {
+                let mut p = prefix.clone();
+                p.push(k.clone());
+                next.push(p);
+            }
+        }
+        out = next;
+    }
+    Ok(out)
+}
 
 /// The rowids of the entries of `index` whose leading key values equal
 /// `vals` and whose next key value lies within `(lo, hi)`, in index order.
@@ -450,44 +882,148 @@ pub(crate) fn index_rowids(
     rd: &dyn Reader,
     index: &Index,
     vals: &[KeyValue],
-    (lo, hi): (KeyBound<'_>, KeyBound<'_>),
+    bounds: (KeyBound<'_>, KeyBound<'_>),
 ) -> Result<Vec<i64>> {
+    let mut out = Vec::new();
+    index_entries(rd, index, vals, bounds, false, &mut |key| {
+        if let Some(KeyValue::Integer(r)) = key.last() {
+            out.push(*r);
+        }
+        Ok(true)
+    })?;
+    Ok(out)
+}
+
+/// Calls `f` with the decoded key (key values, then the rowid) of each
+/// entry of `index` whose leading values equal `vals` and whose next value
+/// lies within `(lo, hi)`, in index order or (`reverse`) against it, until
+/// `f` returns false.
+fn index_entries(
+    rd: &dyn Reader,
+    index: &Index,
+    vals: &[KeyValue],
+    (lo, hi): (KeyBound<'_>, KeyBound<'_>),
+    reverse: bool,
+    f: &mut dyn FnMut(&[KeyValue]) -> Result<bool>,
+) -> Result<()> {
     let at = vals.len();
     let desc_k = index.desc.get(at).copied().unwrap_or(false);
-    // The prefix's encoding (with its type trailer) sorts before every
-    // entry that starts with equal values; an ascending column's lower
-    // bound can start the scan further on.
-    let mut first = vals.to_vec();
-    if let (Some((v, _)), false) = (lo, desc_k) {
-        first.push(v.clone());
-    }
-    let desc = &index.desc[..first.len().min(index.desc.len())];
-    let start = encode_key_with_order(&first, desc);
+    // The entries with these leading values are exactly the keys between
+    // the prefix's body and that body followed by 0xFF; a bound on the next
+    // column narrows that on the side where its values sort.
+    let (first, last) = if desc_k { (hi, lo) } else { (lo, hi) };
+    let body = |extra: KeyBound<'_>| {
+        let mut v = vals.to_vec();
+        if let Some((b, _)) = extra {
+            v.push(b.clone());
+        }
+        let desc = &index.desc[..v.len().min(index.desc.len())];
+        encode_prefix_body(&v, desc)
+    };
+    let start = body(first);
+    let mut end = body(last);
+    end.push(0xFF);
     let mut all_desc = index.desc.clone();
     all_desc.push(false);
-    let mut out = Vec::new();
-    for entry in rd.range(index.tree, Bound::Included(&start[..]), Bound::Unbounded)? {
+    let bounded = lo.is_some() || hi.is_some();
+    let range = rd.range(index.tree, Bound::Included(&start[..]), Bound::Included(&end[..]))?;
+    let mut step = |entry: dosql_storage::Result<(Vec<u8>, Vec<u8>)>| -> Result<bool> {
         let (k, _) = entry?;
         let decoded = decode_key_with_order(&k, &all_desc)
             .map_err(|_| Error::Sql(format!("database disk image is malformed (index {})", index.name)))?;
-        if decoded.len() < vals.len() || !decoded.iter().zip(vals).all(|(a, b)| same_key(a, b)) {
-            break;
+        if bounded {
+            // Exclusive bounds, and NULLs, which no comparison accepts.
+            let Some(v) = decoded.get(at) else { return Ok(true) };
+            let out_lo = lo.is_some_and(|(b, incl)| !within(v, b, *incl, Ordering::Greater));
+            let out_hi = hi.is_some_and(|(b, incl)| !within(v, b, *incl, Ordering::Less));
+            if out_lo || out_hi || *v == KeyValue::Null {
+                return Ok(true);
+            }
         }
-        if let Some(v) = decoded.get(at).filter(|_| lo.is_some() || hi.is_some()) {
-            let below = lo.is_some_and(|(b, incl)| !within(v, b, *incl, Ordering::Greater));
-            let above = hi.is_some_and(|(b, incl)| !within(v, b, *incl, Ordering::Less));
-            // Past the bound the scan moves away from: no more matches.
-            if (above && !desc_k) || (below && desc_k) {
+        f(&decoded)
+    };
+    if reverse {
+        for e in range.rev() {
+            if !step(e)? {
                 break;
             }
-            if below || above {
-                continue;
+        }
+    } else {
+        for e in range {
+            if !step(e)? {
+                break;
             }
         }
-        if let Some(KeyValue::Integer(r)) = decoded.last() {
-            out.push(*r);
+    }
+    Ok(())
+}
+
+/// The row an index entry's key gives when the index covers the query:
+/// its columns, the rowid, NULL elsewhere (the query reads nothing else).
+/// `None` when a key value may differ from the stored one (a zero REAL,
+/// whose sign the key drops).
+fn covered_row(table: &Table, index: &Index, key: &[KeyValue]) -> Option<Vec<Value>> {
+    let n = table.columns.len();
+    let mut row = vec![Value::Null; n + 1];
+    for (k, &col) in index.columns.iter().enumerate() {
+        if index.exprs.get(k).is_some_and(Option::is_some) {
+            continue;
+        }
+        let v = match key.get(k)? {
+            KeyValue::Null => Value::Null,
+            KeyValue::Integer(i) => Value::Integer(*i),
+            KeyValue::Real(r) if *r == 0.0 => return None,
+            KeyValue::Real(r) => Value::Real(*r),
+            KeyValue::Text(t) => Value::Text(t.clone()),
+            KeyValue::Blob(b) => Value::Blob(b.clone()),
+        };
+        *row.get_mut(col)? = v;
+    }
+    let Some(KeyValue::Integer(rowid)) = key.last() else { return None };
+    row[n] = Value::Integer(*rowid);
+    if let Some(a) = table.rowid_alias {
+        *row.get_mut(a)? = Value::Integer(*rowid);
+    }
+    Some(row)
+}
+
+/// Every row of `table` in scan order: rowid order, or PRIMARY KEY order
+/// for a table without rowid.
+fn scan(rd: &dyn Reader, table: &Table, f: &mut dyn FnMut(Vec<Value>) -> Result<bool>) -> Result<()> {
+    match table.without_rowid {
+        None => {
+            for entry in rd.scan(table.tree)? {
+                let (k, v) = entry?;
+                if !f(row_of(table, key_rowid(&k).ok_or_else(|| malformed(table))?, &v)?)? {
+                    break;
+                }
+            }
+        }
+        Some(pk_tree) => {
+            // The key's last part is the rowid the row is stored under.
+            for entry in rd.scan(pk_tree)? {
+                let (k, _) = entry?;
+                let parts = dosql_storage::keycodec::decode_key(&k).map_err(|_| malformed(table))?;
+                let Some(KeyValue::Integer(rowid)) = parts.last() else {
+                    return Err(malformed(table));
+                };
+                let v = rd.get(table.tree, &rowid_key(*rowid))?.ok_or_else(|| malformed(table))?;
+                if !f(row_of(table, *rowid, &v)?)? {
+                    break;
+                }
+            }
         }
     }
+    Ok(())
+}
+
+/// Every row of `table` (columns, then the rowid), in scan order.
+pub fn table_rows(rd: &dyn Reader, table: &Table) -> Result<Vec<Vec<Value>>> {
+    let mut out = Vec::new();
+    scan(rd, table, &mut |r| {
+        out.push(r);
+        Ok(true)
+    })?;
     Ok(out)
 }
 
@@ -499,17 +1035,6 @@ fn within(v: &KeyValue, b: &KeyValue, incl: bool, side: Ordering) -> bool {
 
 fn same_key(a: &KeyValue, b: &KeyValue) -> bool {
     dosql_storage::keycodec::compare_values(a, b) == Ordering::Equal
-}
-
-/// The rows with these rowids, in this order (missing ones skipped).
-fn fetch(ctx: &Ctx<'_>, table: &Table, rowids: &[i64]) -> Result<Vec<Vec<Value>>> {
-    let mut out = Vec::with_capacity(rowids.len());
-    for &r in rowids {
-        if let Some(v) = ctx.rd.get(table.tree, &rowid_key(r))? {
-            out.push(row_of(table, r, &v)?);
-        }
-    }
-    Ok(out)
 }
 
 fn malformed(table: &Table) -> Error {
@@ -574,4 +1099,222 @@ fn upper_rowid(v: &Value, incl: bool) -> Option<i64> {
         }
         _ => Some(i64::MAX),
     }
+}
+
+/// Plans how a simple query over one table reads it, once its ORDER BY and
+/// LIMIT are known: whether the access path can give rows in ORDER BY
+/// order (then the executor may stop after LIMIT rows), possibly by
+/// reading an index or the rowid in order instead of scanning when a LIMIT
+/// makes that pay; whether `min(x)` / `max(x)` can read just the first
+/// entries of an index; and which index paths cover the query.
+pub(crate) fn plan_order(schema: &Schema, core: &mut CorePlan, keys: &[SortKey], limited: bool) {
+    if schema.scan_only || core.values.is_some() || !core.windows.is_empty() {
+        return mark_covering(core, keys);
+    }
+    let minmax = minmax_key(core);
+    if let Source::Table(t) = &mut core.source {
+        if let Some((slot, key)) = minmax {
+            if deliver_order(schema, &t.table, &mut t.access, std::slice::from_ref(&key), true) {
+                core.first_row = Some(slot);
+            }
+        } else if !core.aggregate && !core.distinct {
+            core.ordered = keys.is_empty() || deliver_order(schema, &t.table, &mut t.access, keys, limited);
+        }
+    }
+    mark_covering(core, keys);
+}
+
+/// For `SELECT min(x) ...` / `max(x)` over one table without GROUP BY:
+/// the column's slot and the order whose first non-NULL row holds the
+/// answer.
+fn minmax_key(core: &CorePlan) -> Option<(usize, SortKey)> {
+    if !core.aggregate || !core.group_by.is_empty() || core.distinct || core.aggs.len() != 1 {
+        return None;
+    }
+    let a = core.aggs.first()?;
+    let max = match a.name.as_str() {
+        "min" => false,
+        "max" => true,
+        _ => return None,
+    };
+    if a.distinct || a.star || a.filter.is_some() || a.args.len() != 1 {
+        return None;
+    }
+    let arg = a.args.first()?;
+    let BExpr::Col { depth: 0, idx, .. } = arg else { return None };
+    let coll = crate::bind::expr_collation(arg);
+    Some((*idx, SortKey { expr: arg.clone(), desc: max, nulls_first: !max, coll }))
+}
+
+/// Whether `access` can give the rows of `table` in `keys` order, adjusting
+/// its direction (and, with `switch`, replacing a full scan by an ordered
+/// read of an index) so that it does.
+fn deliver_order(schema: &Schema, table: &Table, access: &mut Access, keys: &[SortKey], switch: bool) -> bool {
+    let n = table.columns.len();
+    let mut slots = Vec::with_capacity(keys.len());
+    for k in keys {
+        match &k.expr {
+            BExpr::Col { depth: 0, idx, .. } if *idx <= n => slots.push(*idx),
+            _ => return false,
+        }
+    }
+    let rowid_table = table.without_rowid.is_none();
+    let by_rowid = rowid_table && slots.first().is_some_and(|&s| s == n || Some(s) == table.rowid_alias);
+    let first_desc = keys.first().is_some_and(|k| k.desc);
+    match access {
+        Access::RowidEq(Probe::One(_)) => true,
+        Access::RowidRange { reverse, .. } if by_rowid => {
+            *reverse = first_desc;
+            true
+        }
+        Access::Scan if by_rowid => {
+            if first_desc {
+                *access = Access::RowidRange { lo: None, hi: None, reverse: true };
+            }
+            true
+        }
+        Access::Index { index, eq, order, .. } if eq.iter().all(Probe::is_single) => {
+            match index_order(table, index, eq.len(), keys, &slots) {
+                Some(rev) => {
+                    *order = if rev { Order::Backward } else { Order::Forward };
+                    true
+                }
+                None => false,
+            }
+        }
+        Access::Scan => {
+            // A table without rowid is scanned in PRIMARY KEY order; a
+            // rowid table can read an index in order instead, when a LIMIT
+            // makes that cheaper than sorting everything.
+            let candidates: Vec<&Index> = schema
+                .table_indexes(&table.name)
+                .filter(|i| i.where_.is_none())
+                .filter(|i| if rowid_table { switch } else { Some(i.tree) == table.without_rowid })
+                .collect();
+            let mut best: Option<(&Index, bool)> = None;
+            for i in candidates {
+                if let Some(rev) = index_order(table, i, 0, keys, &slots)
+                    && best.is_none_or(|(b, _)| i.columns.len() < b.columns.len())
+                {
+                    best = Some((i, rev));
+                }
+            }
+            match best {
+                None => false,
+                Some((_, false)) if !rowid_table => true,
+                Some((i, rev)) => {
+                    let order = if rev { Order::Backward } else { Order::Forward };
+                    *access = Access::Index {
+                        index: Box::new(i.clone()),
+                        eq: Vec::new(),
+                        lo: None,
+                        hi: None,
+                        order,
+                        covering: false,
+                    };
+                    true
+                }
+            }
+        }
+        _ => false,
+    }
+}
+
+/// Whether reading `index` with its first `fixed` columns fixed gives rows
+/// in `keys` order (`slots`: the column each key reads): `Some(reverse)`
+/// says in which direction.
+fn index_order(table: &Table, index: &Index, fixed: usize, keys: &[SortKey], slots: &[usize]) -> Option<bool> {
+    let n = table.columns.len();
+    let plain = |k: usize| index.exprs.get(k).is_none_or(Option::is_none);
+    let is_fixed = |s: usize| index.columns.iter().take(fixed).enumerate().any(|(k, &c)| c == s && plain(k));
+    let pk = Some(index.tree) == table.without_rowid;
+    let mut rev: Option<bool> = None;
+    let mut k = fixed;
+    for (key, &s) in keys.iter().zip(slots) {
+        // Only the default NULL placement follows the index.
+        if key.nulls_first == key.desc {
+            return None;
+        }
+        if is_fixed(s) {
+            continue;
+        }
+        let r = if let Some(&col) = index.columns.get(k) {
+            if !plain(k) || col != s || index.collations.get(k).copied().unwrap_or(Collation::Binary) != key.coll {
+                return None;
+            }
+            k += 1;
+            key.desc != index.desc.get(k - 1).copied().unwrap_or(false)
+        } else if pk {
+            // The PRIMARY KEY is unique: later keys never decide.
+            return Some(rev.unwrap_or(false));
+        } else if table.without_rowid.is_none() && (s == n || Some(s) == table.rowid_alias) {
+            // Entries with equal values follow in rowid order; the rowid is
+            // unique.
+            return if rev.is_some_and(|x| x != key.desc) { None } else { Some(key.desc) };
+        } else {
+            return None;
+        };
+        if rev.is_some_and(|x| x != r) {
+            return None;
+        }
+        rev = Some(r);
+    }
+    Some(rev.unwrap_or(false))
+}
+
+/// Marks each index path of the core's tables that holds every column the
+/// query reads from that table (then rows are built from index keys). A
+/// query with subqueries keeps reading tables: they may read any column.
+pub(crate) fn mark_covering(core: &mut CorePlan, keys: &[SortKey]) {
+    let mut used = Vec::new();
+    let mut ok = true;
+    fn walk(e: &BExpr, used: &mut Vec<usize>, ok: &mut bool) {
+        match e {
+            BExpr::Col { depth: 0, idx, .. } => used.push(*idx),
+            BExpr::Exists { .. } | BExpr::InSelect { .. } | BExpr::Subquery(_) => *ok = false,
+            _ => {}
+        }
+        e.for_each_child(&mut |c| walk(c, used, ok));
+    }
+    core.for_each_expr(&mut |e| walk(e, &mut used, &mut ok));
+    for k in keys {
+        walk(&k.expr, &mut used, &mut ok);
+    }
+    if !ok {
+        return;
+    }
+    fn tables(src: &mut Source, offset: usize, used: &[usize]) {
+        match src {
+            Source::Table(t) => {
+                let width = t.table.columns.len() + 1;
+                let mine: Vec<usize> =
+                    used.iter().filter(|&&s| s >= offset && s < offset + width).map(|s| s - offset).collect();
+                if let Access::Index { index, covering, .. } = &mut t.access {
+                    *covering = covers(&t.table, index, &mine);
+                }
+            }
+            Source::Join { left, right, left_width, .. } => {
+                tables(left, offset, used);
+                tables(right, offset + *left_width, used);
+            }
+            _ => {}
+        }
+    }
+    tables(&mut core.source, 0, &used);
+}
+
+/// Whether the keys of `index` hold the stored values of every slot in
+/// `used` (its plain columns under BINARY, whose keys keep text as stored,
+/// and the rowid).
+fn covers(table: &Table, index: &Index, used: &[usize]) -> bool {
+    let n = table.columns.len();
+    used.iter().all(|&s| {
+        s == n
+            || Some(s) == table.rowid_alias
+            || index.columns.iter().enumerate().any(|(k, &c)| {
+                c == s
+                    && index.exprs.get(k).is_none_or(Option::is_none)
+                    && index.collations.get(k).copied().unwrap_or(Collation::Binary) == Collation::Binary
+            })
+    })
 }

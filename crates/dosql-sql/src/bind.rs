@@ -241,6 +241,10 @@ impl<'a> Binder<'a> {
         let limit = s.limit.as_ref().map(|e| self.bind_expr(e)).transpose();
         let offset = s.offset.as_ref().map(|e| self.bind_expr(e)).transpose();
         self.scopes.pop();
+        let mut first = first;
+        if simple {
+            crate::access::plan_order(self.schema, &mut first, &order_by, s.limit.is_some());
+        }
         Ok(QueryPlan {
             first,
             compound,
@@ -338,6 +342,8 @@ impl<'a> Binder<'a> {
                     result: Vec::new(),
                     distinct: false,
                     values: Some(out),
+                    ordered: false,
+                    first_row: None,
                 };
                 let mut keys = Vec::new();
                 if let Some(terms) = order_by {
@@ -506,7 +512,11 @@ impl<'a> Binder<'a> {
             result,
             distinct: core.distinct,
             values: None,
+            ordered: false,
+            first_row: None,
         };
+        let mut plan = plan;
+        crate::access::mark_covering(&mut plan, &keys);
         Ok((plan, columns, affinities, keys))
     }
 

@@ -318,7 +318,7 @@ impl Connection {
     /// ```
     /// # use dosql_sql::Connection;
     /// let mut c = Connection::open_in_memory()?;
-    /// c.execute("CREATE TABLE users(id INTEGER PRIMARY KEY, tenant_id TEXT)")?;
+    /// c.execute("CREATE TABLE users(id INTEGER PRIMARY KEY, tenant_id TEXT, name TEXT)")?;
     /// c.execute("CREATE INDEX idx_users_tenant ON users(tenant_id)")?;
     /// let plan = c.explain("SELECT * FROM users WHERE tenant_id = ?")?;
     /// assert!(plan.index_used);

@@ -9,8 +9,6 @@ mod recursive;
 use crate::ast::{BinaryOp, CompoundOp, JoinKind, LikeOp, UnaryOp};
 use crate::error::{Error, Result};
 use crate::plan::{AggCall, BExpr, CorePlan, QueryPlan, RaiseAction, SortKey, Source};
-use crate::record::key_rowid;
-use crate::schema::Table;
 use crate::value::{self, Affinity, Collation, Value};
 use dosql_storage::{Range, ReadTxn, TreeId, WriteTxn};
 use std::cmp::Ordering;
@@ -595,7 +593,7 @@ fn eval_row_compare(ctx: &Ctx<'_>, op: BinaryOp, a: &[BExpr], b: &[BExpr], env: 
 
 /// The affinity column `i` of an IN subquery compares with: for a compound
 /// SELECT, SQLite takes the rightmost arm's expression.
-fn in_affinity(plan: &QueryPlan, i: usize) -> Option<Affinity> {
+pub(crate) fn in_affinity(plan: &QueryPlan, i: usize) -> Option<Affinity> {
     match plan.compound.last() {
         Some((_, core)) => core.result.get(i).and_then(crate::bind::expr_affinity),
         None => plan.affinities.get(i).copied().flatten(),
@@ -632,36 +630,6 @@ fn row_in_select(ctx: &Ctx<'_>, items: &[BExpr], plan: &QueryPlan, env: &Env<'_>
     Ok(result)
 }
 
-/// Every row of `table` (columns, then the rowid): in rowid order, or in
-/// PRIMARY KEY order for a WITHOUT ROWID table, as SQLite returns them.
-pub fn table_rows(rd: &dyn Reader, table: &Table) -> Result<Vec<Vec<Value>>> {
-    let malformed = || Error::Sql(format!("database disk image is malformed (table {})", table.name));
-    let decode = |rowid: i64, v: &[u8]| crate::access::row_of(table, rowid, v);
-    let mut out = Vec::new();
-    match table.without_rowid {
-        None => {
-            for entry in rd.scan(table.tree)? {
-                let (k, v) = entry?;
-                out.push(decode(key_rowid(&k).ok_or_else(malformed)?, &v)?);
-            }
-        }
-        Some(pk_tree) => {
-            // The key's last part is the rowid the row is stored under.
-            for entry in rd.scan(pk_tree)? {
-                let (k, _) = entry?;
-                let parts = dosql_storage::keycodec::decode_key(&k).map_err(|_| malformed())?;
-                let Some(dosql_storage::keycodec::KeyValue::Integer(rowid)) = parts.last() else {
-                    return Err(malformed());
-                };
-                let v = rd.get(table.tree, &crate::record::rowid_key(*rowid))?.ok_or_else(malformed)?;
-                out.push(decode(*rowid, &v)?);
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// Rows of a source.
 /// A WHERE conjunct and the row width it needs: it can be applied as soon
 /// as a join has produced that many columns.
 #[derive(Clone, Copy)]
@@ -873,11 +841,19 @@ fn run_query_here(
 ) -> Result<Vec<Vec<Value>>> {
     let limit = eval_limit(ctx, &q.limit, "LIMIT")?.filter(|l| *l >= 0).map(|l| l as usize);
     let offset = eval_limit(ctx, &q.offset, "OFFSET")?.unwrap_or(0).max(0) as usize;
-    let mut rows: Vec<(Vec<Value>, Vec<Value>)> = run_core(ctx, &q.first, &q.order_by, q.order_on_result, parent)?;
+    // A source that gives rows in ORDER BY order can stop once the rows
+    // OFFSET skips and LIMIT keeps are found.
+    let want = match (limit, cap) {
+        _ if !q.compound.is_empty() || !q.first.ordered => None,
+        (None, None) => None,
+        (l, c) => Some(offset.saturating_add(l.unwrap_or(usize::MAX).min(c.unwrap_or(usize::MAX)))),
+    };
+    let mut rows: Vec<(Vec<Value>, Vec<Value>)> =
+        run_core(ctx, &q.first, &q.order_by, q.order_on_result, parent, want)?;
     // A compound compares rows with its first SELECT's column collations.
     let colls = result_collations(&q.first);
     for (op, core) in &q.compound {
-        let right = run_core(ctx, core, &[], true, parent)?;
+        let right = run_core(ctx, core, &[], true, parent, None)?;
         rows = match op {
             CompoundOp::UnionAll => {
                 rows.extend(right);
@@ -999,6 +975,7 @@ fn run_core(
     order_by: &[SortKey],
     order_on_result: bool,
     parent: Option<&Env<'_>>,
+    want: Option<usize>,
 ) -> Result<Vec<(Vec<Value>, Vec<Value>)>> {
     let source_keys = if order_on_result { &[][..] } else { order_by };
     if let Some(values) = &core.values {
@@ -1030,7 +1007,15 @@ fn run_core(
         .collect();
     let mut leaves = Vec::new();
     let mut ons = Vec::new();
-    let rows = if pushable && inner_join_leaves(&core.source, 0, &mut leaves, &mut ons) && leaves.len() > 2 {
+    let streamed = match &core.source {
+        Source::Table(t) if core.first_row.is_some() || (want.is_some() && core.ordered) => {
+            Some(stream_table(ctx, core, t, &conjuncts, parent, want)?)
+        }
+        _ => None,
+    };
+    let rows = if let Some(rows) = streamed {
+        rows
+    } else if pushable && inner_join_leaves(&core.source, 0, &mut leaves, &mut ons) && leaves.len() > 2 {
         let mut all = filters.clone();
         for on in ons {
             let mut parts = Vec::new();
@@ -1111,6 +1096,65 @@ fn run_core(
         out = dedup(out, &result_collations(core));
     }
     Ok(out)
+}
+
+/// The rows of a one-table core read in its path's order, stopping early:
+/// after `want` rows pass WHERE, or, for `min(x)` / `max(x)`
+/// (`core.first_row`), once the first value of `x` is known. Of the rows
+/// holding that first value (equal under `x`'s collation) the answer's row
+/// is the one SQLite's index read ends on.
+fn stream_table(
+    ctx: &Ctx<'_>,
+    core: &CorePlan,
+    t: &crate::plan::TableSource,
+    conjuncts: &[&BExpr],
+    parent: Option<&Env<'_>>,
+    want: Option<usize>,
+) -> Result<Vec<Vec<Value>>> {
+    let mut rows: Vec<Vec<Value>> = Vec::new();
+    if want == Some(0) && core.first_row.is_none() {
+        return Ok(rows);
+    }
+    let coll = core.aggs.first().and_then(|a| a.args.first()).map_or(Collation::Binary, crate::bind::expr_collation);
+    crate::access::visit(ctx, &t.table, &t.access, (&[], parent), &mut |row| {
+        if !passes(ctx, conjuncts, &row, parent)? {
+            return Ok(true);
+        }
+        if let Some(slot) = core.first_row {
+            let v = row.get(slot).unwrap_or(&Value::Null);
+            if *v == Value::Null {
+                return Ok(true);
+            }
+            if let Some(first) = rows.first().and_then(|r| r.get(slot))
+                && value::compare(first, v, coll) != Ordering::Equal
+            {
+                return Ok(false);
+            }
+            rows.push(row);
+            return Ok(true);
+        }
+        rows.push(row);
+        Ok(want.is_none_or(|w| rows.len() < w))
+    })?;
+    if core.first_row.is_some() {
+        let rowid = |r: &Vec<Value>| match r.last() {
+            Some(Value::Integer(i)) => *i,
+            _ => i64::MAX,
+        };
+        // As SQLite, the first row of the tie the read meets: entries with
+        // equal values follow in rowid order, so a backward read meets the
+        // highest rowid first.
+        let backward = matches!(
+            t.access,
+            crate::access::Access::Index { order: crate::access::Order::Backward, .. }
+                | crate::access::Access::RowidRange { reverse: true, .. }
+        );
+        let best = if backward { rows.iter().max_by_key(|r| rowid(r)) } else { rows.iter().min_by_key(|r| rowid(r)) };
+        if let Some(best) = best.cloned() {
+            rows = vec![best];
+        }
+    }
+    Ok(rows)
 }
 
 /// Collects the leaves (with their column offsets) of a tree of inner joins

@@ -10,8 +10,7 @@
 //! details are comparable.
 //!
 //! What it describes is what DoSQL runs: tables in a join are listed in
-//! FROM order, as the executor reads them, and an index lookup still reads
-//! the table (no covering-index reads yet).
+//! FROM order, as the executor reads them.
 
 use crate::access::Access;
 use crate::ast::{CompoundOp, Statement};
@@ -111,6 +110,12 @@ impl Out<'_> {
     /// Adds the SCAN / SEARCH line of a table read through `access`.
     pub(crate) fn table(&mut self, parent: i64, table: &Table, alias: Option<&str>, access: &Access) {
         let id = self.line(parent, table_detail(table, alias, access));
+        if let Access::Or(arms) = access {
+            for (i, arm) in arms.iter().enumerate() {
+                let branch = self.line(id, format!("INDEX {}", i + 1));
+                self.table(branch, table, alias, arm);
+            }
+        }
         let rows = self.rd.and_then(|rd| rd.tree_len(table.tree).ok());
         let stats = &self.stats_of(table, access);
         if let Some(l) = self.lines.get_mut(id as usize - 1) {
@@ -146,7 +151,8 @@ impl Out<'_> {
                 self.core(core, id);
             }
         }
-        if !q.order_by.is_empty() {
+        let sorted_by_path = q.compound.is_empty() && q.first.ordered;
+        if !q.order_by.is_empty() && !sorted_by_path {
             self.line(parent, "USE TEMP B-TREE FOR ORDER BY".into());
         }
         for e in q.order_by.iter().map(|k| &k.expr).chain(&q.limit).chain(&q.offset) {
@@ -162,7 +168,15 @@ impl Out<'_> {
             Some(_) => {
                 self.line(parent, "SCAN CONSTANT ROW".into());
             }
-            None => self.source(&core.source, parent),
+            None => match (&core.source, core.first_row) {
+                // min() / max() reads the edge of an index or of the rowids.
+                (Source::Table(t), Some(_)) => {
+                    let detail = table_detail(&t.table, t.alias.as_deref(), &t.access);
+                    let detail = detail.replacen("SCAN", "SEARCH", 1);
+                    self.line(parent, detail);
+                }
+                (source, _) => self.source(source, parent),
+            },
         }
         if core.aggregate && !core.group_by.is_empty() {
             self.line(parent, "USE TEMP B-TREE FOR GROUP BY".into());
@@ -232,9 +246,9 @@ pub(crate) fn table_detail(table: &Table, alias: Option<&str>, access: &Access) 
         None => table.name.clone(),
     };
     match access {
-        Access::Scan => format!("SCAN {name}"),
+        Access::Scan | Access::RowidRange { lo: None, hi: None, .. } => format!("SCAN {name}"),
         Access::RowidEq(_) => format!("SEARCH {name} USING INTEGER PRIMARY KEY (rowid=?)"),
-        Access::RowidRange { lo, hi } => {
+        Access::RowidRange { lo, hi, .. } => {
             let mut parts = Vec::new();
             if lo.is_some() {
                 parts.push("rowid>?");
@@ -244,7 +258,7 @@ pub(crate) fn table_detail(table: &Table, alias: Option<&str>, access: &Access) 
             }
             format!("SEARCH {name} USING INTEGER PRIMARY KEY ({})", parts.join(" AND "))
         }
-        Access::Index { index, eq, lo, hi } => {
+        Access::Index { index, eq, lo, hi, .. } => {
             let col = |k: usize| match index.columns.get(k).and_then(|&c| table.columns.get(c)) {
                 Some(c) if index.exprs.get(k).is_none_or(Option::is_none) => c.name.clone(),
                 _ => "<expr>".into(),
@@ -256,22 +270,24 @@ pub(crate) fn table_detail(table: &Table, alias: Option<&str>, access: &Access) 
             if hi.is_some() {
                 parts.push(format!("{}<?", col(eq.len())));
             }
-            let using = if Some(index.tree) == table.without_rowid {
-                "PRIMARY KEY".to_string()
+            let using = using(table, access).unwrap_or_default();
+            if parts.is_empty() {
+                format!("SCAN {name} USING {using}")
             } else {
-                format!("INDEX {}", index.name)
-            };
-            format!("SEARCH {name} USING {using} ({})", parts.join(" AND "))
+                format!("SEARCH {name} USING {using} ({})", parts.join(" AND "))
+            }
         }
+        Access::Or(_) => "MULTI-INDEX OR".into(),
     }
 }
 
 /// How a SEARCH finds its rows, for [`PlanLine::using`].
 fn using(table: &Table, access: &Access) -> Option<String> {
     match access {
-        Access::Scan => None,
+        Access::Scan | Access::RowidRange { lo: None, hi: None, .. } | Access::Or(_) => None,
         Access::RowidEq(_) | Access::RowidRange { .. } => Some("INTEGER PRIMARY KEY".into()),
         Access::Index { index, .. } if Some(index.tree) == table.without_rowid => Some("PRIMARY KEY".into()),
+        Access::Index { index, covering: true, .. } => Some(format!("COVERING INDEX {}", index.name)),
         Access::Index { index, .. } => Some(format!("INDEX {}", index.name)),
     }
 }
@@ -284,9 +300,10 @@ fn using(table: &Table, access: &Access) -> Option<String> {
 fn estimate(n: u64, access: &Access, stats: Option<&[u64]>) -> u64 {
     let (base, bounds) = match access {
         Access::Scan => (n, 0),
-        Access::RowidEq(_) => (1, 0),
-        Access::RowidRange { lo, hi } => (n, u32::from(lo.is_some()) + u32::from(hi.is_some())),
-        Access::Index { index, eq, lo, hi } => {
+        Access::RowidEq(p) => (probe_count(p), 0),
+        Access::RowidRange { lo, hi, .. } => (n, u32::from(lo.is_some()) + u32::from(hi.is_some())),
+        Access::Or(arms) => (arms.iter().map(|a| estimate(n, a, None)).sum(), 0),
+        Access::Index { index, eq, lo, hi, .. } => {
             let bounds = u32::from(lo.is_some()) + u32::from(hi.is_some());
             let per_key = match (stats.and_then(|s| s.get(eq.len())), eq.len()) {
                 (_, 0) => n,
@@ -294,10 +311,20 @@ fn estimate(n: u64, access: &Access, stats: Option<&[u64]>) -> u64 {
                 (None, k) if index.unique && k == index.columns.len() => 1,
                 (None, _) => 10,
             };
-            (per_key, bounds)
+            let probes: u64 = eq.iter().map(probe_count).product();
+            (per_key.saturating_mul(probes), bounds)
         }
     };
     (base >> (2 * bounds)).clamp(1, n.max(1))
+}
+
+/// How many values a probe looks up (a subquery's count is a guess).
+fn probe_count(p: &crate::access::Probe) -> u64 {
+    match p {
+        crate::access::Probe::One(_) => 1,
+        crate::access::Probe::List(l) => l.len().max(1) as u64,
+        crate::access::Probe::Query { .. } => 25,
+    }
 }
 
 /// Whether a subquery reads a column of a query around it: a column more

@@ -292,6 +292,12 @@ pub struct CorePlan {
     pub distinct: bool,
     /// VALUES rows instead of a SELECT.
     pub values: Option<Vec<Vec<BExpr>>>,
+    /// The source gives rows in the query's ORDER BY order (always, without
+    /// one), so reading may stop once LIMIT rows passed WHERE.
+    pub ordered: bool,
+    /// `min(x)` / `max(x)` over a source that gives rows in the order of
+    /// that slot: the first rows with a value there decide the answer.
+    pub first_row: Option<usize>,
 }
 
 /// A sort key.

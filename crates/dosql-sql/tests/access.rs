@@ -230,7 +230,7 @@ fn the_scan_only_switch_changes_plans_not_results() {
     let q = "SELECT id FROM t WHERE a = 'x'";
     let mut p = c.prepare(q).expect("prepare");
     let plan = |c: &mut Connection| c.explain(q).expect("explain").steps[0].detail.clone();
-    assert_eq!(plan(&mut c), "SEARCH t USING INDEX ta (a=?)");
+    assert_eq!(plan(&mut c), "SEARCH t USING COVERING INDEX ta (a=?)");
     let with = c.run_prepared(&mut p, &[]).expect("run");
     c.set_index_lookups(false).expect("switch");
     assert_eq!(plan(&mut c), "SCAN t");
@@ -238,5 +238,5 @@ fn the_scan_only_switch_changes_plans_not_results() {
     assert_eq!(with[0].rows, without[0].rows);
     assert_eq!(without[0].rows, vec![vec![Value::Integer(1)], vec![Value::Integer(3)]]);
     c.set_index_lookups(true).expect("switch");
-    assert_eq!(plan(&mut c), "SEARCH t USING INDEX ta (a=?)");
+    assert_eq!(plan(&mut c), "SEARCH t USING COVERING INDEX ta (a=?)");
 }

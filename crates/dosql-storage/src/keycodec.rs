@@ -278,6 +278,20 @@ pub fn encode_key_with_order(values: &[KeyValue], desc: &[bool]) -> Vec<u8> {
     out
 }
 
+/// The leading bytes every key starting with `values` shares: their bodies
+/// without the type trailer. Every key whose leading values equal `values`
+/// (by [`compare_values`]) starts with these bytes and no other key does, so
+/// `[body, body ++ [0xFF]]` bounds exactly the keys with that prefix (no
+/// encoded byte that can follow a body is `0xFF`).
+pub fn encode_prefix_body(values: &[KeyValue], desc: &[bool]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut trailer = Vec::new();
+    for (column, v) in values.iter().enumerate() {
+        push_body(v, column_mask(desc, column), &mut out, &mut trailer);
+    }
+    out
+}
+
 fn encode_with_order_into(values: &[KeyValue], desc: &[bool], out: &mut Vec<u8>) {
     let mut trailer = Vec::new();
     for (column, v) in values.iter().enumerate() {

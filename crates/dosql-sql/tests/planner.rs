@@ -1,0 +1,176 @@
+//! Planner paths beyond plain lookups must give exactly SQLite's rows:
+//! rows read in index order (ascending, descending, DESC index columns,
+//! NULLs, collations) with LIMIT / OFFSET stopping early, min() / max()
+//! from an index edge (NULLs skipped, equal values of different types),
+//! IN lists and IN subqueries driving lookups, ORs of indexed terms,
+//! covering-index reads, and their plans in SQLite's words.
+
+mod common;
+
+use common::check_script;
+use dosql_sql::Connection;
+
+const SCHEMA: &[&str] = &[
+    "CREATE TABLE t(id INTEGER PRIMARY KEY, a INTEGER, b TEXT, c REAL, d, e TEXT COLLATE NOCASE)",
+    "CREATE INDEX ta ON t(a)",
+    "CREATE INDEX tbc ON t(b, c DESC)",
+    "CREATE INDEX td ON t(d)",
+    "CREATE INDEX te ON t(e)",
+    "INSERT INTO t VALUES(1, 5, 'x', 1.5, 1, 'Abc'), (2, NULL, 'x', NULL, 1.0, 'abc'), (3, 5, 'y', -0.0, 'one', 'ABD'), \
+     (4, 2, NULL, 2.5, x'01', NULL), (5, 9, 'x', 2.5, NULL, 'b'), (6, 2, 'y', 0.0, 2, 'B'), (7, NULL, 'x', 7.0, 1, 'c'), \
+     (8, -4, 'z', 3.0, '1', 'abc'), (9, 5, 'x', 1.5, 1.0, 'a'), (10, 9, NULL, NULL, 0, 'Z')",
+];
+
+fn script(queries: &[&str]) -> Vec<String> {
+    SCHEMA.iter().chain(queries).map(|s| s.to_string()).collect()
+}
+
+fn check(queries: &[&str]) {
+    let s = script(queries);
+    let refs: Vec<&str> = s.iter().map(String::as_str).collect();
+    check_script(&refs);
+}
+
+#[test]
+fn index_order_with_limit_and_offset() {
+    check(&[
+        "SELECT id, a FROM t ORDER BY a, id LIMIT 4",
+        "SELECT id, a FROM t ORDER BY a DESC, id DESC LIMIT 4",
+        "SELECT id, a FROM t ORDER BY a DESC, id DESC LIMIT 3 OFFSET 2",
+        "SELECT id, a FROM t ORDER BY a, id LIMIT 0",
+        "SELECT id, a FROM t ORDER BY a, id LIMIT -1 OFFSET 8",
+        "SELECT id, a FROM t ORDER BY a NULLS LAST, id LIMIT 5",
+        "SELECT id, a FROM t ORDER BY a DESC NULLS FIRST, id LIMIT 5",
+        "SELECT id, a FROM t WHERE a > 2 ORDER BY a, id LIMIT 3",
+        "SELECT id, a FROM t WHERE a < 9 ORDER BY a DESC, id DESC LIMIT 3",
+        "SELECT id, a FROM t WHERE a >= 2 AND a <= 5 ORDER BY a DESC, id DESC LIMIT 10",
+        "SELECT id, a FROM t WHERE id > 3 ORDER BY a, id LIMIT 3",
+        "SELECT id, c FROM t WHERE b = 'x' ORDER BY c DESC, id LIMIT 3",
+        "SELECT id, c FROM t WHERE b = 'x' ORDER BY c, id DESC LIMIT 3",
+        "SELECT id, c FROM t WHERE b = 'x' AND c < 7 ORDER BY c DESC, id LIMIT 2",
+        "SELECT id, b, c FROM t ORDER BY b, c DESC, id LIMIT 6",
+        "SELECT id, b, c FROM t ORDER BY b DESC, c, id DESC LIMIT 6",
+        "SELECT id, e FROM t ORDER BY e, id LIMIT 6",
+        "SELECT id, e FROM t ORDER BY e COLLATE BINARY, id LIMIT 6",
+        "SELECT id, d FROM t ORDER BY d, id LIMIT 7",
+        "SELECT id, d FROM t ORDER BY d DESC, id DESC LIMIT 7",
+        "SELECT id FROM t ORDER BY id DESC LIMIT 3",
+        "SELECT id FROM t WHERE id < 8 ORDER BY id DESC LIMIT 3",
+        "SELECT id FROM t WHERE id BETWEEN 2 AND 8 ORDER BY rowid DESC LIMIT 2 OFFSET 1",
+        "SELECT id, a FROM t WHERE a = 5 ORDER BY id DESC LIMIT 2",
+        "SELECT id, a FROM t WHERE d = 1 ORDER BY a, id LIMIT 2",
+        "SELECT id, a FROM t WHERE a + 0 > 1 ORDER BY a DESC, id LIMIT 4",
+        "SELECT a FROM t WHERE EXISTS (SELECT 1 FROM t AS u WHERE u.a = t.a ORDER BY u.a LIMIT 1) ORDER BY a, id LIMIT 3",
+    ]);
+}
+
+#[test]
+fn min_and_max_from_an_index_edge() {
+    check(&[
+        "SELECT min(a), max(a) FROM t",
+        "SELECT min(a) FROM t",
+        "SELECT max(a) FROM t",
+        "SELECT max(a), id FROM t",
+        "SELECT min(a), id FROM t",
+        "SELECT min(d), typeof(min(d)) FROM t",
+        "SELECT max(d), typeof(max(d)) FROM t",
+        "SELECT min(d), id FROM t WHERE d > 0",
+        "SELECT max(c), id FROM t WHERE b = 'x'",
+        "SELECT min(c), id FROM t WHERE b = 'x'",
+        "SELECT min(c), id FROM t WHERE b = 'y'",
+        "SELECT max(e), min(e) FROM t",
+        "SELECT max(e), id FROM t",
+        "SELECT min(e), id FROM t",
+        "SELECT max(id), min(rowid) FROM t",
+        "SELECT max(id) FROM t",
+        "SELECT min(id) FROM t WHERE id > 4",
+        "SELECT min(a) FROM t WHERE a > 100",
+        "SELECT max(a) FROM t WHERE b = 'none'",
+        "SELECT min(a) FROM t HAVING min(a) > 0",
+        "SELECT min(a) + 1 FROM t",
+        "SELECT max(a) FROM t WHERE id % 2 = 0",
+    ]);
+}
+
+#[test]
+fn in_lists_subqueries_and_ors_drive_lookups() {
+    check(&[
+        "SELECT id FROM t WHERE a IN (5, 2, 5.0, NULL, '9')",
+        "SELECT id FROM t WHERE a IN ()",
+        "SELECT id FROM t WHERE a NOT IN (5, 2)",
+        "SELECT id FROM t WHERE id IN (3, 1, 3, 99, 2.0, 2.5, 'x', NULL)",
+        "SELECT id FROM t WHERE id IN (SELECT a FROM t WHERE a > 0)",
+        "SELECT id FROM t WHERE a IN (SELECT id FROM t WHERE id < 6)",
+        "SELECT id FROM t WHERE b IN ('x', 'z') AND c IN (1.5, 3)",
+        "SELECT id FROM t WHERE b IN ('x', 'y') ORDER BY c DESC, id LIMIT 3",
+        "SELECT id FROM t WHERE e IN ('ABC', 'b')",
+        "SELECT id FROM t WHERE e COLLATE BINARY IN ('ABC', 'b')",
+        "SELECT id FROM t WHERE d IN (1, '1', x'01')",
+        "SELECT id FROM t WHERE a = 5 OR a = 9",
+        "SELECT id FROM t WHERE a = 5 OR b = 'z'",
+        "SELECT id FROM t WHERE a = 5 OR b = 'z' OR id = 10",
+        "SELECT id FROM t WHERE (a = 5 AND b = 'x') OR (b = 'y' AND c > 0) OR id < 2",
+        "SELECT id FROM t WHERE a = 5 OR c = 2.5",
+        "SELECT id FROM t WHERE (a = 2 OR e = 'c') AND id > 3",
+        "SELECT id FROM t WHERE a IN (5, 9) AND id IN (1, 5, 9)",
+        "UPDATE t SET d = 'in' WHERE a IN (2, 9) OR b = 'z'",
+        "SELECT id, d FROM t",
+        "DELETE FROM t WHERE id IN (SELECT id FROM t WHERE a = 5) OR e = 'z'",
+        "SELECT id FROM t",
+    ]);
+}
+
+#[test]
+fn covering_reads_and_without_rowid() {
+    check(&[
+        "SELECT a, id FROM t WHERE a > 1",
+        "SELECT b, c FROM t WHERE b = 'x'",
+        "SELECT c FROM t WHERE b = 'y'",
+        "SELECT c, typeof(c) FROM t WHERE b IN ('y', 'x')",
+        "SELECT e FROM t WHERE e = 'abc'",
+        "SELECT count(*) FROM t WHERE a > 2",
+        "SELECT d, typeof(d) FROM t WHERE d IN (1, 2)",
+        "CREATE TABLE w(p, q, r, PRIMARY KEY(p, q DESC)) WITHOUT ROWID",
+        "INSERT INTO w VALUES(1, 1, 'a'), (1, 2, 'b'), (2, 1, 'c'), (2, 5, 'd'), (3, 3, 'e'), ('1', 0, 'f')",
+        "SELECT * FROM w WHERE p IN (2, 1)",
+        "SELECT * FROM w WHERE p IN (2, 1) AND q IN (5, 1, 2)",
+        "SELECT * FROM w WHERE p = 2 ORDER BY q LIMIT 1",
+        "SELECT * FROM w ORDER BY p DESC, q LIMIT 3",
+        "SELECT max(p), min(p) FROM w",
+        "SELECT * FROM w WHERE p = 1 OR p = 3",
+    ]);
+}
+
+#[test]
+fn plans_in_sqlite_words() {
+    let mut c = Connection::open_in_memory().expect("open");
+    c.execute(
+        "CREATE TABLE t(a, b, c); CREATE INDEX ib ON t(b); CREATE INDEX ic ON t(c); \
+         CREATE TABLE u(x INTEGER PRIMARY KEY, y)",
+    )
+    .expect("schema");
+    let plan = |c: &mut Connection, q: &str| -> Vec<String> {
+        c.explain(q).expect("explain").steps.into_iter().map(|l| l.detail).collect()
+    };
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "SELECT * FROM t WHERE b = 1 OR c = 2",
+            &["MULTI-INDEX OR", "INDEX 1", "SEARCH t USING INDEX ib (b=?)", "INDEX 2", "SEARCH t USING INDEX ic (c=?)"],
+        ),
+        ("SELECT * FROM u WHERE x IN (1, 2)", &["SEARCH u USING INTEGER PRIMARY KEY (rowid=?)"]),
+        ("SELECT * FROM u WHERE x = 1 OR x = 5", &["SEARCH u USING INTEGER PRIMARY KEY (rowid=?)"]),
+        ("SELECT b FROM t ORDER BY b LIMIT 1", &["SCAN t USING COVERING INDEX ib"]),
+        ("SELECT max(x) FROM u", &["SEARCH u"]),
+        ("SELECT min(b) FROM t", &["SEARCH t USING COVERING INDEX ib"]),
+        ("SELECT * FROM t ORDER BY b DESC LIMIT 10", &["SCAN t USING INDEX ib"]),
+        ("SELECT * FROM t WHERE b = 5 ORDER BY c", &["SEARCH t USING INDEX ib (b=?)", "USE TEMP B-TREE FOR ORDER BY"]),
+        ("SELECT count(*) FROM t WHERE b > 5", &["SEARCH t USING COVERING INDEX ib (b>?)"]),
+        ("SELECT * FROM u ORDER BY x DESC", &["SCAN u"]),
+        ("SELECT * FROM t WHERE b IN (1, 2, 3)", &["SEARCH t USING INDEX ib (b=?)"]),
+    ];
+    for (q, want) in cases {
+        assert_eq!(plan(&mut c, q), *want, "{q}");
+    }
+    let e = c.explain("SELECT * FROM t WHERE b = 1 OR c = 2").expect("explain");
+    assert!(e.index_used);
+}
