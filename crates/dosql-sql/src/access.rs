@@ -189,7 +189,7 @@ pub fn choose_at(schema: &Schema, table: &Table, conjuncts: &[&BExpr], offset: u
 
 /// [`choose_at`] where lookup values may read only the slots `readable`
 /// accepts (none: the values are the same for every row).
-fn choose_in(
+pub(crate) fn choose_in(
     schema: &Schema,
     table: &Table,
     conjuncts: &[&BExpr],
@@ -499,7 +499,7 @@ fn column_compare<'e>(
 /// parameters, outer columns, slots `readable` accepts and operators over
 /// them (no function calls, which may not be deterministic, and no
 /// subqueries).
-fn row_free(e: &BExpr, readable: &dyn Fn(usize) -> bool) -> bool {
+pub(crate) fn row_free(e: &BExpr, readable: &dyn Fn(usize) -> bool) -> bool {
     match e {
         BExpr::Lit(_) | BExpr::Param(_) => true,
         BExpr::Col { depth, idx, .. } => *depth > 0 || readable(*idx),
@@ -1301,6 +1301,23 @@ pub(crate) fn mark_covering(core: &mut CorePlan, keys: &[SortKey]) {
         }
     }
     tables(&mut core.source, 0, &used);
+    let offsets: Vec<(usize, Option<Table>)> = match crate::join::leaves(&core.source) {
+        Some((leaves, _)) => leaves
+            .iter()
+            .map(|(off, s)| (*off, if let Source::Table(t) = s { Some(t.table.clone()) } else { None }))
+            .collect(),
+        None => return,
+    };
+    for step in core.join.iter_mut().flat_map(|j| j.steps.iter_mut()) {
+        if let (Some((offset, Some(table))), Access::Index { index, covering, .. }) =
+            (offsets.get(step.leaf), &mut step.access)
+        {
+            let width = table.columns.len() + 1;
+            let mine: Vec<usize> =
+                used.iter().filter(|&&s| s >= *offset && s < offset + width).map(|s| s - offset).collect();
+            *covering = covers(table, index, &mine);
+        }
+    }
 }
 
 /// Whether the keys of `index` hold the stored values of every slot in

@@ -344,6 +344,7 @@ impl<'a> Binder<'a> {
                     values: Some(out),
                     ordered: false,
                     first_row: None,
+                    join: None,
                 };
                 let mut keys = Vec::new();
                 if let Some(terms) = order_by {
@@ -494,13 +495,10 @@ impl<'a> Binder<'a> {
         }
         // Each table is read through the access path WHERE and ON allow.
         let mut source = source;
-        let reordered = {
-            let (mut leaves, mut ons) = (Vec::new(), Vec::new());
-            crate::access::pushable(&source)
-                && crate::exec::inner_join_leaves(&source, 0, &mut leaves, &mut ons)
-                && leaves.len() > 2
-        };
-        crate::access::assign(self.schema, &mut source, where_.as_ref(), reordered);
+        // An inner join of several sources is read in the order its plan
+        // chooses, with the access paths that order allows.
+        let join = crate::join::plan(self.schema, &source, where_.as_ref());
+        crate::access::assign(self.schema, &mut source, where_.as_ref(), join.is_some());
         let plan = CorePlan {
             source,
             where_,
@@ -514,6 +512,7 @@ impl<'a> Binder<'a> {
             values: None,
             ordered: false,
             first_row: None,
+            join,
         };
         let mut plan = plan;
         crate::access::mark_covering(&mut plan, &keys);

@@ -633,7 +633,7 @@ fn row_in_select(ctx: &Ctx<'_>, items: &[BExpr], plan: &QueryPlan, env: &Env<'_>
 /// A WHERE conjunct and the row width it needs: it can be applied as soon
 /// as a join has produced that many columns.
 #[derive(Clone, Copy)]
-struct Filter<'p> {
+pub(crate) struct Filter<'p> {
     /// Lowest column it reads (0 when it reads none).
     lo: usize,
     /// Row width it needs: one more than the highest column it reads.
@@ -641,7 +641,8 @@ struct Filter<'p> {
     e: &'p BExpr,
 }
 
-fn passes(ctx: &Ctx<'_>, fs: &[&BExpr], row: &[Value], parent: Option<&Env<'_>>) -> Result<bool> {
+/// Whether `row` passes every condition in `fs`.
+pub(crate) fn passes(ctx: &Ctx<'_>, fs: &[&BExpr], row: &[Value], parent: Option<&Env<'_>>) -> Result<bool> {
     let env = Env { row, aggs: &[], parent };
     for f in fs {
         if truth(&eval(ctx, f, &env)?) != Some(true) {
@@ -675,7 +676,7 @@ fn apply_filters(
 /// Rows of a source. `filters` are WHERE conjuncts applied at the first
 /// join level whose rows cover every column they read, so a chain of
 /// inner joins never builds the whole cross product.
-fn source_rows(
+pub(crate) fn source_rows(
     ctx: &Ctx<'_>,
     src: &Source,
     parent: Option<&Env<'_>>,
@@ -1005,29 +1006,24 @@ fn run_core(
             None => Filter { lo: 0, hi: width.max(1), e: c },
         })
         .collect();
-    let mut leaves = Vec::new();
-    let mut ons = Vec::new();
     let streamed = match &core.source {
         Source::Table(t) if core.first_row.is_some() || (want.is_some() && core.ordered) => {
             Some(stream_table(ctx, core, t, &conjuncts, parent, want)?)
         }
         _ => None,
     };
-    let rows = if let Some(rows) = streamed {
-        rows
-    } else if pushable && inner_join_leaves(&core.source, 0, &mut leaves, &mut ons) && leaves.len() > 2 {
-        let mut all = filters.clone();
-        for on in ons {
-            let mut parts = Vec::new();
-            crate::access::split_and(on, &mut parts);
-            for p in parts {
-                all.push(match column_span(p) {
-                    Some((lo, hi)) => Filter { lo, hi: hi.max(1), e: p },
-                    None => Filter { lo: 0, hi: width.max(1), e: p },
-                });
+    let joined = match (&core.join, crate::join::leaves(&core.source)) {
+        (Some(plan), Some((leaves, ons))) if streamed.is_none() => {
+            let mut all = conjuncts.clone();
+            for on in ons {
+                crate::access::split_and(on, &mut all);
             }
+            Some(crate::join::run(ctx, &leaves, plan, &all, width, parent)?)
         }
-        join_reordered(ctx, &leaves, &all, width, parent)?
+        _ => None,
+    };
+    let rows = if let Some(rows) = streamed.or(joined) {
+        rows
     } else {
         let rows = source_rows(ctx, &core.source, parent, &filters)?;
         if matches!(core.source, Source::Join { .. }) {
@@ -1184,101 +1180,8 @@ pub(crate) fn inner_join_leaves<'s>(
     }
 }
 
-/// Joins the leaves of an inner-join tree in an order chosen so that each
-/// next leaf is connected to those already joined by some condition, and
-/// checks every condition as soon as the columns it reads are present.
-/// Rows keep the FROM clause's layout; only the order of rows differs
-/// from a left-to-right nested loop, which SQL leaves unspecified.
-fn join_reordered(
-    ctx: &Ctx<'_>,
-    leaves: &[(usize, &Source)],
-    filters: &[Filter<'_>],
-    width: usize,
-    parent: Option<&Env<'_>>,
-) -> Result<Vec<Vec<Value>>> {
-    let n = leaves.len();
-    let range = |i: usize| {
-        let (off, src) = leaves[i];
-        (off, off + full_width(src))
-    };
-    // Which leaves each filter reads: exactly, by the columns it reads.
-    let reads: Vec<Vec<usize>> = filters
-        .iter()
-        .map(|f| match columns_read(f.e) {
-            Some(cols) => (0..n)
-                .filter(|&i| {
-                    let (a, b) = range(i);
-                    cols.iter().any(|c| (a..b).contains(c))
-                })
-                .collect(),
-            None => (0..n).collect(),
-        })
-        .collect();
-    // Each leaf's rows, pre-filtered by conditions on that leaf alone.
-    let mut leaf_rows = Vec::with_capacity(n);
-    for (i, &(off, src)) in leaves.iter().enumerate() {
-        let mut rows = source_rows(ctx, src, parent, &[])?;
-        let own: Vec<&BExpr> =
-            filters.iter().zip(&reads).filter(|(_, r)| r.len() == 1 && r[0] == i).map(|(f, _)| f.e).collect();
-        if !own.is_empty() {
-            let mut kept = Vec::with_capacity(rows.len());
-            let mut padded = vec![Value::Null; width];
-            for r in rows {
-                padded[off..off + r.len()].clone_from_slice(&r);
-                if passes(ctx, &own, &padded, parent)? {
-                    kept.push(r);
-                }
-            }
-            rows = kept;
-        }
-        leaf_rows.push(rows);
-    }
-    // Greedy order: most conditions linking to the joined set, then fewest rows.
-    let mut order: Vec<usize> = Vec::with_capacity(n);
-    let mut done = vec![false; n];
-    while order.len() < n {
-        let pick = (0..n)
-            .filter(|&i| !done[i])
-            .max_by_key(|&i| {
-                let links = reads
-                    .iter()
-                    .filter(|r| r.len() > 1 && r.contains(&i) && r.iter().all(|&j| j == i || done[j]))
-                    .count();
-                (links, std::cmp::Reverse(leaf_rows[i].len()))
-            })
-            .unwrap_or(0);
-        done[pick] = true;
-        order.push(pick);
-    }
-    let mut bound = vec![false; n];
-    let mut rows = vec![vec![Value::Null; width]];
-    for &i in &order {
-        bound[i] = true;
-        let (off, _) = leaves[i];
-        // Conditions that become checkable exactly now (multi-leaf ones).
-        let now: Vec<&BExpr> = filters
-            .iter()
-            .zip(&reads)
-            .filter(|(_, r)| r.len() > 1 && r.contains(&i) && r.iter().all(|&j| bound[j]))
-            .map(|(f, _)| f.e)
-            .chain(filters.iter().zip(&reads).filter(|(_, r)| r.is_empty() && i == order[0]).map(|(f, _)| f.e))
-            .collect();
-        let mut next = Vec::new();
-        for r in &rows {
-            for lr in &leaf_rows[i] {
-                let mut row = r.clone();
-                row[off..off + lr.len()].clone_from_slice(lr);
-                if passes(ctx, &now, &row, parent)? {
-                    next.push(row);
-                }
-            }
-        }
-        rows = next;
-    }
-    Ok(rows)
-}
-
-fn full_width(src: &Source) -> usize {
+/// How many slots a source's rows have.
+pub(crate) fn full_width(src: &Source) -> usize {
     match src {
         Source::Single => 0,
         Source::Table(t) => t.table.columns.len() + 1,
@@ -1292,7 +1195,7 @@ fn full_width(src: &Source) -> usize {
 
 /// The columns of this query's row that `e` reads, or `None` when that is
 /// not known (a subquery may read any column).
-fn columns_read(e: &BExpr) -> Option<Vec<usize>> {
+pub(crate) fn columns_read(e: &BExpr) -> Option<Vec<usize>> {
     fn walk(e: &BExpr, out: &mut Vec<usize>) -> bool {
         match e {
             BExpr::Lit(_) | BExpr::Param(_) | BExpr::Agg(_) | BExpr::Win(_) => true,

@@ -9,8 +9,10 @@
 //! addresses in its bytecode, so only the tree (parent links) and the
 //! details are comparable.
 //!
-//! What it describes is what DoSQL runs: tables in a join are listed in
-//! FROM order, as the executor reads them.
+//! What it describes is what DoSQL runs: tables of an inner join are
+//! listed in the order its plan reads them (a table joined through a hash
+//! table shows as `SEARCH t USING HASH INDEX (x=?)`), those of outer joins
+//! in FROM order.
 
 use crate::access::Access;
 use crate::ast::{CompoundOp, Statement};
@@ -175,7 +177,10 @@ impl Out<'_> {
                     let detail = detail.replacen("SCAN", "SEARCH", 1);
                     self.line(parent, detail);
                 }
-                (source, _) => self.source(source, parent),
+                (source, _) => match (&core.join, crate::join::leaves(source)) {
+                    (Some(plan), Some((leaves, _))) => self.join(plan, &leaves, parent),
+                    _ => self.source(source, parent),
+                },
             },
         }
         if core.aggregate && !core.group_by.is_empty() {
@@ -185,6 +190,42 @@ impl Out<'_> {
             self.line(parent, "USE TEMP B-TREE FOR DISTINCT".into());
         }
         core.for_each_expr(&mut |e| self.subqueries_in(e, parent));
+    }
+
+    /// The lines of an inner join, in the order its plan reads sources.
+    fn join(&mut self, plan: &crate::join::JoinPlan, leaves: &[(usize, &Source)], parent: i64) {
+        for step in &plan.steps {
+            let Some(&(_, src)) = leaves.get(step.leaf) else { continue };
+            match src {
+                Source::Table(t) if !step.hash.is_empty() && matches!(step.access, Access::Scan) => {
+                    let cols: Vec<String> = step
+                        .hash
+                        .iter()
+                        .map(|h| match &h.build {
+                            BExpr::Col { idx, .. } => {
+                                let off = leaves.get(step.leaf).map_or(0, |l| l.0);
+                                let name = t.table.columns.get(idx.wrapping_sub(off)).map(|c| c.name.as_str());
+                                format!("{}=?", name.unwrap_or("rowid"))
+                            }
+                            _ => "<expr>=?".into(),
+                        })
+                        .collect();
+                    let name = match &t.alias {
+                        Some(a) => format!("{} AS {a}", t.table.name),
+                        None => t.table.name.clone(),
+                    };
+                    let id = self.line(parent, format!("SEARCH {name} USING HASH INDEX ({})", cols.join(" AND ")));
+                    let rows = self.rd.and_then(|rd| rd.tree_len(t.table.tree).ok());
+                    if let Some(l) = self.lines.get_mut(id as usize - 1) {
+                        l.table = Some(t.table.name.clone());
+                        l.using = Some("HASH INDEX".into());
+                        l.estimated_rows = rows.map(|n| (n / 10).max(1));
+                    }
+                }
+                Source::Table(t) => self.table(parent, &t.table, t.alias.as_deref(), &step.access),
+                other => self.source(other, parent),
+            }
+        }
     }
 
     fn source(&mut self, s: &Source, parent: i64) {
@@ -297,7 +338,7 @@ fn using(table: &Table, access: &Access) -> Option<String> {
 /// the fixed index prefix; without, SQLite's guesses (a unique key fixed
 /// in full gives one row, another equality ten); each range bound keeps a
 /// quarter.
-fn estimate(n: u64, access: &Access, stats: Option<&[u64]>) -> u64 {
+pub(crate) fn estimate(n: u64, access: &Access, stats: Option<&[u64]>) -> u64 {
     let (base, bounds) = match access {
         Access::Scan => (n, 0),
         Access::RowidEq(p) => (probe_count(p), 0),

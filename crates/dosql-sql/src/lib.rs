@@ -25,6 +25,7 @@ pub mod error;
 pub mod exec;
 pub mod explain;
 pub mod func;
+pub mod join;
 pub mod parse;
 pub mod plan;
 mod pragma;

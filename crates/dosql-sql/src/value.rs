@@ -457,31 +457,24 @@ pub fn comparison_affinity(left: Option<Affinity>, right: Option<Affinity>) -> O
 /// `a_aff` and `b_aff`.  Compare the results with [`compare`].
 pub fn prepare_comparison(a: Value, a_aff: Option<Affinity>, b: Value, b_aff: Option<Affinity>) -> (Value, Value) {
     let aff = comparison_affinity(a_aff, b_aff);
-    let any_text = matches!(a, Value::Text(_)) || matches!(b, Value::Text(_));
-    match aff {
-        // Numeric affinity only converts when there is text to convert;
-        // TEXT affinity turns numbers into text even when both sides are
+    (comparison_operand(a, aff), comparison_operand(b, aff))
+}
+
+/// One operand of a comparison converted by the comparison's affinity
+/// (see [`comparison_affinity`]): the conversion does not depend on the
+/// other operand, so equal operands can be found by hashing.
+pub fn comparison_operand(v: Value, aff: Option<Affinity>) -> Value {
+    match (aff, v) {
+        // Numeric affinity converts text that looks like a number; TEXT
+        // affinity turns numbers into text even when both sides are
         // numbers (a TEXT-affinity side that yields one: the last arm of a
         // compound IN subquery, say), as SQLite's comparison does.
-        Some(x) if x.is_numeric() && !any_text => (a, b),
-        Some(x) if x.is_numeric() => {
-            let conv = |v: Value| match v {
-                Value::Text(s) => match numeric_affinity_of_text(s.as_bytes(), false) {
-                    Some(n) => n,
-                    None => Value::Text(s),
-                },
-                v => v,
-            };
-            (conv(a), conv(b))
-        }
-        Some(Affinity::Text) => {
-            let conv = |v: Value| match v {
-                Value::Integer(_) | Value::Real(_) => Value::Text(v.to_text()),
-                v => v,
-            };
-            (conv(a), conv(b))
-        }
-        _ => (a, b),
+        (Some(x), Value::Text(s)) if x.is_numeric() => match numeric_affinity_of_text(s.as_bytes(), false) {
+            Some(n) => n,
+            None => Value::Text(s),
+        },
+        (Some(Affinity::Text), v @ (Value::Integer(_) | Value::Real(_))) => Value::Text(v.to_text()),
+        (_, v) => v,
     }
 }
 
