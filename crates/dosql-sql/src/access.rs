@@ -134,8 +134,12 @@ enum TermValue<'e> {
 /// A comparison `column op value` found in the WHERE clause (`IN` is an
 /// `Eq` with several values).
 struct Term<'e> {
-    /// The column's slot (the table's column count for the rowid).
+    /// The column's slot (the table's column count for the rowid);
+    /// `usize::MAX` for an expression.
     col: usize,
+    /// The expression compared, when it is not a column (for indexes on
+    /// expressions).
+    expr: Option<&'e BExpr>,
     op: BinaryOp,
     value: TermValue<'e>,
     col_aff: Option<Affinity>,
@@ -204,21 +208,21 @@ pub(crate) fn choose_in(
     for c in conjuncts {
         collect_terms(c, &mut terms, readable);
     }
-    terms.retain(|t| t.col >= offset && t.col < offset + width);
-    terms.iter_mut().for_each(|t| t.col -= offset);
+    terms.retain(|t| t.expr.is_some() || (t.col >= offset && t.col < offset + width));
+    terms.iter_mut().filter(|t| t.expr.is_none()).for_each(|t| t.col -= offset);
     let n = table.columns.len();
     let is_rowid = |c: usize| c == n || Some(c) == table.rowid_alias;
     let rowid_table = table.without_rowid.is_none();
-    let eq_term = |col: &dyn Fn(usize) -> bool, coll: Option<Collation>| {
+    let eq_term = |on: &dyn Fn(&Term<'_>) -> bool, coll: Option<Collation>| {
         // A single value before a list of them.
         let found = |single: bool| {
-            terms.iter().find(|t| {
-                col(t.col) && t.op == BinaryOp::Eq && t.single() == single && coll.is_none_or(|c| c == t.coll)
-            })
+            terms
+                .iter()
+                .find(|t| on(t) && t.op == BinaryOp::Eq && t.single() == single && coll.is_none_or(|c| c == t.coll))
         };
         found(true).or_else(|| found(false))
     };
-    if rowid_table && let Some(t) = eq_term(&is_rowid, None) {
+    if rowid_table && let Some(t) = eq_term(&|t| t.expr.is_none() && is_rowid(t.col), None) {
         return Access::RowidEq(t.probe());
     }
     // The index with the longest prefix of columns fixed by `=` (then a
@@ -244,23 +248,41 @@ pub(crate) fn choose_in(
     for index in schema.table_indexes(&table.name) {
         // A WITHOUT ROWID table's rows come in PRIMARY KEY order, which only
         // that index keeps.
-        if index.where_.is_some() || (!rowid_table && Some(index.tree) != table.without_rowid) {
+        if !rowid_table && Some(index.tree) != table.without_rowid {
             continue;
+        }
+        // Expression parts and a partial index's condition, bound over the
+        // table's row.
+        let parts = match index.exprs.iter().any(Option::is_some) {
+            true => crate::dml::key_parts(schema, table, index).ok(),
+            false => None,
+        };
+        if let Some(w) = &index.where_ {
+            let cond = crate::bind::Binder::new(schema).bind_table_exprs(table, std::slice::from_ref(w));
+            match cond.ok().and_then(|mut c| c.pop()) {
+                Some(c) if implies(conjuncts, &c, offset) => {}
+                _ => continue,
+            }
         }
         let mut eq = Vec::new();
         let (mut lo, mut hi) = (None, None);
         for (k, &col) in index.columns.iter().enumerate() {
-            if index.exprs.get(k).is_some_and(Option::is_some) {
+            let part = parts.as_ref().and_then(|p| p.get(k)).and_then(Option::as_ref);
+            if index.exprs.get(k).is_some_and(Option::is_some) && part.is_none() {
                 break;
             }
+            let on = |t: &Term<'_>| match (part, t.expr) {
+                (Some(p), Some(e)) => same_at(e, p, offset),
+                (None, None) => t.col == col,
+                _ => false,
+            };
             let coll = index.collations.get(k).copied().unwrap_or(Collation::Binary);
-            if let Some(t) = eq_term(&|c| c == col, Some(coll)) {
+            if let Some(t) = eq_term(&on, Some(coll)) {
                 eq.push(t.probe());
                 continue;
             }
-            let term = |ops: &[BinaryOp]| {
-                terms.iter().find(|t| t.col == col && ops.contains(&t.op) && t.coll == coll && t.single())
-            };
+            let term =
+                |ops: &[BinaryOp]| terms.iter().find(|t| on(t) && ops.contains(&t.op) && t.coll == coll && t.single());
             lo = term(&[BinaryOp::Gt, BinaryOp::GtEq]).and_then(|t| t.bound(t.op == BinaryOp::GtEq));
             hi = term(&[BinaryOp::Lt, BinaryOp::LtEq]).and_then(|t| t.bound(t.op == BinaryOp::LtEq));
             break;
@@ -271,7 +293,8 @@ pub(crate) fn choose_in(
             best = Some(choice);
         }
     }
-    let rowid_range = rowid_table && terms.iter().any(|t| is_rowid(t.col) && t.op != BinaryOp::Eq && t.single());
+    let rowid_range =
+        rowid_table && terms.iter().any(|t| t.expr.is_none() && is_rowid(t.col) && t.op != BinaryOp::Eq && t.single());
     if let Some((index, eq, lo, hi)) = best {
         // A rowid lookup range beats an index range with nothing fixed.
         if !eq.is_empty() || !rowid_range {
@@ -282,7 +305,7 @@ pub(crate) fn choose_in(
         let bound = |ops: [BinaryOp; 2]| {
             terms
                 .iter()
-                .find(|t| is_rowid(t.col) && ops.contains(&t.op) && t.single())
+                .find(|t| t.expr.is_none() && is_rowid(t.col) && ops.contains(&t.op) && t.single())
                 .and_then(|t| t.bound(t.op == ops[1]))
         };
         let lo = bound([BinaryOp::Gt, BinaryOp::GtEq]);
@@ -406,7 +429,17 @@ fn collect_terms<'e>(c: &'e BExpr, out: &mut Vec<Term<'e>>, readable: &dyn Fn(us
     match c {
         BExpr::Bin { op: op @ (Eq | Lt | LtEq | Gt | GtEq), l, r, coll } => {
             if let Some((col, op, value, col_aff)) = column_compare(*op, l, r, &free) {
-                out.push(Term { col, op, value: TermValue::One(value), col_aff, coll: *coll });
+                out.push(Term { col, expr: None, op, value: TermValue::One(value), col_aff, coll: *coll });
+            } else if let Some((e, op, value)) = expr_compare(*op, l, r, &free) {
+                let col_aff = crate::bind::expr_affinity(e);
+                out.push(Term {
+                    col: usize::MAX,
+                    expr: Some(e),
+                    op,
+                    value: TermValue::One(value),
+                    col_aff,
+                    coll: *coll,
+                });
             }
         }
         // `x = a OR x = b ...` is `x IN (a, b, ...)`.
@@ -426,7 +459,7 @@ fn collect_terms<'e>(c: &'e BExpr, out: &mut Vec<Term<'e>>, readable: &dyn Fn(us
             }
             let _ = coll;
             if let Some((col, col_aff, coll)) = first {
-                out.push(Term { col, op: Eq, value: TermValue::List(values), col_aff, coll });
+                out.push(Term { col, expr: None, op: Eq, value: TermValue::List(values), col_aff, coll });
             }
         }
         BExpr::InList { e, list, negated: false, coll } => {
@@ -435,6 +468,7 @@ fn collect_terms<'e>(c: &'e BExpr, out: &mut Vec<Term<'e>>, readable: &dyn Fn(us
             {
                 out.push(Term {
                     col: *idx,
+                    expr: None,
                     op: Eq,
                     value: TermValue::List(list.iter().collect()),
                     col_aff: *aff,
@@ -447,16 +481,37 @@ fn collect_terms<'e>(c: &'e BExpr, out: &mut Vec<Term<'e>>, readable: &dyn Fn(us
                 && plan.columns.len() == 1
                 && !crate::explain::refers_outside(plan, 0)
             {
-                out.push(Term { col: *idx, op: Eq, value: TermValue::Query(plan), col_aff: *aff, coll: *coll });
+                out.push(Term {
+                    col: *idx,
+                    expr: None,
+                    op: Eq,
+                    value: TermValue::Query(plan),
+                    col_aff: *aff,
+                    coll: *coll,
+                });
             }
         }
         BExpr::Between { e, lo, hi, negated: false, coll, coll_hi } => {
             if let BExpr::Col { depth: 0, idx, aff, .. } = &**e {
                 if free(lo) {
-                    out.push(Term { col: *idx, op: GtEq, value: TermValue::One(lo), col_aff: *aff, coll: *coll });
+                    out.push(Term {
+                        col: *idx,
+                        expr: None,
+                        op: GtEq,
+                        value: TermValue::One(lo),
+                        col_aff: *aff,
+                        coll: *coll,
+                    });
                 }
                 if free(hi) {
-                    out.push(Term { col: *idx, op: LtEq, value: TermValue::One(hi), col_aff: *aff, coll: *coll_hi });
+                    out.push(Term {
+                        col: *idx,
+                        expr: None,
+                        op: LtEq,
+                        value: TermValue::One(hi),
+                        col_aff: *aff,
+                        coll: *coll_hi,
+                    });
                 }
             }
         }
@@ -493,6 +548,91 @@ fn column_compare<'e>(
         return Some((*idx, flipped, l, *aff));
     }
     None
+}
+
+/// `expr op value` (either way round) where `expr` reads this query's row
+/// (a candidate for an index on an expression) and `value` does not.
+fn expr_compare<'e>(
+    op: BinaryOp,
+    l: &'e BExpr,
+    r: &'e BExpr,
+    free: &dyn Fn(&BExpr) -> bool,
+) -> Option<(&'e BExpr, BinaryOp, &'e BExpr)> {
+    use BinaryOp::*;
+    let indexable = |e: &BExpr| {
+        matches!(e, BExpr::Func { .. } | BExpr::Bin { .. } | BExpr::Unary { .. } | BExpr::Cast { .. }) && !free(e)
+    };
+    if indexable(l) && free(r) {
+        return Some((l, op, r));
+    }
+    if indexable(r) && free(l) {
+        let flipped = match op {
+            Lt => Gt,
+            LtEq => GtEq,
+            Gt => Lt,
+            GtEq => LtEq,
+            other => other,
+        };
+        return Some((r, flipped, l));
+    }
+    None
+}
+
+/// Whether the query expression `q` is the index expression `i` (bound
+/// over the table's own row) for a table whose row starts at `offset`.
+fn same_at(q: &BExpr, i: &BExpr, offset: usize) -> bool {
+    match (q, i) {
+        (BExpr::Lit(a), BExpr::Lit(b)) => a == b,
+        (BExpr::Col { depth: 0, idx: a, .. }, BExpr::Col { depth: 0, idx: b, .. }) => *a == b + offset,
+        (BExpr::Bin { op: o1, l: l1, r: r1, coll: c1 }, BExpr::Bin { op: o2, l: l2, r: r2, coll: c2 }) => {
+            o1 == o2 && c1 == c2 && same_at(l1, l2, offset) && same_at(r1, r2, offset)
+        }
+        (BExpr::Unary { op: o1, e: e1 }, BExpr::Unary { op: o2, e: e2 }) => o1 == o2 && same_at(e1, e2, offset),
+        (BExpr::Cast { e: e1, aff: a1 }, BExpr::Cast { e: e2, aff: a2 }) => a1 == a2 && same_at(e1, e2, offset),
+        (BExpr::Collate { e: e1, coll: c1 }, BExpr::Collate { e: e2, coll: c2 }) => c1 == c2 && same_at(e1, e2, offset),
+        (BExpr::Func { name: n1, args: a1 }, BExpr::Func { name: n2, args: a2 }) => {
+            n1 == n2 && a1.len() == a2.len() && a1.iter().zip(a2).all(|(x, y)| same_at(x, y, offset))
+        }
+        (BExpr::IsNull { e: e1, negated: n1 }, BExpr::IsNull { e: e2, negated: n2 }) => {
+            n1 == n2 && same_at(e1, e2, offset)
+        }
+        _ => false,
+    }
+}
+
+/// Whether the conjuncts of a query over a table whose row starts at
+/// `offset` imply a partial index's condition (bound over the table's
+/// row): each of its conjuncts is one of the query's, or is `x IS NOT
+/// NULL` where the query compares `x` (a comparison with NULL is never
+/// true).
+fn implies(conjuncts: &[&BExpr], cond: &BExpr, offset: usize) -> bool {
+    let mut parts = Vec::new();
+    split_and(cond, &mut parts);
+    parts.iter().all(|w| {
+        conjuncts.iter().any(|c| same_at(c, w, offset))
+            || match w {
+                BExpr::IsNull { e, negated: true } => match &**e {
+                    BExpr::Col { depth: 0, idx, .. } => conjuncts.iter().any(|c| compares_column(c, idx + offset)),
+                    _ => false,
+                },
+                _ => false,
+            }
+    })
+}
+
+/// Whether conjunct `c` is false or NULL when column slot `col` is NULL:
+/// a comparison, IN or BETWEEN on it.
+fn compares_column(c: &BExpr, col: usize) -> bool {
+    let is_col = |e: &BExpr| matches!(e, BExpr::Col { depth: 0, idx, .. } if *idx == col);
+    match c {
+        BExpr::Bin {
+            op: BinaryOp::Eq | BinaryOp::Lt | BinaryOp::LtEq | BinaryOp::Gt | BinaryOp::GtEq, l, r, ..
+        } => is_col(l) || is_col(r),
+        BExpr::InList { e, negated: false, .. }
+        | BExpr::InSelect { e, negated: false, .. }
+        | BExpr::Between { e, negated: false, .. } => is_col(e),
+        _ => false,
+    }
 }
 
 /// Whether `e` can be computed before the table's row is read: literals,

@@ -75,10 +75,14 @@ pub struct HashKey {
     pub coll: Collation,
 }
 
+/// The leaves of an inner join (slot offset and source) and its ON
+/// conditions.
+pub(crate) type Leaves<'s> = (Vec<(usize, &'s Source)>, Vec<&'s BExpr>);
+
 /// The leaves of an inner-join tree with their slot offsets, in FROM
 /// order, and the ON conditions; `None` when the tree has an outer join or
 /// a table-valued function (which reads the sources to its left).
-pub(crate) fn leaves(source: &Source) -> Option<(Vec<(usize, &Source)>, Vec<&BExpr>)> {
+pub(crate) fn leaves(source: &Source) -> Option<Leaves<'_>> {
     let (mut leaves, mut ons) = (Vec::new(), Vec::new());
     crate::exec::inner_join_leaves(source, 0, &mut leaves, &mut ons).then_some((leaves, ons))
 }
@@ -98,7 +102,25 @@ pub(crate) fn plan(schema: &Schema, source: &Source, where_: Option<&BExpr>) -> 
     for on in ons {
         split_and(on, &mut conjuncts);
     }
-    let planner = Planner { schema, leaves: &leaves, conjuncts: &conjuncts };
+    let width = leaves.last().map_or(0, |&(off, src)| off + crate::exec::full_width(src));
+    let mut owner = vec![usize::MAX; width];
+    for (i, &(off, src)) in leaves.iter().enumerate() {
+        owner.iter_mut().skip(off).take(crate::exec::full_width(src)).for_each(|o| *o = i);
+    }
+    // The conjuncts that can serve each leaf: those reading it (and those
+    // whose columns are not known).
+    let relevant: Vec<Vec<&BExpr>> = (0..n)
+        .map(|i| {
+            conjuncts
+                .iter()
+                .filter(|c| {
+                    crate::exec::columns_read(c).is_none_or(|cols| cols.iter().any(|&s| owner.get(s) == Some(&i)))
+                })
+                .copied()
+                .collect()
+        })
+        .collect();
+    let planner = Planner { schema, leaves: &leaves, relevant, owner };
     let steps = if n <= EXHAUSTIVE { planner.exhaustive() } else { planner.greedy() };
     Some(JoinPlan { steps })
 }
@@ -106,7 +128,10 @@ pub(crate) fn plan(schema: &Schema, source: &Source, where_: Option<&BExpr>) -> 
 struct Planner<'a> {
     schema: &'a Schema,
     leaves: &'a [(usize, &'a Source)],
-    conjuncts: &'a [&'a BExpr],
+    /// Per leaf, the conjuncts that may serve it.
+    relevant: Vec<Vec<&'a BExpr>>,
+    /// The leaf each slot belongs to.
+    owner: Vec<usize>,
 }
 
 /// A step and what it costs after `rows` rows so far.
@@ -124,20 +149,14 @@ impl Planner<'_> {
         (off, off + crate::exec::full_width(src))
     }
 
-    /// Leaf `i` joined onto the leaves in `bound` (a bit set), after
-    /// `rows` rows.
-    fn step(&self, i: usize, bound: u64, rows: f64) -> Costed {
-        let readable = |slot: usize| {
-            (0..self.leaves.len()).any(|j| bound & (1 << j) != 0 && {
-                let (a, b) = self.range(j);
-                (a..b).contains(&slot)
-            })
-        };
+    /// Leaf `i` joined onto the leaves `bound` marks, after `rows` rows.
+    fn step(&self, i: usize, bound: &[bool], rows: f64) -> Costed {
+        let readable = |slot: usize| self.owner.get(slot).is_some_and(|&j| bound.get(j).copied().unwrap_or(false));
         let (off, end) = self.range(i);
         let mine = |slot: usize| (off..end).contains(&slot);
         let (access, size, stats) = match self.leaves[i].1 {
             Source::Table(t) => {
-                let a = crate::access::choose_in(self.schema, &t.table, self.conjuncts, off, &readable);
+                let a = crate::access::choose_in(self.schema, &t.table, &self.relevant[i], off, &readable);
                 let stats = match &a {
                     Access::Index { index, .. } => {
                         self.schema.stats.indexes.get(&crate::schema::lower(&index.name)).cloned()
@@ -150,9 +169,13 @@ impl Planner<'_> {
         };
         let est = crate::explain::estimate(size, &access, stats.as_deref()) as f64;
         if access.reads_left() {
-            return Costed { step: JoinStep { leaf: i, access, hash: Vec::new() }, cost: rows * (SEEK + est), fanout: est };
+            return Costed {
+                step: JoinStep { leaf: i, access, hash: Vec::new() },
+                cost: rows * (SEEK + est),
+                fanout: est,
+            };
         }
-        let hash = self.hash_keys(&readable, &mine);
+        let hash = self.hash_keys(&self.relevant[i], &readable, &mine);
         if hash.is_empty() {
             return Costed { step: JoinStep { leaf: i, access, hash }, cost: est + rows * est, fanout: est };
         }
@@ -176,12 +199,18 @@ impl Planner<'_> {
     /// The conjuncts `a = b` where one side reads only the bound sources
     /// (or nothing of this query) and the other reads this source and
     /// nothing else.
-    fn hash_keys(&self, readable: &dyn Fn(usize) -> bool, mine: &dyn Fn(usize) -> bool) -> Vec<HashKey> {
+    fn hash_keys(
+        &self,
+        conjuncts: &[&BExpr],
+        readable: &dyn Fn(usize) -> bool,
+        mine: &dyn Fn(usize) -> bool,
+    ) -> Vec<HashKey> {
         let mut out = Vec::new();
-        for c in self.conjuncts {
+        for c in conjuncts {
             let BExpr::Bin { op: BinaryOp::Eq, l, r, coll } = c else { continue };
             let reads_mine = |e: &BExpr| {
-                crate::access::row_free(e, mine) && crate::exec::columns_read(e).is_some_and(|s| s.iter().any(|&x| mine(x)))
+                crate::access::row_free(e, mine)
+                    && crate::exec::columns_read(e).is_some_and(|s| s.iter().any(|&x| mine(x)))
             };
             let sides = if crate::access::row_free(l, readable) && reads_mine(r) {
                 Some((l, r))
@@ -213,7 +242,8 @@ impl Planner<'_> {
                 if set & (1 << i) != 0 {
                     continue;
                 }
-                let c = self.step(i, set, rows);
+                let marks: Vec<bool> = (0..n).map(|j| set & (1 << j) != 0).collect();
+                let c = self.step(i, &marks, rows);
                 let next = set | (1 << i);
                 let total = cost + c.cost;
                 if best.get(&next).is_none_or(|(b, _, _)| total < *b) {
@@ -229,17 +259,17 @@ impl Planner<'_> {
     /// The cheapest next source, one at a time.
     fn greedy(&self) -> Vec<JoinStep> {
         let n = self.leaves.len();
-        let (mut set, mut rows, mut steps) = (0u64, 1.0, Vec::with_capacity(n));
+        let (mut bound, mut rows, mut steps) = (vec![false; n], 1.0, Vec::with_capacity(n));
         while steps.len() < n {
             let mut pick: Option<Costed> = None;
-            for i in (0..n).filter(|i| set & (1 << i) == 0) {
-                let c = self.step(i, set, rows);
+            for i in (0..n).filter(|&i| !bound[i]) {
+                let c = self.step(i, &bound, rows);
                 if pick.as_ref().is_none_or(|p| c.cost < p.cost) {
                     pick = Some(c);
                 }
             }
             let Some(c) = pick else { break };
-            set |= 1 << c.step.leaf;
+            bound[c.step.leaf] = true;
             rows *= c.fanout;
             steps.push(c.step);
         }
@@ -288,8 +318,7 @@ pub(crate) fn run(
             .iter()
             .zip(&reads)
             .filter(|(_, r)| {
-                (r.is_empty() && k == 0)
-                    || (r.contains(&i) && r.iter().all(|&j| bound[j]) && (lookup || r.len() > 1))
+                (r.is_empty() && k == 0) || (r.contains(&i) && r.iter().all(|&j| bound[j]) && (lookup || r.len() > 1))
             })
             .map(|(c, _)| *c)
             .collect();

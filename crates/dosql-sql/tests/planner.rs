@@ -174,3 +174,48 @@ fn plans_in_sqlite_words() {
     let e = c.explain("SELECT * FROM t WHERE b = 1 OR c = 2").expect("explain");
     assert!(e.index_used);
 }
+
+#[test]
+fn partial_and_expression_indexes() {
+    check_script(&[
+        "CREATE TABLE u(id INTEGER PRIMARY KEY, email TEXT, status TEXT, n INTEGER, d)",
+        "CREATE INDEX u_lower ON u(lower(email))",
+        "CREATE INDEX u_pending ON u(n) WHERE status = 'pending'",
+        "CREATE INDEX u_nn ON u(d) WHERE d IS NOT NULL",
+        "CREATE INDEX u_sum ON u(n + id, email)",
+        "INSERT INTO u VALUES(1, 'A@x.com', 'pending', 3, 1), (2, 'a@X.com', 'done', 3, NULL), (3, 'b@x.com', 'pending', 5, 'x'), \
+         (4, NULL, NULL, NULL, 2.0), (5, 'B@X.COM', 'pending', 3, 2), (6, 'c', 'done', 1, x'00')",
+        "SELECT id FROM u WHERE lower(email) = 'a@x.com'",
+        "SELECT id FROM u WHERE 'b@x.com' = lower(email)",
+        "SELECT id FROM u WHERE lower(email) > 'b'",
+        "SELECT id FROM u WHERE lower(email) IN ('c', 'a@x.com')",
+        "SELECT id FROM u WHERE upper(email) = 'A@X.COM'",
+        "SELECT id FROM u WHERE n = 3 AND status = 'pending'",
+        "SELECT id FROM u WHERE status = 'pending' AND n > 3",
+        "SELECT id FROM u WHERE n = 3",
+        "SELECT id FROM u WHERE n = 3 AND status = 'done'",
+        "SELECT id FROM u WHERE d = 2",
+        "SELECT id FROM u WHERE d > 1",
+        "SELECT id FROM u WHERE d IS NULL",
+        "SELECT id FROM u WHERE n + id = 8",
+        "SELECT id FROM u WHERE n + id = 4 AND email = 'A@x.com'",
+        "SELECT id FROM u WHERE id + n = 4",
+        "UPDATE u SET status = 'done' WHERE n = 3 AND status = 'pending'",
+        "SELECT id, status FROM u WHERE status = 'pending' AND n = 3",
+        "DELETE FROM u WHERE lower(email) = 'b@x.com'",
+        "SELECT id FROM u",
+    ]);
+    let mut c = Connection::open_in_memory().expect("open");
+    c.execute(
+        "CREATE TABLE u(id INTEGER PRIMARY KEY, email TEXT, status TEXT, n INTEGER); \
+         CREATE INDEX u_lower ON u(lower(email)); CREATE INDEX u_pending ON u(n) WHERE status = 'pending'",
+    )
+    .expect("schema");
+    let plan = |c: &mut Connection, q: &str| c.explain(q).expect("explain").steps[0].detail.clone();
+    assert_eq!(plan(&mut c, "SELECT * FROM u WHERE lower(email) = ?"), "SEARCH u USING INDEX u_lower (<expr>=?)");
+    assert_eq!(
+        plan(&mut c, "SELECT * FROM u WHERE n = 1 AND status = 'pending'"),
+        "SEARCH u USING INDEX u_pending (n=?)"
+    );
+    assert_eq!(plan(&mut c, "SELECT * FROM u WHERE n = 1"), "SCAN u");
+}

@@ -440,7 +440,7 @@ pub fn index_key(index: &Index, vals: &[Value], rowid: i64) -> Vec<u8> {
 
 /// An index's key expressions bound over its table's row: `None` for a
 /// plain column, the bound expression for an expression part.
-fn key_parts(schema: &Schema, table: &Table, index: &Index) -> Result<Vec<Option<BExpr>>> {
+pub(crate) fn key_parts(schema: &Schema, table: &Table, index: &Index) -> Result<Vec<Option<BExpr>>> {
     index
         .exprs
         .iter()
