@@ -1259,6 +1259,37 @@ pub(crate) fn plan_order(schema: &Schema, core: &mut CorePlan, keys: &[SortKey],
             }
         } else if !core.aggregate && !core.distinct {
             core.ordered = keys.is_empty() || deliver_order(schema, &t.table, &mut t.access, keys, limited);
+        } else if core.aggregate && !core.group_by.is_empty() {
+            // Groups read in index order need no sort; only a forward read
+            // keeps equal keys in scan order, as sorting them would.
+            let group_keys: Vec<SortKey> = core
+                .group_by
+                .iter()
+                .map(|g| SortKey {
+                    expr: g.clone(),
+                    desc: false,
+                    nulls_first: true,
+                    coll: crate::bind::expr_collation(g),
+                })
+                .collect();
+            let mut access = t.access.clone();
+            let was_scan = matches!(t.access, Access::Scan);
+            if deliver_order(schema, &t.table, &mut access, &group_keys, true)
+                && matches!(access, Access::Index { order: Order::Forward, .. } | Access::Scan)
+            {
+                t.access = access;
+                core.grouped = true;
+                mark_covering(core, keys);
+                // Reading a whole index and the table row of each entry costs
+                // more than a scan and a sort: only a covering index pays.
+                if let Source::Table(t) = &mut core.source
+                    && was_scan
+                    && matches!(t.access, Access::Index { covering: false, .. })
+                {
+                    t.access = Access::Scan;
+                    core.grouped = false;
+                }
+            }
         }
     }
     mark_covering(core, keys);

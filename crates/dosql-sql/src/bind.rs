@@ -344,6 +344,7 @@ impl<'a> Binder<'a> {
                     values: Some(out),
                     ordered: false,
                     first_row: None,
+                    grouped: false,
                     join: None,
                 };
                 let mut keys = Vec::new();
@@ -512,6 +513,7 @@ impl<'a> Binder<'a> {
             values: None,
             ordered: false,
             first_row: None,
+            grouped: false,
             join,
         };
         let mut plan = plan;

@@ -1062,12 +1062,14 @@ fn run_core(
             let group: Vec<&Vec<Value>> = keyed.iter().map(|(_, r)| r).collect();
             let aggs = compute_aggs(ctx, &core.aggs, &group, parent)?;
             let empty = vec![Value::Null; width];
-            let rep = group.last().map_or(&empty[..], |r| &r[..]);
+            let rep = representative(ctx, &core.aggs, &group, parent)?.map_or(&empty[..], |r| &r[..]);
             emit(rep, &aggs, &mut out)?;
         } else {
             // Groups form by each GROUP BY term's collation.
             let colls: Vec<Collation> = core.group_by.iter().map(crate::bind::expr_collation).collect();
-            keyed.sort_by(|a, b| group_cmp(&a.0, &b.0, &colls));
+            if !core.grouped {
+                keyed.sort_by(|a, b| group_cmp(&a.0, &b.0, &colls));
+            }
             let mut i = 0;
             while i < keyed.len() {
                 let mut j = i + 1;
@@ -1076,7 +1078,8 @@ fn run_core(
                 }
                 let group: Vec<&Vec<Value>> = keyed[i..j].iter().map(|(_, r)| r).collect();
                 let aggs = compute_aggs(ctx, &core.aggs, &group, parent)?;
-                emit(&keyed[j - 1].1, &aggs, &mut out)?;
+                let rep = representative(ctx, &core.aggs, &group, parent)?.unwrap_or(&keyed[i].1);
+                emit(rep, &aggs, &mut out)?;
                 i = j;
             }
         }
@@ -1258,6 +1261,45 @@ fn group_cmp(a: &[Value], b: &[Value], colls: &[Collation]) -> Ordering {
         }
     }
     Ordering::Equal
+}
+
+/// The row of a group that bare columns (result columns outside any
+/// aggregate) are read from, as SQLite picks it: with `min(x)` / `max(x)`
+/// aggregates, the last row at which one of them took a new value (each
+/// keeps the first row holding its extreme); else the group's first row.
+fn representative<'g>(
+    ctx: &Ctx<'_>,
+    aggs: &[AggCall],
+    group: &[&'g Vec<Value>],
+    parent: Option<&Env<'_>>,
+) -> Result<Option<&'g Vec<Value>>> {
+    let extremes: Vec<(&BExpr, bool, Collation)> = aggs
+        .iter()
+        .filter(|a| matches!(a.name.as_str(), "min" | "max") && a.args.len() == 1 && !a.star && a.filter.is_none())
+        .filter_map(|a| a.args.first().map(|arg| (arg, a.name == "max", crate::bind::expr_collation(arg))))
+        .collect();
+    let mut rep = group.first().copied();
+    if extremes.is_empty() {
+        return Ok(rep);
+    }
+    let mut best: Vec<Option<Value>> = vec![None; extremes.len()];
+    for &r in group {
+        for ((arg, max, coll), b) in extremes.iter().zip(best.iter_mut()) {
+            let v = eval(ctx, arg, &Env { row: r, aggs: &[], parent })?;
+            if v == Value::Null {
+                continue;
+            }
+            let replaces = b.as_ref().is_none_or(|cur| {
+                let o = value::compare(&v, cur, *coll);
+                if *max { o == Ordering::Greater } else { o == Ordering::Less }
+            });
+            if replaces {
+                *b = Some(v);
+                rep = Some(r);
+            }
+        }
+    }
+    Ok(rep)
 }
 
 fn compute_aggs(

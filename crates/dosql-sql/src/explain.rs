@@ -183,7 +183,7 @@ impl Out<'_> {
                 },
             },
         }
-        if core.aggregate && !core.group_by.is_empty() {
+        if core.aggregate && !core.group_by.is_empty() && !core.grouped {
             self.line(parent, "USE TEMP B-TREE FOR GROUP BY".into());
         }
         if core.distinct {

@@ -298,6 +298,9 @@ pub struct CorePlan {
     /// `min(x)` / `max(x)` over a source that gives rows in the order of
     /// that slot: the first rows with a value there decide the answer.
     pub first_row: Option<usize>,
+    /// The source gives rows in GROUP BY order (ascending, equal keys in
+    /// scan order): groups form without sorting.
+    pub grouped: bool,
     /// For an inner join of two or more sources: the order they are read
     /// in and how each is joined.
     pub join: Option<crate::join::JoinPlan>,
