@@ -657,14 +657,29 @@ impl Access {
     /// Whether its lookup values read the row of the tables joined before
     /// (so the rows must be found again for each of their rows).
     pub fn reads_left(&self) -> bool {
-        fn reads(e: &BExpr) -> bool {
-            if let BExpr::Col { depth: 0, .. } = e {
-                return true;
+        self.reads(&|depth| depth == 0)
+    }
+
+    /// Whether its lookup values read the row of an enclosing query.
+    pub fn reads_outer(&self) -> bool {
+        self.reads(&|depth| depth > 0)
+    }
+
+    /// Whether a lookup value reads a column at a depth `at` accepts.
+    fn reads(&self, at: &dyn Fn(usize) -> bool) -> bool {
+        let reads = |e: &BExpr| {
+            fn walk(e: &BExpr, at: &dyn Fn(usize) -> bool) -> bool {
+                if let BExpr::Col { depth, .. } = e
+                    && at(*depth)
+                {
+                    return true;
+                }
+                let mut found = false;
+                e.for_each_child(&mut |c| found = found || walk(c, at));
+                found
             }
-            let mut found = false;
-            e.for_each_child(&mut |c| found = found || reads(c));
-            found
-        }
+            walk(e, at)
+        };
         let probe = |p: &Probe| match p {
             Probe::One(s) => reads(&s.expr),
             Probe::List(l) => l.iter().any(|s| reads(&s.expr)),
@@ -676,7 +691,7 @@ impl Access {
             Access::RowidEq(p) => probe(p),
             Access::RowidRange { lo, hi, .. } => bound(lo) || bound(hi),
             Access::Index { eq, lo, hi, .. } => eq.iter().any(probe) || bound(lo) || bound(hi),
-            Access::Or(arms) => arms.iter().any(Access::reads_left),
+            Access::Or(arms) => arms.iter().any(|a| a.reads(at)),
         }
     }
 }

@@ -498,6 +498,7 @@ impl<'a> Binder<'a> {
         let mut source = source;
         // An inner join of several sources is read in the order its plan
         // chooses, with the access paths that order allows.
+        crate::rewrite::push_down(self.schema, &mut source, where_.as_ref());
         let join = crate::join::plan(self.schema, &source, where_.as_ref());
         crate::access::assign(self.schema, &mut source, where_.as_ref(), join.is_some());
         let plan = CorePlan {

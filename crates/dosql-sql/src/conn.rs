@@ -386,11 +386,13 @@ impl Connection {
 
     /// Runs a bound query in the open transaction or a fresh snapshot.
     pub(crate) fn run_plan(&self, plan: &crate::plan::QueryPlan, params: &[Value]) -> Result<StatementResult> {
+        // A query changes no table: IN / EXISTS sets stay valid while it runs.
+        let sets = crate::exec::semi::SetCache::default();
         let rows = match &self.txn {
-            Some(tx) => run_query(&self.ctx(tx, params), plan, None)?,
+            Some(tx) => run_query(&self.ctx(tx, params).with_sets(&sets), plan, None)?,
             None => {
                 let r = self.snapshot();
-                run_query(&self.ctx(&r, params), plan, None)?
+                run_query(&self.ctx(&r, params).with_sets(&sets), plan, None)?
             }
         };
         Ok(StatementResult { columns: plan.columns.clone(), rows, changes: 0 })

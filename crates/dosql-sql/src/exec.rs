@@ -5,6 +5,7 @@
 //! the planner issue replaces scans with index access and streaming.
 
 mod recursive;
+pub mod semi;
 
 use crate::ast::{BinaryOp, CompoundOp, JoinKind, LikeOp, UnaryOp};
 use crate::error::{Error, Result};
@@ -77,6 +78,9 @@ pub struct Ctx<'a> {
     /// Values of uncorrelated scalar subqueries already computed, when the
     /// statement evaluates each such subquery once (UPDATE, as SQLite).
     pub subqueries: Option<&'a SubqueryCache>,
+    /// Hash sets of IN and EXISTS subqueries, when the statement (a
+    /// SELECT) keeps them.
+    pub sets: Option<&'a semi::SetCache>,
 }
 
 /// What `last_insert_rowid()`, `changes()` and `total_changes()` report:
@@ -102,6 +106,7 @@ impl<'a> Ctx<'a> {
             now_ms: crate::func::datetime::wall_clock_ms(),
             session: Session::default(),
             subqueries: None,
+            sets: None,
         }
     }
 
@@ -121,6 +126,14 @@ impl<'a> Ctx<'a> {
     /// keeping its value in `cache`.
     pub fn with_subquery_cache(mut self, cache: &'a SubqueryCache) -> Ctx<'a> {
         self.subqueries = Some(cache);
+        self
+    }
+
+    /// This context, answering IN and EXISTS subqueries from hash sets
+    /// built once and kept in `cache` (for a statement that changes no
+    /// table).
+    pub fn with_sets(mut self, cache: &'a semi::SetCache) -> Ctx<'a> {
+        self.sets = Some(cache);
         self
     }
 }
@@ -255,6 +268,10 @@ fn eval_node(ctx: &Ctx<'_>, e: &BExpr, env: &Env<'_>) -> Result<Value> {
         }
         BExpr::InSelect { e, plan, negated, coll } => {
             let v = eval(ctx, e, env)?;
+            let va = crate::bind::expr_affinity(e);
+            if let Some(result) = semi::in_select(ctx, &v, va, plan, *coll, env)? {
+                return Ok(bool_val(if *negated { result.map(|b| !b) } else { result }));
+            }
             let rows = run_query(ctx, plan, Some(env))?;
             if rows.is_empty() {
                 return Ok(Value::Integer(i64::from(*negated)));
@@ -270,7 +287,10 @@ fn eval_node(ctx: &Ctx<'_>, e: &BExpr, env: &Env<'_>) -> Result<Value> {
             bool_val(if *negated { result.map(|b| !b) } else { result })
         }
         BExpr::Exists { plan, negated } => {
-            let any = !run_query_limited(ctx, plan, Some(env), Some(1))?.is_empty();
+            let any = match semi::exists(ctx, plan, env)? {
+                Some(any) => any,
+                None => !run_query_limited(ctx, plan, Some(env), Some(1))?.is_empty(),
+            };
             Value::Integer(i64::from(any != *negated))
         }
         BExpr::Subquery(plan) => {

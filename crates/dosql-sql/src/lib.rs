@@ -31,6 +31,7 @@ pub mod plan;
 mod pragma;
 pub mod prepared;
 pub mod record;
+mod rewrite;
 pub mod schema;
 mod stack;
 pub mod txn;

@@ -396,6 +396,57 @@ impl BExpr {
         }
     }
 
+    /// [`BExpr::for_each_child`] with mutable access.
+    pub fn for_each_child_mut(&mut self, f: &mut dyn FnMut(&mut BExpr)) {
+        match self {
+            BExpr::Lit(_) | BExpr::Param(_) | BExpr::Col { .. } | BExpr::Agg(_) | BExpr::Win(_) => {}
+            BExpr::Exists { .. } | BExpr::Subquery(_) => {}
+            BExpr::Bin { l, r, .. } => {
+                f(l);
+                f(r);
+            }
+            BExpr::Unary { e, .. }
+            | BExpr::IsNull { e, .. }
+            | BExpr::Cast { e, .. }
+            | BExpr::Collate { e, .. }
+            | BExpr::InSelect { e, .. } => f(e),
+            BExpr::Like { e, pat, esc, .. } => {
+                f(e);
+                f(pat);
+                if let Some(x) = esc {
+                    f(x);
+                }
+            }
+            BExpr::Between { e, lo, hi, .. } => {
+                f(e);
+                f(lo);
+                f(hi);
+            }
+            BExpr::InList { e, list, .. } => {
+                f(e);
+                list.iter_mut().for_each(&mut *f);
+            }
+            BExpr::Case { operand, whens, else_, .. } => {
+                if let Some(o) = operand {
+                    f(o);
+                }
+                for (w, t) in whens {
+                    f(w);
+                    f(t);
+                }
+                if let Some(e) = else_ {
+                    f(e);
+                }
+            }
+            BExpr::Func { args, .. } | BExpr::Row(args) => args.iter_mut().for_each(&mut *f),
+            BExpr::Raise { message, .. } => {
+                if let Some(m) = message {
+                    f(m);
+                }
+            }
+        }
+    }
+
     /// The query plan this expression holds directly, if it is a subquery.
     pub fn subquery(&self) -> Option<&QueryPlan> {
         match self {

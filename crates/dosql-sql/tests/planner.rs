@@ -274,3 +274,69 @@ fn bare_columns_come_from_sqlites_row() {
         "SELECT w, min(v), max(v) FROM t WHERE g = 2",
     ]);
 }
+
+#[test]
+fn conditions_pushed_into_views_and_subqueries() {
+    check(&[
+        "CREATE VIEW v AS SELECT id, a, b AS bee, c * 2 AS c2, e FROM t",
+        "CREATE VIEW vd AS SELECT DISTINCT e FROM t",
+        "CREATE VIEW va AS SELECT a, count(*) AS n FROM t GROUP BY a",
+        "SELECT * FROM v WHERE id = 3",
+        "SELECT * FROM v WHERE a = 5 AND bee = 'x'",
+        "SELECT * FROM v WHERE c2 = 3",
+        "SELECT * FROM v WHERE e = 'ABC'",
+        "SELECT * FROM v WHERE e COLLATE BINARY = 'abc'",
+        "SELECT * FROM v WHERE a = '5'",
+        "SELECT * FROM vd WHERE e = 'abc'",
+        "SELECT * FROM va WHERE a = 5",
+        "SELECT * FROM (SELECT a, b FROM t ORDER BY a LIMIT 3) WHERE a = 5",
+        "SELECT * FROM (SELECT a AS x, b FROM t) AS s WHERE s.x > 2 AND s.b IN ('x', 'y')",
+        "SELECT * FROM (SELECT a AS x, b FROM t UNION ALL SELECT id, e FROM t) WHERE x = 5",
+        "SELECT t.id, v.id FROM t LEFT JOIN v ON v.id = t.a WHERE v.id IS NULL",
+        "SELECT t.id, v.id FROM t JOIN v ON v.id = t.a WHERE v.bee = 'x'",
+        "WITH w AS (SELECT id, a FROM t WHERE a IS NOT NULL) SELECT * FROM w WHERE a = 9",
+        "WITH w AS (SELECT id, a FROM t) SELECT * FROM w AS w1, w AS w2 WHERE w1.id = w2.a AND w1.a = 5",
+        "SELECT * FROM v WHERE id = (SELECT max(id) FROM t)",
+        "SELECT x.id FROM t AS x WHERE EXISTS (SELECT 1 FROM v WHERE v.id = x.a)",
+        "SELECT id FROM (SELECT id, random() AS r FROM t) WHERE id < 3 AND r IS NOT NULL",
+    ]);
+    let mut c = Connection::open_in_memory().expect("open");
+    c.execute(
+        "CREATE TABLE t(id INTEGER PRIMARY KEY, a, b); CREATE INDEX ta ON t(a); CREATE VIEW v AS SELECT id, a FROM t",
+    )
+    .expect("schema");
+    let plan: Vec<String> =
+        c.explain("SELECT * FROM v WHERE a = 3").expect("explain").steps.into_iter().map(|l| l.detail).collect();
+    assert!(plan.iter().any(|l| l == "SEARCH t USING COVERING INDEX ta (a=?)"), "{plan:?}");
+}
+
+#[test]
+fn in_and_exists_subqueries_from_sets() {
+    check(&[
+        "CREATE TABLE s(k, v INTEGER, w TEXT COLLATE NOCASE)",
+        "INSERT INTO s VALUES(1, 5, 'ABC'), ('5', 2, 'x'), (2.0, NULL, NULL), (x'01', 9, 'b'), (NULL, 5, 'Z')",
+        "SELECT id FROM t WHERE a IN (SELECT v FROM s)",
+        "SELECT id FROM t WHERE a NOT IN (SELECT v FROM s)",
+        "SELECT id FROM t WHERE a NOT IN (SELECT v FROM s WHERE v IS NOT NULL)",
+        "SELECT id FROM t WHERE d IN (SELECT k FROM s)",
+        "SELECT id FROM t WHERE b IN (SELECT k FROM s)",
+        "SELECT id FROM t WHERE e IN (SELECT w FROM s)",
+        "SELECT id FROM t WHERE b IN (SELECT w FROM s)",
+        "SELECT id FROM t WHERE d IN (SELECT k FROM s WHERE 0)",
+        "SELECT id FROM t WHERE d NOT IN (SELECT k FROM s WHERE 0)",
+        "SELECT id, a IN (SELECT v FROM s) FROM t",
+        "SELECT id FROM t WHERE EXISTS (SELECT 1 FROM s WHERE s.v = t.a)",
+        "SELECT id FROM t WHERE NOT EXISTS (SELECT 1 FROM s WHERE s.v = t.a)",
+        "SELECT id FROM t WHERE EXISTS (SELECT 1 FROM s WHERE s.k = t.d AND s.v > 1)",
+        "SELECT id FROM t WHERE EXISTS (SELECT 1 FROM s WHERE s.w = t.b)",
+        "SELECT id FROM t WHERE EXISTS (SELECT 1 FROM s WHERE t.e = s.w)",
+        "SELECT id FROM t WHERE EXISTS (SELECT 1 FROM s WHERE s.v = t.a + 0 AND s.k = t.d)",
+        "SELECT id FROM t WHERE EXISTS (SELECT 1 FROM s WHERE s.v = t.a AND s.w > t.b)",
+        "SELECT id FROM t WHERE EXISTS (SELECT 1 FROM s WHERE s.v = t.a LIMIT 1)",
+        "SELECT id, EXISTS (SELECT 1 FROM s WHERE s.k = t.id) FROM t",
+        "SELECT id FROM t WHERE EXISTS (SELECT 1 FROM s WHERE s.v = (SELECT max(a) FROM t AS u WHERE u.id = t.id))",
+        "SELECT id FROM t AS o WHERE EXISTS (SELECT 1 FROM t AS i WHERE i.c = o.c AND i.id <> o.id)",
+        "DELETE FROM s WHERE v IN (SELECT a FROM t WHERE a > 4)",
+        "SELECT * FROM s",
+    ]);
+}

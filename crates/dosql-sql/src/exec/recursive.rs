@@ -71,6 +71,7 @@ pub(super) fn run(ctx: &Ctx<'_>, plan: &RecursivePlan, parent: Option<&Env<'_>>)
             now_ms: ctx.now_ms,
             session: ctx.session,
             subqueries: ctx.subqueries,
+            sets: ctx.sets,
         };
         for step in &plan.steps {
             for r in run_query(&step_ctx, step, parent)? {
