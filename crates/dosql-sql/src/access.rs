@@ -1267,6 +1267,10 @@ pub(crate) fn plan_order(schema: &Schema, core: &mut CorePlan, keys: &[SortKey],
         return mark_covering(core, keys);
     }
     let minmax = minmax_key(core);
+    // Without ORDER BY any source's rows are in order: LIMIT may stop it.
+    if keys.is_empty() && !core.aggregate && !core.distinct && !matches!(core.source, Source::Table(_)) {
+        core.ordered = true;
+    }
     if let Source::Table(t) = &mut core.source {
         if let Some((slot, key)) = minmax {
             if deliver_order(schema, &t.table, &mut t.access, std::slice::from_ref(&key), true) {

@@ -498,6 +498,10 @@ impl<'a> Binder<'a> {
         let mut source = source;
         // An inner join of several sources is read in the order its plan
         // chooses, with the access paths that order allows.
+        let mut where_ = where_;
+        if let Some(w) = where_.as_mut() {
+            crate::rewrite::fold_constants(w);
+        }
         crate::rewrite::push_down(self.schema, &mut source, where_.as_ref());
         let join = crate::join::plan(self.schema, &source, where_.as_ref());
         crate::access::assign(self.schema, &mut source, where_.as_ref(), join.is_some());

@@ -702,6 +702,18 @@ pub(crate) fn source_rows(
     parent: Option<&Env<'_>>,
     filters: &[Filter<'_>],
 ) -> Result<Vec<Vec<Value>>> {
+    source_rows_capped(ctx, src, parent, filters, None)
+}
+
+/// [`source_rows`] that may stop once a top-level join has given `cap`
+/// rows that no later filter can drop.
+fn source_rows_capped(
+    ctx: &Ctx<'_>,
+    src: &Source,
+    parent: Option<&Env<'_>>,
+    filters: &[Filter<'_>],
+    cap: Option<usize>,
+) -> Result<Vec<Vec<Value>>> {
     match src {
         Source::Single => Ok(vec![Vec::new()]),
         Source::Table(t) => crate::access::rows(ctx, &t.table, &t.access, parent),
@@ -751,10 +763,17 @@ pub(crate) fn source_rows(
             }
             let level: Vec<&BExpr> =
                 filters.iter().filter(|f| f.hi > *left_width && f.hi <= total).map(|f| f.e).collect();
+            // Outer joins apply WHERE afterwards; RIGHT and FULL add rows at
+            // the end: only an inner or filter-free LEFT join may stop early.
+            let after = filters.iter().any(|f| f.hi > *left_width && f.hi <= total);
+            let cap = cap.filter(|_| inner || (matches!(kind, JoinKind::Left) && !after));
             let mut out = Vec::new();
             let mut right_matched = vec![false; rrows.len()];
             let mut buf: Vec<Value> = Vec::with_capacity(total);
             for l in &lrows {
+                if cap.is_some_and(|c| out.len() >= c) {
+                    break;
+                }
                 let mut matched = false;
                 let own;
                 let rrows = match &**right {
@@ -1032,20 +1051,23 @@ fn run_core(
         }
         _ => None,
     };
+    // Rows beyond `want` are never used when nothing after the source drops
+    // or reorders them.
+    let cap = want.filter(|_| core.ordered && !core.aggregate && !core.distinct && core.windows.is_empty());
     let joined = match (&core.join, crate::join::leaves(&core.source)) {
         (Some(plan), Some((leaves, ons))) if streamed.is_none() => {
             let mut all = conjuncts.clone();
             for on in ons {
                 crate::access::split_and(on, &mut all);
             }
-            Some(crate::join::run(ctx, &leaves, plan, &all, width, parent)?)
+            Some(crate::join::run(ctx, &leaves, plan, &all, width, parent, cap)?)
         }
         _ => None,
     };
     let rows = if let Some(rows) = streamed.or(joined) {
         rows
     } else {
-        let rows = source_rows(ctx, &core.source, parent, &filters)?;
+        let rows = source_rows_capped(ctx, &core.source, parent, &filters, cap)?;
         if matches!(core.source, Source::Join { .. }) {
             rows
         } else {

@@ -286,6 +286,7 @@ pub(crate) fn run(
     conjuncts: &[&BExpr],
     width: usize,
     parent: Option<&Env<'_>>,
+    cap: Option<usize>,
 ) -> Result<Vec<Vec<Value>>> {
     let n = leaves.len();
     let range = |i: usize| {
@@ -308,6 +309,8 @@ pub(crate) fn run(
     let mut bound = vec![false; n];
     let mut rows = vec![vec![Value::Null; width]];
     for (k, step) in plan.steps.iter().enumerate() {
+        // The last step may stop once it has `cap` rows.
+        let full = |next: &Vec<Vec<Value>>| k + 1 == plan.steps.len() && cap.is_some_and(|c| next.len() >= c);
         let i = step.leaf;
         let Some(&(off, src)) = leaves.get(i) else { continue };
         bound[i] = true;
@@ -324,12 +327,15 @@ pub(crate) fn run(
             .collect();
         let mut next = Vec::new();
         if let (true, Source::Table(t)) = (lookup, src) {
-            for r in &rows {
+            'rows: for r in &rows {
                 for lr in crate::access::rows_after(ctx, &t.table, &step.access, r, parent)? {
                     let mut row = r.clone();
                     row[off..off + lr.len()].clone_from_slice(&lr);
                     if passes(ctx, &now, &row, parent)? {
                         next.push(row);
+                        if full(&next) {
+                            break 'rows;
+                        }
                     }
                 }
             }
@@ -350,12 +356,15 @@ pub(crate) fn run(
             }
         }
         if step.hash.is_empty() {
-            for r in &rows {
+            'pairs: for r in &rows {
                 for lr in &padded {
                     let mut row = r.clone();
                     row[off..off + lr.len()].clone_from_slice(lr);
                     if passes(ctx, &now, &row, parent)? {
                         next.push(row);
+                        if full(&next) {
+                            break 'pairs;
+                        }
                     }
                 }
             }
@@ -367,14 +376,17 @@ pub(crate) fn run(
                     table.entry(key).or_default().push(x);
                 }
             }
-            for r in &rows {
+            'probes: for r in &rows {
                 let Some(key) = hash_key(ctx, &step.hash, |h| &h.probe, r, parent)? else { continue };
                 for &x in table.get(&key).map(Vec::as_slice).unwrap_or_default() {
                     let mut row = r.clone();
-                    let lr = &padded[x];
+                    let Some(lr) = padded.get(x) else { continue };
                     row[off..off + lr.len()].clone_from_slice(lr);
                     if passes(ctx, &now, &row, parent)? {
                         next.push(row);
+                        if full(&next) {
+                            break 'probes;
+                        }
                     }
                 }
             }

@@ -149,3 +149,52 @@ fn volatile(e: &BExpr) -> bool {
     e.for_each_child(&mut |c| found = found || volatile(c));
     found
 }
+
+/// Storage for evaluating constants: they read no table.
+struct NoTables;
+
+impl crate::exec::Reader for NoTables {
+    fn range(
+        &self,
+        _: dosql_storage::TreeId,
+        _: std::ops::Bound<&[u8]>,
+        _: std::ops::Bound<&[u8]>,
+    ) -> crate::error::Result<dosql_storage::Range> {
+        Err(crate::error::Error::Sql("a constant reads no table".into()))
+    }
+    fn get(&self, _: dosql_storage::TreeId, _: &[u8]) -> crate::error::Result<Option<Vec<u8>>> {
+        Err(crate::error::Error::Sql("a constant reads no table".into()))
+    }
+    fn has_tree(&self, _: dosql_storage::TreeId) -> bool {
+        false
+    }
+    fn tree_len(&self, _: dosql_storage::TreeId) -> crate::error::Result<u64> {
+        Ok(0)
+    }
+}
+
+/// Folds operators over constants into their value (`x = 60 * 60 * 24`
+/// compares with one literal), once when binding instead of once per row.
+/// Only operators whose result has no affinity are folded (a literal has
+/// none, so comparisons treat the value as before), and only when the
+/// value computes without error (an error stays for the statement to
+/// report when, and if, it evaluates it).
+pub(crate) fn fold_constants(e: &mut BExpr) {
+    e.for_each_child_mut(&mut fold_constants);
+    let foldable = match e {
+        BExpr::Bin { op, l, r, .. } => {
+            !matches!(op, BinaryOp::Arrow | BinaryOp::LongArrow)
+                && matches!(**l, BExpr::Lit(_))
+                && matches!(**r, BExpr::Lit(_))
+        }
+        BExpr::Unary { e: inner, .. } => matches!(**inner, BExpr::Lit(_)),
+        _ => false,
+    };
+    if !foldable || crate::bind::expr_affinity(e).is_some() {
+        return;
+    }
+    let ctx = crate::exec::Ctx::new(&NoTables, &[]);
+    if let Ok(v) = crate::exec::eval(&ctx, e, &crate::exec::Env { row: &[], aggs: &[], parent: None }) {
+        *e = BExpr::Lit(v);
+    }
+}

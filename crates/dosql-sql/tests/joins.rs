@@ -165,3 +165,39 @@ fn join_order_follows_cost() {
             .map(|s| s.replace("SEARCH u ", "SEARCH users AS u ").replace("SEARCH o ", "SEARCH orders AS o "))
     );
 }
+
+#[test]
+fn limits_stop_joins_early_without_changing_counts() {
+    let mut script = vec![
+        "CREATE TABLE a(id INTEGER PRIMARY KEY, k)".to_string(),
+        "CREATE TABLE b(id INTEGER PRIMARY KEY, a_id, v)".to_string(),
+        "CREATE TABLE c(id INTEGER PRIMARY KEY, b_id)".to_string(),
+        "CREATE INDEX b_a ON b(a_id)".to_string(),
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20) INSERT INTO a SELECT i, i % 3 FROM n"
+            .to_string(),
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 30) INSERT INTO b SELECT i, i % 7, i % 2 FROM n"
+            .to_string(),
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 30) INSERT INTO c SELECT i, i % 11 FROM n"
+            .to_string(),
+    ];
+    let joins = [
+        "a JOIN b ON b.a_id = a.id",
+        "a LEFT JOIN b ON b.a_id = a.id",
+        "a LEFT JOIN b ON b.a_id = a.id AND b.v = 1",
+        "a JOIN b ON b.a_id = a.id JOIN c ON c.b_id = b.id",
+        "a, b, c WHERE b.a_id = a.id AND c.b_id = b.id AND a.k = 1",
+        "a JOIN b ON b.v = a.k",
+        "a CROSS JOIN c",
+        "a LEFT JOIN b ON b.a_id = a.id WHERE b.v = 0",
+        "a RIGHT JOIN b ON b.a_id = a.id",
+    ];
+    for j in joins {
+        for limit in [0, 1, 3, 10, 1000] {
+            script.push(format!("SELECT count(*) FROM (SELECT a.id FROM {j} LIMIT {limit})"));
+            script.push(format!("SELECT count(*) FROM (SELECT a.id FROM {j} LIMIT {limit} OFFSET 2)"));
+        }
+        script.push(format!("SELECT a.id, b.id FROM {j} LIMIT 1000"));
+    }
+    let refs: Vec<&str> = script.iter().map(String::as_str).collect();
+    check_script(&refs);
+}
