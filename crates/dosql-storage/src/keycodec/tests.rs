@@ -283,6 +283,26 @@ proptest! {
     }
 
     #[test]
+    fn prop_prefix_body_bounds_exactly_the_keys_with_that_prefix(
+        (a, b) in arb_pair(),
+        k in 0usize..5,
+        desc in prop::collection::vec(any::<bool>(), 0..5),
+    ) {
+        // A key starts with the body of `b`'s first k values exactly when
+        // its own first k values equal them, and then it lies within
+        // [body, body ++ 0xFF].
+        let k = k.min(b.len());
+        let prefix = &b[..k];
+        let body = encode_prefix_body(prefix, &desc);
+        let key = encode_key_with_order(&a, &desc);
+        let equal = a.len() >= k && a.iter().zip(prefix).all(|(x, y)| compare_values(x, y).is_eq());
+        prop_assert_eq!(key.starts_with(&body), equal, "{:?} prefix {:?}", a, prefix);
+        let mut end = body.clone();
+        end.push(0xFF);
+        prop_assert_eq!(key >= body && key <= end, equal, "{:?} prefix {:?}", a, prefix);
+    }
+
+    #[test]
     fn prop_decode_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..40), desc in prop::collection::vec(any::<bool>(), 0..3)) {
         if let Ok(v) = decode_key_with_order(&bytes, &desc) {
             prop_assert_eq!(encode_key_with_order(&v, &desc), bytes);
