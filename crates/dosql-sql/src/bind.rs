@@ -34,6 +34,9 @@ struct ScopeCol {
     /// The `value` column of `json_each` / `json_tree`, whose containers
     /// carry the JSON subtype (the `type` column follows it).
     json_value: bool,
+    /// Its slot within its table's row when that is not its position (the
+    /// columns of a flattened subquery are slots of the table it reads).
+    slot: Option<usize>,
 }
 
 impl ScopeCol {
@@ -48,6 +51,7 @@ impl ScopeCol {
             hidden: false,
             json_value: false,
             using: None,
+            slot: None,
         }
     }
 }
@@ -58,6 +62,21 @@ struct ScopeTable {
     name: String,
     cols: Vec<ScopeCol>,
     offset: usize,
+    /// Slots its rows take when not one per column (a flattened subquery
+    /// takes its table's).
+    width: Option<usize>,
+}
+
+impl ScopeTable {
+    /// The row slot of column `i`.
+    fn slot(&self, i: usize) -> usize {
+        self.offset + self.cols.get(i).and_then(|c| c.slot).unwrap_or(i)
+    }
+
+    /// Slots its rows take.
+    fn width(&self) -> usize {
+        self.width.unwrap_or(self.cols.len())
+    }
 }
 
 #[derive(Debug, Default)]
@@ -67,6 +86,8 @@ struct Scope {
     aggs: Option<Vec<AggCall>>,
     /// Window calls collected at this level, when they are allowed here.
     wins: Option<Vec<WindowCall>>,
+    /// The WHERE conditions of subqueries flattened into this level's FROM.
+    flattened_where: Vec<BExpr>,
     /// This level's `WINDOW` clause, resolved.
     named_windows: Vec<(String, ast::WindowSpec)>,
 }
@@ -126,9 +147,10 @@ fn row_scope(tables: &[RowTable]) -> Scope {
                 hidden: false,
                 json_value: false,
                 using: None,
+                slot: None,
             });
         }
-        out.push(ScopeTable { name: t.name.clone(), cols, offset });
+        out.push(ScopeTable { name: t.name.clone(), cols, offset, width: None });
         offset += t.width();
     }
     Scope { tables: out, ..Scope::default() }
@@ -154,6 +176,9 @@ pub struct Binder<'a> {
     /// Whether the FROM clause being bound has a RIGHT or FULL join
     /// anywhere: USING columns then follow stricter rules.
     right_join_in_from: bool,
+    /// The FROM clause being bound has an outer join (subqueries in it are
+    /// not flattened).
+    outer_join_in_from: bool,
 }
 
 const AGGREGATES: &[&str] = &[
@@ -200,6 +225,7 @@ impl<'a> Binder<'a> {
             recursive: Vec::new(),
             next_recursive_id: 0,
             right_join_in_from: false,
+            outer_join_in_from: false,
         }
     }
 
@@ -392,8 +418,10 @@ impl<'a> Binder<'a> {
         let source = match &core.from {
             Some(f) => {
                 let outer = std::mem::replace(&mut self.right_join_in_from, has_right_join(f));
+                let outer_any = std::mem::replace(&mut self.outer_join_in_from, has_outer_join(f));
                 let source = self.bind_from(f);
                 self.right_join_in_from = outer;
+                self.outer_join_in_from = outer_any;
                 source?
             }
             None => Source::Single,
@@ -424,7 +452,7 @@ impl<'a> Binder<'a> {
                             if c.rowid || c.hidden || (c.merged && want.is_none()) {
                                 continue;
                             }
-                            let mut e = BExpr::Col { depth: 0, idx: t.offset + i, aff: c.aff, coll: c.coll };
+                            let mut e = BExpr::Col { depth: 0, idx: t.slot(i), aff: c.aff, coll: c.coll };
                             // A column a later RIGHT or FULL join merged by
                             // USING shows as its unqualified name resolves.
                             let merged_later = scope.iter().any(|u| {
@@ -499,6 +527,13 @@ impl<'a> Binder<'a> {
         // An inner join of several sources is read in the order its plan
         // chooses, with the access paths that order allows.
         let mut where_ = where_;
+        let flattened = self.scopes.last_mut().map(|s| std::mem::take(&mut s.flattened_where)).unwrap_or_default();
+        for f in flattened {
+            where_ = Some(match where_ {
+                Some(w) => BExpr::Bin { op: BinaryOp::And, l: Box::new(w), r: Box::new(f), coll: Collation::Binary },
+                None => f,
+            });
+        }
         if let Some(w) = where_.as_mut() {
             crate::rewrite::fold_constants(w);
         }
@@ -625,6 +660,7 @@ impl<'a> Binder<'a> {
                         hidden: i >= crate::func::json::each::VISIBLE,
                         json_value: *c == "value" && !blob,
                         using: None,
+                        slot: None,
                     })
                     .collect();
                 self.push_table(lower(alias.as_deref().unwrap_or(name)), cols)?;
@@ -661,7 +697,7 @@ impl<'a> Binder<'a> {
                                 t.cols
                                     .iter()
                                     .position(|c| !c.rowid && c.name.eq_ignore_ascii_case(col))
-                                    .map(|i| (t.offset + i, t.cols[i].aff, t.cols[i].coll, t.cols[i].using.is_some()))
+                                    .map(|i| (t.slot(i), t.cols[i].aff, t.cols[i].coll, t.cols[i].using.is_some()))
                             })
                             .collect()
                     };
@@ -684,8 +720,10 @@ impl<'a> Binder<'a> {
                     }
                     if let Some(scope) = self.scopes.last_mut() {
                         for t in scope.tables.iter_mut().skip(left_tables) {
+                            let (offset, flat) = (t.offset, t.width.is_some());
                             for (i, c) in t.cols.iter_mut().enumerate() {
-                                if t.offset + i == ri.0 {
+                                let slot = offset + if flat { c.slot.unwrap_or(i) } else { i };
+                                if slot == ri.0 {
                                     c.merged = true;
                                     c.using = Some(*kind);
                                 }
@@ -721,6 +759,11 @@ impl<'a> Binder<'a> {
     }
 
     fn add_query_source(&mut self, plan: QueryPlan, names: Vec<String>, scope_name: String) -> Result<Source> {
+        if !self.outer_join_in_from
+            && let Some(flat) = flattenable(&plan)
+        {
+            return self.add_flattened(plan, flat, names, scope_name);
+        }
         // A subquery's column keeps the collation of its expression in the
         // leftmost SELECT, as a view's or CTE's does in SQLite.
         let colls = plan.first.result.iter().map(expr_collation);
@@ -734,8 +777,43 @@ impl<'a> Binder<'a> {
         Ok(Source::Query(Box::new(plan)))
     }
 
+    /// A subquery `SELECT <columns> FROM t [WHERE ...]` read as `t` itself:
+    /// its result names are slots of `t`'s row, its WHERE joins the
+    /// enclosing query's, so `t` gets that query's access paths and join
+    /// order.
+    fn add_flattened(
+        &mut self,
+        plan: QueryPlan,
+        slots: Vec<usize>,
+        names: Vec<String>,
+        scope_name: String,
+    ) -> Result<Source> {
+        let Source::Table(mut ts) = plan.first.source else { return sql_err("internal error: flattening") };
+        let cols = names
+            .iter()
+            .zip(&slots)
+            .zip(plan.first.result.iter())
+            .map(|((n, &slot), e)| ScopeCol {
+                slot: Some(slot),
+                ..ScopeCol::plain(n, expr_affinity(e), expr_collation(e))
+            })
+            .collect();
+        let offset = self.scope_width();
+        let width = ts.table.columns.len() + 1;
+        let Some(scope) = self.scopes.last_mut() else {
+            return sql_err("internal error: no scope");
+        };
+        scope.tables.push(ScopeTable { name: scope_name, cols, offset, width: Some(width) });
+        if let Some(mut w) = plan.first.where_ {
+            shift_columns(&mut w, offset);
+            scope.flattened_where.push(w);
+        }
+        ts.access = crate::access::Access::Scan;
+        Ok(Source::Table(ts))
+    }
+
     fn scope_width(&self) -> usize {
-        self.scopes.last().map_or(0, |s| s.tables.iter().map(|t| t.cols.len()).sum())
+        self.scopes.last().map_or(0, |s| s.tables.iter().map(ScopeTable::width).sum())
     }
 
     fn push_table(&mut self, name: String, cols: Vec<ScopeCol>) -> Result<()> {
@@ -743,7 +821,7 @@ impl<'a> Binder<'a> {
         let Some(scope) = self.scopes.last_mut() else {
             return sql_err("internal error: no scope");
         };
-        scope.tables.push(ScopeTable { name, cols, offset });
+        scope.tables.push(ScopeTable { name, cols, offset, width: None });
         Ok(())
     }
 
@@ -774,8 +852,8 @@ impl<'a> Binder<'a> {
                     });
                 if let Some(i) = hit {
                     let c = &t.cols[i];
-                    let col = BExpr::Col { depth, idx: t.offset + i, aff: c.aff, coll: c.coll };
-                    let col = if c.json_value { json_each_value(col, depth, t.offset + i + 1) } else { col };
+                    let col = BExpr::Col { depth, idx: t.slot(i), aff: c.aff, coll: c.coll };
+                    let col = if c.json_value { json_each_value(col, depth, t.slot(i) + 1) } else { col };
                     // A later USING copy of an unqualified name: SQLite keeps
                     // the left column for inner and left joins, takes the
                     // right one for a right join and the coalesce of both
@@ -1066,8 +1144,10 @@ impl<'a> Binder<'a> {
     /// as for CHECK constraints, UPDATE assignments and DELETE conditions.
     pub fn bind_table_exprs(&mut self, table: &crate::schema::Table, exprs: &[Expr]) -> Result<Vec<BExpr>> {
         let cols = table_scope_cols(table);
-        self.scopes
-            .push(Scope { tables: vec![ScopeTable { name: lower(&table.name), cols, offset: 0 }], ..Scope::default() });
+        self.scopes.push(Scope {
+            tables: vec![ScopeTable { name: lower(&table.name), cols, offset: 0, width: None }],
+            ..Scope::default()
+        });
         let r = exprs.iter().map(|e| self.bind_expr(e)).collect();
         self.scopes.pop();
         r
@@ -1158,6 +1238,66 @@ impl<'a> Binder<'a> {
 
 /// Whether a FROM clause has a RIGHT or FULL join anywhere (not counting
 /// subqueries, which have FROM clauses of their own).
+/// The table slot of each result column when `plan` is a subquery that
+/// can be read as its table: one plain SELECT of columns from one table,
+/// with a WHERE that reads no other query and holds no subquery.
+fn flattenable(plan: &QueryPlan) -> Option<Vec<usize>> {
+    let core = &plan.first;
+    if !plan.compound.is_empty()
+        || plan.limit.is_some()
+        || plan.offset.is_some()
+        || !plan.order_by.is_empty()
+        || core.aggregate
+        || core.distinct
+        || !core.windows.is_empty()
+        || core.values.is_some()
+        || core.having.is_some()
+    {
+        return None;
+    }
+    let Source::Table(t) = &core.source else { return None };
+    if let Some(w) = &core.where_
+        && (crate::exec::columns_read(w).is_none() || reads_other_query(w))
+    {
+        return None;
+    }
+    core.result
+        .iter()
+        .map(|e| match e {
+            BExpr::Col { depth: 0, idx, .. } if *idx <= t.table.columns.len() => Some(*idx),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Whether `e` reads a column of another query level.
+fn reads_other_query(e: &BExpr) -> bool {
+    if let BExpr::Col { depth, .. } = e {
+        return *depth > 0;
+    }
+    let mut found = false;
+    e.for_each_child(&mut |c| found = found || reads_other_query(c));
+    found
+}
+
+/// Moves the slots `e` reads at this level `by` to the right.
+fn shift_columns(e: &mut BExpr, by: usize) {
+    if let BExpr::Col { depth: 0, idx, .. } = e {
+        *idx += by;
+        return;
+    }
+    e.for_each_child_mut(&mut |c| shift_columns(c, by));
+}
+
+fn has_outer_join(f: &FromItem) -> bool {
+    match f {
+        FromItem::Join { left, right, kind, .. } => {
+            !matches!(kind, JoinKind::Inner | JoinKind::Cross) || has_outer_join(left) || has_outer_join(right)
+        }
+        _ => false,
+    }
+}
+
 fn has_right_join(f: &FromItem) -> bool {
     match f {
         FromItem::Join { left, right, kind, .. } => {
@@ -1217,6 +1357,7 @@ fn table_scope_cols(table: &crate::schema::Table) -> Vec<ScopeCol> {
         hidden: !visible,
         json_value: false,
         using: None,
+        slot: None,
     });
     cols
 }

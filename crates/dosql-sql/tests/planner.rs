@@ -340,3 +340,55 @@ fn in_and_exists_subqueries_from_sets() {
         "SELECT * FROM s",
     ]);
 }
+
+#[test]
+fn simple_subqueries_and_views_are_flattened() {
+    check(&[
+        "CREATE VIEW vx AS SELECT id AS k, a, b FROM t WHERE c > 1",
+        "CREATE VIEW vr AS SELECT rowid AS r, e AS name FROM t",
+        "SELECT * FROM vx",
+        "SELECT * FROM vx WHERE k = 5",
+        "SELECT k, b FROM vx WHERE a = 5 ORDER BY k DESC LIMIT 2",
+        "SELECT * FROM vr WHERE r > 7",
+        "SELECT name FROM vr WHERE name = 'ABC'",
+        "SELECT vx.k, vr.name FROM vx JOIN vr ON vr.r = vx.k",
+        "SELECT * FROM vx NATURAL JOIN (SELECT id AS k, d FROM t)",
+        "SELECT * FROM vx JOIN (SELECT id AS k, d FROM t) USING (k)",
+        "SELECT x.k, y.k FROM vx AS x, vx AS y WHERE x.a = y.k",
+        "SELECT t.id, s.b FROM t, (SELECT a, b FROM t WHERE a > 2) AS s WHERE s.a = t.id",
+        "SELECT * FROM (SELECT a, a AS a2, b FROM t) WHERE a2 = 9",
+        "SELECT count(*), max(k) FROM vx",
+        "SELECT rowid FROM vx",
+        "SELECT vx.c FROM vx",
+        "SELECT t.rowid, vx.* FROM t, vx WHERE vx.k = t.id + 1",
+        "SELECT a, count(*) FROM vx GROUP BY a",
+        "SELECT * FROM t LEFT JOIN vx ON vx.k = t.a",
+        "SELECT * FROM (SELECT * FROM (SELECT id, a FROM t WHERE a > 1) WHERE a < 9) WHERE id > 2",
+        "SELECT (SELECT count(*) FROM vx WHERE vx.a = t.a) FROM t",
+        "UPDATE t SET a = a + 1 WHERE id IN (SELECT k FROM vx WHERE a = 5)",
+        "SELECT * FROM vx",
+    ]);
+    let mut c = Connection::open_in_memory().expect("open");
+    c.execute(
+        "CREATE TABLE users(id INTEGER PRIMARY KEY, tenant_id TEXT, name TEXT); \
+         CREATE INDEX idx_users_tenant ON users(tenant_id); \
+         CREATE TABLE orders(id INTEGER PRIMARY KEY, user_id INTEGER, total REAL, status TEXT); \
+         CREATE INDEX idx_orders_user ON orders(user_id); \
+         CREATE VIEW pending AS SELECT id, user_id, total FROM orders WHERE status = 'pending'",
+    )
+    .expect("schema");
+    let plan: Vec<String> = c
+        .explain("SELECT u.name, p.total FROM users u JOIN pending p ON p.user_id = u.id WHERE u.tenant_id = 't'")
+        .expect("explain")
+        .steps
+        .into_iter()
+        .map(|l| l.detail)
+        .collect();
+    assert_eq!(
+        plan,
+        [
+            "SEARCH users AS u USING INDEX idx_users_tenant (tenant_id=?)",
+            "SEARCH orders USING INDEX idx_orders_user (user_id=?)"
+        ]
+    );
+}
