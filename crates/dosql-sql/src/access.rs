@@ -1278,6 +1278,22 @@ pub(crate) fn plan_order(schema: &Schema, core: &mut CorePlan, keys: &[SortKey],
             }
         } else if !core.aggregate && !core.distinct {
             core.ordered = keys.is_empty() || deliver_order(schema, &t.table, &mut t.access, keys, limited);
+            // Without a LIMIT, reading an index in order instead of sorting
+            // a scan pays when the index covers the query.
+            if !core.ordered && matches!(t.access, Access::Scan) {
+                let mut access = Access::Scan;
+                if deliver_order(schema, &t.table, &mut access, keys, true) {
+                    t.access = access;
+                    core.ordered = true;
+                    mark_covering(core, keys);
+                    if let Source::Table(t) = &mut core.source
+                        && matches!(t.access, Access::Index { covering: false, .. })
+                    {
+                        t.access = Access::Scan;
+                        core.ordered = false;
+                    }
+                }
+            }
         } else if core.aggregate && !core.group_by.is_empty() {
             // Groups read in index order need no sort; only a forward read
             // keeps equal keys in scan order, as sorting them would.

@@ -392,3 +392,22 @@ fn simple_subqueries_and_views_are_flattened() {
         ]
     );
 }
+
+#[test]
+fn order_by_from_a_covering_index_needs_no_sort() {
+    check(&[
+        "SELECT a FROM t ORDER BY a",
+        "SELECT a, id FROM t ORDER BY a DESC, id DESC",
+        "SELECT b, c FROM t ORDER BY b, c DESC",
+        "SELECT b, c FROM t ORDER BY b DESC, c",
+        "SELECT e FROM t ORDER BY e",
+        "SELECT a FROM t WHERE a IS NOT NULL ORDER BY a DESC",
+    ]);
+    let mut c = Connection::open_in_memory().expect("open");
+    c.execute("CREATE TABLE t(a, b, c); CREATE INDEX ib ON t(b)").expect("schema");
+    let plan = |c: &mut Connection, q: &str| -> Vec<String> {
+        c.explain(q).expect("explain").steps.into_iter().map(|l| l.detail).collect()
+    };
+    assert_eq!(plan(&mut c, "SELECT b FROM t ORDER BY b"), ["SCAN t USING COVERING INDEX ib"]);
+    assert_eq!(plan(&mut c, "SELECT a, b FROM t ORDER BY b"), ["SCAN t", "USE TEMP B-TREE FOR ORDER BY"]);
+}
