@@ -841,7 +841,18 @@ impl DiffGenerator {
             };
         }
         let (col, c) = self.column(src);
-        match self.rng.random_range(0..28) {
+        match self.rng.random_range(0..30) {
+            // The expressions the generated indexes are on.
+            28 => {
+                let k = self.constant();
+                let op = self.pick(&["=", "=", "<", ">="]);
+                format!("lower({col}) {op} {k}")
+            }
+            29 => {
+                let k = self.constant();
+                let op = self.pick(&["=", ">", "<="]);
+                format!("{col} + 1 {op} {k}")
+            }
             20 => {
                 let pat = self.pick(&["'a*'", "'*b*'", "'?'", "'[a-c]*'", "'1*'", "'*'"]);
                 format!("{col} {}GLOB {pat}", if self.chance(0.2) { "NOT " } else { "" })
