@@ -792,24 +792,10 @@ pub fn visit(
         Access::RowidRange { lo, hi, reverse } => {
             let Some((lk, hk)) = rowid_bounds(ctx, lo, hi, at)? else { return Ok(()) };
             let range = ctx.rd.range(table.tree, Bound::Included(&lk[..]), Bound::Included(&hk[..]))?;
-            let mut step = |entry: dosql_storage::Result<(Vec<u8>, Vec<u8>)>| -> Result<bool> {
+            walk(range, *reverse, &mut |entry| {
                 let (k, v) = entry?;
                 f(row_of(table, key_rowid(&k).ok_or_else(|| malformed(table))?, &v)?)
-            };
-            if *reverse {
-                for e in range.rev() {
-                    if !step(e)? {
-                        break;
-                    }
-                }
-            } else {
-                for e in range {
-                    if !step(e)? {
-                        break;
-                    }
-                }
-            }
-            Ok(())
+            })
         }
         Access::Index { index, eq, lo, hi, order, covering } if *order != Order::Table => {
             let Some(vals) = single_prefix(ctx, index, eq, at)? else { return Ok(()) };
@@ -1082,7 +1068,7 @@ fn index_entries(
     all_desc.push(false);
     let bounded = lo.is_some() || hi.is_some();
     let range = rd.range(index.tree, Bound::Included(&start[..]), Bound::Included(&end[..]))?;
-    let mut step = |entry: dosql_storage::Result<(Vec<u8>, Vec<u8>)>| -> Result<bool> {
+    let mut step = |entry: Entry| -> Result<bool> {
         let (k, _) = entry?;
         let decoded = decode_key_with_order(&k, &all_desc)
             .map_err(|_| Error::Sql(format!("database disk image is malformed (index {})", index.name)))?;
@@ -1097,6 +1083,19 @@ fn index_entries(
         }
         f(&decoded)
     };
+    walk(range, reverse, &mut step)
+}
+
+/// One entry a range read gives: key and value, or the storage's error.
+type Entry = dosql_storage::Result<(Vec<u8>, Vec<u8>)>;
+
+/// Calls `step` with each entry of `range`, in key order or (`reverse`)
+/// against it, until it returns false.
+fn walk(
+    range: dosql_storage::Range,
+    reverse: bool,
+    step: &mut dyn FnMut(Entry) -> Result<bool>,
+) -> Result<()> {
     if reverse {
         for e in range.rev() {
             if !step(e)? {

@@ -1257,7 +1257,7 @@ fn flattenable(plan: &QueryPlan) -> Option<Vec<usize>> {
     }
     let Source::Table(t) = &core.source else { return None };
     if let Some(w) = &core.where_
-        && (crate::exec::columns_read(w).is_none() || reads_other_query(w))
+        && (crate::exec::columns_read(w).is_none() || w.reads_outer())
     {
         return None;
     }
@@ -1268,16 +1268,6 @@ fn flattenable(plan: &QueryPlan) -> Option<Vec<usize>> {
             _ => None,
         })
         .collect()
-}
-
-/// Whether `e` reads a column of another query level.
-fn reads_other_query(e: &BExpr) -> bool {
-    if let BExpr::Col { depth, .. } = e {
-        return *depth > 0;
-    }
-    let mut found = false;
-    e.for_each_child(&mut |c| found = found || reads_other_query(c));
-    found
 }
 
 /// Moves the slots `e` reads at this level `by` to the right.

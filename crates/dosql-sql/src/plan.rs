@@ -396,6 +396,17 @@ impl BExpr {
         }
     }
 
+    /// Whether this expression reads a column of a query around the one it
+    /// belongs to (not counting subqueries inside it).
+    pub fn reads_outer(&self) -> bool {
+        if let BExpr::Col { depth, .. } = self {
+            return *depth > 0;
+        }
+        let mut found = false;
+        self.for_each_child(&mut |c| found = found || c.reads_outer());
+        found
+    }
+
     /// [`BExpr::for_each_child`] with mutable access.
     pub fn for_each_child_mut(&mut self, f: &mut dyn FnMut(&mut BExpr)) {
         match self {

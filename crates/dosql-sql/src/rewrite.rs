@@ -45,7 +45,7 @@ fn push_in(schema: &Schema, src: &mut Source, offset: usize, conjuncts: &[&BExpr
                 .filter(|c| {
                     crate::exec::columns_read(c)
                         .is_some_and(|cols| !cols.is_empty() && cols.iter().all(|&s| s >= offset && s < offset + width))
-                        && !reads_outer(c)
+                        && !c.reads_outer()
                         && !volatile(c)
                 })
                 .copied()
@@ -126,16 +126,6 @@ fn substitute(e: &mut BExpr, offset: usize, result: &[BExpr], ok: &mut bool) {
         return;
     }
     e.for_each_child_mut(&mut |c| substitute(c, offset, result, ok));
-}
-
-/// Whether `e` reads a column of a query around this one.
-fn reads_outer(e: &BExpr) -> bool {
-    if let BExpr::Col { depth, .. } = e {
-        return *depth > 0;
-    }
-    let mut found = false;
-    e.for_each_child(&mut |c| found = found || reads_outer(c));
-    found
 }
 
 /// Whether `e` calls a function whose value may change between calls.

@@ -52,6 +52,20 @@ fn key(vals: Vec<Value>, convs: &[(Option<Affinity>, Collation)]) -> Option<Vec<
     Some(row_key_coll(&vals, &colls))
 }
 
+/// The set of `plan` for this statement, built by `build` the first time
+/// (`None`: the statement keeps no sets, or `build` found the subquery
+/// unsuited, which is remembered too).
+fn cached(ctx: &Ctx<'_>, plan: &QueryPlan, build: impl FnOnce() -> Result<Option<Set>>) -> Result<Option<Rc<Set>>> {
+    let Some(cache) = ctx.sets else { return Ok(None) };
+    let addr = plan as *const QueryPlan as usize;
+    if let Some(s) = cache.borrow().get(&addr).cloned() {
+        return Ok(s);
+    }
+    let s = build()?.map(Rc::new);
+    cache.borrow_mut().insert(addr, s.clone());
+    Ok(s)
+}
+
 /// `v IN (SELECT ...)` from a set when the subquery is uncorrelated and
 /// the statement keeps sets; `None` when it must be evaluated as written.
 pub(crate) fn in_select(
@@ -62,33 +76,26 @@ pub(crate) fn in_select(
     coll: Collation,
     env: &Env<'_>,
 ) -> Result<Option<Option<bool>>> {
-    let Some(cache) = ctx.sets else { return Ok(None) };
-    let addr = plan as *const QueryPlan as usize;
-    let cached = cache.borrow().get(&addr).cloned();
-    let set = match cached {
-        Some(s) => s,
-        None => {
-            let s = if plan.columns.len() == 1 && !crate::explain::refers_outside(plan, 0) {
-                let conv = [(comparison_affinity(va, in_affinity(plan, 0)), coll)];
-                let rows = run_query(ctx, plan, Some(env))?;
-                let mut set = Set { keys: HashSet::new(), has_null: false, empty: rows.is_empty(), probes: Vec::new() };
-                for r in rows {
-                    match key(r, &conv) {
-                        Some(k) => {
-                            set.keys.insert(k);
-                        }
-                        None => set.has_null = true,
-                    }
-                }
-                Some(Rc::new(set))
-            } else {
-                None
-            };
-            cache.borrow_mut().insert(addr, s.clone());
-            s
+    let Some(set) = cached(ctx, plan, || {
+        if plan.columns.len() != 1 || crate::explain::refers_outside(plan, 0) {
+            return Ok(None);
         }
+        let conv = [(comparison_affinity(va, in_affinity(plan, 0)), coll)];
+        let rows = run_query(ctx, plan, Some(env))?;
+        let mut set = Set { keys: HashSet::new(), has_null: false, empty: rows.is_empty(), probes: Vec::new() };
+        for r in rows {
+            match key(r, &conv) {
+                Some(k) => {
+                    set.keys.insert(k);
+                }
+                None => set.has_null = true,
+            }
+        }
+        Ok(Some(set))
+    })?
+    else {
+        return Ok(None);
     };
-    let Some(set) = set else { return Ok(None) };
     if set.empty {
         return Ok(Some(Some(false)));
     }
@@ -104,28 +111,17 @@ pub(crate) fn in_select(
 /// `EXISTS (SELECT ...)` as a semi-join when the statement keeps sets and
 /// the subquery allows it; `None` when it must be evaluated as written.
 pub(crate) fn exists(ctx: &Ctx<'_>, plan: &QueryPlan, env: &Env<'_>) -> Result<Option<bool>> {
-    let Some(cache) = ctx.sets else { return Ok(None) };
-    let addr = plan as *const QueryPlan as usize;
-    let cached = cache.borrow().get(&addr).cloned();
-    let set = match cached {
-        Some(s) => s,
-        None => {
-            let s = match decorrelate(plan) {
-                Some((inner, probes)) => {
-                    let convs: Vec<(Option<Affinity>, Collation)> = probes.iter().map(|(_, a, c)| (*a, *c)).collect();
-                    let rows = run_query(ctx, &inner, Some(env))?;
-                    let mut set =
-                        Set { keys: HashSet::new(), has_null: false, empty: rows.is_empty(), probes: probes.clone() };
-                    set.keys.extend(rows.into_iter().filter_map(|r| key(r, &convs)));
-                    Some(Rc::new(set))
-                }
-                None => None,
-            };
-            cache.borrow_mut().insert(addr, s.clone());
-            s
-        }
+    let Some(set) = cached(ctx, plan, || {
+        let Some((inner, probes)) = decorrelate(plan) else { return Ok(None) };
+        let convs: Vec<(Option<Affinity>, Collation)> = probes.iter().map(|(_, a, c)| (*a, *c)).collect();
+        let rows = run_query(ctx, &inner, Some(env))?;
+        let mut set = Set { keys: HashSet::new(), has_null: false, empty: rows.is_empty(), probes };
+        set.keys.extend(rows.into_iter().filter_map(|r| key(r, &convs)));
+        Ok(Some(set))
+    })?
+    else {
+        return Ok(None);
     };
-    let Some(set) = set else { return Ok(None) };
     if set.empty {
         return Ok(Some(false));
     }
