@@ -10,7 +10,7 @@
 //! reused.
 
 use crate::error::{Error, PageId, Result};
-use crate::node::{Branch, Leaf, NODE_HEADER, Node, NodeRef, Val, branch_entry_len, leaf_entry_len};
+use crate::node::{Branch, Leaf, Loaded, NODE_HEADER, Node, NodeRef, Val, ValRef, branch_entry_len, leaf_entry_len};
 use crate::pager::Pager;
 use std::sync::Arc;
 
@@ -54,20 +54,27 @@ pub(crate) struct WriteCtx<'a> {
     pub(crate) dirty: &'a mut u64,
 }
 
-pub(crate) fn load(pager: &Pager, r: &NodeRef) -> Result<Arc<Node>> {
+/// The node behind `r`, for reading.
+pub(crate) fn load(pager: &Pager, r: &NodeRef) -> Result<Loaded> {
     match r {
-        NodeRef::Disk(pid) => pager.read_node(*pid),
-        NodeRef::Mem(n) => Ok(n.clone()),
+        NodeRef::Disk(pid) => pager.read_page(*pid).map(Loaded::Page),
+        NodeRef::Mem(n) => Ok(Loaded::Mem(n.clone())),
     }
+}
+
+/// Child `i` of the branch `node`, or a corruption error naming its page.
+pub(crate) fn child_of(pager: &Pager, node: &Loaded, i: usize) -> Result<NodeRef> {
+    node.child(i).ok_or_else(|| pager.corrupt(node.pid(), "branch child out of range"))
 }
 
 /// The node behind `r`, writable by this transaction.
 pub(crate) fn make_mut<'n>(ctx: &mut WriteCtx<'_>, r: &'n mut NodeRef) -> Result<&'n mut Node> {
     if let NodeRef::Disk(pid) = *r {
-        let node = ctx.pager.read_node(pid)?;
+        let page = ctx.pager.read_page(pid)?;
+        let node = page.to_node().map_err(|e| ctx.pager.corrupt(pid, e.0))?;
         ctx.freed.push(Freed { first: pid, pages: 1 });
         *ctx.dirty += 1;
-        *r = NodeRef::Mem(Arc::new((*node).clone()));
+        *r = NodeRef::Mem(Arc::new(node));
     }
     match r {
         NodeRef::Mem(arc) => Ok(Arc::make_mut(arc)),
@@ -90,13 +97,15 @@ fn too_deep(pager: &Pager) -> Error {
 pub(crate) fn get(pager: &Pager, root: &NodeRef, key: &[u8]) -> Result<Option<Val>> {
     let mut node = load(pager, root)?;
     for _ in 0..MAX_DEPTH {
-        let next = match &*node {
-            Node::Leaf(l) => {
-                return Ok(l.keys.binary_search_by(|k| k.as_slice().cmp(key)).ok().map(|i| l.vals[i].clone()));
+        if node.is_leaf() {
+            let i = node.lower_bound(key);
+            if node.key(i) != Some(key) {
+                return Ok(None);
             }
-            Node::Branch(b) => load(pager, &b.children[child_index(b, key)])?,
-        };
-        node = next;
+            let val = node.val(i).ok_or_else(|| pager.corrupt(node.pid(), "leaf value out of range"))?;
+            return Ok(Some(val.to_val()));
+        }
+        node = load(pager, &child_of(pager, &node, node.upper_bound(key))?)?;
     }
     Err(too_deep(pager))
 }
@@ -346,15 +355,16 @@ pub(crate) fn free_all(ctx: &mut WriteCtx<'_>, root: &NodeRef) -> Result<()> {
             ctx.freed.push(Freed { first: pid, pages: 1 });
         }
         let node = load(ctx.pager, &r)?;
-        match &*node {
-            Node::Leaf(l) => {
-                for v in &l.vals {
-                    if let Some(f) = overflow_pages(ctx.pager, v) {
-                        ctx.freed.push(f);
-                    }
+        if node.is_leaf() {
+            for i in 0..node.len() {
+                if let Some(ValRef::Overflow { first, len, .. }) = node.val(i) {
+                    ctx.freed.push(Freed { first, pages: ctx.pager.run_pages(len) });
                 }
             }
-            Node::Branch(b) => stack.extend(b.children.iter().map(|c| (c.clone(), depth + 1))),
+        } else {
+            for i in 0..=node.len() {
+                stack.push((child_of(ctx.pager, &node, i)?, depth + 1));
+            }
         }
     }
     Ok(())

@@ -1,14 +1,23 @@
-//! The page cache: decoded nodes keyed by page id, least-recently-used
-//! eviction under a byte budget, sharded so concurrent readers rarely meet
-//! on one lock.
+//! The page cache: verified, indexed pages ([`PageNode`]) keyed by page id,
+//! CLOCK (second-chance) eviction under a byte budget, sharded so
+//! concurrent readers rarely meet on one lock.
 //!
 //! Every cached page is charged the full page size: the budget bounds the
 //! number of resident pages, which is what the guide's memory budget means.
+//!
+//! Why CLOCK rather than exact LRU: a hit only sets the page's referenced
+//! bit (one hash lookup, no reordering), where LRU had to move the page in
+//! an ordered recency map on every hit. A page enters unreferenced, so a
+//! page read once (a leaf met by a random lookup or a scan) is the first to
+//! go, while pages used again and again (the branches every lookup walks
+//! through) keep getting their second chance and stay resident. Left out:
+//! weighting by page kind, and any adaptive (ARC-like) sizing.
 
 use crate::error::PageId;
-use crate::node::Node;
+use crate::node::PageNode;
 use parking_lot::Mutex;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
@@ -29,12 +38,96 @@ pub struct CacheStats {
     pub capacity_bytes: u64,
 }
 
+/// Hashes a page id with one multiply and a fold: page ids are not chosen
+/// by an adversary (they come from our own allocator or a checksummed
+/// page), so the default SipHash's cost buys nothing here. The fold mixes
+/// the high product bits down, since the ids of one shard share their low
+/// bits.
+#[derive(Default)]
+struct PidHasher(u64);
+
+impl Hasher for PidHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b) ^ self.0.rotate_left(8));
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        let h = (v ^ self.0).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        self.0 = h ^ (h >> 29);
+    }
+}
+
+struct Slot {
+    pid: PageId,
+    page: Arc<PageNode>,
+    /// Set by a hit, cleared as the clock hand passes: a page is evicted
+    /// when the hand finds it clear.
+    referenced: bool,
+}
+
 #[derive(Default)]
 struct Shard {
-    map: HashMap<PageId, (Arc<Node>, u64)>,
-    /// Recency order: tick -> page.
-    order: BTreeMap<u64, PageId>,
-    tick: u64,
+    /// Page id -> index in `slots`.
+    map: HashMap<PageId, usize, BuildHasherDefault<PidHasher>>,
+    slots: Vec<Slot>,
+    /// The clock hand: the next slot considered for eviction.
+    hand: usize,
+}
+
+impl Shard {
+    /// Advances the hand to a page whose referenced bit is clear, clearing
+    /// the bits it passes, and returns its slot (the shard is not empty).
+    fn victim(&mut self) -> usize {
+        let n = self.slots.len();
+        // Two sweeps always find one: the first clears every bit it passes.
+        for _ in 0..2 * n {
+            if self.hand >= n {
+                self.hand = 0;
+            }
+            let i = self.hand;
+            self.hand += 1;
+            match self.slots.get_mut(i) {
+                Some(s) if s.referenced => s.referenced = false,
+                _ => return i,
+            }
+        }
+        self.hand.min(n.saturating_sub(1))
+    }
+
+    /// Evicts pages until at most `cap` remain, keeping the clock order of
+    /// the survivors; returns how many went.
+    fn shrink_to(&mut self, cap: usize) -> usize {
+        let excess = self.slots.len().saturating_sub(cap);
+        if excess == 0 {
+            return 0;
+        }
+        // Mark victims as the clock would pick them, then drop them in one
+        // pass (removing one by one would shift the slots each time).
+        let mut doomed = vec![false; self.slots.len()];
+        for _ in 0..excess {
+            let mut i = self.victim();
+            // The hand passes doomed slots (their bit is clear) again on
+            // later sweeps: skip them.
+            while doomed.get(i).copied().unwrap_or(false) {
+                i = self.victim();
+            }
+            if let Some(d) = doomed.get_mut(i) {
+                *d = true;
+            }
+        }
+        let mut keep = doomed.iter().map(|d| !d);
+        self.slots.retain(|_| keep.next().unwrap_or(true));
+        self.map.clear();
+        for (i, s) in self.slots.iter().enumerate() {
+            self.map.insert(s.pid, i);
+        }
+        self.hand = 0;
+        excess
+    }
 }
 
 pub(crate) struct PageCache {
@@ -64,74 +157,80 @@ impl PageCache {
         &self.shards[(pid as usize) % SHARDS]
     }
 
-    pub(crate) fn get(&self, pid: PageId) -> Option<Arc<Node>> {
-        let mut s = self.shard(pid).lock();
-        s.tick += 1;
-        let tick = s.tick;
-        let found = match s.map.get_mut(&pid) {
-            Some((node, t)) => {
-                let old = std::mem::replace(t, tick);
-                Some((node.clone(), old))
+    pub(crate) fn get(&self, pid: PageId) -> Option<Arc<PageNode>> {
+        let mut guard = self.shard(pid).lock();
+        let s = &mut *guard;
+        let found = match s.map.get(&pid).and_then(|&i| s.slots.get_mut(i)) {
+            Some(slot) => {
+                slot.referenced = true;
+                Some(slot.page.clone())
             }
             None => None,
         };
-        match found {
-            Some((node, old)) => {
-                s.order.remove(&old);
-                s.order.insert(tick, pid);
-                self.hits.fetch_add(1, Ordering::Relaxed);
-                Some(node)
-            }
-            None => {
-                self.misses.fetch_add(1, Ordering::Relaxed);
-                None
-            }
-        }
+        drop(guard);
+        let counter = if found.is_some() { &self.hits } else { &self.misses };
+        counter.fetch_add(1, Ordering::Relaxed);
+        found
     }
 
-    pub(crate) fn insert(&self, pid: PageId, node: Arc<Node>) {
-        let mut s = self.shard(pid).lock();
-        s.tick += 1;
-        let tick = s.tick;
-        if let Some((_, old)) = s.map.insert(pid, (node, tick)) {
-            s.order.remove(&old);
-        }
-        s.order.insert(tick, pid);
+    pub(crate) fn insert(&self, pid: PageId, page: Arc<PageNode>) {
         let cap = self.pages_per_shard.load(Ordering::Relaxed);
-        while s.map.len() > cap {
-            let Some((_, victim)) = s.order.pop_first() else {
-                break;
-            };
-            s.map.remove(&victim);
-            self.evictions.fetch_add(1, Ordering::Relaxed);
+        let mut guard = self.shard(pid).lock();
+        let s = &mut *guard;
+        if let Some(slot) = s.map.get(&pid).and_then(|&i| s.slots.get_mut(i)) {
+            slot.page = page;
+            return;
         }
+        let new = Slot { pid, page, referenced: false };
+        if s.slots.len() < cap {
+            s.map.insert(pid, s.slots.len());
+            s.slots.push(new);
+            return;
+        }
+        let i = s.victim();
+        let old = match s.slots.get_mut(i) {
+            Some(slot) => std::mem::replace(slot, new),
+            None => return,
+        };
+        s.map.remove(&old.pid);
+        s.map.insert(pid, i);
+        self.evictions.fetch_add(1, Ordering::Relaxed);
+        // A shrunk budget is enforced here too, a page per insert.
+        if s.slots.len() > cap {
+            let gone = s.shrink_to(cap);
+            self.evictions.fetch_add(gone as u64, Ordering::Relaxed);
+        }
+        drop(guard);
+        // The evicted page is freed outside the lock.
+        drop(old);
     }
 
-    /// Changes the budget, evicting least recently used pages at once when
-    /// it shrinks.
+    /// Changes the budget, evicting pages at once when it shrinks.
     pub(crate) fn set_capacity(&self, capacity_bytes: usize) {
         let cap = (capacity_bytes / self.page_size).max(SHARDS) / SHARDS;
         self.pages_per_shard.store(cap, Ordering::Relaxed);
         for shard in &self.shards {
-            let mut s = shard.lock();
-            while s.map.len() > cap {
-                let Some((_, victim)) = s.order.pop_first() else { break };
-                s.map.remove(&victim);
-                self.evictions.fetch_add(1, Ordering::Relaxed);
-            }
+            let gone = shard.lock().shrink_to(cap);
+            self.evictions.fetch_add(gone as u64, Ordering::Relaxed);
         }
     }
 
     /// Forgets a page whose location is being reused for other content.
     pub(crate) fn remove(&self, pid: PageId) {
-        let mut s = self.shard(pid).lock();
-        if let Some((_, t)) = s.map.remove(&pid) {
-            s.order.remove(&t);
+        let mut guard = self.shard(pid).lock();
+        let s = &mut *guard;
+        let Some(i) = s.map.remove(&pid) else { return };
+        if i >= s.slots.len() {
+            return;
+        }
+        s.slots.swap_remove(i);
+        if let Some(moved) = s.slots.get(i) {
+            s.map.insert(moved.pid, i);
         }
     }
 
     pub(crate) fn stats(&self) -> CacheStats {
-        let pages: usize = self.shards.iter().map(|s| s.lock().map.len()).sum();
+        let pages: usize = self.shards.iter().map(|s| s.lock().slots.len()).sum();
         CacheStats {
             hits: self.hits.load(Ordering::Relaxed),
             misses: self.misses.load(Ordering::Relaxed),
@@ -145,12 +244,12 @@ impl PageCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::node::Leaf;
+    use crate::node::PageNode;
 
     #[test]
     fn evicts_least_recently_used_within_budget() {
         let cache = PageCache::new(16 * 1024, 1024); // 2 pages per shard
-        let leaf = Arc::new(Node::Leaf(Leaf::empty()));
+        let leaf = Arc::new(PageNode::empty_leaf(1024));
         for pid in [0u64, 8, 16] {
             cache.insert(pid, leaf.clone()); // all in shard 0
         }
@@ -169,7 +268,7 @@ mod tests {
     #[test]
     fn shrinking_the_budget_evicts_at_once() {
         let cache = PageCache::new(32 * 1024, 1024); // 4 pages per shard
-        let leaf = Arc::new(Node::Leaf(Leaf::empty()));
+        let leaf = Arc::new(PageNode::empty_leaf(1024));
         for pid in 0..32u64 {
             cache.insert(pid, leaf.clone());
         }

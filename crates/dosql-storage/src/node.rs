@@ -191,9 +191,44 @@ impl Node {
         Ok(())
     }
 
-    /// Decodes a page whose checksum was already verified.
+    /// Decodes a page whose checksum was already verified into its
+    /// mutable form.
+    #[cfg(test)]
     pub(crate) fn decode(page: &[u8]) -> Result<Node, DecodeError> {
-        let mut r = Reader::new(page);
+        PageNode::parse(0, page.into())?.to_node()
+    }
+}
+
+/// Where one entry's key lies in a [`PageNode`]'s bytes; the value tag (in
+/// a leaf) or the child pointer (in a branch) starts at `end`.
+#[derive(Clone, Copy, Debug)]
+struct Span {
+    start: u32,
+    end: u32,
+}
+
+/// A page of the last checkpoint as the page cache holds it: the verified
+/// page bytes and the position of each key, validated once when the page is
+/// read. Lookups binary-search the keys in place and slice a value out only
+/// when it is returned, so reading a page costs two allocations whatever it
+/// holds, and a lookup touches few cache lines. A writer that changes the
+/// page builds the mutable [`Node`] with [`PageNode::to_node`].
+#[derive(Debug)]
+pub(crate) struct PageNode {
+    pid: PageId,
+    page: Box<[u8]>,
+    leaf: bool,
+    spans: Box<[Span]>,
+}
+
+impl PageNode {
+    /// Validates a page whose checksum was already verified and indexes its
+    /// keys. Everything [`PageNode`]'s accessors rely on is checked here:
+    /// the kind, the entry count, every length and value tag, strictly
+    /// increasing keys, and that the entries end exactly where the sizes the
+    /// encoder would use say (so the page re-encodes to the same bytes).
+    pub(crate) fn parse(pid: PageId, page: Box<[u8]>) -> Result<PageNode, DecodeError> {
+        let mut r = Reader::new(&page);
         r.take(4)?;
         let kind = r.u8()?;
         r.take(3)?;
@@ -203,45 +238,269 @@ impl Node {
         if n > page.len() / 2 {
             return Err(DecodeError("entry count larger than the page can hold"));
         }
-        let node = match kind {
-            KIND_LEAF => {
-                let mut keys = Vec::with_capacity(n);
-                let mut vals = Vec::with_capacity(n);
-                for _ in 0..n {
-                    let k = r.len_prefixed()?.to_vec();
-                    let v = match r.u8()? {
-                        0 => Val::Inline(r.len_prefixed()?.to_vec()),
-                        1 => Val::Overflow { first: r.u64()?, len: r.u64()?, crc: r.u32()? },
-                        _ => return Err(DecodeError("unknown value tag")),
-                    };
-                    if keys.last().is_some_and(|p: &Vec<u8>| p.as_slice() >= k.as_slice()) {
-                        return Err(DecodeError("leaf keys out of order"));
-                    }
-                    keys.push(k);
-                    vals.push(v);
-                }
-                Node::Leaf(Leaf::from_entries(keys, vals))
-            }
-            KIND_BRANCH => {
-                let mut keys = Vec::with_capacity(n);
-                let mut children = Vec::with_capacity(n + 1);
-                children.push(NodeRef::Disk(r.u64()?));
-                for _ in 0..n {
-                    let k = r.len_prefixed()?.to_vec();
-                    if keys.last().is_some_and(|p: &Vec<u8>| p.as_slice() >= k.as_slice()) {
-                        return Err(DecodeError("branch keys out of order"));
-                    }
-                    keys.push(k);
-                    children.push(NodeRef::Disk(r.u64()?));
-                }
-                Node::Branch(Branch::from_parts(keys, children))
-            }
+        let leaf = match kind {
+            KIND_LEAF => true,
+            KIND_BRANCH => false,
             _ => return Err(DecodeError("unknown page kind")),
         };
-        if node.bytes() != r.pos() {
+        let pos32 = |p: usize| u32::try_from(p).map_err(|_| DecodeError("page too large"));
+        let mut spans = Vec::with_capacity(n);
+        let mut expected = NODE_HEADER;
+        let mut prev: Option<&[u8]> = None;
+        if !leaf {
+            r.u64()?;
+            expected += 8;
+        }
+        for _ in 0..n {
+            let klen = usize::try_from(r.varint()?).map_err(|_| DecodeError("length too large"))?;
+            let start = r.pos();
+            let key = r.take(klen)?;
+            let end = r.pos();
+            if prev.is_some_and(|p| p >= key) {
+                return Err(DecodeError(if leaf { "leaf keys out of order" } else { "branch keys out of order" }));
+            }
+            prev = Some(key);
+            expected += varint_len(klen as u64) + klen;
+            if leaf {
+                match r.u8()? {
+                    0 => {
+                        let v = r.len_prefixed()?;
+                        expected += 1 + varint_len(v.len() as u64) + v.len();
+                    }
+                    1 => {
+                        r.take(OVERFLOW_REF)?;
+                        expected += 1 + OVERFLOW_REF;
+                    }
+                    _ => return Err(DecodeError("unknown value tag")),
+                }
+            } else {
+                r.u64()?;
+                expected += 8;
+            }
+            spans.push(Span { start: pos32(start)?, end: pos32(end)? });
+        }
+        if expected != r.pos() {
             return Err(DecodeError("page length disagrees with its entries"));
         }
-        Ok(node)
+        Ok(PageNode { pid, page, leaf, spans: spans.into_boxed_slice() })
+    }
+
+    /// An empty leaf page of `page_size` bytes, for tests.
+    #[cfg(test)]
+    pub(crate) fn empty_leaf(page_size: usize) -> PageNode {
+        let mut page = vec![0u8; page_size];
+        Node::Leaf(Leaf::empty()).encode(0, &mut page).expect("encode");
+        PageNode::parse(0, page.into_boxed_slice()).expect("parse")
+    }
+
+    /// The page this node was read from.
+    pub(crate) fn pid(&self) -> PageId {
+        self.pid
+    }
+
+    /// Whether this is a leaf.
+    pub(crate) fn is_leaf(&self) -> bool {
+        self.leaf
+    }
+
+    /// Number of keys (a branch has one child more).
+    pub(crate) fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    fn span_key(&self, s: Span) -> &[u8] {
+        // Spans were checked against the page in `parse`; the fallback is
+        // unreachable and merely keeps this free of panics.
+        self.page.get(s.start as usize..s.end as usize).unwrap_or_default()
+    }
+
+    /// Key `i`.
+    pub(crate) fn key(&self, i: usize) -> Option<&[u8]> {
+        self.spans.get(i).map(|s| self.span_key(*s))
+    }
+
+    /// Number of keys `< key` (`strict`) or `<= key`.
+    fn partition(&self, key: &[u8], strict: bool) -> usize {
+        if strict {
+            self.spans.partition_point(|s| self.span_key(*s) < key)
+        } else {
+            self.spans.partition_point(|s| self.span_key(*s) <= key)
+        }
+    }
+
+    fn u64_at(&self, off: usize) -> Option<u64> {
+        let b = self.page.get(off..off.checked_add(8)?)?;
+        let mut a = [0u8; 8];
+        a.copy_from_slice(b);
+        Some(u64::from_le_bytes(a))
+    }
+
+    /// Child `i` of a branch (`0..=len()`).
+    pub(crate) fn child(&self, i: usize) -> Option<PageId> {
+        if self.leaf {
+            return None;
+        }
+        let off = match i.checked_sub(1) {
+            None => NODE_HEADER,
+            Some(k) => self.spans.get(k)?.end as usize,
+        };
+        self.u64_at(off)
+    }
+
+    /// Value `i` of a leaf, borrowed from the page.
+    pub(crate) fn val(&self, i: usize) -> Option<ValRef<'_>> {
+        if !self.leaf {
+            return None;
+        }
+        let at = self.spans.get(i)?.end as usize;
+        let mut r = Reader::new(self.page.get(at..)?);
+        match r.u8().ok()? {
+            0 => r.len_prefixed().ok().map(ValRef::Inline),
+            1 => Some(ValRef::Overflow { first: r.u64().ok()?, len: r.u64().ok()?, crc: r.u32().ok()? }),
+            _ => None,
+        }
+    }
+
+    /// The mutable form of this node, for a writer about to change it.
+    pub(crate) fn to_node(&self) -> Result<Node, DecodeError> {
+        let missing = || DecodeError("page entry out of bounds");
+        let keys: Vec<Vec<u8>> = (0..self.len()).map(|i| self.key(i).map(<[u8]>::to_vec).ok_or_else(missing)).collect::<Result<_, _>>()?;
+        if self.leaf {
+            let vals = (0..self.len()).map(|i| self.val(i).map(ValRef::to_val).ok_or_else(missing)).collect::<Result<_, _>>()?;
+            Ok(Node::Leaf(Leaf::from_entries(keys, vals)))
+        } else {
+            let children = (0..=self.len()).map(|i| self.child(i).map(NodeRef::Disk).ok_or_else(missing)).collect::<Result<_, _>>()?;
+            Ok(Node::Branch(Branch::from_parts(keys, children)))
+        }
+    }
+}
+
+/// A leaf value borrowed from a page or a node.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum ValRef<'a> {
+    /// Stored in the leaf.
+    Inline(&'a [u8]),
+    /// Not yet written (in-memory nodes only).
+    Big(&'a Arc<Vec<u8>>),
+    /// Stored in an overflow run.
+    Overflow { first: PageId, len: u64, crc: u32 },
+}
+
+impl ValRef<'_> {
+    /// The owned value.
+    pub(crate) fn to_val(self) -> Val {
+        match self {
+            ValRef::Inline(b) => Val::Inline(b.to_vec()),
+            ValRef::Big(b) => Val::Big(b.clone()),
+            ValRef::Overflow { first, len, crc } => Val::Overflow { first, len, crc },
+        }
+    }
+}
+
+impl Val {
+    /// This value, borrowed.
+    pub(crate) fn as_ref(&self) -> ValRef<'_> {
+        match self {
+            Val::Inline(b) => ValRef::Inline(b),
+            Val::Big(b) => ValRef::Big(b),
+            Val::Overflow { first, len, crc } => ValRef::Overflow { first: *first, len: *len, crc: *crc },
+        }
+    }
+}
+
+/// A node as readers see it: an in-memory node or a cached page, with the
+/// read-only accessors both share.
+#[derive(Clone, Debug)]
+pub(crate) enum Loaded {
+    /// Created or changed since the last checkpoint.
+    Mem(Arc<Node>),
+    /// A page of the last checkpoint.
+    Page(Arc<PageNode>),
+}
+
+impl Loaded {
+    /// The page behind this node, or 0 for an in-memory node (for errors).
+    pub(crate) fn pid(&self) -> PageId {
+        match self {
+            Loaded::Mem(_) => 0,
+            Loaded::Page(p) => p.pid(),
+        }
+    }
+
+    /// Whether this is a leaf.
+    pub(crate) fn is_leaf(&self) -> bool {
+        match self {
+            Loaded::Mem(n) => matches!(&**n, Node::Leaf(_)),
+            Loaded::Page(p) => p.is_leaf(),
+        }
+    }
+
+    /// Number of keys; a branch has one child more.
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Loaded::Mem(n) => match &**n {
+                Node::Leaf(l) => l.keys.len(),
+                Node::Branch(b) => b.keys.len(),
+            },
+            Loaded::Page(p) => p.len(),
+        }
+    }
+
+    /// Key `i`.
+    pub(crate) fn key(&self, i: usize) -> Option<&[u8]> {
+        match self {
+            Loaded::Mem(n) => match &**n {
+                Node::Leaf(l) => l.keys.get(i),
+                Node::Branch(b) => b.keys.get(i),
+            }
+            .map(Vec::as_slice),
+            Loaded::Page(p) => p.key(i),
+        }
+    }
+
+    /// Number of keys `< key`: the first leaf slot whose key is `>= key`.
+    pub(crate) fn lower_bound(&self, key: &[u8]) -> usize {
+        match self {
+            Loaded::Mem(n) => mem_keys(n).partition_point(|k| k.as_slice() < key),
+            Loaded::Page(p) => p.partition(key, true),
+        }
+    }
+
+    /// Number of keys `<= key`: in a branch, the child that covers `key`.
+    pub(crate) fn upper_bound(&self, key: &[u8]) -> usize {
+        match self {
+            Loaded::Mem(n) => mem_keys(n).partition_point(|k| k.as_slice() <= key),
+            Loaded::Page(p) => p.partition(key, false),
+        }
+    }
+
+    /// Child `i` of a branch (`0..=len()`).
+    pub(crate) fn child(&self, i: usize) -> Option<NodeRef> {
+        match self {
+            Loaded::Mem(n) => match &**n {
+                Node::Branch(b) => b.children.get(i).cloned(),
+                Node::Leaf(_) => None,
+            },
+            Loaded::Page(p) => p.child(i).map(NodeRef::Disk),
+        }
+    }
+
+    /// Value `i` of a leaf.
+    pub(crate) fn val(&self, i: usize) -> Option<ValRef<'_>> {
+        match self {
+            Loaded::Mem(n) => match &**n {
+                Node::Leaf(l) => l.vals.get(i).map(Val::as_ref),
+                Node::Branch(_) => None,
+            },
+            Loaded::Page(p) => p.val(i),
+        }
+    }
+}
+
+fn mem_keys(n: &Node) -> &[Vec<u8>] {
+    match n {
+        Node::Leaf(l) => &l.keys,
+        Node::Branch(b) => &b.keys,
     }
 }
 
