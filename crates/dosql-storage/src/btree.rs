@@ -119,7 +119,7 @@ fn separator(left_last: &[u8], right_first: &[u8]) -> Vec<u8> {
 /// Inserts or replaces; returns the previous value.
 pub(crate) fn insert(ctx: &mut WriteCtx<'_>, root: &mut NodeRef, key: Vec<u8>, val: Val) -> Result<Option<Val>> {
     let node = make_mut(ctx, root)?;
-    let (old, split) = insert_rec(ctx, node, key, val, 0)?;
+    let (old, split) = insert_rec(ctx, node, key, val, 0, true)?;
     if let Some((sep, right)) = split {
         let left = std::mem::replace(root, NodeRef::Disk(0));
         *root = NodeRef::Mem(Arc::new(Node::Branch(Branch::from_parts(vec![sep], vec![left, right]))));
@@ -130,12 +130,14 @@ pub(crate) fn insert(ctx: &mut WriteCtx<'_>, root: &mut NodeRef, key: Vec<u8>, v
 
 type Split = Option<(Vec<u8>, NodeRef)>;
 
+/// `rightmost`: `node` is on the tree's right edge, where appends land.
 fn insert_rec(
     ctx: &mut WriteCtx<'_>,
     node: &mut Node,
     key: Vec<u8>,
     val: Val,
     depth: usize,
+    rightmost: bool,
 ) -> Result<(Option<Val>, Split)> {
     if depth >= MAX_DEPTH {
         return Err(too_deep(ctx.pager));
@@ -143,22 +145,31 @@ fn insert_rec(
     let page_size = ctx.limits.page_size;
     match node {
         Node::Leaf(l) => {
-            let old = match l.keys.binary_search(&key) {
+            let (old, appended) = match l.keys.binary_search(&key) {
                 Ok(i) => {
                     l.bytes = l.bytes - l.vals[i].encoded_len() + val.encoded_len();
-                    Some(std::mem::replace(&mut l.vals[i], val))
+                    (Some(std::mem::replace(&mut l.vals[i], val)), false)
                 }
                 Err(i) => {
                     l.bytes += leaf_entry_len(&key, &val);
                     l.keys.insert(i, key);
                     l.vals.insert(i, val);
-                    None
+                    (None, rightmost && i + 1 == l.keys.len())
                 }
             };
             if l.bytes <= page_size {
                 return Ok((old, None));
             }
-            let idx = split_point(l.keys.iter().zip(&l.vals).map(|(k, v)| leaf_entry_len(k, v)), l.bytes);
+            // An append past the tree's last key leaves the full leaf as it
+            // was and starts a new one, as SQLite does: ascending inserts
+            // (rowids, timestamps) then fill leaves completely instead of
+            // leaving every leaf half empty, which would double the pages a
+            // table takes and halve what the cache holds of it.
+            let idx = if appended && l.keys.len() >= 2 {
+                l.keys.len() - 1
+            } else {
+                split_point(l.keys.iter().zip(&l.vals).map(|(k, v)| leaf_entry_len(k, v)), l.bytes)
+            };
             let right = Leaf::from_entries(l.keys.split_off(idx), l.vals.split_off(idx));
             *l = Leaf::from_entries(std::mem::take(&mut l.keys), std::mem::take(&mut l.vals));
             let sep = separator(l.keys.last().map_or(&[][..], |k| k), &right.keys[0]);
@@ -167,8 +178,9 @@ fn insert_rec(
         }
         Node::Branch(b) => {
             let idx = child_index(b, &key);
+            let last_child = idx + 1 == b.children.len();
             let child = make_mut(ctx, &mut b.children[idx])?;
-            let (old, split) = insert_rec(ctx, child, key, val, depth + 1)?;
+            let (old, split) = insert_rec(ctx, child, key, val, depth + 1, rightmost && last_child)?;
             let Some((sep, right)) = split else {
                 return Ok((old, None));
             };
@@ -178,7 +190,13 @@ fn insert_rec(
             if b.bytes <= page_size {
                 return Ok((old, None));
             }
-            let mid = split_point(b.keys.iter().map(|k| branch_entry_len(k)), b.bytes).min(b.keys.len() - 1);
+            // Appends split branches at the end too (the new right branch
+            // takes the last separator and two children).
+            let mid = if rightmost && last_child && b.keys.len() >= 3 {
+                b.keys.len() - 2
+            } else {
+                split_point(b.keys.iter().map(|k| branch_entry_len(k)), b.bytes).min(b.keys.len() - 1)
+            };
             let right_keys = b.keys.split_off(mid + 1);
             let right_children = b.children.split_off(mid + 1);
             let up = b.keys.pop().unwrap_or_default();

@@ -51,8 +51,8 @@ impl Pager {
         if let Some(n) = self.cache.get(pid) {
             return Ok(n);
         }
-        let mut page = vec![0u8; self.page_size].into_boxed_slice();
         let off = self.offset(pid)?;
+        let mut page = self.cache.buffer_for(pid);
         read_exact_at(&*self.file, off, &mut page).map_err(|e| {
             if e.kind() == std::io::ErrorKind::UnexpectedEof {
                 self.corrupt(pid, "page lies beyond the end of the file (truncated file?)")
