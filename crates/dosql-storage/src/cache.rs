@@ -14,7 +14,7 @@
 //! weighting by page kind, and any adaptive (ARC-like) sizing.
 
 use crate::error::PageId;
-use crate::node::PageNode;
+use crate::node::{PageBuffers, PageNode};
 use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -82,7 +82,7 @@ struct Shard {
     /// The clock hand: the next slot considered for eviction.
     hand: usize,
     /// Buffers of evicted pages nobody else held, for the next reads.
-    spare: Vec<Box<[u8]>>,
+    spare: Vec<PageBuffers>,
 }
 
 impl Shard {
@@ -208,9 +208,9 @@ impl PageCache {
         {
             match Arc::try_unwrap(page) {
                 Ok(node) => {
-                    let buf = node.into_page();
-                    if buf.len() == self.page_size {
-                        s.spare.push(buf);
+                    let bufs = node.into_buffers();
+                    if bufs.page.len() == self.page_size {
+                        s.spare.push(bufs);
                     }
                 }
                 Err(shared) => old = Some(shared),
@@ -229,11 +229,9 @@ impl PageCache {
     /// A page-sized buffer to read `pid` into: one recycled from an evicted
     /// page of its shard if there is one (its old contents are overwritten
     /// by the read), else a new one.
-    pub(crate) fn buffer_for(&self, pid: PageId) -> Box<[u8]> {
-        match self.shard(pid).lock().spare.pop() {
-            Some(b) => b,
-            None => vec![0u8; self.page_size].into_boxed_slice(),
-        }
+    pub(crate) fn buffers_for(&self, pid: PageId) -> PageBuffers {
+        let spare = self.shard(pid).lock().spare.pop();
+        spare.unwrap_or_else(|| PageBuffers::new(self.page_size))
     }
 
     /// Changes the budget, evicting pages at once when it shrinks.
@@ -313,5 +311,39 @@ mod tests {
             cache.insert(pid, leaf.clone());
         }
         assert_eq!(cache.stats().bytes_cached, 64 * 1024);
+    }
+
+    #[test]
+    fn pages_in_use_survive_a_stream_of_one_time_reads() {
+        let cache = PageCache::new(8 * 8 * 1024, 1024); // 8 pages per shard
+        let page = Arc::new(PageNode::empty_leaf(1024));
+        // Shard 0: two "branch" pages looked up before every "leaf" read.
+        cache.insert(0, page.clone());
+        cache.insert(8, page.clone());
+        for leaf in 2..500u64 {
+            assert!(cache.get(0).is_some() && cache.get(8).is_some(), "hot page lost at leaf {leaf}");
+            if cache.get(leaf * 8).is_none() {
+                cache.insert(leaf * 8, page.clone());
+            }
+        }
+        let st = cache.stats();
+        assert_eq!(st.bytes_cached, 8 * 1024, "one shard full, the rest empty");
+        assert_eq!(st.evictions, 498 + 2 - 8);
+    }
+
+    #[test]
+    fn only_unshared_evicted_pages_lend_their_buffers() {
+        let cache = PageCache::new(8 * 1024, 1024); // 1 page per shard
+        let held = Arc::new(PageNode::empty_leaf(1024));
+        cache.insert(0, held.clone());
+        cache.insert(8, Arc::new(PageNode::empty_leaf(1024))); // evicts 0, still held
+        let mut bufs = cache.buffers_for(16);
+        bufs.page.fill(0xee); // a fresh buffer, not the held page's
+        assert!(held.key(0).is_none() && held.is_leaf());
+        cache.insert(16, Arc::new(PageNode::empty_leaf(1024))); // evicts 8, unshared: recycled
+        let recycled = cache.buffers_for(24);
+        assert_eq!(recycled.page.len(), 1024);
+        assert_eq!(recycled.page[4], 1, "the evicted leaf's bytes, about to be overwritten by a read");
+        assert_eq!(cache.stats().evictions, 2);
     }
 }

@@ -1,10 +1,13 @@
-//! B+tree nodes: their in-memory form, their exact encoded size, and their
-//! page encoding.
+//! B+tree nodes: their in-memory form, their exact encoded size, their
+//! page encoding, and the read-only form pages are cached in.
 //!
-//! A node is either on disk ([`NodeRef::Disk`], decoded through the page
-//! cache on demand) or in memory ([`NodeRef::Mem`], created or modified since
-//! the last checkpoint). In-memory nodes are shared through `Arc` and are
-//! never modified while shared: writers go through `Arc::make_mut`, which
+//! A node is either on disk ([`NodeRef::Disk`], read through the page cache
+//! on demand as a [`PageNode`]: the verified page bytes plus an index of
+//! its keys, searched in place) or in memory ([`NodeRef::Mem`], created or
+//! modified since the last checkpoint). Readers see both through
+//! [`Loaded`]; a writer turns a page into a mutable [`Node`] only when it
+//! changes it. In-memory nodes are shared through `Arc` and are never
+//! modified while shared: writers go through `Arc::make_mut`, which
 //! copies a node that a reader's snapshot still holds. That is the whole
 //! snapshot-isolation mechanism.
 //!
@@ -26,6 +29,9 @@
 //!
 //! In a branch, `keys[i]` separates `children[i]` (keys `< keys[i]`) from
 //! `children[i + 1]` (keys `>= keys[i]`).
+//!
+//! Left out: prefix compression of keys within a page, and an offset
+//! array in the page (so a page read still walks its entries once).
 
 #[cfg(test)]
 use crate::codec::put_varint;
@@ -219,13 +225,30 @@ pub(crate) struct PageNode {
     pid: PageId,
     page: Box<[u8]>,
     leaf: bool,
-    spans: Box<[Span]>,
+    spans: Vec<Span>,
     /// Length of the prefix every key of the page shares.
     common: usize,
     /// Per key, the 8 bytes after the common prefix (zero-padded, as a
     /// big-endian integer): a binary search compares these, in one dense
     /// array, and reads key bytes only among keys whose windows tie.
-    windows: Box<[u64]>,
+    windows: Vec<u64>,
+}
+
+/// The allocations of a [`PageNode`], recycled from an evicted page for
+/// the next read so a cache miss allocates nothing of its own size.
+#[derive(Debug, Default)]
+pub(crate) struct PageBuffers {
+    /// The page bytes; overwritten by the read.
+    pub(crate) page: Box<[u8]>,
+    spans: Vec<Span>,
+    windows: Vec<u64>,
+}
+
+impl PageBuffers {
+    /// Fresh buffers for a page of `page_size` bytes.
+    pub(crate) fn new(page_size: usize) -> Self {
+        PageBuffers { page: vec![0u8; page_size].into_boxed_slice(), spans: Vec::new(), windows: Vec::new() }
+    }
 }
 
 /// Up to 8 leading bytes of `b`, zero-padded, as a big-endian integer:
@@ -270,6 +293,14 @@ impl PageNode {
     /// increasing keys, and that the entries end exactly where the sizes the
     /// encoder would use say (so the page re-encodes to the same bytes).
     pub(crate) fn parse(pid: PageId, page: Box<[u8]>) -> Result<PageNode, DecodeError> {
+        Self::parse_in(pid, PageBuffers { page, spans: Vec::new(), windows: Vec::new() })
+    }
+
+    /// [`PageNode::parse`] of `bufs.page`, reusing the other buffers.
+    pub(crate) fn parse_in(pid: PageId, bufs: PageBuffers) -> Result<PageNode, DecodeError> {
+        let PageBuffers { page, mut spans, mut windows } = bufs;
+        spans.clear();
+        windows.clear();
         let mut r = Reader::new(&page);
         r.take(4)?;
         let kind = r.u8()?;
@@ -290,7 +321,7 @@ impl PageNode {
         // rather than going through `Reader`.
         let pos32 = |p: usize| u32::try_from(p).map_err(|_| DecodeError("page too large"));
         let short = || DecodeError("unexpected end of data");
-        let mut spans = Vec::with_capacity(n);
+        spans.reserve(n);
         let mut pos = r.pos();
         let skip = |pos: usize, len: usize| match pos.checked_add(len) {
             Some(end) if end <= page.len() => Ok(end),
@@ -329,7 +360,7 @@ impl PageNode {
         // tail than the one before) while computing the windows: most
         // pairs differ within their windows, which saves comparing bytes.
         let disorder = DecodeError(if leaf { "leaf keys out of order" } else { "branch keys out of order" });
-        let mut windows = Vec::with_capacity(n);
+        windows.reserve(n);
         let mut prev: Option<(u64, &[u8])> = None;
         let common_window = window(common_bytes);
         for s in &spans {
@@ -349,7 +380,7 @@ impl PageNode {
             windows.push(w);
             prev = Some((w, tail));
         }
-        Ok(PageNode { pid, page, leaf, spans: spans.into_boxed_slice(), common, windows: windows.into_boxed_slice() })
+        Ok(PageNode { pid, page, leaf, spans, common, windows })
     }
 
     /// An empty leaf page of `page_size` bytes, for tests.
@@ -360,9 +391,9 @@ impl PageNode {
         PageNode::parse(0, page.into_boxed_slice()).expect("parse")
     }
 
-    /// The page bytes, for reuse as a read buffer.
-    pub(crate) fn into_page(self) -> Box<[u8]> {
-        self.page
+    /// The allocations, for reuse by another read.
+    pub(crate) fn into_buffers(self) -> PageBuffers {
+        PageBuffers { page: self.page, spans: self.spans, windows: self.windows }
     }
 
     /// The page this node was read from.
@@ -452,12 +483,17 @@ impl PageNode {
     /// The mutable form of this node, for a writer about to change it.
     pub(crate) fn to_node(&self) -> Result<Node, DecodeError> {
         let missing = || DecodeError("page entry out of bounds");
-        let keys: Vec<Vec<u8>> = (0..self.len()).map(|i| self.key(i).map(<[u8]>::to_vec).ok_or_else(missing)).collect::<Result<_, _>>()?;
+        let keys: Vec<Vec<u8>> =
+            (0..self.len()).map(|i| self.key(i).map(<[u8]>::to_vec).ok_or_else(missing)).collect::<Result<_, _>>()?;
         if self.leaf {
-            let vals = (0..self.len()).map(|i| self.val(i).map(ValRef::to_val).ok_or_else(missing)).collect::<Result<_, _>>()?;
+            let vals = (0..self.len())
+                .map(|i| self.val(i).map(ValRef::to_val).ok_or_else(missing))
+                .collect::<Result<_, _>>()?;
             Ok(Node::Leaf(Leaf::from_entries(keys, vals)))
         } else {
-            let children = (0..=self.len()).map(|i| self.child(i).map(NodeRef::Disk).ok_or_else(missing)).collect::<Result<_, _>>()?;
+            let children = (0..=self.len())
+                .map(|i| self.child(i).map(NodeRef::Disk).ok_or_else(missing))
+                .collect::<Result<_, _>>()?;
             Ok(Node::Branch(Branch::from_parts(keys, children)))
         }
     }
@@ -658,47 +694,185 @@ mod tests {
             let _ = Node::decode(&page);
         }
     }
-}
 
-#[cfg(test)]
-mod speed {
-    use super::*;
+    /// A leaf or branch page holding `keys`, parsed.
+    fn page_of(keys: &[Vec<u8>], leaf: bool, page_size: usize) -> (Node, Vec<u8>) {
+        let node = if leaf {
+            let vals = keys
+                .iter()
+                .enumerate()
+                .map(|(i, k)| {
+                    if i % 5 == 4 {
+                        Val::Overflow { first: i as u64, len: 5000 + i as u64, crc: 9 }
+                    } else {
+                        Val::Inline(k.iter().rev().copied().collect())
+                    }
+                })
+                .collect();
+            Node::Leaf(Leaf::from_entries(keys.to_vec(), vals))
+        } else {
+            let children = (0..=keys.len() as u64).map(|c| NodeRef::Disk(100 + c)).collect();
+            Node::Branch(Branch::from_parts(keys.to_vec(), children))
+        };
+        let mut page = vec![0u8; page_size];
+        node.encode(7, &mut page).expect("encode");
+        (node, page)
+    }
+
+    /// Keys over a tiny alphabet with zero bytes, shared prefixes and
+    /// prefixes of one another: the cases the 8-byte windows must get right.
+    fn key_set(seed: u64, n: usize) -> Vec<Vec<u8>> {
+        let mut x = seed | 1;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let shared: Vec<u8> = (0..next() % 12).map(|_| [0u8, 1, 0x7f, 0x80, 0xff][(next() % 5) as usize]).collect();
+        let mut keys: Vec<Vec<u8>> = (0..n)
+            .map(|_| {
+                let mut k = if next() % 4 == 0 { Vec::new() } else { shared.clone() };
+                for _ in 0..next() % 14 {
+                    k.push([0u8, 0, 1, 2, 0xfe, 0xff][(next() % 6) as usize]);
+                }
+                k
+            })
+            .collect();
+        keys.sort();
+        keys.dedup();
+        keys
+    }
 
     #[test]
-    #[ignore]
-    fn parse_speed() {
-        // A leaf like a 1M-row table's: ~50 rowid keys with ~70-byte values.
-        let keys: Vec<Vec<u8>> = (0..54u64).map(|i| { let mut k = vec![0x13]; k.extend_from_slice(&(500_000 + i).to_be_bytes()); k }).collect();
-        let vals = keys.iter().map(|_| Val::Inline(vec![7u8; 62])).collect();
-        let node = Node::Leaf(Leaf::from_entries(keys, vals));
-        let mut page = vec![0u8; 4096];
-        node.encode(1, &mut page).expect("encode");
-        let t = std::time::Instant::now();
-        let n = 1_000_000;
-        let mut acc = 0;
-        for _ in 0..n {
-            let p = PageNode::parse(1, std::hint::black_box(page.clone().into_boxed_slice())).expect("p");
-            acc += p.len();
+    fn page_search_agrees_with_sorted_keys() {
+        for seed in 0..400u64 {
+            let keys = key_set(seed * 7919 + 1, 1 + (seed as usize % 60));
+            let leaf = seed % 2 == 0;
+            let (node, page) = page_of(&keys, leaf, 4096);
+            let p = PageNode::parse(3, page.into_boxed_slice()).expect("parse");
+            assert_eq!((p.len(), p.is_leaf(), p.pid()), (keys.len(), leaf, 3));
+            let loaded = Loaded::Page(Arc::new(p));
+            let mem = Loaded::Mem(Arc::new(node));
+            // Every key, every key with a byte added or dropped, and others.
+            let mut probes = key_set(seed ^ 0xabcdef, 40);
+            for k in &keys {
+                probes.push(k.clone());
+                let mut longer = k.clone();
+                longer.push(0);
+                probes.push(longer);
+                probes.push(k[..k.len().saturating_sub(1)].to_vec());
+            }
+            for probe in &probes {
+                let lower = keys.partition_point(|k| k < probe);
+                let upper = keys.partition_point(|k| k <= probe);
+                assert_eq!(loaded.lower_bound(probe), lower, "seed {seed} probe {probe:?}");
+                assert_eq!(loaded.upper_bound(probe), upper, "seed {seed} probe {probe:?}");
+                assert_eq!(mem.lower_bound(probe), lower);
+                assert_eq!(mem.upper_bound(probe), upper);
+            }
+            for (i, key) in keys.iter().enumerate() {
+                assert_eq!(loaded.key(i), Some(key.as_slice()));
+                assert_eq!(loaded.key(i), mem.key(i));
+                match (loaded.val(i), mem.val(i)) {
+                    (None, None) => assert!(!leaf),
+                    (Some(a), Some(b)) => assert_eq!(format!("{:?}", a.to_val()), format!("{:?}", b.to_val())),
+                    other => panic!("value {i} differs: {other:?}"),
+                }
+            }
+            assert_eq!(loaded.key(keys.len()), None);
+            assert!(loaded.val(keys.len()).is_none());
+            for c in 0..=keys.len() + 1 {
+                let (a, b) = (loaded.child(c), mem.child(c));
+                assert_eq!(a.is_some(), b.is_some());
+                if let (Some(NodeRef::Disk(a)), Some(NodeRef::Disk(b))) = (a, b) {
+                    assert_eq!(a, b);
+                }
+            }
+            // The writable form re-encodes to the very same page.
+            let Loaded::Page(p) = &loaded else { unreachable!() };
+            let back = p.to_node().expect("to_node");
+            let mut again = vec![0u8; 4096];
+            back.encode(7, &mut again).expect("encode");
+            assert_eq!(&again[..], &p.page[..]);
         }
-        eprintln!("parse+clone: {:.1} ns", t.elapsed().as_nanos() as f64 / n as f64);
-        let t = std::time::Instant::now();
-        for _ in 0..n {
-            let p = std::hint::black_box(page.clone().into_boxed_slice());
-            acc += p.len();
+    }
+
+    /// Exercises every accessor of a page that parsed: none may panic.
+    fn poke(p: &PageNode) {
+        let probes: [&[u8]; 5] = [b"", b"\x00", b"m", b"\xff\xff\xff\xff\xff\xff\xff\xff\xff", b"abcdefghijkl"];
+        for k in probes {
+            let (lo, hi) = (p.partition(k, true), p.partition(k, false));
+            assert!(lo <= hi && hi <= p.len());
         }
-        eprintln!("clone only: {:.1} ns", t.elapsed().as_nanos() as f64 / n as f64);
-        let p = PageNode::parse(1, page.clone().into_boxed_slice()).expect("p");
-        let t = std::time::Instant::now();
-        for i in 0..n {
-            let mut k = vec![0x13];
-            k.extend_from_slice(&(500_000 + (i % 60) as u64).to_be_bytes());
-            acc += p.partition(std::hint::black_box(&k), true);
+        for i in 0..p.len() + 2 {
+            let _ = (p.key(i), p.val(i), p.child(i));
         }
-        eprintln!("partition: {:.1} ns", t.elapsed().as_nanos() as f64 / n as f64);
-        let t = std::time::Instant::now();
-        for _ in 0..n {
-            acc += crc32fast::hash(std::hint::black_box(&page)) as usize;
+        let _ = p.to_node();
+    }
+
+    #[test]
+    fn damaged_pages_are_errors_not_panics() {
+        let keys = key_set(99, 40);
+        for leaf in [true, false] {
+            let (node, page) = page_of(&keys, leaf, 4096);
+            let used = node.bytes();
+            // Every byte of the entries, flipped bit by bit.
+            for at in PAGE_HEADER..used + 2 {
+                for bit in 0..8 {
+                    let mut bad = page.clone();
+                    bad[at] ^= 1 << bit;
+                    if let Ok(p) = PageNode::parse(1, bad.into_boxed_slice()) {
+                        poke(&p);
+                    }
+                }
+            }
+            // Each entry count from 0 to beyond what is there.
+            for n in 0..200u32 {
+                let mut bad = page.clone();
+                bad[16..20].copy_from_slice(&n.to_le_bytes());
+                match PageNode::parse(1, bad.into_boxed_slice()) {
+                    Ok(p) => {
+                        assert!(n as usize <= keys.len(), "{n} entries parsed from a page of {}", keys.len());
+                        poke(&p);
+                    }
+                    Err(e) => assert!(!e.0.is_empty()),
+                }
+            }
         }
-        eprintln!("crc: {:.1} ns {acc}", t.elapsed().as_nanos() as f64 / n as f64);
+    }
+
+    #[test]
+    fn malformed_entries_are_named() {
+        let keys = vec![b"apple".to_vec(), b"banana".to_vec(), b"cherry".to_vec()];
+        let (_, page) = page_of(&keys, true, 1024);
+        let reason = |page: Vec<u8>| PageNode::parse(1, page.into_boxed_slice()).err().map(|e| e.0);
+        // Keys out of order: swap the first letters of the first two keys.
+        let mut bad = page.clone();
+        let (a, b) = (NODE_HEADER + 1, NODE_HEADER + 1 + 5 + 1 + 1 + 5 + 1);
+        assert_eq!((bad[a], bad[b]), (b'a', b'b'));
+        bad.swap(a, b);
+        assert_eq!(reason(bad), Some("leaf keys out of order"));
+        // A key running past the end of the page.
+        let mut bad = page.clone();
+        bad[NODE_HEADER] = 0x7f;
+        bad[NODE_HEADER + 1..].fill(0x61);
+        assert!(reason(bad).is_some());
+        // An unknown value tag.
+        let mut bad = page.clone();
+        bad[NODE_HEADER + 1 + 5] = 9;
+        assert_eq!(reason(bad), Some("unknown value tag"));
+        // A length written in two bytes where one would do.
+        let mut bad = vec![0u8; 1024];
+        bad[..NODE_HEADER].copy_from_slice(&page[..NODE_HEADER]);
+        bad[16..20].copy_from_slice(&1u32.to_le_bytes());
+        bad[NODE_HEADER..NODE_HEADER + 8].copy_from_slice(&[0x81, 0x00, b'k', 0, 0x01, b'v', 0, 0]);
+        assert_eq!(reason(bad.clone()), Some("page length disagrees with its entries"));
+        bad[NODE_HEADER..NODE_HEADER + 6].copy_from_slice(&[0x01, b'k', 0, 0x01, b'v', 0]);
+        assert!(reason(bad).is_none(), "the minimal form of the same entry parses");
+        // An entry count the page cannot hold.
+        let mut bad = page.clone();
+        bad[16..20].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert_eq!(reason(bad), Some("entry count larger than the page can hold"));
     }
 }

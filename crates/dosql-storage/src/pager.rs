@@ -52,19 +52,19 @@ impl Pager {
             return Ok(n);
         }
         let off = self.offset(pid)?;
-        let mut page = self.cache.buffer_for(pid);
-        read_exact_at(&*self.file, off, &mut page).map_err(|e| {
+        let mut bufs = self.cache.buffers_for(pid);
+        read_exact_at(&*self.file, off, &mut bufs.page).map_err(|e| {
             if e.kind() == std::io::ErrorKind::UnexpectedEof {
                 self.corrupt(pid, "page lies beyond the end of the file (truncated file?)")
             } else {
                 self.io(e)
             }
         })?;
-        let stored = page.get(..4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
-        if stored != Some(page_checksum(pid, &page)) {
+        let stored = bufs.page.get(..4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+        if stored != Some(page_checksum(pid, &bufs.page)) {
             return Err(self.corrupt(pid, "checksum mismatch"));
         }
-        let node = Arc::new(PageNode::parse(pid, page).map_err(|e| self.corrupt(pid, e.0))?);
+        let node = Arc::new(PageNode::parse_in(pid, bufs).map_err(|e| self.corrupt(pid, e.0))?);
         self.cache.insert(pid, node.clone());
         Ok(node)
     }
