@@ -66,20 +66,23 @@ impl Hasher for PidHasher {
     }
 }
 
-struct Slot {
-    pid: PageId,
+struct Entry {
     page: Arc<PageNode>,
     /// Set by a hit, cleared as the clock hand passes: a page is evicted
     /// when the hand finds it clear.
     referenced: bool,
+    /// Where the page is in the clock's ring.
+    slot: usize,
 }
 
 #[derive(Default)]
 struct Shard {
-    /// Page id -> index in `slots`.
-    map: HashMap<PageId, usize, BuildHasherDefault<PidHasher>>,
-    slots: Vec<Slot>,
-    /// The clock hand: the next slot considered for eviction.
+    /// The cached pages. A hit is this one lookup: the page and its bit
+    /// live in the map's entry, so nothing else is touched.
+    map: HashMap<PageId, Entry, BuildHasherDefault<PidHasher>>,
+    /// The clock: the cached page ids in the order the hand visits them.
+    ring: Vec<PageId>,
+    /// The clock hand: the next slot of `ring` considered for eviction.
     hand: usize,
     /// Buffers of evicted pages nobody else held, for the next reads.
     spare: Vec<PageBuffers>,
@@ -89,7 +92,7 @@ impl Shard {
     /// Advances the hand to a page whose referenced bit is clear, clearing
     /// the bits it passes, and returns its slot (the shard is not empty).
     fn victim(&mut self) -> usize {
-        let n = self.slots.len();
+        let n = self.ring.len();
         // Two sweeps always find one: the first clears every bit it passes.
         for _ in 0..2 * n {
             if self.hand >= n {
@@ -97,8 +100,9 @@ impl Shard {
             }
             let i = self.hand;
             self.hand += 1;
-            match self.slots.get_mut(i) {
-                Some(s) if s.referenced => s.referenced = false,
+            let entry = self.ring.get(i).and_then(|pid| self.map.get_mut(pid));
+            match entry {
+                Some(e) if e.referenced => e.referenced = false,
                 _ => return i,
             }
         }
@@ -108,13 +112,13 @@ impl Shard {
     /// Evicts pages until at most `cap` remain, keeping the clock order of
     /// the survivors; returns how many went.
     fn shrink_to(&mut self, cap: usize) -> usize {
-        let excess = self.slots.len().saturating_sub(cap);
+        let excess = self.ring.len().saturating_sub(cap);
         if excess == 0 {
             return 0;
         }
         // Mark victims as the clock would pick them, then drop them in one
-        // pass (removing one by one would shift the slots each time).
-        let mut doomed = vec![false; self.slots.len()];
+        // pass (removing one by one would shift the ring each time).
+        let mut doomed = vec![false; self.ring.len()];
         for _ in 0..excess {
             let mut i = self.victim();
             // The hand passes doomed slots (their bit is clear) again on
@@ -126,12 +130,16 @@ impl Shard {
                 *d = true;
             }
         }
-        let mut keep = doomed.iter().map(|d| !d);
-        self.slots.retain(|_| keep.next().unwrap_or(true));
-        self.map.clear();
-        for (i, s) in self.slots.iter().enumerate() {
-            self.map.insert(s.pid, i);
+        let mut survivors = Vec::with_capacity(self.ring.len() - excess);
+        for (&pid, gone) in self.ring.iter().zip(&doomed) {
+            if *gone {
+                self.map.remove(&pid);
+            } else if let Some(e) = self.map.get_mut(&pid) {
+                e.slot = survivors.len();
+                survivors.push(pid);
+            }
         }
+        self.ring = survivors;
         self.hand = 0;
         excess
     }
@@ -167,10 +175,10 @@ impl PageCache {
     pub(crate) fn get(&self, pid: PageId) -> Option<Arc<PageNode>> {
         let mut guard = self.shard(pid).lock();
         let s = &mut *guard;
-        let found = match s.map.get(&pid).and_then(|&i| s.slots.get_mut(i)) {
-            Some(slot) => {
-                slot.referenced = true;
-                Some(slot.page.clone())
+        let found = match s.map.get_mut(&pid) {
+            Some(e) => {
+                e.referenced = true;
+                Some(e.page.clone())
             }
             None => None,
         };
@@ -184,25 +192,21 @@ impl PageCache {
         let cap = self.pages_per_shard.load(Ordering::Relaxed);
         let mut guard = self.shard(pid).lock();
         let s = &mut *guard;
-        if let Some(slot) = s.map.get(&pid).and_then(|&i| s.slots.get_mut(i)) {
-            slot.page = page;
+        if let Some(e) = s.map.get_mut(&pid) {
+            e.page = page;
             return;
         }
-        let new = Slot { pid, page, referenced: false };
-        if s.slots.len() < cap {
-            s.map.insert(pid, s.slots.len());
-            s.slots.push(new);
+        if s.ring.len() < cap {
+            s.map.insert(pid, Entry { page, referenced: false, slot: s.ring.len() });
+            s.ring.push(pid);
             return;
         }
         let i = s.victim();
-        let old = match s.slots.get_mut(i) {
-            Some(slot) => std::mem::replace(slot, new),
-            None => return,
-        };
-        s.map.remove(&old.pid);
-        s.map.insert(pid, i);
+        let Some(old_pid) = s.ring.get_mut(i).map(|p| std::mem::replace(p, pid)) else { return };
+        let old = s.map.remove(&old_pid);
+        s.map.insert(pid, Entry { page, referenced: false, slot: i });
         self.evictions.fetch_add(1, Ordering::Relaxed);
-        let mut old = Some(old.page);
+        let mut old = old.map(|e| e.page);
         if s.spare.len() < SPARE_BUFFERS
             && let Some(page) = old.take()
         {
@@ -217,7 +221,7 @@ impl PageCache {
             }
         }
         // A shrunk budget is enforced here too, a page per insert.
-        if s.slots.len() > cap {
+        if s.ring.len() > cap {
             let gone = s.shrink_to(cap);
             self.evictions.fetch_add(gone as u64, Ordering::Relaxed);
         }
@@ -248,18 +252,21 @@ impl PageCache {
     pub(crate) fn remove(&self, pid: PageId) {
         let mut guard = self.shard(pid).lock();
         let s = &mut *guard;
-        let Some(i) = s.map.remove(&pid) else { return };
-        if i >= s.slots.len() {
+        let Some(gone) = s.map.remove(&pid) else { return };
+        let i = gone.slot;
+        if i >= s.ring.len() {
             return;
         }
-        s.slots.swap_remove(i);
-        if let Some(moved) = s.slots.get(i) {
-            s.map.insert(moved.pid, i);
+        s.ring.swap_remove(i);
+        if let Some(moved) = s.ring.get(i).copied()
+            && let Some(e) = s.map.get_mut(&moved)
+        {
+            e.slot = i;
         }
     }
 
     pub(crate) fn stats(&self) -> CacheStats {
-        let pages: usize = self.shards.iter().map(|s| s.lock().slots.len()).sum();
+        let pages: usize = self.shards.iter().map(|s| s.lock().map.len()).sum();
         CacheStats {
             hits: self.hits.load(Ordering::Relaxed),
             misses: self.misses.load(Ordering::Relaxed),

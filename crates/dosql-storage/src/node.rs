@@ -228,6 +228,9 @@ pub(crate) struct PageNode {
     spans: Vec<Span>,
     /// Length of the prefix every key of the page shares.
     common: usize,
+    /// [`window`] of that prefix (its whole value when it is at most 8
+    /// bytes long).
+    common_window: u64,
     /// Per key, the 8 bytes after the common prefix (zero-padded, as a
     /// big-endian integer): a binary search compares these, in one dense
     /// array, and reads key bytes only among keys whose windows tie.
@@ -258,20 +261,23 @@ impl PageBuffers {
 /// The varint at `pos` of `page` and the position after it. Only the
 /// shortest encoding is accepted, as the encoder writes it: a page must
 /// re-encode to the same size, or its size accounting would be wrong.
-#[inline]
+#[inline(always)]
 fn minimal_varint(page: &[u8], pos: usize) -> Result<(usize, usize), DecodeError> {
     match page.get(pos) {
         Some(&b) if b < 0x80 => Ok((usize::from(b), pos + 1)),
-        Some(_) => {
-            let mut r = Reader::new(page.get(pos..).unwrap_or_default());
-            let v = r.varint()?;
-            if r.pos() != varint_len(v) {
-                return Err(DecodeError("page length disagrees with its entries"));
-            }
-            Ok((usize::try_from(v).map_err(|_| DecodeError("length too large"))?, pos + r.pos()))
-        }
-        None => Err(DecodeError("unexpected end of data")),
+        _ => long_varint(page, pos),
     }
+}
+
+/// [`minimal_varint`] of two bytes or more (or none).
+#[cold]
+fn long_varint(page: &[u8], pos: usize) -> Result<(usize, usize), DecodeError> {
+    let mut r = Reader::new(page.get(pos..).ok_or(DecodeError("unexpected end of data"))?);
+    let v = r.varint()?;
+    if r.pos() != varint_len(v) {
+        return Err(DecodeError("page length disagrees with its entries"));
+    }
+    Ok((usize::try_from(v).map_err(|_| DecodeError("length too large"))?, pos + r.pos()))
 }
 
 #[inline]
@@ -380,7 +386,7 @@ impl PageNode {
             windows.push(w);
             prev = Some((w, tail));
         }
-        Ok(PageNode { pid, page, leaf, spans, common, windows })
+        Ok(PageNode { pid, page, leaf, spans, common, common_window, windows })
     }
 
     /// An empty leaf page of `page_size` bytes, for tests.
@@ -426,9 +432,16 @@ impl PageNode {
     fn partition(&self, key: &[u8], strict: bool) -> usize {
         let Some(first) = self.spans.first() else { return 0 };
         let n = self.spans.len();
-        let common = self.span_key(*first).get(..self.common).unwrap_or_default();
         let (head, rest) = key.split_at(self.common.min(key.len()));
-        match head.cmp(common) {
+        // `head` against the common prefix; a short prefix fits one word.
+        let order = if self.common <= 8 {
+            // Equal windows and lengths mean equal bytes; equal windows and
+            // a shorter `head` mean a proper prefix, which sorts first.
+            window(head).cmp(&self.common_window).then(head.len().cmp(&self.common))
+        } else {
+            head.cmp(self.span_key(*first).get(..self.common).unwrap_or_default())
+        };
+        match order {
             // Below (or a proper prefix of) what every key starts with.
             Ordering::Less => return 0,
             Ordering::Greater => return n,
