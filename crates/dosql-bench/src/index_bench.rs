@@ -207,7 +207,14 @@ fn main() -> Result<()> {
         println!("DoSQL P50 at {large} rows over P50 at {small} rows (at most 2 expected):");
         for ((name, _), (a, b)) in QUERIES.iter().zip(s.iter().zip(l)) {
             let growth = b.0 / a.0;
-            println!("  {name:<26} {growth:.2}x {}", if growth <= 2.0 { "ok" } else { "OVER 2x" });
+            let verdict = if growth.is_nan() {
+                "not measured"
+            } else if growth <= 2.0 {
+                "ok"
+            } else {
+                "OVER 2x"
+            };
+            println!("  {name:<26} {growth:.2}x {verdict}");
         }
     }
     Ok(())
