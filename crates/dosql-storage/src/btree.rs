@@ -10,7 +10,7 @@
 //! reused.
 
 use crate::error::{Error, PageId, Result};
-use crate::node::{Branch, Leaf, NODE_HEADER, Node, NodeRef, Val, branch_entry_len, leaf_entry_len};
+use crate::node::{Branch, Leaf, Loaded, NODE_HEADER, Node, NodeRef, Val, ValRef, branch_entry_len, leaf_entry_len};
 use crate::pager::Pager;
 use std::sync::Arc;
 
@@ -54,20 +54,27 @@ pub(crate) struct WriteCtx<'a> {
     pub(crate) dirty: &'a mut u64,
 }
 
-pub(crate) fn load(pager: &Pager, r: &NodeRef) -> Result<Arc<Node>> {
+/// The node behind `r`, for reading.
+pub(crate) fn load(pager: &Pager, r: &NodeRef) -> Result<Loaded> {
     match r {
-        NodeRef::Disk(pid) => pager.read_node(*pid),
-        NodeRef::Mem(n) => Ok(n.clone()),
+        NodeRef::Disk(pid) => pager.read_page(*pid).map(Loaded::Page),
+        NodeRef::Mem(n) => Ok(Loaded::Mem(n.clone())),
     }
+}
+
+/// Child `i` of the branch `node`, or a corruption error naming its page.
+pub(crate) fn child_of(pager: &Pager, node: &Loaded, i: usize) -> Result<NodeRef> {
+    node.child(i).ok_or_else(|| pager.corrupt(node.pid(), "branch child out of range"))
 }
 
 /// The node behind `r`, writable by this transaction.
 pub(crate) fn make_mut<'n>(ctx: &mut WriteCtx<'_>, r: &'n mut NodeRef) -> Result<&'n mut Node> {
     if let NodeRef::Disk(pid) = *r {
-        let node = ctx.pager.read_node(pid)?;
+        let page = ctx.pager.read_page(pid)?;
+        let node = page.to_node().map_err(|e| ctx.pager.corrupt(pid, e.0))?;
         ctx.freed.push(Freed { first: pid, pages: 1 });
         *ctx.dirty += 1;
-        *r = NodeRef::Mem(Arc::new((*node).clone()));
+        *r = NodeRef::Mem(Arc::new(node));
     }
     match r {
         NodeRef::Mem(arc) => Ok(Arc::make_mut(arc)),
@@ -90,13 +97,15 @@ fn too_deep(pager: &Pager) -> Error {
 pub(crate) fn get(pager: &Pager, root: &NodeRef, key: &[u8]) -> Result<Option<Val>> {
     let mut node = load(pager, root)?;
     for _ in 0..MAX_DEPTH {
-        let next = match &*node {
-            Node::Leaf(l) => {
-                return Ok(l.keys.binary_search_by(|k| k.as_slice().cmp(key)).ok().map(|i| l.vals[i].clone()));
+        if node.is_leaf() {
+            let i = node.lower_bound(key);
+            if node.key(i) != Some(key) {
+                return Ok(None);
             }
-            Node::Branch(b) => load(pager, &b.children[child_index(b, key)])?,
-        };
-        node = next;
+            let val = node.val(i).ok_or_else(|| pager.corrupt(node.pid(), "leaf value out of range"))?;
+            return Ok(Some(val.to_val()));
+        }
+        node = load(pager, &child_of(pager, &node, node.upper_bound(key))?)?;
     }
     Err(too_deep(pager))
 }
@@ -110,7 +119,7 @@ fn separator(left_last: &[u8], right_first: &[u8]) -> Vec<u8> {
 /// Inserts or replaces; returns the previous value.
 pub(crate) fn insert(ctx: &mut WriteCtx<'_>, root: &mut NodeRef, key: Vec<u8>, val: Val) -> Result<Option<Val>> {
     let node = make_mut(ctx, root)?;
-    let (old, split) = insert_rec(ctx, node, key, val, 0)?;
+    let (old, split) = insert_rec(ctx, node, key, val, 0, true)?;
     if let Some((sep, right)) = split {
         let left = std::mem::replace(root, NodeRef::Disk(0));
         *root = NodeRef::Mem(Arc::new(Node::Branch(Branch::from_parts(vec![sep], vec![left, right]))));
@@ -121,12 +130,14 @@ pub(crate) fn insert(ctx: &mut WriteCtx<'_>, root: &mut NodeRef, key: Vec<u8>, v
 
 type Split = Option<(Vec<u8>, NodeRef)>;
 
+/// `rightmost`: `node` is on the tree's right edge, where appends land.
 fn insert_rec(
     ctx: &mut WriteCtx<'_>,
     node: &mut Node,
     key: Vec<u8>,
     val: Val,
     depth: usize,
+    rightmost: bool,
 ) -> Result<(Option<Val>, Split)> {
     if depth >= MAX_DEPTH {
         return Err(too_deep(ctx.pager));
@@ -134,22 +145,31 @@ fn insert_rec(
     let page_size = ctx.limits.page_size;
     match node {
         Node::Leaf(l) => {
-            let old = match l.keys.binary_search(&key) {
+            let (old, appended) = match l.keys.binary_search(&key) {
                 Ok(i) => {
                     l.bytes = l.bytes - l.vals[i].encoded_len() + val.encoded_len();
-                    Some(std::mem::replace(&mut l.vals[i], val))
+                    (Some(std::mem::replace(&mut l.vals[i], val)), false)
                 }
                 Err(i) => {
                     l.bytes += leaf_entry_len(&key, &val);
                     l.keys.insert(i, key);
                     l.vals.insert(i, val);
-                    None
+                    (None, rightmost && i + 1 == l.keys.len())
                 }
             };
             if l.bytes <= page_size {
                 return Ok((old, None));
             }
-            let idx = split_point(l.keys.iter().zip(&l.vals).map(|(k, v)| leaf_entry_len(k, v)), l.bytes);
+            // An append past the tree's last key leaves the full leaf as it
+            // was and starts a new one, as SQLite does: ascending inserts
+            // (rowids, timestamps) then fill leaves completely instead of
+            // leaving every leaf half empty, which would double the pages a
+            // table takes and halve what the cache holds of it.
+            let idx = if appended && l.keys.len() >= 2 {
+                l.keys.len() - 1
+            } else {
+                split_point(l.keys.iter().zip(&l.vals).map(|(k, v)| leaf_entry_len(k, v)), l.bytes)
+            };
             let right = Leaf::from_entries(l.keys.split_off(idx), l.vals.split_off(idx));
             *l = Leaf::from_entries(std::mem::take(&mut l.keys), std::mem::take(&mut l.vals));
             let sep = separator(l.keys.last().map_or(&[][..], |k| k), &right.keys[0]);
@@ -158,8 +178,9 @@ fn insert_rec(
         }
         Node::Branch(b) => {
             let idx = child_index(b, &key);
+            let last_child = idx + 1 == b.children.len();
             let child = make_mut(ctx, &mut b.children[idx])?;
-            let (old, split) = insert_rec(ctx, child, key, val, depth + 1)?;
+            let (old, split) = insert_rec(ctx, child, key, val, depth + 1, rightmost && last_child)?;
             let Some((sep, right)) = split else {
                 return Ok((old, None));
             };
@@ -169,7 +190,13 @@ fn insert_rec(
             if b.bytes <= page_size {
                 return Ok((old, None));
             }
-            let mid = split_point(b.keys.iter().map(|k| branch_entry_len(k)), b.bytes).min(b.keys.len() - 1);
+            // Appends split branches at the end too (the new right branch
+            // takes the last separator and two children).
+            let mid = if rightmost && last_child && b.keys.len() >= 3 {
+                b.keys.len() - 2
+            } else {
+                split_point(b.keys.iter().map(|k| branch_entry_len(k)), b.bytes).min(b.keys.len() - 1)
+            };
             let right_keys = b.keys.split_off(mid + 1);
             let right_children = b.children.split_off(mid + 1);
             let up = b.keys.pop().unwrap_or_default();
@@ -346,15 +373,16 @@ pub(crate) fn free_all(ctx: &mut WriteCtx<'_>, root: &NodeRef) -> Result<()> {
             ctx.freed.push(Freed { first: pid, pages: 1 });
         }
         let node = load(ctx.pager, &r)?;
-        match &*node {
-            Node::Leaf(l) => {
-                for v in &l.vals {
-                    if let Some(f) = overflow_pages(ctx.pager, v) {
-                        ctx.freed.push(f);
-                    }
+        if node.is_leaf() {
+            for i in 0..node.len() {
+                if let Some(ValRef::Overflow { first, len, .. }) = node.val(i) {
+                    ctx.freed.push(Freed { first, pages: ctx.pager.run_pages(len) });
                 }
             }
-            Node::Branch(b) => stack.extend(b.children.iter().map(|c| (c.clone(), depth + 1))),
+        } else {
+            for i in 0..=node.len() {
+                stack.push((child_of(ctx.pager, &node, i)?, depth + 1));
+            }
         }
     }
     Ok(())

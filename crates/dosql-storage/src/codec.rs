@@ -43,6 +43,7 @@ impl<'a> Reader<'a> {
     pub(crate) fn remaining(&self) -> usize {
         self.buf.len() - self.pos
     }
+    #[inline]
     pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
         let end = self.pos.checked_add(n).ok_or(DecodeError("length overflow"))?;
         let s = self.buf.get(self.pos..end).ok_or(DecodeError("unexpected end of data"))?;
@@ -62,7 +63,15 @@ impl<'a> Reader<'a> {
         a.copy_from_slice(b);
         Ok(u64::from_le_bytes(a))
     }
+    #[inline]
     pub(crate) fn varint(&mut self) -> Result<u64, DecodeError> {
+        // Most lengths fit in one byte.
+        if let Some(&b) = self.buf.get(self.pos)
+            && b < 0x80
+        {
+            self.pos += 1;
+            return Ok(u64::from(b));
+        }
         let mut v: u64 = 0;
         for shift in (0..64).step_by(7) {
             let b = self.u8()?;
@@ -73,6 +82,7 @@ impl<'a> Reader<'a> {
         }
         Err(DecodeError("varint too long"))
     }
+    #[inline]
     pub(crate) fn len_prefixed(&mut self) -> Result<&'a [u8], DecodeError> {
         let n = self.varint()?;
         let n = usize::try_from(n).map_err(|_| DecodeError("length too large"))?;

@@ -6,19 +6,24 @@
 //! however the tree changes meanwhile. Pages are fetched through the page
 //! cache one at a time: a scan of any size runs in bounded memory.
 
-use crate::btree::{MAX_DEPTH, load};
+use crate::btree::{MAX_DEPTH, child_of, load};
 use crate::error::{Error, Result};
-use crate::node::{Node, NodeRef, Val};
+use crate::node::{Loaded, NodeRef, Val, ValRef};
 use crate::pager::Pager;
 use std::ops::Bound;
 use std::sync::Arc;
 
 /// Reads the bytes of a leaf value.
 pub(crate) fn materialize(pager: &Pager, v: &Val) -> Result<Vec<u8>> {
+    materialize_ref(pager, v.as_ref())
+}
+
+/// Reads the bytes of a borrowed leaf value.
+fn materialize_ref(pager: &Pager, v: ValRef<'_>) -> Result<Vec<u8>> {
     match v {
-        Val::Inline(b) => Ok(b.clone()),
-        Val::Big(b) => Ok(b.as_ref().clone()),
-        Val::Overflow { first, len, crc } => pager.read_run(*first, *len, *crc),
+        ValRef::Inline(b) => Ok(b.to_vec()),
+        ValRef::Big(b) => Ok(b.as_ref().clone()),
+        ValRef::Overflow { first, len, crc } => pager.read_run(first, len, crc),
     }
 }
 
@@ -27,7 +32,7 @@ pub struct Cursor {
     pager: Arc<Pager>,
     root: NodeRef,
     /// Path from the root: (node, index of the child or entry).
-    stack: Vec<(Arc<Node>, usize)>,
+    stack: Vec<(Loaded, usize)>,
 }
 
 enum Target<'k> {
@@ -54,25 +59,21 @@ impl Cursor {
             if self.stack.len() >= MAX_DEPTH {
                 return Err(self.too_deep());
             }
-            let (idx, child) = match &*node {
-                Node::Leaf(l) => {
-                    let idx = match target {
-                        Target::First => 0,
-                        Target::Last => l.keys.len().saturating_sub(1),
-                        Target::Key(k) => l.keys.partition_point(|x| x.as_slice() < k),
-                    };
-                    self.stack.push((node, idx));
-                    return Ok(());
-                }
-                Node::Branch(b) => {
-                    let idx = match target {
-                        Target::First => 0,
-                        Target::Last => b.children.len() - 1,
-                        Target::Key(k) => b.keys.partition_point(|x| x.as_slice() <= k),
-                    };
-                    (idx, load(&self.pager, &b.children[idx])?)
-                }
+            if node.is_leaf() {
+                let idx = match target {
+                    Target::First => 0,
+                    Target::Last => node.len().saturating_sub(1),
+                    Target::Key(k) => node.lower_bound(k),
+                };
+                self.stack.push((node, idx));
+                return Ok(());
+            }
+            let idx = match target {
+                Target::First => 0,
+                Target::Last => node.len(),
+                Target::Key(k) => node.upper_bound(k),
             };
+            let child = load(&self.pager, &child_of(&self.pager, &node, idx)?)?;
             self.stack.push((node, idx));
             node = child;
         }
@@ -85,30 +86,30 @@ impl Cursor {
                 return Err(self.too_deep());
             }
             let Some((node, idx)) = self.stack.last() else { return Ok(()) };
-            let Node::Branch(b) = &**node else { return Ok(()) };
-            let child = load(&self.pager, &b.children[*idx])?;
-            let cidx = match &*child {
-                Node::Leaf(l) if !first => l.keys.len().saturating_sub(1),
-                Node::Branch(cb) if !first => cb.children.len() - 1,
-                _ => 0,
+            if node.is_leaf() {
+                return Ok(());
+            }
+            let child = load(&self.pager, &child_of(&self.pager, node, *idx)?)?;
+            let cidx = match (first, child.is_leaf()) {
+                (true, _) => 0,
+                (false, true) => child.len().saturating_sub(1),
+                (false, false) => child.len(),
             };
             self.stack.push((child, cidx));
         }
     }
 
-    fn leaf(&self) -> Option<(&crate::node::Leaf, usize)> {
+    /// The leaf the cursor is on and its slot.
+    fn leaf(&self) -> Option<(&Loaded, usize)> {
         match self.stack.last() {
-            Some((n, i)) => match &**n {
-                Node::Leaf(l) => Some((l, *i)),
-                Node::Branch(_) => None,
-            },
-            None => None,
+            Some((n, i)) if n.is_leaf() => Some((n, *i)),
+            _ => None,
         }
     }
 
     /// Whether the cursor is on an entry.
     pub fn is_valid(&self) -> bool {
-        self.leaf().is_some_and(|(l, i)| i < l.keys.len())
+        self.leaf().is_some_and(|(l, i)| i < l.len())
     }
 
     /// Moves to the first entry; returns whether there is one.
@@ -167,8 +168,10 @@ impl Cursor {
                 let Some((node, idx)) = self.stack.last_mut() else {
                     return Ok(false);
                 };
-                let Node::Branch(b) = &**node else { return Ok(false) };
-                if *idx + 1 < b.children.len() {
+                if node.is_leaf() {
+                    return Ok(false);
+                }
+                if *idx < node.len() {
                     *idx += 1;
                     break;
                 }
@@ -183,7 +186,7 @@ impl Cursor {
         loop {
             if let Some((l, i)) = self.leaf()
                 && i > 0
-                && i <= l.keys.len()
+                && i <= l.len()
             {
                 if let Some(top) = self.stack.last_mut() {
                     top.1 -= 1;
@@ -195,7 +198,7 @@ impl Cursor {
                 let Some((node, idx)) = self.stack.last_mut() else {
                     return Ok(false);
                 };
-                if *idx > 0 && matches!(&**node, Node::Branch(_)) {
+                if *idx > 0 && !node.is_leaf() {
                     *idx -= 1;
                     break;
                 }
@@ -204,9 +207,9 @@ impl Cursor {
             self.descend_edge(false)?;
             // Land one past the last entry of the new leaf so the loop steps onto it.
             if let Some((n, i)) = self.stack.last_mut()
-                && let Node::Leaf(l) = &**n
+                && n.is_leaf()
             {
-                *i = l.keys.len();
+                *i = n.len();
             }
         }
     }
@@ -214,14 +217,15 @@ impl Cursor {
     /// The current key.
     pub fn key(&self) -> Option<&[u8]> {
         let (l, i) = self.leaf()?;
-        l.keys.get(i).map(|k| k.as_slice())
+        l.key(i)
     }
 
     /// The current value (read from its overflow run if it is large).
     pub fn value(&self) -> Result<Option<Vec<u8>>> {
         let Some((l, i)) = self.leaf() else { return Ok(None) };
-        match l.vals.get(i) {
-            Some(v) => materialize(&self.pager, v).map(Some),
+        match l.val(i) {
+            Some(v) => materialize_ref(&self.pager, v).map(Some),
+            None if i < l.len() => Err(self.pager.corrupt(l.pid(), "leaf value out of range")),
             None => Ok(None),
         }
     }

@@ -881,7 +881,7 @@ fn write_tree(
         }
     }
     let pid = space.alloc(1);
-    pager.write_node(pid, Arc::new(copy), generation)?;
+    pager.write_node(pid, &copy, generation)?;
     *written += 1;
     Ok(pid)
 }
@@ -972,6 +972,7 @@ fn release_reader(inner: &Inner, base: u64) {
 fn version_get(pager: &Pager, v: &Version, tree: TreeId, key: &[u8]) -> Result<Option<Vec<u8>>> {
     let t = v.trees.get(&tree).ok_or(Error::NoSuchTree(tree))?;
     match btree::get(pager, &t.root, key)? {
+        Some(Val::Inline(bytes)) => Ok(Some(bytes)),
         Some(val) => materialize(pager, &val).map(Some),
         None => Ok(None),
     }

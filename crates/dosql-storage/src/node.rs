@@ -1,10 +1,13 @@
-//! B+tree nodes: their in-memory form, their exact encoded size, and their
-//! page encoding.
+//! B+tree nodes: their in-memory form, their exact encoded size, their
+//! page encoding, and the read-only form pages are cached in.
 //!
-//! A node is either on disk ([`NodeRef::Disk`], decoded through the page
-//! cache on demand) or in memory ([`NodeRef::Mem`], created or modified since
-//! the last checkpoint). In-memory nodes are shared through `Arc` and are
-//! never modified while shared: writers go through `Arc::make_mut`, which
+//! A node is either on disk ([`NodeRef::Disk`], read through the page cache
+//! on demand as a [`PageNode`]: the verified page bytes plus an index of
+//! its keys, searched in place) or in memory ([`NodeRef::Mem`], created or
+//! modified since the last checkpoint). Readers see both through
+//! [`Loaded`]; a writer turns a page into a mutable [`Node`] only when it
+//! changes it. In-memory nodes are shared through `Arc` and are never
+//! modified while shared: writers go through `Arc::make_mut`, which
 //! copies a node that a reader's snapshot still holds. That is the whole
 //! snapshot-isolation mechanism.
 //!
@@ -26,11 +29,15 @@
 //!
 //! In a branch, `keys[i]` separates `children[i]` (keys `< keys[i]`) from
 //! `children[i + 1]` (keys `>= keys[i]`).
+//!
+//! Left out: prefix compression of keys within a page, and an offset
+//! array in the page (so a page read still walks its entries once).
 
 #[cfg(test)]
 use crate::codec::put_varint;
 use crate::codec::{DecodeError, Reader, put_bytes, varint_len};
 use crate::error::PageId;
+use std::cmp::Ordering;
 use std::sync::Arc;
 
 /// Offset of the entry count; everything before it is the page header.
@@ -191,9 +198,116 @@ impl Node {
         Ok(())
     }
 
-    /// Decodes a page whose checksum was already verified.
+    /// Decodes a page whose checksum was already verified into its
+    /// mutable form.
+    #[cfg(test)]
     pub(crate) fn decode(page: &[u8]) -> Result<Node, DecodeError> {
-        let mut r = Reader::new(page);
+        PageNode::parse(0, page.into())?.to_node()
+    }
+}
+
+/// Where one entry's key lies in a [`PageNode`]'s bytes; the value tag (in
+/// a leaf) or the child pointer (in a branch) starts at `end`.
+#[derive(Clone, Copy, Debug)]
+struct Span {
+    start: u32,
+    end: u32,
+}
+
+/// A page of the last checkpoint as the page cache holds it: the verified
+/// page bytes and the position of each key, validated once when the page is
+/// read. Lookups binary-search the keys in place and slice a value out only
+/// when it is returned, so reading a page costs two allocations whatever it
+/// holds, and a lookup touches few cache lines. A writer that changes the
+/// page builds the mutable [`Node`] with [`PageNode::to_node`].
+#[derive(Debug)]
+pub(crate) struct PageNode {
+    pid: PageId,
+    page: Box<[u8]>,
+    leaf: bool,
+    spans: Vec<Span>,
+    /// Length of the prefix every key of the page shares.
+    common: usize,
+    /// [`window`] of that prefix (its whole value when it is at most 8
+    /// bytes long).
+    common_window: u64,
+    /// Per key, the 8 bytes after the common prefix (zero-padded, as a
+    /// big-endian integer): a binary search compares these, in one dense
+    /// array, and reads key bytes only among keys whose windows tie.
+    windows: Vec<u64>,
+}
+
+/// The allocations of a [`PageNode`], recycled from an evicted page for
+/// the next read so a cache miss allocates nothing of its own size.
+#[derive(Debug, Default)]
+pub(crate) struct PageBuffers {
+    /// The page bytes; overwritten by the read.
+    pub(crate) page: Box<[u8]>,
+    spans: Vec<Span>,
+    windows: Vec<u64>,
+}
+
+impl PageBuffers {
+    /// Fresh buffers for a page of `page_size` bytes.
+    pub(crate) fn new(page_size: usize) -> Self {
+        PageBuffers { page: vec![0u8; page_size].into_boxed_slice(), spans: Vec::new(), windows: Vec::new() }
+    }
+}
+
+/// Up to 8 leading bytes of `b`, zero-padded, as a big-endian integer:
+/// comparing windows orders keys as comparing their bytes does, except
+/// that keys which agree on 8 bytes (or differ only in trailing zero bytes
+/// within them) tie.
+/// The varint at `pos` of `page` and the position after it. Only the
+/// shortest encoding is accepted, as the encoder writes it: a page must
+/// re-encode to the same size, or its size accounting would be wrong.
+#[inline(always)]
+fn minimal_varint(page: &[u8], pos: usize) -> Result<(usize, usize), DecodeError> {
+    match page.get(pos) {
+        Some(&b) if b < 0x80 => Ok((usize::from(b), pos + 1)),
+        _ => long_varint(page, pos),
+    }
+}
+
+/// [`minimal_varint`] of two bytes or more (or none).
+#[cold]
+fn long_varint(page: &[u8], pos: usize) -> Result<(usize, usize), DecodeError> {
+    let mut r = Reader::new(page.get(pos..).ok_or(DecodeError("unexpected end of data"))?);
+    let v = r.varint()?;
+    if r.pos() != varint_len(v) {
+        return Err(DecodeError("page length disagrees with its entries"));
+    }
+    Ok((usize::try_from(v).map_err(|_| DecodeError("length too large"))?, pos + r.pos()))
+}
+
+#[inline]
+fn window(b: &[u8]) -> u64 {
+    if let Some(head) = b.first_chunk::<8>() {
+        return u64::from_be_bytes(*head);
+    }
+    let mut w = 0u64;
+    for (i, &x) in b.iter().enumerate() {
+        w |= u64::from(x) << (56 - 8 * i);
+    }
+    w
+}
+
+impl PageNode {
+    /// Validates a page whose checksum was already verified and indexes its
+    /// keys. Everything [`PageNode`]'s accessors rely on is checked here:
+    /// the kind, the entry count, every length and value tag, strictly
+    /// increasing keys, and that the entries end exactly where the sizes the
+    /// encoder would use say (so the page re-encodes to the same bytes).
+    pub(crate) fn parse(pid: PageId, page: Box<[u8]>) -> Result<PageNode, DecodeError> {
+        Self::parse_in(pid, PageBuffers { page, spans: Vec::new(), windows: Vec::new() })
+    }
+
+    /// [`PageNode::parse`] of `bufs.page`, reusing the other buffers.
+    pub(crate) fn parse_in(pid: PageId, bufs: PageBuffers) -> Result<PageNode, DecodeError> {
+        let PageBuffers { page, mut spans, mut windows } = bufs;
+        spans.clear();
+        windows.clear();
+        let mut r = Reader::new(&page);
         r.take(4)?;
         let kind = r.u8()?;
         r.take(3)?;
@@ -203,45 +317,327 @@ impl Node {
         if n > page.len() / 2 {
             return Err(DecodeError("entry count larger than the page can hold"));
         }
-        let node = match kind {
-            KIND_LEAF => {
-                let mut keys = Vec::with_capacity(n);
-                let mut vals = Vec::with_capacity(n);
-                for _ in 0..n {
-                    let k = r.len_prefixed()?.to_vec();
-                    let v = match r.u8()? {
-                        0 => Val::Inline(r.len_prefixed()?.to_vec()),
-                        1 => Val::Overflow { first: r.u64()?, len: r.u64()?, crc: r.u32()? },
-                        _ => return Err(DecodeError("unknown value tag")),
-                    };
-                    if keys.last().is_some_and(|p: &Vec<u8>| p.as_slice() >= k.as_slice()) {
-                        return Err(DecodeError("leaf keys out of order"));
-                    }
-                    keys.push(k);
-                    vals.push(v);
-                }
-                Node::Leaf(Leaf::from_entries(keys, vals))
-            }
-            KIND_BRANCH => {
-                let mut keys = Vec::with_capacity(n);
-                let mut children = Vec::with_capacity(n + 1);
-                children.push(NodeRef::Disk(r.u64()?));
-                for _ in 0..n {
-                    let k = r.len_prefixed()?.to_vec();
-                    if keys.last().is_some_and(|p: &Vec<u8>| p.as_slice() >= k.as_slice()) {
-                        return Err(DecodeError("branch keys out of order"));
-                    }
-                    keys.push(k);
-                    children.push(NodeRef::Disk(r.u64()?));
-                }
-                Node::Branch(Branch::from_parts(keys, children))
-            }
+        let leaf = match kind {
+            KIND_LEAF => true,
+            KIND_BRANCH => false,
             _ => return Err(DecodeError("unknown page kind")),
         };
-        if node.bytes() != r.pos() {
-            return Err(DecodeError("page length disagrees with its entries"));
+        // The walk below is the cost of every page read from the file, so
+        // it indexes the bytes directly (every access bounds-checked)
+        // rather than going through `Reader`.
+        let pos32 = |p: usize| u32::try_from(p).map_err(|_| DecodeError("page too large"));
+        let short = || DecodeError("unexpected end of data");
+        spans.reserve(n);
+        let mut pos = r.pos();
+        let skip = |pos: usize, len: usize| match pos.checked_add(len) {
+            Some(end) if end <= page.len() => Ok(end),
+            _ => Err(short()),
+        };
+        if !leaf {
+            pos = skip(pos, 8)?;
         }
-        Ok(node)
+        for _ in 0..n {
+            let (klen, start) = minimal_varint(&page, pos)?;
+            let end = skip(start, klen)?;
+            spans.push(Span { start: pos32(start)?, end: pos32(end)? });
+            pos = if leaf {
+                match page.get(end) {
+                    Some(0) => {
+                        let (vlen, at) = minimal_varint(&page, end + 1)?;
+                        skip(at, vlen)?
+                    }
+                    Some(1) => skip(end + 1, OVERFLOW_REF)?,
+                    Some(_) => return Err(DecodeError("unknown value tag")),
+                    None => return Err(short()),
+                }
+            } else {
+                skip(end, 8)?
+            };
+        }
+        let key_at = |s: &Span| page.get(s.start as usize..s.end as usize).unwrap_or_default();
+        // If the keys are sorted, what the first and last share, all share.
+        let (first, last) = (spans.first().map(key_at), spans.last().map(key_at));
+        let common = match (first, last) {
+            (Some(a), Some(b)) => a.iter().zip(b).take_while(|(x, y)| x == y).count(),
+            _ => 0,
+        };
+        let common_bytes = first.and_then(|f| f.get(..common)).unwrap_or_default();
+        // Check the order (each key has the common prefix and a greater
+        // tail than the one before) while computing the windows: most
+        // pairs differ within their windows, which saves comparing bytes.
+        let disorder = DecodeError(if leaf { "leaf keys out of order" } else { "branch keys out of order" });
+        windows.reserve(n);
+        let mut prev: Option<(u64, &[u8])> = None;
+        let common_window = window(common_bytes);
+        for s in &spans {
+            let key = key_at(s);
+            let (head, tail) = key.split_at_checked(common).ok_or(DecodeError(disorder.0))?;
+            // Both are `common` bytes long, so equal windows mean equal bytes.
+            let differs = if common <= 8 { window(head) != common_window } else { head != common_bytes };
+            if differs {
+                return Err(disorder);
+            }
+            let w = window(tail);
+            if let Some((pw, ptail)) = prev
+                && (pw > w || (pw == w && ptail >= tail))
+            {
+                return Err(disorder);
+            }
+            windows.push(w);
+            prev = Some((w, tail));
+        }
+        Ok(PageNode { pid, page, leaf, spans, common, common_window, windows })
+    }
+
+    /// An empty leaf page of `page_size` bytes, for tests.
+    #[cfg(test)]
+    pub(crate) fn empty_leaf(page_size: usize) -> PageNode {
+        let mut page = vec![0u8; page_size];
+        Node::Leaf(Leaf::empty()).encode(0, &mut page).expect("encode");
+        PageNode::parse(0, page.into_boxed_slice()).expect("parse")
+    }
+
+    /// The allocations, for reuse by another read.
+    pub(crate) fn into_buffers(self) -> PageBuffers {
+        PageBuffers { page: self.page, spans: self.spans, windows: self.windows }
+    }
+
+    /// The page this node was read from.
+    pub(crate) fn pid(&self) -> PageId {
+        self.pid
+    }
+
+    /// Whether this is a leaf.
+    pub(crate) fn is_leaf(&self) -> bool {
+        self.leaf
+    }
+
+    /// Number of keys (a branch has one child more).
+    pub(crate) fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    fn span_key(&self, s: Span) -> &[u8] {
+        // Spans were checked against the page in `parse`; the fallback is
+        // unreachable and merely keeps this free of panics.
+        self.page.get(s.start as usize..s.end as usize).unwrap_or_default()
+    }
+
+    /// Key `i`.
+    pub(crate) fn key(&self, i: usize) -> Option<&[u8]> {
+        self.spans.get(i).map(|s| self.span_key(*s))
+    }
+
+    /// Number of keys `< key` (`strict`) or `<= key`.
+    fn partition(&self, key: &[u8], strict: bool) -> usize {
+        let Some(first) = self.spans.first() else { return 0 };
+        let n = self.spans.len();
+        let (head, rest) = key.split_at(self.common.min(key.len()));
+        // `head` against the common prefix; a short prefix fits one word.
+        let order = if self.common <= 8 {
+            // Equal windows and lengths mean equal bytes; equal windows and
+            // a shorter `head` mean a proper prefix, which sorts first.
+            window(head).cmp(&self.common_window).then(head.len().cmp(&self.common))
+        } else {
+            head.cmp(self.span_key(*first).get(..self.common).unwrap_or_default())
+        };
+        match order {
+            // Below (or a proper prefix of) what every key starts with.
+            Ordering::Less => return 0,
+            Ordering::Greater => return n,
+            Ordering::Equal if key.len() < self.common => return 0,
+            Ordering::Equal => {}
+        }
+        let w = window(rest);
+        let lo = self.windows.partition_point(|&x| x < w);
+        let hi = lo + self.windows.get(lo..).unwrap_or_default().partition_point(|&x| x == w);
+        // Keys whose windows tie with the search key's: compare in full.
+        let ties = self.spans.get(lo..hi).unwrap_or_default();
+        lo + if strict {
+            ties.partition_point(|s| self.span_key(*s) < key)
+        } else {
+            ties.partition_point(|s| self.span_key(*s) <= key)
+        }
+    }
+
+    fn u64_at(&self, off: usize) -> Option<u64> {
+        let b = self.page.get(off..off.checked_add(8)?)?;
+        let mut a = [0u8; 8];
+        a.copy_from_slice(b);
+        Some(u64::from_le_bytes(a))
+    }
+
+    /// Child `i` of a branch (`0..=len()`).
+    pub(crate) fn child(&self, i: usize) -> Option<PageId> {
+        if self.leaf {
+            return None;
+        }
+        let off = match i.checked_sub(1) {
+            None => NODE_HEADER,
+            Some(k) => self.spans.get(k)?.end as usize,
+        };
+        self.u64_at(off)
+    }
+
+    /// Value `i` of a leaf, borrowed from the page.
+    pub(crate) fn val(&self, i: usize) -> Option<ValRef<'_>> {
+        if !self.leaf {
+            return None;
+        }
+        let at = self.spans.get(i)?.end as usize;
+        let mut r = Reader::new(self.page.get(at..)?);
+        match r.u8().ok()? {
+            0 => r.len_prefixed().ok().map(ValRef::Inline),
+            1 => Some(ValRef::Overflow { first: r.u64().ok()?, len: r.u64().ok()?, crc: r.u32().ok()? }),
+            _ => None,
+        }
+    }
+
+    /// The mutable form of this node, for a writer about to change it.
+    pub(crate) fn to_node(&self) -> Result<Node, DecodeError> {
+        let missing = || DecodeError("page entry out of bounds");
+        let keys: Vec<Vec<u8>> =
+            (0..self.len()).map(|i| self.key(i).map(<[u8]>::to_vec).ok_or_else(missing)).collect::<Result<_, _>>()?;
+        if self.leaf {
+            let vals = (0..self.len())
+                .map(|i| self.val(i).map(ValRef::to_val).ok_or_else(missing))
+                .collect::<Result<_, _>>()?;
+            Ok(Node::Leaf(Leaf::from_entries(keys, vals)))
+        } else {
+            let children = (0..=self.len())
+                .map(|i| self.child(i).map(NodeRef::Disk).ok_or_else(missing))
+                .collect::<Result<_, _>>()?;
+            Ok(Node::Branch(Branch::from_parts(keys, children)))
+        }
+    }
+}
+
+/// A leaf value borrowed from a page or a node.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum ValRef<'a> {
+    /// Stored in the leaf.
+    Inline(&'a [u8]),
+    /// Not yet written (in-memory nodes only).
+    Big(&'a Arc<Vec<u8>>),
+    /// Stored in an overflow run.
+    Overflow { first: PageId, len: u64, crc: u32 },
+}
+
+impl ValRef<'_> {
+    /// The owned value.
+    pub(crate) fn to_val(self) -> Val {
+        match self {
+            ValRef::Inline(b) => Val::Inline(b.to_vec()),
+            ValRef::Big(b) => Val::Big(b.clone()),
+            ValRef::Overflow { first, len, crc } => Val::Overflow { first, len, crc },
+        }
+    }
+}
+
+impl Val {
+    /// This value, borrowed.
+    pub(crate) fn as_ref(&self) -> ValRef<'_> {
+        match self {
+            Val::Inline(b) => ValRef::Inline(b),
+            Val::Big(b) => ValRef::Big(b),
+            Val::Overflow { first, len, crc } => ValRef::Overflow { first: *first, len: *len, crc: *crc },
+        }
+    }
+}
+
+/// A node as readers see it: an in-memory node or a cached page, with the
+/// read-only accessors both share.
+#[derive(Clone, Debug)]
+pub(crate) enum Loaded {
+    /// Created or changed since the last checkpoint.
+    Mem(Arc<Node>),
+    /// A page of the last checkpoint.
+    Page(Arc<PageNode>),
+}
+
+impl Loaded {
+    /// The page behind this node, or 0 for an in-memory node (for errors).
+    pub(crate) fn pid(&self) -> PageId {
+        match self {
+            Loaded::Mem(_) => 0,
+            Loaded::Page(p) => p.pid(),
+        }
+    }
+
+    /// Whether this is a leaf.
+    pub(crate) fn is_leaf(&self) -> bool {
+        match self {
+            Loaded::Mem(n) => matches!(&**n, Node::Leaf(_)),
+            Loaded::Page(p) => p.is_leaf(),
+        }
+    }
+
+    /// Number of keys; a branch has one child more.
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Loaded::Mem(n) => match &**n {
+                Node::Leaf(l) => l.keys.len(),
+                Node::Branch(b) => b.keys.len(),
+            },
+            Loaded::Page(p) => p.len(),
+        }
+    }
+
+    /// Key `i`.
+    pub(crate) fn key(&self, i: usize) -> Option<&[u8]> {
+        match self {
+            Loaded::Mem(n) => match &**n {
+                Node::Leaf(l) => l.keys.get(i),
+                Node::Branch(b) => b.keys.get(i),
+            }
+            .map(Vec::as_slice),
+            Loaded::Page(p) => p.key(i),
+        }
+    }
+
+    /// Number of keys `< key`: the first leaf slot whose key is `>= key`.
+    pub(crate) fn lower_bound(&self, key: &[u8]) -> usize {
+        match self {
+            Loaded::Mem(n) => mem_keys(n).partition_point(|k| k.as_slice() < key),
+            Loaded::Page(p) => p.partition(key, true),
+        }
+    }
+
+    /// Number of keys `<= key`: in a branch, the child that covers `key`.
+    pub(crate) fn upper_bound(&self, key: &[u8]) -> usize {
+        match self {
+            Loaded::Mem(n) => mem_keys(n).partition_point(|k| k.as_slice() <= key),
+            Loaded::Page(p) => p.partition(key, false),
+        }
+    }
+
+    /// Child `i` of a branch (`0..=len()`).
+    pub(crate) fn child(&self, i: usize) -> Option<NodeRef> {
+        match self {
+            Loaded::Mem(n) => match &**n {
+                Node::Branch(b) => b.children.get(i).cloned(),
+                Node::Leaf(_) => None,
+            },
+            Loaded::Page(p) => p.child(i).map(NodeRef::Disk),
+        }
+    }
+
+    /// Value `i` of a leaf.
+    pub(crate) fn val(&self, i: usize) -> Option<ValRef<'_>> {
+        match self {
+            Loaded::Mem(n) => match &**n {
+                Node::Leaf(l) => l.vals.get(i).map(Val::as_ref),
+                Node::Branch(_) => None,
+            },
+            Loaded::Page(p) => p.val(i),
+        }
+    }
+}
+
+fn mem_keys(n: &Node) -> &[Vec<u8>] {
+    match n {
+        Node::Leaf(l) => &l.keys,
+        Node::Branch(b) => &b.keys,
     }
 }
 
@@ -310,5 +706,186 @@ mod tests {
             page[16..20].copy_from_slice(&(seed % 40).to_le_bytes());
             let _ = Node::decode(&page);
         }
+    }
+
+    /// A leaf or branch page holding `keys`, parsed.
+    fn page_of(keys: &[Vec<u8>], leaf: bool, page_size: usize) -> (Node, Vec<u8>) {
+        let node = if leaf {
+            let vals = keys
+                .iter()
+                .enumerate()
+                .map(|(i, k)| {
+                    if i % 5 == 4 {
+                        Val::Overflow { first: i as u64, len: 5000 + i as u64, crc: 9 }
+                    } else {
+                        Val::Inline(k.iter().rev().copied().collect())
+                    }
+                })
+                .collect();
+            Node::Leaf(Leaf::from_entries(keys.to_vec(), vals))
+        } else {
+            let children = (0..=keys.len() as u64).map(|c| NodeRef::Disk(100 + c)).collect();
+            Node::Branch(Branch::from_parts(keys.to_vec(), children))
+        };
+        let mut page = vec![0u8; page_size];
+        node.encode(7, &mut page).expect("encode");
+        (node, page)
+    }
+
+    /// Keys over a tiny alphabet with zero bytes, shared prefixes and
+    /// prefixes of one another: the cases the 8-byte windows must get right.
+    fn key_set(seed: u64, n: usize) -> Vec<Vec<u8>> {
+        let mut x = seed | 1;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let shared: Vec<u8> = (0..next() % 12).map(|_| [0u8, 1, 0x7f, 0x80, 0xff][(next() % 5) as usize]).collect();
+        let mut keys: Vec<Vec<u8>> = (0..n)
+            .map(|_| {
+                let mut k = if next() % 4 == 0 { Vec::new() } else { shared.clone() };
+                for _ in 0..next() % 14 {
+                    k.push([0u8, 0, 1, 2, 0xfe, 0xff][(next() % 6) as usize]);
+                }
+                k
+            })
+            .collect();
+        keys.sort();
+        keys.dedup();
+        keys
+    }
+
+    #[test]
+    fn page_search_agrees_with_sorted_keys() {
+        for seed in 0..400u64 {
+            let keys = key_set(seed * 7919 + 1, 1 + (seed as usize % 60));
+            let leaf = seed % 2 == 0;
+            let (node, page) = page_of(&keys, leaf, 4096);
+            let p = PageNode::parse(3, page.into_boxed_slice()).expect("parse");
+            assert_eq!((p.len(), p.is_leaf(), p.pid()), (keys.len(), leaf, 3));
+            let loaded = Loaded::Page(Arc::new(p));
+            let mem = Loaded::Mem(Arc::new(node));
+            // Every key, every key with a byte added or dropped, and others.
+            let mut probes = key_set(seed ^ 0xabcdef, 40);
+            for k in &keys {
+                probes.push(k.clone());
+                let mut longer = k.clone();
+                longer.push(0);
+                probes.push(longer);
+                probes.push(k[..k.len().saturating_sub(1)].to_vec());
+            }
+            for probe in &probes {
+                let lower = keys.partition_point(|k| k < probe);
+                let upper = keys.partition_point(|k| k <= probe);
+                assert_eq!(loaded.lower_bound(probe), lower, "seed {seed} probe {probe:?}");
+                assert_eq!(loaded.upper_bound(probe), upper, "seed {seed} probe {probe:?}");
+                assert_eq!(mem.lower_bound(probe), lower);
+                assert_eq!(mem.upper_bound(probe), upper);
+            }
+            for (i, key) in keys.iter().enumerate() {
+                assert_eq!(loaded.key(i), Some(key.as_slice()));
+                assert_eq!(loaded.key(i), mem.key(i));
+                match (loaded.val(i), mem.val(i)) {
+                    (None, None) => assert!(!leaf),
+                    (Some(a), Some(b)) => assert_eq!(format!("{:?}", a.to_val()), format!("{:?}", b.to_val())),
+                    other => panic!("value {i} differs: {other:?}"),
+                }
+            }
+            assert_eq!(loaded.key(keys.len()), None);
+            assert!(loaded.val(keys.len()).is_none());
+            for c in 0..=keys.len() + 1 {
+                let (a, b) = (loaded.child(c), mem.child(c));
+                assert_eq!(a.is_some(), b.is_some());
+                if let (Some(NodeRef::Disk(a)), Some(NodeRef::Disk(b))) = (a, b) {
+                    assert_eq!(a, b);
+                }
+            }
+            // The writable form re-encodes to the very same page.
+            let Loaded::Page(p) = &loaded else { unreachable!() };
+            let back = p.to_node().expect("to_node");
+            let mut again = vec![0u8; 4096];
+            back.encode(7, &mut again).expect("encode");
+            assert_eq!(&again[..], &p.page[..]);
+        }
+    }
+
+    /// Exercises every accessor of a page that parsed: none may panic.
+    fn poke(p: &PageNode) {
+        let probes: [&[u8]; 5] = [b"", b"\x00", b"m", b"\xff\xff\xff\xff\xff\xff\xff\xff\xff", b"abcdefghijkl"];
+        for k in probes {
+            let (lo, hi) = (p.partition(k, true), p.partition(k, false));
+            assert!(lo <= hi && hi <= p.len());
+        }
+        for i in 0..p.len() + 2 {
+            let _ = (p.key(i), p.val(i), p.child(i));
+        }
+        let _ = p.to_node();
+    }
+
+    #[test]
+    fn damaged_pages_are_errors_not_panics() {
+        let keys = key_set(99, 40);
+        for leaf in [true, false] {
+            let (node, page) = page_of(&keys, leaf, 4096);
+            let used = node.bytes();
+            // Every byte of the entries, flipped bit by bit.
+            for at in PAGE_HEADER..used + 2 {
+                for bit in 0..8 {
+                    let mut bad = page.clone();
+                    bad[at] ^= 1 << bit;
+                    if let Ok(p) = PageNode::parse(1, bad.into_boxed_slice()) {
+                        poke(&p);
+                    }
+                }
+            }
+            // Each entry count from 0 to beyond what is there.
+            for n in 0..200u32 {
+                let mut bad = page.clone();
+                bad[16..20].copy_from_slice(&n.to_le_bytes());
+                match PageNode::parse(1, bad.into_boxed_slice()) {
+                    Ok(p) => {
+                        assert!(n as usize <= keys.len(), "{n} entries parsed from a page of {}", keys.len());
+                        poke(&p);
+                    }
+                    Err(e) => assert!(!e.0.is_empty()),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn malformed_entries_are_named() {
+        let keys = vec![b"apple".to_vec(), b"banana".to_vec(), b"cherry".to_vec()];
+        let (_, page) = page_of(&keys, true, 1024);
+        let reason = |page: Vec<u8>| PageNode::parse(1, page.into_boxed_slice()).err().map(|e| e.0);
+        // Keys out of order: swap the first letters of the first two keys.
+        let mut bad = page.clone();
+        let (a, b) = (NODE_HEADER + 1, NODE_HEADER + 1 + 5 + 1 + 1 + 5 + 1);
+        assert_eq!((bad[a], bad[b]), (b'a', b'b'));
+        bad.swap(a, b);
+        assert_eq!(reason(bad), Some("leaf keys out of order"));
+        // A key running past the end of the page.
+        let mut bad = page.clone();
+        bad[NODE_HEADER] = 0x7f;
+        bad[NODE_HEADER + 1..].fill(0x61);
+        assert!(reason(bad).is_some());
+        // An unknown value tag.
+        let mut bad = page.clone();
+        bad[NODE_HEADER + 1 + 5] = 9;
+        assert_eq!(reason(bad), Some("unknown value tag"));
+        // A length written in two bytes where one would do.
+        let mut bad = vec![0u8; 1024];
+        bad[..NODE_HEADER].copy_from_slice(&page[..NODE_HEADER]);
+        bad[16..20].copy_from_slice(&1u32.to_le_bytes());
+        bad[NODE_HEADER..NODE_HEADER + 8].copy_from_slice(&[0x81, 0x00, b'k', 0, 0x01, b'v', 0, 0]);
+        assert_eq!(reason(bad.clone()), Some("page length disagrees with its entries"));
+        bad[NODE_HEADER..NODE_HEADER + 6].copy_from_slice(&[0x01, b'k', 0, 0x01, b'v', 0]);
+        assert!(reason(bad).is_none(), "the minimal form of the same entry parses");
+        // An entry count the page cannot hold.
+        let mut bad = page.clone();
+        bad[16..20].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert_eq!(reason(bad), Some("entry count larger than the page can hold"));
     }
 }

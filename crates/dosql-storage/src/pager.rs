@@ -8,7 +8,7 @@
 use crate::cache::{CacheStats, PageCache};
 use crate::error::{Error, PageId, Result};
 use crate::meta::DATA_START;
-use crate::node::{Node, page_checksum};
+use crate::node::{Node, PageNode, page_checksum};
 use crate::vfs::{StorageFile, read_exact_at};
 use std::sync::Arc;
 
@@ -46,41 +46,43 @@ impl Pager {
         Error::io(&self.path, e)
     }
 
-    /// The decoded node at `pid`, from the cache or the file.
-    pub(crate) fn read_node(&self, pid: PageId) -> Result<Arc<Node>> {
+    /// The verified page at `pid`, from the cache or the file.
+    pub(crate) fn read_page(&self, pid: PageId) -> Result<Arc<PageNode>> {
         if let Some(n) = self.cache.get(pid) {
             return Ok(n);
         }
-        let mut page = vec![0u8; self.page_size];
         let off = self.offset(pid)?;
-        read_exact_at(&*self.file, off, &mut page).map_err(|e| {
+        let mut bufs = self.cache.buffers_for(pid);
+        read_exact_at(&*self.file, off, &mut bufs.page).map_err(|e| {
             if e.kind() == std::io::ErrorKind::UnexpectedEof {
                 self.corrupt(pid, "page lies beyond the end of the file (truncated file?)")
             } else {
                 self.io(e)
             }
         })?;
-        let stored = u32::from_le_bytes([page[0], page[1], page[2], page[3]]);
-        if stored != page_checksum(pid, &page) {
+        let stored = bufs.page.get(..4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+        if stored != Some(page_checksum(pid, &bufs.page)) {
             return Err(self.corrupt(pid, "checksum mismatch"));
         }
-        let node = Node::decode(&page).map_err(|e| self.corrupt(pid, e.0))?;
-        let node = Arc::new(node);
+        let node = Arc::new(PageNode::parse_in(pid, bufs).map_err(|e| self.corrupt(pid, e.0))?);
         self.cache.insert(pid, node.clone());
         Ok(node)
     }
 
-    /// Writes `node` to `pid` and caches it as clean.
-    pub(crate) fn write_node(&self, pid: PageId, node: Arc<Node>, generation: u64) -> Result<()> {
-        let mut page = vec![0u8; self.page_size];
-        node.encode(generation, &mut page).map_err(|e| Error::Corrupt {
+    /// Writes `node` to `pid` and caches the page as clean.
+    pub(crate) fn write_node(&self, pid: PageId, node: &Node, generation: u64) -> Result<()> {
+        let mut page = vec![0u8; self.page_size].into_boxed_slice();
+        let internal = |e: &str| Error::Corrupt {
             path: self.path.clone(),
             reason: format!("internal error encoding page {pid}: {e}"),
-        })?;
+        };
+        node.encode(generation, &mut page).map_err(internal)?;
         let crc = page_checksum(pid, &page);
         page[..4].copy_from_slice(&crc.to_le_bytes());
         self.file.write_at(self.offset(pid)?, &page).map_err(|e| self.io(e))?;
-        self.cache.insert(pid, node);
+        // What readers will find in the file, in the form they read it in.
+        let cached = PageNode::parse(pid, page).map_err(|e| internal(e.0))?;
+        self.cache.insert(pid, Arc::new(cached));
         Ok(())
     }
 
