@@ -1091,11 +1091,7 @@ type Entry = dosql_storage::Result<(Vec<u8>, Vec<u8>)>;
 
 /// Calls `step` with each entry of `range`, in key order or (`reverse`)
 /// against it, until it returns false.
-fn walk(
-    range: dosql_storage::Range,
-    reverse: bool,
-    step: &mut dyn FnMut(Entry) -> Result<bool>,
-) -> Result<()> {
+fn walk(range: dosql_storage::Range, reverse: bool, step: &mut dyn FnMut(Entry) -> Result<bool>) -> Result<()> {
     if reverse {
         for e in range.rev() {
             if !step(e)? {
