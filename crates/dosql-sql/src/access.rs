@@ -258,6 +258,11 @@ pub(crate) fn choose_in(
             false => None,
         };
         if let Some(w) = &index.where_ {
+            // Binding a condition with a subquery would plan that subquery,
+            // maybe over this very table, again.
+            if crate::schema::has_subquery(w) {
+                continue;
+            }
             let cond = crate::bind::Binder::new(schema).bind_table_exprs(table, std::slice::from_ref(w));
             match cond.ok().and_then(|mut c| c.pop()) {
                 Some(c) if implies(conjuncts, &c, offset) => {}

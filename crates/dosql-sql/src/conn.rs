@@ -807,6 +807,9 @@ fn ddl(tx: &mut Txn, schema: &mut Schema, stmt: &Statement, text: &str) -> Resul
             // An index on a TEMP table is TEMP too.
             let temp = schema.table(&ci.table).is_some_and(|t| is_temp(t.tree));
             let tree = if temp { schema.next_temp_tree } else { schema.next_tree };
+            if let Some(w) = &ci.where_ {
+                crate::schema::check_partial_where(w)?;
+            }
             let mut scratch = schema.clone();
             scratch.add_index(ci, tree, Some(text.to_string()))?;
             tx.create_tree(tree)?;

@@ -681,6 +681,24 @@ fn resolve_indexed(
 /// SQLite's limits on index expressions: no subqueries, no parameters,
 /// no non-deterministic functions.
 fn check_index_expr(e: &Expr) -> Result<()> {
+    check_index_part(e, "index expressions")
+}
+
+/// SQLite's limits on a partial index's WHERE clause (checked when the
+/// index is created, so a database holding one still opens).
+pub(crate) fn check_partial_where(e: &Expr) -> Result<()> {
+    check_index_part(e, "partial index WHERE clauses")
+}
+
+/// Whether a stored partial index condition holds a subquery (an index
+/// made before [`check_partial_where`] existed): the planner leaves it out.
+pub(crate) fn has_subquery(e: &Expr) -> bool {
+    let mut found = false;
+    e.walk(&mut |x| found |= matches!(x, Expr::Subquery(_) | Expr::Exists { .. } | Expr::InSelect { .. }));
+    found
+}
+
+fn check_index_part(e: &Expr, what: &str) -> Result<()> {
     let mut bad = None;
     e.walk(&mut |x| {
         if bad.is_some() {
@@ -688,16 +706,16 @@ fn check_index_expr(e: &Expr) -> Result<()> {
         }
         match x {
             Expr::Subquery(_) | Expr::Exists { .. } | Expr::InSelect { .. } => {
-                bad = Some("subqueries prohibited in index expressions".to_string())
+                bad = Some(format!("subqueries prohibited in {what}"))
             }
-            Expr::Param(_) => bad = Some("parameters prohibited in index expressions".to_string()),
+            Expr::Param(_) => bad = Some(format!("parameters prohibited in {what}")),
             Expr::Function { name, .. }
                 if matches!(
                     name.to_ascii_lowercase().as_str(),
                     "random" | "randomblob" | "changes" | "total_changes" | "last_insert_rowid"
                 ) =>
             {
-                bad = Some("non-deterministic functions prohibited in index expressions".to_string())
+                bad = Some(format!("non-deterministic functions prohibited in {what}"))
             }
             _ => {}
         }

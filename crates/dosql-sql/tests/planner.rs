@@ -183,6 +183,9 @@ fn partial_and_expression_indexes() {
         "CREATE INDEX u_pending ON u(n) WHERE status = 'pending'",
         "CREATE INDEX u_nn ON u(d) WHERE d IS NOT NULL",
         "CREATE INDEX u_sum ON u(n + id, email)",
+        "CREATE INDEX u_sub ON u(n) WHERE n > (SELECT count(*) FROM u)",
+        "CREATE INDEX u_rnd ON u(n) WHERE random() > 0",
+        "CREATE INDEX u_exists ON u(n) WHERE EXISTS (SELECT 1 FROM u AS x WHERE x.id = 1)",
         "INSERT INTO u VALUES(1, 'A@x.com', 'pending', 3, 1), (2, 'a@X.com', 'done', 3, NULL), (3, 'b@x.com', 'pending', 5, 'x'), \
          (4, NULL, NULL, NULL, 2.0), (5, 'B@X.COM', 'pending', 3, 2), (6, 'c', 'done', 1, x'00')",
         "SELECT id FROM u WHERE lower(email) = 'a@x.com'",
