@@ -1125,6 +1125,21 @@ fn run_core(
                 i = j;
             }
         }
+    } else if let Some(slots) = moved_columns(core) {
+        // Plain distinct columns: the values move out of the source row
+        // instead of being copied.
+        out.reserve(rows.len());
+        for mut r in rows {
+            let keys = source_keys
+                .iter()
+                .map(|k| eval(ctx, &k.expr, &Env { row: &r, aggs: &[], parent }))
+                .collect::<Result<Vec<_>>>()?;
+            let vals = slots
+                .iter()
+                .map(|&i| r.get_mut(i).map_or(Value::Null, |v| std::mem::replace(v, Value::Null)))
+                .collect();
+            out.push((vals, keys));
+        }
     } else {
         for r in &rows {
             emit(r, &[], &mut out)?;
@@ -1137,6 +1152,22 @@ fn run_core(
         out = dedup(out, &result_collations(core));
     }
     Ok(out)
+}
+
+/// The slots a non-aggregate core's result reads when it is nothing but
+/// distinct columns of its row (so each can be moved out of it).
+fn moved_columns(core: &CorePlan) -> Option<Vec<usize>> {
+    if core.aggregate || !core.windows.is_empty() || core.having.is_some() {
+        return None;
+    }
+    let mut slots = Vec::with_capacity(core.result.len());
+    for e in &core.result {
+        match e {
+            BExpr::Col { depth: 0, idx, .. } if !slots.contains(idx) => slots.push(*idx),
+            _ => return None,
+        }
+    }
+    Some(slots)
 }
 
 /// The rows of a one-table core read in its path's order, stopping early:
