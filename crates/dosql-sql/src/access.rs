@@ -538,21 +538,25 @@ fn column_compare<'e>(
     r: &'e BExpr,
     free: &dyn Fn(&BExpr) -> bool,
 ) -> Option<(usize, BinaryOp, &'e BExpr, Option<Affinity>)> {
-    use BinaryOp::*;
     if let (BExpr::Col { depth: 0, idx, aff, .. }, true) = (l, free(r)) {
         return Some((*idx, op, r, *aff));
     }
     if let (BExpr::Col { depth: 0, idx, aff, .. }, true) = (r, free(l)) {
-        let flipped = match op {
-            Lt => Gt,
-            LtEq => GtEq,
-            Gt => Lt,
-            GtEq => LtEq,
-            other => other,
-        };
-        return Some((*idx, flipped, l, *aff));
+        return Some((*idx, flipped(op), l, *aff));
     }
     None
+}
+
+/// `op` seen from its right operand (`a < b` is `b > a`).
+fn flipped(op: BinaryOp) -> BinaryOp {
+    use BinaryOp::*;
+    match op {
+        Lt => Gt,
+        LtEq => GtEq,
+        Gt => Lt,
+        GtEq => LtEq,
+        other => other,
+    }
 }
 
 /// `expr op value` (either way round) where `expr` reads this query's row
@@ -563,7 +567,6 @@ fn expr_compare<'e>(
     r: &'e BExpr,
     free: &dyn Fn(&BExpr) -> bool,
 ) -> Option<(&'e BExpr, BinaryOp, &'e BExpr)> {
-    use BinaryOp::*;
     let indexable = |e: &BExpr| {
         matches!(e, BExpr::Func { .. } | BExpr::Bin { .. } | BExpr::Unary { .. } | BExpr::Cast { .. }) && !free(e)
     };
@@ -571,14 +574,7 @@ fn expr_compare<'e>(
         return Some((l, op, r));
     }
     if indexable(r) && free(l) {
-        let flipped = match op {
-            Lt => Gt,
-            LtEq => GtEq,
-            Gt => Lt,
-            GtEq => LtEq,
-            other => other,
-        };
-        return Some((r, flipped, l));
+        return Some((r, flipped(op), l));
     }
     None
 }
