@@ -33,6 +33,10 @@ enum Command {
         path: PathBuf,
         /// The SQL to run.
         sql: String,
+        /// Print each statement's rows as a JSON array of objects keyed by
+        /// column name, as sqlite3's `-json` mode.
+        #[arg(long)]
+        json: bool,
     },
     /// Run sqllogictest files (directories are walked for `*.test`), each on
     /// a fresh in-memory database; prints a line per file and a total.
@@ -135,7 +139,7 @@ fn soak(workloads: u64, seed: u64) -> Result<()> {
     Ok(())
 }
 
-fn exec(path: PathBuf, sql: &str) -> Result<()> {
+fn exec(path: PathBuf, sql: &str, json: bool) -> Result<()> {
     let mut conn = dosql_sql::Connection::open(&path).with_context(|| format!("opening {}", path.display()))?;
     let stmts = dosql_sql::parse::parse_sql(sql).map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -143,6 +147,12 @@ fn exec(path: PathBuf, sql: &str) -> Result<()> {
         match conn.execute(&s.sql) {
             Ok(results) => {
                 for r in results {
+                    if json {
+                        if !r.rows.is_empty() {
+                            writeln!(out, "{}", json_rows(&r.columns, &r.rows))?;
+                        }
+                        continue;
+                    }
                     for row in r.rows {
                         let line: Vec<String> =
                             row.iter().map(|v| if v.is_null() { String::new() } else { v.to_text() }).collect();
@@ -159,6 +169,49 @@ fn exec(path: PathBuf, sql: &str) -> Result<()> {
     }
     out.flush()?;
     Ok(())
+}
+
+/// Rows as sqlite3's `-json` mode prints them: an array of objects keyed
+/// by column name; integers and reals as numbers (infinities as `1e999`),
+/// text and blobs (their bytes) as strings, NULL as `null`.
+fn json_rows(columns: &[String], rows: &[Vec<dosql_sql::Value>]) -> String {
+    use dosql_sql::Value;
+    let value = |v: &Value| match v {
+        Value::Null => "null".to_string(),
+        Value::Integer(i) => i.to_string(),
+        Value::Real(r) if r.is_infinite() => if *r > 0.0 { "1e999" } else { "-1e999" }.to_string(),
+        Value::Real(_) => v.to_text(),
+        Value::Text(t) => json_string(t),
+        Value::Blob(b) => json_string(&String::from_utf8_lossy(b)),
+    };
+    let objects: Vec<String> = rows
+        .iter()
+        .map(|row| {
+            let fields: Vec<String> =
+                columns.iter().zip(row).map(|(c, v)| format!("{}:{}", json_string(c), value(v))).collect();
+            format!("{{{}}}", fields.join(","))
+        })
+        .collect();
+    format!("[{}]", objects.join(",\n"))
+}
+
+/// `s` as a JSON string literal.
+fn json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 fn slt(paths: &[PathBuf], verbose: bool) -> Result<()> {
@@ -191,7 +244,7 @@ fn main() -> Result<()> {
         None => info(PathBuf::from("dosql.db")),
         Some(Command::Info { path }) => info(path),
         Some(Command::Soak { workloads, seed }) => soak(workloads, seed),
-        Some(Command::Exec { path, sql }) => exec(path, &sql),
+        Some(Command::Exec { path, sql, json }) => exec(path, &sql, json),
         Some(Command::Slt { paths, verbose }) => slt(&paths, verbose),
         Some(Command::Fuzz { seconds, statements, seed }) => fuzz(seconds, statements, seed),
     }
