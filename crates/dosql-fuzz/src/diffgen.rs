@@ -105,8 +105,6 @@ struct Table {
     targets: Vec<Vec<String>>,
     /// Unique constraints and indexes of any kind, the rowid alias included.
     uniques: usize,
-    /// Whether `c0` is an INTEGER PRIMARY KEY.
-    ipk: bool,
 }
 
 impl Table {
@@ -166,9 +164,6 @@ pub struct DiffGenerator {
 /// Whether scripts may contain the patterns on which DoSQL is known to
 /// differ from SQLite (so that, until those are fixed, they do not end
 /// most scripts and hide everything else):
-/// - an `ON CONFLICT` target naming a unique index that includes the
-///   INTEGER PRIMARY KEY among other columns: SQLite finds no match and
-///   fails, DoSQL accepts it (`dml/insert.rs`);
 /// - `UPDATE ... SET (a, b) = (SELECT ...)`: DoSQL does not take a row
 ///   value from a subquery (`dml/update.rs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -342,7 +337,7 @@ impl DiffGenerator {
         let sql =
             format!("CREATE TABLE {name} ({}){}", defs.join(", "), if without_rowid { " WITHOUT ROWID" } else { "" });
         let uniques = targets.len();
-        self.tables.push(Table { name, cols, pk, max_rows: 0, targets, uniques, ipk });
+        self.tables.push(Table { name, cols, pk, max_rows: 0, targets, uniques });
         sql
     }
 
@@ -379,12 +374,10 @@ impl DiffGenerator {
         };
         let plain: Option<Vec<String>> =
             terms.iter().map(|t| t.chars().all(|c| c.is_ascii_alphanumeric()).then(|| t.clone())).collect();
-        let avoid = self.avoid();
         if unique && let Some(tm) = self.tables.get_mut(t) {
             tm.uniques += 1;
             if let Some(names) = plain
                 && partial.is_empty()
-                && !(avoid && tm.ipk && names.len() > 1 && names.iter().any(|n| n == "c0"))
             {
                 tm.targets.push(names);
             }

@@ -195,3 +195,20 @@ fn min_max_and_nullif_use_collations() {
         "SELECT c, max(c) OVER () FROM t",
     ]);
 }
+
+#[test]
+fn upsert_target_with_the_integer_primary_key_among_others_matches_nothing() {
+    check_script(&[
+        "CREATE TABLE t(id INTEGER PRIMARY KEY, a, b, UNIQUE(id, a))",
+        "CREATE UNIQUE INDEX tab ON t(a, b)",
+        "CREATE UNIQUE INDEX tba ON t(b, id)",
+        "INSERT INTO t VALUES(1, 2, 3)",
+        "INSERT INTO t VALUES(1, 2, 4) ON CONFLICT(id, a) DO NOTHING",
+        "INSERT INTO t VALUES(1, 2, 4) ON CONFLICT(a, id) DO UPDATE SET b = 9",
+        "INSERT INTO t VALUES(5, 6, 3) ON CONFLICT(b, id) DO NOTHING",
+        "INSERT INTO t VALUES(5, 6, 3) ON CONFLICT(rowid, b) DO NOTHING",
+        "INSERT INTO t VALUES(1, 7, 8) ON CONFLICT(id) DO UPDATE SET b = 10",
+        "INSERT INTO t VALUES(2, 2, 3) ON CONFLICT(a, b) DO UPDATE SET b = 11",
+        "SELECT * FROM t",
+    ]);
+}

@@ -356,8 +356,14 @@ fn match_target(target: &Target, cols: &[ast::IndexedColumn], _where: Option<&Ex
             None => return sql_err(format!("no such column: {name}")),
         }
     }
-    if idx.len() == 1 && (Some(idx[0]) == table.rowid_alias || idx[0] == table.columns.len()) {
+    let is_rowid = |i: usize| Some(i) == table.rowid_alias || i == table.columns.len();
+    if idx.len() == 1 && is_rowid(idx[0]) {
         return Ok(Constraint::Rowid);
+    }
+    // As SQLite: in a target of several columns the INTEGER PRIMARY KEY
+    // stands for the rowid, which no index column is, so nothing matches.
+    if idx.iter().any(|&i| is_rowid(i)) {
+        return sql_err("ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint");
     }
     let mut want = idx.clone();
     want.sort_unstable();
