@@ -1488,11 +1488,8 @@ pub(crate) fn mark_covering(core: &mut CorePlan, keys: &[SortKey]) {
     fn tables(src: &mut Source, offset: usize, used: &[usize]) {
         match src {
             Source::Table(t) => {
-                let width = t.table.columns.len() + 1;
-                let mine: Vec<usize> =
-                    used.iter().filter(|&&s| s >= offset && s < offset + width).map(|s| s - offset).collect();
                 if let Access::Index { index, covering, .. } = &mut t.access {
-                    *covering = covers(&t.table, index, &mine);
+                    *covering = covers(&t.table, index, used, offset);
                 }
             }
             Source::Join { left, right, left_width, .. } => {
@@ -1503,31 +1500,23 @@ pub(crate) fn mark_covering(core: &mut CorePlan, keys: &[SortKey]) {
         }
     }
     tables(&mut core.source, 0, &used);
-    let offsets: Vec<(usize, Option<Table>)> = match crate::join::leaves(&core.source) {
-        Some((leaves, _)) => leaves
-            .iter()
-            .map(|(off, s)| (*off, if let Source::Table(t) = s { Some(t.table.clone()) } else { None }))
-            .collect(),
-        None => return,
-    };
+    let Some((leaves, _)) = crate::join::leaves(&core.source) else { return };
     for step in core.join.iter_mut().flat_map(|j| j.steps.iter_mut()) {
-        if let (Some((offset, Some(table))), Access::Index { index, covering, .. }) =
-            (offsets.get(step.leaf), &mut step.access)
+        if let (Some((offset, Source::Table(t))), Access::Index { index, covering, .. }) =
+            (leaves.get(step.leaf), &mut step.access)
         {
-            let width = table.columns.len() + 1;
-            let mine: Vec<usize> =
-                used.iter().filter(|&&s| s >= *offset && s < offset + width).map(|s| s - offset).collect();
-            *covering = covers(table, index, &mine);
+            *covering = covers(&t.table, index, &used, *offset);
         }
     }
 }
 
-/// Whether the keys of `index` hold the stored values of every slot in
-/// `used` (its plain columns under BINARY, whose keys keep text as stored,
-/// and the rowid).
-fn covers(table: &Table, index: &Index, used: &[usize]) -> bool {
+/// Whether the keys of `index` hold the stored values of every slot of
+/// `table` (whose row starts at `offset`) in `used` (slots of the query's
+/// row): its plain columns under BINARY, whose keys keep text as stored,
+/// and the rowid.
+fn covers(table: &Table, index: &Index, used: &[usize], offset: usize) -> bool {
     let n = table.columns.len();
-    used.iter().all(|&s| {
+    used.iter().filter_map(|&s| s.checked_sub(offset).filter(|&s| s <= n)).all(|s| {
         s == n
             || Some(s) == table.rowid_alias
             || index.columns.iter().enumerate().any(|(k, &c)| {

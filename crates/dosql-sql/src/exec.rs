@@ -1104,7 +1104,7 @@ fn run_core(
             let group: Vec<&Vec<Value>> = keyed.iter().map(|(_, r)| r).collect();
             let aggs = compute_aggs(ctx, &core.aggs, &group, parent)?;
             let empty = vec![Value::Null; width];
-            let rep = representative(ctx, &core.aggs, &group, parent)?.map_or(&empty[..], |r| &r[..]);
+            let rep = representative(ctx, core, source_keys, &group, parent)?.map_or(&empty[..], |r| &r[..]);
             emit(rep, &aggs, &mut out)?;
         } else {
             // Groups form by each GROUP BY term's collation.
@@ -1120,7 +1120,7 @@ fn run_core(
                 }
                 let group: Vec<&Vec<Value>> = keyed[i..j].iter().map(|(_, r)| r).collect();
                 let aggs = compute_aggs(ctx, &core.aggs, &group, parent)?;
-                let rep = representative(ctx, &core.aggs, &group, parent)?.unwrap_or(&keyed[i].1);
+                let rep = representative(ctx, core, source_keys, &group, parent)?.unwrap_or(&keyed[i].1);
                 emit(rep, &aggs, &mut out)?;
                 i = j;
             }
@@ -1342,11 +1342,28 @@ fn group_cmp(a: &[Value], b: &[Value], colls: &[Collation]) -> Ordering {
 /// keeps the first row holding its extreme); else the group's first row.
 fn representative<'g>(
     ctx: &Ctx<'_>,
-    aggs: &[AggCall],
+    core: &CorePlan,
+    keys: &[SortKey],
     group: &[&'g Vec<Value>],
     parent: Option<&Env<'_>>,
 ) -> Result<Option<&'g Vec<Value>>> {
-    let extremes: Vec<(&BExpr, bool, Collation)> = aggs
+    // Which row does not matter when nothing reads one (the usual case):
+    // spare evaluating min()/max()'s argument a second time.
+    fn reads_row(e: &BExpr) -> bool {
+        if matches!(e, BExpr::Col { depth: 0, .. }) || e.subquery().is_some() {
+            return true;
+        }
+        let mut found = false;
+        e.for_each_child(&mut |c| found = found || reads_row(c));
+        found
+    }
+    let bare = !core.windows.is_empty()
+        || core.result.iter().chain(&core.having).chain(keys.iter().map(|k| &k.expr)).any(reads_row);
+    if !bare {
+        return Ok(group.first().copied());
+    }
+    let extremes: Vec<(&BExpr, bool, Collation)> = core
+        .aggs
         .iter()
         .filter(|a| matches!(a.name.as_str(), "min" | "max") && a.args.len() == 1 && !a.star && a.filter.is_none())
         .filter_map(|a| a.args.first().map(|arg| (arg, a.name == "max", crate::bind::expr_collation(arg))))

@@ -210,10 +210,7 @@ impl Out<'_> {
                             _ => "<expr>=?".into(),
                         })
                         .collect();
-                    let name = match &t.alias {
-                        Some(a) => format!("{} AS {a}", t.table.name),
-                        None => t.table.name.clone(),
-                    };
+                    let name = shown_name(&t.table, t.alias.as_deref());
                     let id = self.line(parent, format!("SEARCH {name} USING HASH INDEX ({})", cols.join(" AND ")));
                     let rows = self.rd.and_then(|rd| rd.tree_len(t.table.tree).ok());
                     if let Some(l) = self.lines.get_mut(id as usize - 1) {
@@ -282,10 +279,7 @@ impl Out<'_> {
 
 /// `SCAN t` / `SEARCH t USING ...` for a table read through an access path.
 pub(crate) fn table_detail(table: &Table, alias: Option<&str>, access: &Access) -> String {
-    let name = match alias {
-        Some(a) => format!("{} AS {a}", table.name),
-        None => table.name.clone(),
-    };
+    let name = shown_name(table, alias);
     match access {
         Access::Scan | Access::RowidRange { lo: None, hi: None, .. } => format!("SCAN {name}"),
         Access::RowidEq(_) => format!("SEARCH {name} USING INTEGER PRIMARY KEY (rowid=?)"),
@@ -319,6 +313,14 @@ pub(crate) fn table_detail(table: &Table, alias: Option<&str>, access: &Access) 
             }
         }
         Access::Or(_) => "MULTI-INDEX OR".into(),
+    }
+}
+
+/// A table as plan lines name it: `t`, or `t AS a` when aliased.
+fn shown_name(table: &Table, alias: Option<&str>) -> String {
+    match alias {
+        Some(a) => format!("{} AS {a}", table.name),
+        None => table.name.clone(),
     }
 }
 
