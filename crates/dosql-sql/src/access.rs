@@ -788,42 +788,15 @@ pub fn visit(
     at: (&[Value], Option<&Env<'_>>),
     f: &mut dyn FnMut(Vec<Value>) -> Result<bool>,
 ) -> Result<()> {
+    if let Some(mut cursor) = PathCursor::open(ctx, table, access, at)? {
+        while let Some(row) = cursor.next(ctx.rd, table, access)? {
+            if !f(row)? {
+                break;
+            }
+        }
+        return Ok(());
+    }
     match access {
-        Access::Scan => scan(ctx.rd, table, f),
-        Access::RowidRange { lo, hi, reverse } => {
-            let Some((lk, hk)) = rowid_bounds(ctx, lo, hi, at)? else { return Ok(()) };
-            let range = ctx.rd.range(table.tree, Bound::Included(&lk[..]), Bound::Included(&hk[..]))?;
-            walk(range, *reverse, &mut |entry| {
-                let (k, v) = entry?;
-                f(row_of(table, key_rowid(&k).ok_or_else(|| malformed(table))?, &v)?)
-            })
-        }
-        Access::Index { index, eq, lo, hi, order, covering } if *order != Order::Table => {
-            let Some(vals) = single_prefix(ctx, index, eq, at)? else { return Ok(()) };
-            let Some(bounds) = key_bounds(ctx, index, eq.len(), (lo, hi), at)? else { return Ok(()) };
-            let mut go = true;
-            index_entries(
-                ctx.rd,
-                index,
-                &vals,
-                (bounds.0.as_ref(), bounds.1.as_ref()),
-                *order == Order::Backward,
-                &mut |key| {
-                    let row = match covering.then(|| covered_row(table, index, key)).flatten() {
-                        Some(r) => r,
-                        None => {
-                            let Some(KeyValue::Integer(r)) = key.last() else { return Err(malformed(table)) };
-                            match ctx.rd.get(table.tree, &rowid_key(*r))? {
-                                Some(v) => row_of(table, *r, &v)?,
-                                None => return Ok(true),
-                            }
-                        }
-                    };
-                    go = f(row)?;
-                    Ok(go)
-                },
-            )
-        }
         Access::Index { index, covering: true, eq, lo, hi, .. } => {
             // Rows from the keys, put back in the table's order.
             let mut found = Vec::new();
@@ -1048,13 +1021,66 @@ fn index_entries(
     reverse: bool,
     f: &mut dyn FnMut(&[KeyValue]) -> Result<bool>,
 ) -> Result<()> {
+    let (range, check) = index_range(rd, index, vals, (lo.cloned(), hi.cloned()))?;
+    walk(range, reverse, &mut |entry| {
+        let (k, _) = entry?;
+        match check.key(&k, index)? {
+            Some(decoded) => f(&decoded),
+            None => Ok(true),
+        }
+    })
+}
+
+/// A bound on a key value, owned (`true` = inclusive).
+type OwnedBound = Option<(KeyValue, bool)>;
+
+/// What decides whether an index entry of a range lies within the path's
+/// bounds: the range holds every key with the path's leading values, and
+/// the bounds on the next column are checked per key.
+struct KeyCheck {
+    /// The column the bounds apply to.
+    at: usize,
+    /// Each key part's direction, the rowid's last.
+    all_desc: Vec<bool>,
+    lo: OwnedBound,
+    hi: OwnedBound,
+}
+
+impl KeyCheck {
+    /// The decoded key (key values, then the rowid), or `None` when the
+    /// entry lies outside the bounds.
+    fn key(&self, k: &[u8], index: &Index) -> Result<Option<Vec<KeyValue>>> {
+        let decoded = decode_key_with_order(k, &self.all_desc)
+            .map_err(|_| Error::Sql(format!("database disk image is malformed (index {})", index.name)))?;
+        if self.lo.is_some() || self.hi.is_some() {
+            // Exclusive bounds, and NULLs, which no comparison accepts.
+            let Some(v) = decoded.get(self.at) else { return Ok(None) };
+            let out_lo = self.lo.as_ref().is_some_and(|(b, incl)| !within(v, b, *incl, Ordering::Greater));
+            let out_hi = self.hi.as_ref().is_some_and(|(b, incl)| !within(v, b, *incl, Ordering::Less));
+            if out_lo || out_hi || *v == KeyValue::Null {
+                return Ok(None);
+            }
+        }
+        Ok(Some(decoded))
+    }
+}
+
+/// The range of `index` holding the entries whose leading values equal
+/// `vals` and whose next value may lie within `(lo, hi)`, and the check
+/// each of its keys must pass.
+fn index_range(
+    rd: &dyn Reader,
+    index: &Index,
+    vals: &[KeyValue],
+    (lo, hi): (OwnedBound, OwnedBound),
+) -> Result<(dosql_storage::Range, KeyCheck)> {
     let at = vals.len();
     let desc_k = index.desc.get(at).copied().unwrap_or(false);
     // The entries with these leading values are exactly the keys between
     // the prefix's body and that body followed by 0xFF; a bound on the next
     // column narrows that on the side where its values sort.
-    let (first, last) = if desc_k { (hi, lo) } else { (lo, hi) };
-    let body = |extra: KeyBound<'_>| {
+    let (first, last) = if desc_k { (&hi, &lo) } else { (&lo, &hi) };
+    let body = |extra: &OwnedBound| {
         let mut v = vals.to_vec();
         if let Some((b, _)) = extra {
             v.push(b.clone());
@@ -1067,24 +1093,102 @@ fn index_entries(
     end.push(0xFF);
     let mut all_desc = index.desc.clone();
     all_desc.push(false);
-    let bounded = lo.is_some() || hi.is_some();
     let range = rd.range(index.tree, Bound::Included(&start[..]), Bound::Included(&end[..]))?;
-    let mut step = |entry: Entry| -> Result<bool> {
-        let (k, _) = entry?;
-        let decoded = decode_key_with_order(&k, &all_desc)
-            .map_err(|_| Error::Sql(format!("database disk image is malformed (index {})", index.name)))?;
-        if bounded {
-            // Exclusive bounds, and NULLs, which no comparison accepts.
-            let Some(v) = decoded.get(at) else { return Ok(true) };
-            let out_lo = lo.is_some_and(|(b, incl)| !within(v, b, *incl, Ordering::Greater));
-            let out_hi = hi.is_some_and(|(b, incl)| !within(v, b, *incl, Ordering::Less));
-            if out_lo || out_hi || *v == KeyValue::Null {
-                return Ok(true);
+    Ok((range, KeyCheck { at, all_desc, lo, hi }))
+}
+
+/// Rows of a path that reads one key range in order (a scan, a rowid
+/// range, an ordered index read), pulled one at a time: what
+/// [`visit`] loops over, and what a streamed query holds between rows.
+pub struct PathCursor {
+    /// `None` when nothing matches (a bound is NULL).
+    range: Option<dosql_storage::Range>,
+    reverse: bool,
+    step: CursorStep,
+}
+
+/// How a [`PathCursor`] turns an entry of its range into a row.
+enum CursorStep {
+    /// Entries of a rowid table.
+    Rows,
+    /// Entries of a WITHOUT ROWID table's primary key: its last part is the
+    /// rowid the row is stored under.
+    PrimaryKey,
+    /// Entries of an index, read from the keys when it covers the query.
+    Index { check: KeyCheck, covering: bool },
+}
+
+impl PathCursor {
+    /// The cursor of `access` over `table`, if the path reads one key range;
+    /// `at` is what lookup values may read (see [`visit`]). Other paths
+    /// (lookups of several keys) give `None`.
+    pub fn open(
+        ctx: &Ctx<'_>,
+        table: &Table,
+        access: &Access,
+        at: (&[Value], Option<&Env<'_>>),
+    ) -> Result<Option<PathCursor>> {
+        let empty = || PathCursor { range: None, reverse: false, step: CursorStep::Rows };
+        Ok(Some(match access {
+            Access::Scan => match table.without_rowid {
+                None => PathCursor { range: Some(ctx.rd.scan(table.tree)?), reverse: false, step: CursorStep::Rows },
+                Some(pk_tree) => {
+                    PathCursor { range: Some(ctx.rd.scan(pk_tree)?), reverse: false, step: CursorStep::PrimaryKey }
+                }
+            },
+            Access::RowidRange { lo, hi, reverse } => {
+                let Some((lk, hk)) = rowid_bounds(ctx, lo, hi, at)? else { return Ok(Some(empty())) };
+                let range = ctx.rd.range(table.tree, Bound::Included(&lk[..]), Bound::Included(&hk[..]))?;
+                PathCursor { range: Some(range), reverse: *reverse, step: CursorStep::Rows }
+            }
+            Access::Index { index, eq, lo, hi, order, covering } if *order != Order::Table => {
+                let Some(vals) = single_prefix(ctx, index, eq, at)? else { return Ok(Some(empty())) };
+                let Some(bounds) = key_bounds(ctx, index, eq.len(), (lo, hi), at)? else { return Ok(Some(empty())) };
+                let (range, check) = index_range(ctx.rd, index, &vals, bounds)?;
+                PathCursor {
+                    range: Some(range),
+                    reverse: *order == Order::Backward,
+                    step: CursorStep::Index { check, covering: *covering },
+                }
+            }
+            _ => return Ok(None),
+        }))
+    }
+
+    /// The next row, or `None` at the end. `table` and `access` are those
+    /// the cursor was opened with.
+    pub fn next(&mut self, rd: &dyn Reader, table: &Table, access: &Access) -> Result<Option<Vec<Value>>> {
+        let Some(range) = self.range.as_mut() else { return Ok(None) };
+        loop {
+            let entry = if self.reverse { range.next_back() } else { range.next() };
+            let Some(entry) = entry else { return Ok(None) };
+            let (k, v) = entry?;
+            match &self.step {
+                CursorStep::Rows => {
+                    return Ok(Some(row_of(table, key_rowid(&k).ok_or_else(|| malformed(table))?, &v)?));
+                }
+                CursorStep::PrimaryKey => {
+                    let parts = dosql_storage::keycodec::decode_key(&k).map_err(|_| malformed(table))?;
+                    let Some(KeyValue::Integer(rowid)) = parts.last() else {
+                        return Err(malformed(table));
+                    };
+                    let v = rd.get(table.tree, &rowid_key(*rowid))?.ok_or_else(|| malformed(table))?;
+                    return Ok(Some(row_of(table, *rowid, &v)?));
+                }
+                CursorStep::Index { check, covering } => {
+                    let Access::Index { index, .. } = access else { return Err(malformed(table)) };
+                    let Some(key) = check.key(&k, index)? else { continue };
+                    if let Some(r) = covering.then(|| covered_row(table, index, &key)).flatten() {
+                        return Ok(Some(r));
+                    }
+                    let Some(KeyValue::Integer(r)) = key.last() else { return Err(malformed(table)) };
+                    if let Some(v) = rd.get(table.tree, &rowid_key(*r))? {
+                        return Ok(Some(row_of(table, *r, &v)?));
+                    }
+                }
             }
         }
-        f(&decoded)
-    };
-    walk(range, reverse, &mut step)
+    }
 }
 
 /// One entry a range read gives: key and value, or the storage's error.
@@ -1141,28 +1245,14 @@ fn covered_row(table: &Table, index: &Index, key: &[KeyValue]) -> Option<Vec<Val
 /// Every row of `table` in scan order: rowid order, or PRIMARY KEY order
 /// for a table without rowid.
 fn scan(rd: &dyn Reader, table: &Table, f: &mut dyn FnMut(Vec<Value>) -> Result<bool>) -> Result<()> {
-    match table.without_rowid {
-        None => {
-            for entry in rd.scan(table.tree)? {
-                let (k, v) = entry?;
-                if !f(row_of(table, key_rowid(&k).ok_or_else(|| malformed(table))?, &v)?)? {
-                    break;
-                }
-            }
-        }
-        Some(pk_tree) => {
-            // The key's last part is the rowid the row is stored under.
-            for entry in rd.scan(pk_tree)? {
-                let (k, _) = entry?;
-                let parts = dosql_storage::keycodec::decode_key(&k).map_err(|_| malformed(table))?;
-                let Some(KeyValue::Integer(rowid)) = parts.last() else {
-                    return Err(malformed(table));
-                };
-                let v = rd.get(table.tree, &rowid_key(*rowid))?.ok_or_else(|| malformed(table))?;
-                if !f(row_of(table, *rowid, &v)?)? {
-                    break;
-                }
-            }
+    let (range, step) = match table.without_rowid {
+        None => (rd.scan(table.tree)?, CursorStep::Rows),
+        Some(pk_tree) => (rd.scan(pk_tree)?, CursorStep::PrimaryKey),
+    };
+    let mut cursor = PathCursor { range: Some(range), reverse: false, step };
+    while let Some(row) = cursor.next(rd, table, &Access::Scan)? {
+        if !f(row)? {
+            break;
         }
     }
     Ok(())

@@ -60,6 +60,11 @@ pub struct Connection {
     /// value when each savepoint in `savepoints` was opened.
     fk_deferred: i64,
     savepoint_fk: Vec<i64>,
+    /// The schema cookie of the schema loaded, and the commit at which it
+    /// was last compared with the stored one: other connections' DDL is
+    /// noticed at the next statement that starts outside a transaction.
+    schema_cookie: i64,
+    cookie_checked_at: dosql_storage::Lsn,
 }
 
 /// Per-connection settings, as SQLite keeps them per connection.
@@ -128,6 +133,8 @@ impl Connection {
             cache: Vec::new(),
             fk_deferred: 0,
             savepoint_fk: Vec::new(),
+            schema_cookie: 0,
+            cookie_checked_at: 0,
         };
         c.reload_schema()?;
         Ok(c)
@@ -210,13 +217,46 @@ impl Connection {
         self.txn.is_some()
     }
 
+    /// Reloads the schema if another connection changed it since this one
+    /// loaded it. Inside a transaction nothing can change it: the
+    /// transaction holds the write lock from its BEGIN.
+    pub(crate) fn refresh_schema(&mut self) -> Result<()> {
+        if self.txn.is_some() {
+            return Ok(());
+        }
+        let lsn = self.db.last_lsn();
+        if lsn == self.cookie_checked_at {
+            return Ok(());
+        }
+        let snap = self.db.begin_read();
+        let cookie = read_schema_cookie(&snap)?;
+        self.cookie_checked_at = snap.lsn();
+        if cookie != self.schema_cookie {
+            self.reload_schema()?;
+        }
+        Ok(())
+    }
+
     fn reload_schema(&mut self) -> Result<()> {
-        let (rows, temp_rows) = self.with_read(|rd| {
+        // The stored rows of both schemas, and the cookie.
+        type Loaded = (Vec<Vec<u8>>, Vec<Vec<u8>>, i64);
+        let load = |rd: &dyn Reader| -> Result<Loaded> {
             let read = |tree| -> Result<Vec<Vec<u8>>> {
                 rd.scan(tree)?.map(|e| e.map(|(_, v)| v).map_err(Error::from)).collect()
             };
-            Ok((read(SCHEMA_TREE)?, read(TEMP_SCHEMA_TREE)?))
-        })?;
+            Ok((read(SCHEMA_TREE)?, read(TEMP_SCHEMA_TREE)?, read_schema_cookie(rd)?))
+        };
+        let (rows, temp_rows, cookie) = match &self.txn {
+            Some(tx) => load(tx)?,
+            None => {
+                let snap = self.snapshot();
+                let lsn = snap.main.lsn();
+                let loaded = load(&snap)?;
+                self.cookie_checked_at = lsn;
+                loaded
+            }
+        };
+        self.schema_cookie = cookie;
         let mut schema = Schema::load_memo(rows.into_iter(), temp_rows.into_iter(), &mut self.schema_memo)?;
         let text = |n: &str| Column {
             name: n.into(),
@@ -304,6 +344,7 @@ impl Connection {
     /// running it.
     pub fn columns_of(&mut self, sql: &str) -> Result<Vec<String>> {
         let mut stmts = parse_sql(sql)?;
+        self.refresh_schema()?;
         match stmts.pop().map(|p| p.statement) {
             Some(Statement::Select(q)) => Ok(Binder::new(&self.schema).bind_select(&q)?.columns),
             _ => Ok(Vec::new()),
@@ -328,6 +369,7 @@ impl Connection {
     /// ```
     pub fn explain(&mut self, sql: &str) -> Result<crate::explain::Explain> {
         let mut stmts = parse_sql(sql)?;
+        self.refresh_schema()?;
         let Some(last) = stmts.pop() else {
             return Ok(crate::explain::Explain { steps: Vec::new(), estimated_rows: 0, index_used: false });
         };
@@ -546,6 +588,7 @@ impl Connection {
         let result = match self.txn.take() {
             Some(mut tx) => {
                 tx.savepoint(STMT_SAVEPOINT);
+                let writes = tx.schema_writes();
                 let mut fk = (self.fk_deferred, false);
                 let r = write(
                     &mut tx,
@@ -566,6 +609,9 @@ impl Connection {
                         self.fk_deferred = 0;
                     }
                     Err(Error::ConstraintFail(_)) | Ok(_) => {
+                        if ddl && shared_schema_changed(stmt, &tx, writes) {
+                            bump_schema_cookie(&mut tx)?;
+                        }
                         tx.release(STMT_SAVEPOINT)?;
                         self.txn = Some(tx);
                     }
@@ -579,6 +625,7 @@ impl Connection {
             }
             None => {
                 let mut tx = self.begin()?;
+                let writes = tx.schema_writes();
                 let r = write(
                     &mut tx,
                     &mut self.schema,
@@ -589,6 +636,9 @@ impl Connection {
                 );
                 match &r {
                     Ok(_) | Err(Error::ConstraintFail(_)) => {
+                        if ddl && shared_schema_changed(stmt, &tx, writes) {
+                            bump_schema_cookie(&mut tx)?;
+                        }
                         tx.commit()?;
                     }
                     Err(_) => tx.rollback(),
@@ -601,6 +651,39 @@ impl Connection {
         }
         result.map(|o| StatementResult { columns: o.columns, rows: o.rows, changes: o.changes })
     }
+}
+
+/// Where the schema cookie lives in [`crate::schema::META_TREE`]: a
+/// counter every committed schema change bumps, as SQLite's header field
+/// of that name, so connections sharing a database notice each other's DDL.
+const SCHEMA_COOKIE_KEY: &[u8] = b"schema_cookie";
+
+/// The stored schema cookie (0 before the first schema change).
+pub(crate) fn read_schema_cookie(rd: &dyn Reader) -> Result<i64> {
+    use crate::schema::META_TREE;
+    let raw = if rd.has_tree(META_TREE) { rd.get(META_TREE, SCHEMA_COOKIE_KEY)? } else { None };
+    Ok(match raw.as_deref().and_then(decode_row).and_then(|r| r.into_iter().next()) {
+        Some(Value::Integer(i)) => i,
+        _ => 0,
+    })
+}
+
+/// Whether a DDL statement that succeeded changed what other connections
+/// must reload: the main `sqlite_schema` (not TEMP objects), or
+/// statistics (ANALYZE).
+fn shared_schema_changed(stmt: &Statement, tx: &Txn, writes_before: u64) -> bool {
+    tx.schema_writes() != writes_before || matches!(stmt, Statement::Analyze(_))
+}
+
+/// Counts one more schema change in the transaction.
+fn bump_schema_cookie(tx: &mut Txn) -> Result<()> {
+    use crate::schema::META_TREE;
+    let next = read_schema_cookie(tx)?.wrapping_add(1);
+    if !tx.tree_exists(META_TREE) {
+        tx.create_tree(META_TREE)?;
+    }
+    tx.put(META_TREE, SCHEMA_COOKIE_KEY, &encode_row(&[Value::Integer(next)]))?;
+    Ok(())
 }
 
 /// Adds a row to `sqlite_schema`, or to `sqlite_temp_schema` for a TEMP

@@ -75,6 +75,7 @@ impl Connection {
     /// ```
     pub fn prepare(&mut self, sql: &str) -> Result<Prepared> {
         let statements = parse_sql(sql)?;
+        self.refresh_schema()?;
         let mut p = Prepared { sql: sql.to_string(), plans: vec![None; statements.len()], statements };
         // Bind queries now where the schema allows; a query naming a table
         // an earlier statement of the text creates is bound when it runs.
@@ -104,6 +105,7 @@ impl Connection {
     pub fn run_prepared(&mut self, p: &mut Prepared, params: &[Value]) -> Result<Vec<StatementResult>> {
         let mut out = Vec::with_capacity(p.statements.len());
         for (i, s) in p.statements.iter().enumerate() {
+            self.refresh_schema()?;
             let bound = match &p.plans[i] {
                 Some((b, generation)) if *generation == self.schema_generation => Some(b.clone()),
                 _ => {

@@ -37,12 +37,15 @@ pub struct Txn {
     /// Open savepoints, outermost first, so a temporary database that joins
     /// late can be given the same ones.
     savepoints: Vec<String>,
+    /// Writes to the main database's `sqlite_schema` so far: a statement
+    /// that made some changed the schema other connections see.
+    schema_writes: u64,
 }
 
 impl Txn {
     /// A transaction over `main`, with `temp_db` joining when written.
     pub fn new(main: WriteTxn, temp_db: Database) -> Txn {
-        Txn { main, temp_db, temp: None, savepoints: Vec::new() }
+        Txn { main, temp_db, temp: None, savepoints: Vec::new(), schema_writes: 0 }
     }
 
     /// The temporary database's transaction, begun on first use. Its state
@@ -92,12 +95,26 @@ impl Txn {
 
     /// Inserts or replaces; returns the previous value.
     pub fn put(&mut self, tree: TreeId, key: &[u8], value: &[u8]) -> Result<Option<Vec<u8>>> {
+        self.count_schema_write(tree);
         Ok(self.side_mut(tree)?.put(tree, key, value)?)
     }
 
     /// Deletes; returns the previous value.
     pub fn delete(&mut self, tree: TreeId, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        self.count_schema_write(tree);
         Ok(self.side_mut(tree)?.delete(tree, key)?)
+    }
+
+    fn count_schema_write(&mut self, tree: TreeId) {
+        if tree == crate::schema::SCHEMA_TREE {
+            self.schema_writes += 1;
+        }
+    }
+
+    /// How many writes to the main database's `sqlite_schema` this
+    /// transaction made (rolled back ones included).
+    pub fn schema_writes(&self) -> u64 {
+        self.schema_writes
     }
 
     /// Creates an empty tree.
