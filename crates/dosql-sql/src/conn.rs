@@ -92,7 +92,7 @@ const STMT_SAVEPOINT: &str = "\u{0}stmt";
 pub(crate) const TEMP_SCHEMA_TREE: u64 = TEMP_BIT | SCHEMA_TREE;
 
 /// How many recently run SQL texts stay prepared.
-const STATEMENT_CACHE: usize = 32;
+pub(crate) const STATEMENT_CACHE: usize = 32;
 
 impl Connection {
     /// Opens (creating if needed) the database file at `path`.
@@ -188,6 +188,19 @@ impl Connection {
     /// A snapshot of the latest commit of both databases.
     fn snapshot(&self) -> Snapshot {
         Snapshot { main: self.db.begin_read(), temp: self.temp.begin_read() }
+    }
+
+    /// What a streamed query reads: the open transaction or a snapshot.
+    pub(crate) fn stream_reader(&self) -> crate::exec::stream::StreamReader<'_> {
+        match &self.txn {
+            Some(tx) => crate::exec::stream::StreamReader::Txn(tx),
+            None => crate::exec::stream::StreamReader::Snapshot(Box::new(self.snapshot())),
+        }
+    }
+
+    /// The statement time and counters a query starting now sees.
+    pub(crate) fn stream_clock(&self) -> (i64, crate::exec::Session) {
+        (self.statement_time(), self.session)
     }
 
     pub(crate) fn settings(&self) -> Settings {

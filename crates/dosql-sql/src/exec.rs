@@ -1,11 +1,14 @@
 //! The executor: evaluates bound expressions and runs query plans.
 //!
-//! This first executor materializes: a source produces all of its rows,
-//! joins are nested loops, grouping sorts. It is correct before it is fast;
-//! the planner issue replaces scans with index access and streaming.
+//! A query runs to completion here: each source gives all of its rows
+//! (through the access path and join order the planner chose), then
+//! grouping, windows, DISTINCT, compounds and sorting work on them. Only
+//! a one-table query that needs none of those can instead be read row by
+//! row ([`stream`]).
 
 mod recursive;
 pub mod semi;
+pub mod stream;
 
 use crate::ast::{BinaryOp, CompoundOp, JoinKind, LikeOp, UnaryOp};
 use crate::error::{Error, Result};
@@ -854,7 +857,7 @@ pub fn run_query(ctx: &Ctx<'_>, q: &QueryPlan, parent: Option<&Env<'_>>) -> Resu
     run_query_limited(ctx, q, parent, None)
 }
 
-fn eval_limit(ctx: &Ctx<'_>, e: &Option<BExpr>, what: &str) -> Result<Option<i64>> {
+pub(crate) fn eval_limit(ctx: &Ctx<'_>, e: &Option<BExpr>, what: &str) -> Result<Option<i64>> {
     let Some(e) = e else { return Ok(None) };
     let v = eval(ctx, e, &Env { row: &[], aggs: &[], parent: None })?;
     match value::cast(v.clone(), Affinity::Numeric) {

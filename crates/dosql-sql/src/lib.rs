@@ -40,6 +40,7 @@ pub mod window;
 
 pub use conn::{Connection, StatementResult};
 pub use error::{Error, Result};
+pub use exec::stream::RowStream;
 pub use prepared::Prepared;
 pub use value::Value;
 

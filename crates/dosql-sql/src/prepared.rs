@@ -13,6 +13,7 @@ use crate::bind::Binder;
 use crate::conn::{Connection, StatementResult};
 use crate::dml::{self, WritePlan};
 use crate::error::Result;
+use crate::exec::stream::RowStream;
 use crate::parse::{ParsedStatement, parse_sql};
 use crate::plan::QueryPlan;
 use crate::value::Value;
@@ -104,23 +105,91 @@ impl Connection {
     /// first error.
     pub fn run_prepared(&mut self, p: &mut Prepared, params: &[Value]) -> Result<Vec<StatementResult>> {
         let mut out = Vec::with_capacity(p.statements.len());
-        for (i, s) in p.statements.iter().enumerate() {
-            self.refresh_schema()?;
-            let bound = match &p.plans[i] {
-                Some((b, generation)) if *generation == self.schema_generation => Some(b.clone()),
-                _ => {
-                    let b = self.bind(&s.statement)?;
-                    p.plans[i] = b.clone().map(|b| (b, self.schema_generation));
-                    b
-                }
-            };
-            let r = match bound {
-                Some(Bound::Query(plan)) => self.run_plan(&plan, params)?,
-                Some(Bound::Write(plan)) => self.write_statement(&s.statement, &s.sql, params, Some(&plan))?,
-                None => self.run(&s.statement, &s.sql, params)?,
-            };
-            out.push(r);
+        for i in 0..p.statements.len() {
+            out.push(self.run_statement(p, i, params)?);
         }
         Ok(out)
+    }
+
+    /// Statement `i` of `p`, bound against the current schema (bound again
+    /// if the schema changed since), after noticing other connections'
+    /// schema changes.
+    fn bound(&mut self, p: &mut Prepared, i: usize) -> Result<Option<Bound>> {
+        self.refresh_schema()?;
+        Ok(match p.plans.get(i) {
+            Some(Some((b, generation))) if *generation == self.schema_generation => Some(b.clone()),
+            _ => {
+                let Some(s) = p.statements.get(i) else { return Ok(None) };
+                let b = self.bind(&s.statement)?;
+                if let Some(slot) = p.plans.get_mut(i) {
+                    *slot = b.clone().map(|b| (b, self.schema_generation));
+                }
+                b
+            }
+        })
+    }
+
+    fn run_statement(&mut self, p: &mut Prepared, i: usize, params: &[Value]) -> Result<StatementResult> {
+        let bound = self.bound(p, i)?;
+        let Some(s) = p.statements.get(i) else { return Ok(StatementResult::default()) };
+        match bound {
+            Some(Bound::Query(plan)) => self.run_plan(&plan, params),
+            Some(Bound::Write(plan)) => self.write_statement(&s.statement, &s.sql, params, Some(&plan)),
+            None => self.run(&s.statement, &s.sql, params),
+        }
+    }
+
+    /// Runs every statement of `sql` and gives the rows of the last one as
+    /// they are read: a one-table query without grouping, DISTINCT,
+    /// compounds or a sort its path does not give reads a row from storage
+    /// only when the next one is pulled, so a result of any size takes
+    /// bounded memory (other queries run to completion first). The stream
+    /// reads the snapshot the query started on, or the open transaction.
+    /// Like [`Connection::execute_with`], it keeps the text prepared.
+    ///
+    /// ```
+    /// # use dosql_sql::{Connection, Value};
+    /// let mut c = Connection::open_in_memory()?;
+    /// c.execute("CREATE TABLE t(a); INSERT INTO t VALUES(1),(2),(3)")?;
+    /// let mut rows = c.query_stream("SELECT a * 10 FROM t WHERE a > ?", &[Value::Integer(1)])?;
+    /// assert_eq!(rows.next().transpose()?, Some(vec![Value::Integer(20)]));
+    /// assert_eq!(rows.next().transpose()?, Some(vec![Value::Integer(30)]));
+    /// assert!(rows.next().is_none());
+    /// # Ok::<(), dosql_sql::Error>(())
+    /// ```
+    pub fn query_stream(&mut self, sql: &str, params: &[Value]) -> Result<RowStream<'_>> {
+        let mut p = match self.cache.iter().position(|c| c.sql() == sql) {
+            Some(i) => self.cache.remove(i),
+            None => self.prepare(sql)?,
+        };
+        let r = self.start_stream(&mut p, params);
+        self.cache.push(p);
+        if self.cache.len() > crate::conn::STATEMENT_CACHE {
+            self.cache.remove(0);
+        }
+        match r? {
+            Ok(plan) => {
+                let reader = self.stream_reader();
+                RowStream::open(reader, plan, params, self.stream_clock())
+            }
+            Err(result) => Ok(RowStream::ready(result.columns, result.rows)),
+        }
+    }
+
+    /// Runs the statements of `p` but the last, and the last too unless it
+    /// is a query that streams: then its plan.
+    fn start_stream(
+        &mut self,
+        p: &mut Prepared,
+        params: &[Value],
+    ) -> Result<std::result::Result<Arc<QueryPlan>, StatementResult>> {
+        let Some(last) = p.statements.len().checked_sub(1) else { return Ok(Err(StatementResult::default())) };
+        for i in 0..last {
+            self.run_statement(p, i, params)?;
+        }
+        match self.bound(p, last)? {
+            Some(Bound::Query(plan)) if crate::exec::stream::streamable(&plan) => Ok(Ok(plan)),
+            _ => Ok(Err(self.run_statement(p, last, params)?)),
+        }
     }
 }

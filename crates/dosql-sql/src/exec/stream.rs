@@ -1,0 +1,170 @@
+//! Queries read row by row: [`RowStream`].
+//!
+//! A one-table query without grouping, windows, DISTINCT, compounds or a
+//! sort the path does not already give is read straight off its access
+//! path's key range ([`crate::access::PathCursor`]): each row is fetched,
+//! filtered and projected when it is pulled, so a result of any size takes
+//! bounded memory. Every other query runs to completion first and its rows
+//! are handed out from memory.
+
+use super::{Ctx, Session, eval, eval_limit, passes, semi::SetCache};
+use crate::access::PathCursor;
+use crate::error::Result;
+use crate::plan::{BExpr, QueryPlan, Source};
+use crate::txn::{Snapshot, Txn};
+use crate::value::Value;
+use std::sync::Arc;
+
+/// What a stream reads: the open transaction of the connection it came
+/// from, or a snapshot of the latest commit it keeps for itself.
+pub(crate) enum StreamReader<'c> {
+    /// The connection's open transaction.
+    Txn(&'c Txn),
+    /// A snapshot taken when the query started.
+    Snapshot(Box<Snapshot>),
+}
+
+impl StreamReader<'_> {
+    fn get(&self) -> &dyn super::Reader {
+        match self {
+            StreamReader::Txn(t) => *t,
+            StreamReader::Snapshot(s) => &**s,
+        }
+    }
+}
+
+/// The rows of a query, produced as they are read (see the module docs for
+/// which queries stream). Each item is a row or the error that ended the
+/// query; nothing follows an error.
+pub struct RowStream<'c> {
+    columns: Vec<String>,
+    rows: Rows<'c>,
+}
+
+enum Rows<'c> {
+    Ready(std::vec::IntoIter<Vec<Value>>),
+    Live(Box<Live<'c>>),
+    Done,
+}
+
+/// A query being read off its path.
+struct Live<'c> {
+    reader: StreamReader<'c>,
+    params: Vec<Value>,
+    now_ms: i64,
+    session: Session,
+    sets: SetCache,
+    plan: Arc<QueryPlan>,
+    cursor: PathCursor,
+    /// Rows OFFSET still skips, and rows LIMIT still allows.
+    skip: usize,
+    left: Option<usize>,
+}
+
+/// Whether `plan` can be read row by row off its access path.
+pub(crate) fn streamable(plan: &QueryPlan) -> bool {
+    let c = &plan.first;
+    plan.compound.is_empty()
+        && (plan.order_by.is_empty() || c.ordered)
+        && c.values.is_none()
+        && !c.aggregate
+        && c.windows.is_empty()
+        && !c.distinct
+        && c.first_row.is_none()
+        && c.having.is_none()
+        && c.join.is_none()
+        && matches!(c.source, Source::Table(_))
+}
+
+impl<'c> RowStream<'c> {
+    /// Rows already computed.
+    pub(crate) fn ready(columns: Vec<String>, rows: Vec<Vec<Value>>) -> RowStream<'c> {
+        RowStream { columns, rows: Rows::Ready(rows.into_iter()) }
+    }
+
+    /// Starts reading a [`streamable`] plan; a plan whose path is not one
+    /// key range runs to completion here instead.
+    pub(crate) fn open(
+        reader: StreamReader<'c>,
+        plan: Arc<QueryPlan>,
+        params: &[Value],
+        (now_ms, session): (i64, Session),
+    ) -> Result<RowStream<'c>> {
+        let columns = plan.columns.clone();
+        let sets = SetCache::default();
+        let Source::Table(t) = &plan.first.source else {
+            let ctx = Ctx::new(reader.get(), params).at(now_ms).with_session(session).with_sets(&sets);
+            return Ok(RowStream::ready(columns, super::run_query(&ctx, &plan, None)?));
+        };
+        let ctx = Ctx::new(reader.get(), params).at(now_ms).with_session(session).with_sets(&sets);
+        let limit = eval_limit(&ctx, &plan.limit, "LIMIT")?.filter(|l| *l >= 0).map(|l| l as usize);
+        let offset = eval_limit(&ctx, &plan.offset, "OFFSET")?.unwrap_or(0).max(0) as usize;
+        let Some(cursor) = PathCursor::open(&ctx, &t.table, &t.access, (&[], None))? else {
+            let rows = super::run_query(&ctx, &plan, None)?;
+            return Ok(RowStream::ready(columns, rows));
+        };
+        let live =
+            Live { reader, params: params.to_vec(), now_ms, session, sets, plan, cursor, skip: offset, left: limit };
+        Ok(RowStream { columns, rows: Rows::Live(Box::new(live)) })
+    }
+
+    /// The result column names.
+    pub fn columns(&self) -> &[String] {
+        &self.columns
+    }
+}
+
+impl Live<'_> {
+    fn next_row(&mut self) -> Result<Option<Vec<Value>>> {
+        if self.left == Some(0) {
+            return Ok(None);
+        }
+        let ctx = Ctx::new(self.reader.get(), &self.params).at(self.now_ms).with_session(self.session);
+        let ctx = ctx.with_sets(&self.sets);
+        let core = &self.plan.first;
+        let Source::Table(t) = &core.source else { return Ok(None) };
+        let mut conjuncts: Vec<&BExpr> = Vec::new();
+        if let Some(w) = &core.where_ {
+            crate::access::split_and(w, &mut conjuncts);
+        }
+        while let Some(row) = self.cursor.next(ctx.rd, &t.table, &t.access)? {
+            if !passes(&ctx, &conjuncts, &row, None)? {
+                continue;
+            }
+            if self.skip > 0 {
+                self.skip -= 1;
+                continue;
+            }
+            let env = super::Env { row: &row, aggs: &[], parent: None };
+            let out = core.result.iter().map(|e| eval(&ctx, e, &env)).collect::<Result<Vec<_>>>()?;
+            if let Some(l) = self.left.as_mut() {
+                *l -= 1;
+            }
+            return Ok(Some(out));
+        }
+        Ok(None)
+    }
+}
+
+impl Iterator for RowStream<'_> {
+    type Item = Result<Vec<Value>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let r = match &mut self.rows {
+            Rows::Ready(it) => return it.next().map(Ok),
+            Rows::Live(live) => live.next_row(),
+            Rows::Done => return None,
+        };
+        match r {
+            Ok(Some(row)) => Some(Ok(row)),
+            Ok(None) => {
+                self.rows = Rows::Done;
+                None
+            }
+            Err(e) => {
+                self.rows = Rows::Done;
+                Some(Err(e))
+            }
+        }
+    }
+}
