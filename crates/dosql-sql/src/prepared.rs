@@ -167,13 +167,44 @@ impl Connection {
         if self.cache.len() > crate::conn::STATEMENT_CACHE {
             self.cache.remove(0);
         }
-        match r? {
-            Ok(plan) => {
-                let reader = self.stream_reader();
-                RowStream::open(reader, plan, params, self.stream_clock())
-            }
+        self.open_stream(r?, params)
+    }
+
+    /// [`Connection::query_stream`] for a prepared text.
+    ///
+    /// ```
+    /// # use dosql_sql::{Connection, Value};
+    /// let mut c = Connection::open_in_memory()?;
+    /// let mut p = c.prepare("SELECT ?1 + 1")?;
+    /// let rows: Vec<_> = c.query_prepared(&mut p, &[Value::Integer(41)])?.collect::<Result<_, _>>()?;
+    /// assert_eq!(rows, vec![vec![Value::Integer(42)]]);
+    /// # Ok::<(), dosql_sql::Error>(())
+    /// ```
+    pub fn query_prepared(&mut self, p: &mut Prepared, params: &[Value]) -> Result<RowStream<'_>> {
+        let r = self.start_stream(p, params)?;
+        self.open_stream(r, params)
+    }
+
+    fn open_stream(
+        &self,
+        started: std::result::Result<Arc<QueryPlan>, StatementResult>,
+        params: &[Value],
+    ) -> Result<RowStream<'_>> {
+        match started {
+            Ok(plan) => RowStream::open(self.stream_reader(), plan, params, self.stream_clock()),
             Err(result) => Ok(RowStream::ready(result.columns, result.rows)),
         }
+    }
+
+    /// The result column names of a prepared text's last statement, as
+    /// bound now (`None` when it is not a query).
+    pub fn prepared_columns(&mut self, p: &mut Prepared) -> Result<Option<Vec<String>>> {
+        let Some(last) = p.statements.len().checked_sub(1) else { return Ok(None) };
+        Ok(match self.bound(p, last) {
+            Ok(Some(Bound::Query(plan))) => Some(plan.columns.clone()),
+            // A query over a table an earlier statement creates binds when it runs.
+            _ => None,
+        })
     }
 
     /// Runs the statements of `p` but the last, and the last too unless it
