@@ -1,0 +1,222 @@
+//! `.dump`: the database as SQL text that rebuilds it, laid out as sqlite3
+//! lays it out.
+//!
+//! `PRAGMA foreign_keys=OFF;`, `BEGIN TRANSACTION;`, then each table's
+//! `CREATE` statement followed by one `INSERT INTO name VALUES(...);` per
+//! row (values written as SQLite's `quote()` writes them, so reals keep
+//! every bit and blobs are `X'..'` literals), then the indexes, views and
+//! triggers in schema order (after the data, so triggers do not fire while
+//! reloading), then `COMMIT;`. A table whose stored SQL starts with a
+//! quoted name is created with `CREATE TABLE IF NOT EXISTS`, and
+//! `sqlite_sequence` is refilled after `DELETE FROM sqlite_sequence;`,
+//! as sqlite3 does.
+//!
+//! With a table name (a LIKE pattern) only matching tables are dumped,
+//! with their indexes and triggers. Left out: rowids of tables without an
+//! INTEGER PRIMARY KEY are not preserved (sqlite3's default too), text
+//! containing NUL is cut there (as `quote()` cuts it), newlines in text are
+//! written as they are rather than with sqlite3's `replace(..., char(10))`.
+
+use dosql_sql::parse::quote_ident;
+use dosql_sql::{Connection, Value};
+use std::io::Write;
+
+/// Writes the dump of `conn`'s database (or of the tables matching
+/// `table`) to `out`.
+pub fn dump(conn: &mut Connection, table: Option<&str>, out: &mut dyn Write) -> anyhow::Result<()> {
+    let pattern = Value::Text(table.unwrap_or("%").to_string());
+    let objects = conn.execute_with(
+        "SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE sql IS NOT NULL AND tbl_name LIKE ?1",
+        &[pattern],
+    )?;
+    let objects: Vec<[String; 4]> = objects
+        .into_iter()
+        .flat_map(|r| r.rows)
+        .map(|r| {
+            let text = |i: usize| r.get(i).map(Value::to_text).unwrap_or_default();
+            [text(0), text(1), text(2), text(3)]
+        })
+        .collect();
+    writeln!(out, "PRAGMA foreign_keys=OFF;")?;
+    writeln!(out, "BEGIN TRANSACTION;")?;
+    // sqlite_sequence last, so that loading the tables before it (which
+    // may bump it) does not undo its contents.
+    let mut tables: Vec<&[String; 4]> = objects.iter().filter(|o| o[0] == "table").collect();
+    tables.sort_by_key(|o| o[1] == "sqlite_sequence");
+    for [_, name, _, sql] in tables {
+        if name == "sqlite_sequence" {
+            writeln!(out, "DELETE FROM sqlite_sequence;")?;
+        } else if name.starts_with("sqlite_stat") {
+            writeln!(out, "ANALYZE sqlite_schema;")?;
+        } else if name.starts_with("sqlite_") {
+            continue;
+        } else if let Some(rest) = quoted_name_create(sql) {
+            writeln!(out, "CREATE TABLE IF NOT EXISTS {rest};")?;
+        } else {
+            writeln!(out, "{sql};")?;
+        }
+        let quoted = quote_ident(name);
+        for r in conn.execute(&format!("SELECT * FROM {quoted}"))? {
+            for row in r.rows {
+                let values: Vec<String> = row.iter().map(Value::sql_quote).collect();
+                writeln!(out, "INSERT INTO {quoted} VALUES({});", values.join(","))?;
+            }
+        }
+    }
+    for [kind, _, _, sql] in &objects {
+        if kind != "table" {
+            writeln!(out, "{sql};")?;
+        }
+    }
+    writeln!(out, "COMMIT;")?;
+    Ok(())
+}
+
+/// For `CREATE TABLE "name"...` (any case), the text after `CREATE TABLE `.
+fn quoted_name_create(sql: &str) -> Option<&str> {
+    let head = sql.get(..13)?;
+    let rest = sql.get(13..)?;
+    (head.eq_ignore_ascii_case("CREATE TABLE ") && rest.starts_with(['"', '\''])).then_some(rest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{feed, shell};
+    use super::*;
+    use dosql_sql::parse::schema_text;
+
+    /// Every table's rows (ordered), for comparing databases.
+    fn contents(conn: &mut Connection) -> Vec<(String, Vec<Vec<Value>>)> {
+        let names = conn.execute("SELECT name, sql FROM sqlite_schema ORDER BY name").expect("schema");
+        let names: Vec<Vec<Value>> = names.into_iter().flat_map(|r| r.rows).collect();
+        let mut out = Vec::new();
+        for n in &names {
+            let name = n[0].to_text();
+            // Compared as SQLite stores it (the engine may keep the
+            // statement's text as written, `IF NOT EXISTS` included).
+            let sql = n[1].to_text();
+            out.push((format!("schema {name}"), vec![vec![Value::Text(schema_text(&sql).unwrap_or(sql))]]));
+            let is_table = conn
+                .execute_with("SELECT type FROM sqlite_schema WHERE name = ?1", &[Value::Text(name.clone())])
+                .expect("type")
+                .pop()
+                .map(|r| r.rows)
+                .unwrap_or_default()
+                == vec![vec![Value::Text("table".into())]];
+            if is_table {
+                let rows = conn.execute(&format!("SELECT * FROM {} ORDER BY 1", quote_ident(&name))).expect("rows");
+                out.push((name, rows.into_iter().flat_map(|r| r.rows).collect()));
+            }
+        }
+        out
+    }
+
+    const SETUP: &str = "CREATE TABLE t(a integer primary key, b text, c real, d blob);\n\
+        CREATE INDEX ti on t(b);\n\
+        CREATE VIEW v as select a from t;\n\
+        CREATE TRIGGER tr after insert on t begin insert into log values(new.a); end;\n\
+        CREATE TABLE log(x);\n\
+        CREATE TABLE \"odd name\"(\"a b\", [select]);\n\
+        CREATE TABLE s(id integer primary key autoincrement, v);\n\
+        insert into t values(1,'it''s',1.5,x'00ff'),(2,NULL,1e300,NULL),(3,'a\nb',0.1,''),(4,'é;--',-0.0,x'');\n\
+        insert into t values(5,'x',1.0000000000000002,zeroblob(3)),(6,'',3.141592653589793,'b'),(7,'z',-1e-300,9223372036854775807);\n\
+        insert into \"odd name\" values(1e-5, 'q'),(NULL, -9223372036854775808);\n\
+        insert into s(v) values('a'),('b');\n\
+        delete from s where v = 'b';\n";
+
+    #[test]
+    fn dump_reloads_into_identical_database() {
+        let mut sh = shell();
+        let (_, err) = feed(&mut sh, SETUP);
+        assert_eq!(err, "");
+        let (text, err) = feed(&mut sh, ".dump\n");
+        assert_eq!(err, "");
+        assert!(text.starts_with("PRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;\nCREATE TABLE t("), "{text}");
+        assert!(text.contains("INSERT INTO t VALUES(1,'it''s',1.5,X'00FF');\n"), "{text}");
+        assert!(text.contains("CREATE TABLE IF NOT EXISTS \"odd name\""), "{text}");
+        assert!(text.contains("INSERT INTO \"odd name\" VALUES(1.0e-05,'q');"), "{text}");
+        assert!(text.contains("DELETE FROM sqlite_sequence;\nINSERT INTO sqlite_sequence VALUES('s',2);\n"), "{text}");
+        assert!(text.ends_with("COMMIT;\n"), "{text}");
+        let before = contents(&mut sh.conn);
+        let mut fresh = shell();
+        let (_, err) = feed(&mut fresh, &text);
+        assert_eq!(err, "");
+        assert_eq!(contents(&mut fresh.conn), before);
+        // Dumping the copy gives the same text again.
+        let (again, _) = feed(&mut fresh, ".dump\n");
+        assert_eq!(again, text);
+        // The autoincrement counter survived: the next id is 3.
+        let (out, _) = feed(&mut fresh, "insert into s(v) values('c'); select max(id) from s;\n");
+        assert_eq!(out, "3\n");
+    }
+
+    #[test]
+    fn dump_loads_into_sqlite_identically() {
+        let mut sh = shell();
+        let (_, err) = feed(&mut sh, SETUP);
+        assert_eq!(err, "");
+        let (text, _) = feed(&mut sh, ".dump\n");
+        let lite = rusqlite::Connection::open_in_memory().expect("sqlite");
+        lite.execute_batch(&text).expect("sqlite loads the dump");
+        // SQLite's own rendering of each value via quote() must match ours.
+        for table in ["t", "\"odd name\"", "s", "log"] {
+            let sql = format!("SELECT * FROM {table} ORDER BY 1");
+            let mut stmt = lite.prepare(&sql).expect("prepare");
+            let n = stmt.column_count();
+            let theirs: Vec<Vec<String>> = stmt
+                .query_map([], |r| {
+                    (0..n)
+                        .map(|i| {
+                            let v: rusqlite::types::Value = r.get(i)?;
+                            Ok(match v {
+                                rusqlite::types::Value::Null => Value::Null,
+                                rusqlite::types::Value::Integer(i) => Value::Integer(i),
+                                rusqlite::types::Value::Real(f) => Value::Real(f),
+                                rusqlite::types::Value::Text(t) => Value::Text(t),
+                                rusqlite::types::Value::Blob(b) => Value::Blob(b),
+                            }
+                            .sql_quote())
+                        })
+                        .collect()
+                })
+                .expect("query")
+                .collect::<Result<_, _>>()
+                .expect("rows");
+            let ours: Vec<Vec<String>> = sh
+                .conn
+                .execute(&sql)
+                .expect("ours")
+                .into_iter()
+                .flat_map(|r| r.rows)
+                .map(|r| r.iter().map(Value::sql_quote).collect())
+                .collect();
+            assert_eq!(ours, theirs, "{table}");
+        }
+        // And sqlite3's quote() writes each value as we wrote it.
+        let quoted: String = lite
+            .query_row("SELECT group_concat(quote(c), ',') FROM (SELECT c FROM t ORDER BY a)", [], |r| r.get(0))
+            .expect("quote");
+        let ours = sh.conn.query("SELECT group_concat(quote(c), ',') FROM (SELECT c FROM t ORDER BY a)").expect("q");
+        assert_eq!(ours.rows[0][0].to_text(), quoted);
+    }
+
+    #[test]
+    fn dump_one_table() {
+        let mut sh = shell();
+        let (_, err) = feed(&mut sh, SETUP);
+        assert_eq!(err, "");
+        let (text, _) = feed(&mut sh, ".dump log\n");
+        assert_eq!(
+            text,
+            "PRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;\nCREATE TABLE log(x);\n\
+             INSERT INTO log VALUES(1);\nINSERT INTO log VALUES(2);\nINSERT INTO log VALUES(3);\n\
+             INSERT INTO log VALUES(4);\nINSERT INTO log VALUES(5);\nINSERT INTO log VALUES(6);\n\
+             INSERT INTO log VALUES(7);\nCOMMIT;\n"
+        );
+        let (text, _) = feed(&mut sh, ".dump t\n");
+        assert!(text.contains("CREATE INDEX ti on t(b);\n"), "{text}");
+        assert!(text.contains("CREATE TRIGGER tr "), "{text}");
+        assert!(!text.contains("CREATE TABLE log"), "{text}");
+        assert!(!text.contains("CREATE VIEW"), "{text}");
+    }
+}
