@@ -155,7 +155,13 @@ pub fn run<W: Write, E: Write>(sh: &mut Shell<W, E>, line: &str) {
             let sql = "SELECT sql FROM sqlite_schema WHERE (name LIKE ?1 OR tbl_name LIKE ?1) AND sql IS NOT NULL";
             if let Some(rows) = query(sh, sql, pattern) {
                 for r in rows {
-                    sh.print(&format!("{};", r.first().map(Value::to_text).unwrap_or_default()));
+                    let sql = r.first().map(Value::to_text).unwrap_or_default();
+                    // As sqlite3: a table whose name is quoted shows with
+                    // IF NOT EXISTS, as in a dump.
+                    match super::dump::quoted_name_create(&sql) {
+                        Some(rest) => sh.print(&format!("CREATE TABLE IF NOT EXISTS {rest};")),
+                        None => sh.print(&format!("{sql};")),
+                    }
                 }
             }
         }

@@ -3,19 +3,22 @@
 //!
 //! `PRAGMA foreign_keys=OFF;`, `BEGIN TRANSACTION;`, then each table's
 //! `CREATE` statement followed by one `INSERT INTO name VALUES(...);` per
-//! row (values written as SQLite's `quote()` writes them, so reals keep
-//! every bit and blobs are `X'..'` literals), then the indexes, views and
-//! triggers in schema order (after the data, so triggers do not fire while
-//! reloading), then `COMMIT;`. A table whose stored SQL starts with a
-//! quoted name is created with `CREATE TABLE IF NOT EXISTS`, and
-//! `sqlite_sequence` is refilled after `DELETE FROM sqlite_sequence;`,
-//! as sqlite3 does.
+//! row, then the indexes, views and triggers in schema order (after the
+//! data, so triggers do not fire while reloading), then `COMMIT;`. A table
+//! whose stored SQL starts with a quoted name is created with `CREATE TABLE
+//! IF NOT EXISTS`, and `sqlite_sequence` is refilled after `DELETE FROM
+//! sqlite_sequence;`, as sqlite3 does. Values are written as SQLite's
+//! `quote()` writes them (reals with enough digits to read back the same
+//! double), except as sqlite3's `.dump` does: blobs in lower-case hex and
+//! text with line breaks as `replace('a\nb','\n',char(10))`, so each row
+//! is one line.
 //!
 //! With a table name (a LIKE pattern) only matching tables are dumped,
-//! with their indexes and triggers. Left out: rowids of tables without an
-//! INTEGER PRIMARY KEY are not preserved (sqlite3's default too), text
-//! containing NUL is cut there (as `quote()` cuts it), newlines in text are
-//! written as they are rather than with sqlite3's `replace(..., char(10))`.
+//! with their indexes and triggers (sqlite3 3.40 leaves the indexes out).
+//! Left out: rowids of tables without an INTEGER PRIMARY KEY are not
+//! preserved (sqlite3's default too); text containing NUL is cut there (as
+//! `quote()` and sqlite3 cut it); reals that are not exact in 20 digits
+//! are written with `quote()`'s 17 digits where sqlite3 3.40 writes 20.
 
 use dosql_sql::parse::quote_ident;
 use dosql_sql::{Connection, Value};
@@ -58,7 +61,7 @@ pub fn dump(conn: &mut Connection, table: Option<&str>, out: &mut dyn Write) -> 
         let quoted = quote_ident(name);
         for r in conn.execute(&format!("SELECT * FROM {quoted}"))? {
             for row in r.rows {
-                let values: Vec<String> = row.iter().map(Value::sql_quote).collect();
+                let values: Vec<String> = row.iter().map(literal).collect();
                 writeln!(out, "INSERT INTO {quoted} VALUES({});", values.join(","))?;
             }
         }
@@ -72,8 +75,63 @@ pub fn dump(conn: &mut Connection, table: Option<&str>, out: &mut dyn Write) -> 
     Ok(())
 }
 
+/// A value as an SQL literal, as sqlite3's `.dump` writes it: as
+/// `quote()` writes it, except that blobs have lower-case hex digits and
+/// text with line breaks is written on one line as
+/// `replace('a\nb','\n',char(10))` (with a stand-in for `\n` that the
+/// text does not contain).
+fn literal(v: &Value) -> String {
+    match v {
+        Value::Blob(b) => {
+            let hex: String = b.iter().map(|byte| format!("{byte:02x}")).collect();
+            format!("X'{hex}'")
+        }
+        Value::Text(t) if t.contains(['\n', '\r']) => {
+            // As with quote(), the text ends at a NUL.
+            let t = t.split('\0').next().unwrap_or("");
+            let nl = t.contains('\n').then(|| unused(t, "\\n", "\\012"));
+            let cr = t.contains('\r').then(|| unused(t, "\\r", "\\015"));
+            let mut body = t.replace('\'', "''");
+            if let Some(s) = &nl {
+                body = body.replace('\n', s);
+            }
+            if let Some(s) = &cr {
+                body = body.replace('\r', s);
+            }
+            let mut out = String::new();
+            if nl.is_some() {
+                out.push_str("replace(");
+            }
+            if cr.is_some() {
+                out.push_str("replace(");
+            }
+            out.push_str(&format!("'{body}'"));
+            if let Some(s) = &cr {
+                out.push_str(&format!(",'{s}',char(13))"));
+            }
+            if let Some(s) = &nl {
+                out.push_str(&format!(",'{s}',char(10))"));
+            }
+            out
+        }
+        v => v.sql_quote(),
+    }
+}
+
+/// A stand-in for a line-break character that does not occur in `text`:
+/// `first`, else `second`, else `(first0)`, `(first1)`, ...
+fn unused(text: &str, first: &str, second: &str) -> String {
+    if !text.contains(first) {
+        return first.to_string();
+    }
+    if !text.contains(second) {
+        return second.to_string();
+    }
+    (0u64..).map(|i| format!("({first}{i})")).find(|c| !text.contains(c.as_str())).unwrap_or_default()
+}
+
 /// For `CREATE TABLE "name"...` (any case), the text after `CREATE TABLE `.
-fn quoted_name_create(sql: &str) -> Option<&str> {
+pub fn quoted_name_create(sql: &str) -> Option<&str> {
     let head = sql.get(..13)?;
     let rest = sql.get(13..)?;
     (head.eq_ignore_ascii_case("CREATE TABLE ") && rest.starts_with(['"', '\''])).then_some(rest)
@@ -132,7 +190,8 @@ mod tests {
         let (text, err) = feed(&mut sh, ".dump\n");
         assert_eq!(err, "");
         assert!(text.starts_with("PRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;\nCREATE TABLE t("), "{text}");
-        assert!(text.contains("INSERT INTO t VALUES(1,'it''s',1.5,X'00FF');\n"), "{text}");
+        assert!(text.contains("INSERT INTO t VALUES(1,'it''s',1.5,X'00ff');\n"), "{text}");
+        assert!(text.contains(r"INSERT INTO t VALUES(3,replace('a\nb','\n',char(10)),0.1,'');"), "{text}");
         assert!(text.contains("CREATE TABLE IF NOT EXISTS \"odd name\""), "{text}");
         assert!(text.contains("INSERT INTO \"odd name\" VALUES(1.0e-05,'q');"), "{text}");
         assert!(text.contains("DELETE FROM sqlite_sequence;\nINSERT INTO sqlite_sequence VALUES('s',2);\n"), "{text}");
@@ -198,6 +257,25 @@ mod tests {
             .expect("quote");
         let ours = sh.conn.query("SELECT group_concat(quote(c), ',') FROM (SELECT c FROM t ORDER BY a)").expect("q");
         assert_eq!(ours.rows[0][0].to_text(), quoted);
+    }
+
+    #[test]
+    fn line_breaks_are_written_as_sqlite3_writes_them() {
+        let t = |s: &str| literal(&Value::Text(s.to_string()));
+        // The expected texts are what sqlite3 3.40's .dump printed.
+        assert_eq!(t("a\nb"), r"replace('a\nb','\n',char(10))");
+        assert_eq!(t("c\r\nd"), r"replace(replace('c\r\nd','\r',char(13)),'\n',char(10))");
+        assert_eq!(t("x\\ny\n"), r"replace('x\ny\012','\012',char(10))");
+        assert_eq!(t("p\\n\\012q\nr'"), r"replace('p\n\012q(\n0)r''','(\n0)',char(10))");
+        assert_eq!(t("\\r\r\\015"), r"replace('\r(\r0)\015','(\r0)',char(13))");
+        assert_eq!(t("plain 'q'"), "'plain ''q'''");
+        assert_eq!(literal(&Value::Blob(vec![0, 0xAB])), "X'00ab'");
+        // Each loads back as the same text.
+        let mut c = Connection::open_in_memory().expect("db");
+        for s in ["a\nb", "c\r\nd", "x\\ny\n", "p\\n\\012q\nr'", "\\r\r\\015", "\n\n\r"] {
+            let r = c.query(&format!("SELECT {}", t(s))).expect("select");
+            assert_eq!(r.rows, vec![vec![Value::Text(s.to_string())]]);
+        }
     }
 
     #[test]

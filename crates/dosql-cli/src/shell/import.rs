@@ -233,7 +233,7 @@ mod tests {
         assert_eq!(err, "Imported 2 rows into people\n");
         assert_eq!(
             out,
-            "CREATE TABLE \"people\"(\"name\" TEXT, \"notes, long\" TEXT);\n\
+            "CREATE TABLE IF NOT EXISTS \"people\"(\"name\" TEXT, \"notes, long\" TEXT);\n\
              ann,\"said \"\"hi\"\"\nthen left\"\r\nbob,\"\"\r\n"
         );
     }

@@ -211,9 +211,15 @@ impl<W: Write, E: Write> Shell<W, E> {
     /// statement's result; stops at the first error.
     fn run_sql(&mut self, sql: &str) {
         let start = self.timer.then(|| (Instant::now(), cpu_times()));
+        // sqlite3 shows an error's statement without the final newline.
+        let sql = sql.strip_suffix('\n').unwrap_or(sql);
         let (statements, parse_error) = dosql_sql::parse::parse_sql_prefix(sql);
         let mut failed = false;
+        // Where the text after the previous statement starts.
+        let mut cursor = 0;
         for s in statements {
+            let rest = statement_start(sql.get(cursor..).unwrap_or(""));
+            cursor += sql.get(cursor..).and_then(|r| r.find(&s.sql)).map_or(0, |at| at + s.sql.len());
             let query_plan = matches!(s.statement, Statement::Explain { query_plan: true, .. });
             let outcome = match self.conn.prepare(&s.sql) {
                 Ok(mut p) => self.conn.run_prepared(&mut p, &[]).map_err(|e| {
@@ -246,14 +252,15 @@ impl<W: Write, E: Write> Shell<W, E> {
                     }
                 }
                 Err((e, preparing)) => {
-                    self.sql_error(&e, preparing);
+                    self.sql_error(&e, preparing, rest);
                     failed = true;
                     break;
                 }
             }
         }
         if let (Some(e), false) = (parse_error, failed) {
-            self.sql_error(&Error::Parse(e), true);
+            let rest = statement_start(sql.get(cursor..).unwrap_or(""));
+            self.sql_error(&Error::Parse(e), true, rest);
         }
         if let Some((t0, cpu0)) = start {
             let real = t0.elapsed().as_secs_f64();
@@ -268,8 +275,10 @@ impl<W: Write, E: Write> Shell<W, E> {
     }
 
     /// Reports an engine error as sqlite3 does: `preparing` when it came
-    /// from checking the statement rather than running it.
-    fn sql_error(&mut self, e: &Error, preparing: bool) {
+    /// from checking the statement rather than running it; `text` is the
+    /// input from the statement's start on, shown with a mark where the
+    /// error is when that is known.
+    fn sql_error(&mut self, e: &Error, preparing: bool, text: &str) {
         let (kind, code) = match e {
             Error::Parse(_) => ("Parse error", ""),
             Error::Sql(_) if preparing => ("Parse error", ""),
@@ -283,7 +292,8 @@ impl<W: Write, E: Write> Shell<W, E> {
         let place =
             if self.source.numbered { format!(" near line {}", self.source.pending_line) } else { String::new() };
         self.errors += 1;
-        let _ = writeln!(self.err, "{kind}{place}: {e}{code}");
+        let context = if preparing { error_offset(text, e).map(|at| error_context(text, at)) } else { None };
+        let _ = writeln!(self.err, "{kind}{place}: {e}{code}{}", context.unwrap_or_default());
     }
 
     /// Reports a dot command's (or the shell's) error as `Error: MSG`.
@@ -308,6 +318,74 @@ impl<W: Write, E: Write> Shell<W, E> {
     fn flush(&mut self) {
         let _ = self.out.flush();
         let _ = self.err.flush();
+    }
+}
+
+/// `text` (what follows the previous statement) from where the next
+/// statement starts: after whitespace and the previous statement's `;`.
+fn statement_start(text: &str) -> &str {
+    let text = text.trim_start();
+    text.strip_prefix(';').unwrap_or(text).trim_start()
+}
+
+/// Where in `text` the error `e` was found, for the errors whose message
+/// names a token: syntax errors, unrecognized tokens, unknown columns. The
+/// engine does not report positions, so this is the token's first
+/// occurrence as a whole word (sqlite3 knows the exact one).
+fn error_offset(text: &str, e: &Error) -> Option<usize> {
+    let name = match e {
+        Error::Parse(dosql_sql::parse::ParseError::Syntax(t)) => t.as_str(),
+        Error::Parse(dosql_sql::parse::ParseError::Unsupported(m)) => {
+            m.strip_prefix("unrecognized token: \"")?.strip_suffix('"')?
+        }
+        Error::Sql(m) => m.strip_prefix("no such column: ")?,
+        _ => return None,
+    };
+    if name.is_empty() {
+        return None;
+    }
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    let mut from = 0;
+    while let Some(i) = text.get(from..).and_then(|t| t.find(name)) {
+        let at = from + i;
+        let end = at + name.len();
+        let before = text.get(..at).and_then(|t| t.chars().next_back());
+        let after = text.get(end..).and_then(|t| t.chars().next());
+        let starts_word = name.chars().next().is_some_and(word);
+        let ends_word = name.chars().next_back().is_some_and(word);
+        if !(starts_word && before.is_some_and(word)) && !(ends_word && after.is_some_and(word)) {
+            return Some(at);
+        }
+        from = end;
+    }
+    None
+}
+
+/// sqlite3's picture of where an error is: the statement (up to 78 bytes,
+/// starting at most 50 bytes before the error, whitespace shown as spaces)
+/// on a line, and a mark under the error on the next.
+fn error_context(text: &str, offset: usize) -> String {
+    let mut start = 0;
+    let mut at = offset;
+    while at > 50 {
+        start += 1;
+        at -= 1;
+        while start < text.len() && !text.is_char_boundary(start) {
+            start += 1;
+            at = at.saturating_sub(1);
+        }
+    }
+    let shown = text.get(start..).unwrap_or("");
+    let mut len = shown.len().min(78);
+    while !shown.is_char_boundary(len) {
+        len -= 1;
+    }
+    let code: String =
+        shown.get(..len).unwrap_or("").chars().map(|c| if c.is_whitespace() { ' ' } else { c }).collect();
+    if at < 25 {
+        format!("\n  {code}\n  {}^--- error here", " ".repeat(at))
+    } else {
+        format!("\n  {code}\n  {}error here ---^", " ".repeat(at - 14))
     }
 }
 
@@ -462,7 +540,7 @@ pub(crate) mod tests {
         assert_eq!(
             err,
             "Parse error: no such table: nosuch\n\
-             Parse error: near \"selec\": syntax error\n\
+             Parse error: near \"selec\": syntax error\n  selec 1;\n  ^--- error here\n\
              Runtime error: UNIQUE constraint failed: t.a (19)\n\
              Runtime error: integer overflow\n"
         );
@@ -474,7 +552,29 @@ pub(crate) mod tests {
         let conn = Connection::open_in_memory().expect("db");
         let mut sh = Shell::new(conn, None, Vec::new(), Vec::new(), true);
         let (_, err) = feed(&mut sh, "select 1;\n\nselect\n  x;\n");
-        assert_eq!(err, "Parse error near line 3: no such column: x\n");
+        // sqlite3 shows the statement (whitespace as spaces) and marks the error.
+        assert_eq!(err, "Parse error near line 3: no such column: x\n  select   x;\n           ^--- error here\n");
+    }
+
+    #[test]
+    fn error_marks() {
+        let e = |m: &str| Error::Sql(m.to_string());
+        let syntax = |t: &str| Error::Parse(dosql_sql::parse::ParseError::Syntax(t.to_string()));
+        assert_eq!(error_offset("select 12 2;", &syntax("2")), Some(10));
+        assert_eq!(error_offset("select x, xx from t", &e("no such column: xx")), Some(10));
+        assert_eq!(error_offset("select a from t", &e("no such column: b")), None);
+        assert_eq!(error_offset("select 1", &e("no such table: t")), None);
+        let long = "select 123456789012345678901234567890 +;";
+        let at = error_offset(long, &syntax(";")).expect("found");
+        assert_eq!(error_context(long, at), format!("\n  {long}\n  {}error here ---^", " ".repeat(25)));
+        // Long statements are shown from 50 bytes before the error, 78 at most.
+        let text = format!("select {} + nosuch + 1 {};", "1 + ".repeat(20), "- 2 ".repeat(30));
+        let at = text.find("nosuch").expect("there");
+        let shown = error_context(&text, at);
+        let code = shown.lines().nth(1).expect("code line");
+        assert_eq!(code.len(), 80);
+        assert_eq!(code.find("nosuch"), Some(52));
+        assert!(shown.ends_with(&format!("\n  {}error here ---^", " ".repeat(36))), "{shown}");
     }
 
     #[test]
