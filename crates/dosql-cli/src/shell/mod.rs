@@ -353,7 +353,7 @@ fn error_offset(text: &str, e: &Error) -> Option<usize> {
         let after = text.get(end..).and_then(|t| t.chars().next());
         let starts_word = name.chars().next().is_some_and(word);
         let ends_word = name.chars().next_back().is_some_and(word);
-        if !(starts_word && before.is_some_and(word)) && !(ends_word && after.is_some_and(word)) {
+        if !(starts_word && before.is_some_and(word) || ends_word && after.is_some_and(word)) {
             return Some(at);
         }
         from = end;

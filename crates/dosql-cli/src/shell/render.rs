@@ -65,8 +65,9 @@ impl Mode {
     }
 }
 
-/// Writes one statement's result in `mode`; `headers` applies to the list,
-/// CSV and line-less modes that make headers optional (`list`, `csv`).
+/// Writes one statement's result in `mode`. `headers` matters only in
+/// `list` and `csv` mode: `table`, `box` and `markdown` always show the
+/// column names, `line` and `json` name every value.
 pub fn render(
     out: &mut dyn Write,
     mode: Mode,
@@ -78,7 +79,7 @@ pub fn render(
         return Ok(());
     }
     match mode {
-        Mode::List => delimited(out, headers, columns, rows, b"|", b"\n", |v| raw(v)),
+        Mode::List => delimited(out, headers, columns, rows, b"|", b"\n", raw),
         Mode::Csv => delimited(out, headers, columns, rows, b",", b"\r\n", csv_field),
         Mode::Json => writeln!(out, "{}", json_rows(columns, rows)),
         Mode::Line => line_mode(out, columns, rows),
