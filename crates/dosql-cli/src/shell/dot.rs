@@ -24,6 +24,7 @@ pub const HELP: &[(&str, &str)] = &[
     (".indexes ?TABLE?", "Show names of indexes (of tables matching LIKE pattern TABLE)"),
     (".mode MODE", "Set output mode: list, table, box, csv, json, line, markdown"),
     (".open ?FILE?", "Close the database and open FILE (in memory without FILE)"),
+    (".print STRING...", "Print the words of STRING, separated by spaces"),
     (".quit", "Exit this program"),
     (".read FILE", "Read input from FILE"),
     (".schema ?PATTERN?", "Show the CREATE statements matching LIKE pattern PATTERN"),
@@ -33,8 +34,8 @@ pub const HELP: &[(&str, &str)] = &[
 
 /// The command names, for prefix matching.
 const COMMANDS: &[&str] = &[
-    "dump", "exit", "explain", "headers", "help", "import", "indexes", "indices", "mode", "open", "quit", "read",
-    "schema", "tables", "timer",
+    "dump", "exit", "explain", "headers", "help", "import", "indexes", "indices", "mode", "open", "print", "quit",
+    "read", "schema", "tables", "timer",
 ];
 
 /// Splits a dot command line (without the leading `.`) into words.
@@ -106,6 +107,7 @@ pub fn run<W: Write, E: Write>(sh: &mut Shell<W, E>, line: &str) {
     let Some(cmd) = resolve(name) else { return unknown(sh, name) };
     match (cmd, args.as_slice()) {
         ("quit" | "exit", _) => sh.quit = true,
+        ("print", words) => sh.print(&words.join(" ")),
         ("help", _) => {
             let width = HELP.iter().map(|(c, _)| c.len()).max().unwrap_or(0);
             for (c, what) in HELP {
@@ -301,6 +303,8 @@ mod tests {
     #[test]
     fn unknown_command_and_bad_arguments() {
         let mut sh = shell();
+        let (out, _) = feed(&mut sh, ".print hello  'big world'\n.print\n");
+        assert_eq!(out, "hello big world\n\n");
         let (out, err) = feed(&mut sh, ".foo\n.mode bogus\n.headers maybe\nselect 1;\n");
         assert_eq!(out, "1\n");
         assert_eq!(

@@ -16,13 +16,19 @@
 //! terminal (or comes from `.read`), ` near line N` follows the kind. The
 //! shell always keeps going after an error; without a terminal the exit
 //! status is 1 if any error happened (sqlite3 without `-bail` does the
-//! same). Which errors are "parse" errors is decided by the engine's error
-//! kind, so a few that SQLite finds only while stepping (e.g. `cannot start
-//! a transaction within a transaction`) print as parse errors.
+//! same). Errors found while preparing a statement are parse errors, and
+//! so are schema errors of DDL (which the engine finds when it runs it,
+//! SQLite when preparing); a few errors SQLite finds only while stepping
+//! (e.g. `cannot start a transaction within a transaction`) therefore
+//! print as parse errors. As sqlite3 does, syntax errors, unrecognized
+//! tokens and unknown columns show the statement with `^--- error here`
+//! under the token; the engine reports no positions, so the mark goes to
+//! the token's first occurrence.
 //!
 //! Not supported: sqlite3's other dot commands (`.separator`, `.nullvalue`,
-//! `.width`, `.bail`, `.eqp`, `.backup`, ...), command-line options, and the
-//! `/` and `go` statement terminators.
+//! `.width`, `.bail`, `.eqp`, `.show`, `.backup`, ...), command-line
+//! options, the `/` and `go` statement terminators, and interrupting a
+//! running statement with Ctrl-C (it ends the process).
 
 pub mod complete;
 pub mod dot;

@@ -15,7 +15,8 @@
 //!
 //! NULL prints as an empty string (JSON: `null`), numbers as SQLite's text
 //! conversion prints them, blobs as their raw bytes (lossily decoded in the
-//! aligned modes and JSON). A statement with no rows prints nothing, not
+//! aligned modes and JSON); outside JSON, text and blobs end at a NUL byte,
+//! as in sqlite3. A statement with no rows prints nothing, not
 //! even headers. Widths count characters, not terminal cells (sqlite3 counts
 //! East Asian wide characters twice), and control characters are printed as
 //! they are.
@@ -87,11 +88,18 @@ pub fn render(
     }
 }
 
-/// A value's bytes as sqlite3 prints it unquoted: NULL empty, blobs raw.
+/// A value's bytes as sqlite3 prints it unquoted: NULL empty, blobs raw;
+/// text and blobs end at a NUL byte (sqlite3 prints them as C strings).
 fn raw(v: &Value) -> Vec<u8> {
     match v {
         Value::Null => Vec::new(),
-        v => v.to_text_bytes(),
+        v => {
+            let mut bytes = v.to_text_bytes();
+            if let Some(nul) = bytes.iter().position(|&b| b == 0) {
+                bytes.truncate(nul);
+            }
+            bytes
+        }
     }
 }
 
@@ -137,7 +145,7 @@ fn csv_field(v: &Value) -> Vec<u8> {
     if v.is_null() {
         return Vec::new();
     }
-    let bytes = v.to_text_bytes();
+    let bytes = raw(v);
     let needs_quote = bytes.is_empty() || bytes.iter().any(|&b| b <= b' ' || b == b'"' || b == b',' || b >= 0x7f);
     if !needs_quote {
         return bytes;
@@ -210,7 +218,9 @@ fn frame(mode: Mode) -> Frame {
 fn aligned(out: &mut dyn Write, mode: Mode, columns: &[String], rows: &[Vec<Value>]) -> io::Result<()> {
     let cells: Vec<Vec<Vec<String>>> = rows
         .iter()
-        .map(|row| row.iter().map(|v| v.to_text().split('\n').map(str::to_string).collect()).collect())
+        .map(|row| {
+            row.iter().map(|v| String::from_utf8_lossy(&raw(v)).split('\n').map(str::to_string).collect()).collect()
+        })
         .collect();
     let mut widths: Vec<usize> = columns.iter().map(|c| c.chars().count()).collect();
     for row in &cells {
@@ -362,6 +372,9 @@ mod tests {
         assert_eq!(out, b"a|b|c|d\n1|2.5||A\xff\n");
         assert_eq!(show(Mode::List, true, &["a"], &[]), "");
         assert_eq!(show(Mode::List, false, &["r"], &[vec![Value::Real(1e300)]]), "1.0e+300\n");
+        let nul = vec![vec![Value::Blob(vec![b'a', 0, b'b']), Value::Text("x\0y".into())]];
+        assert_eq!(show(Mode::List, false, &["a", "b"], &nul), "a|x\n");
+        assert_eq!(show(Mode::Csv, false, &["a", "b"], &nul), "a,x\r\n");
     }
 
     #[test]
