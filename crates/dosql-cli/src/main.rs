@@ -2,14 +2,16 @@
 //!
 //! It runs SQL against a database file (`exec`), reports on a database
 //! (`info`), runs sqllogictest files (`slt`), the storage engine's
-//! crash-simulation soak (`soak`) and the SQL fuzzer (`fuzz`).
-//! The interactive shell comes in a later issue.
+//! crash-simulation soak (`soak`) and the SQL fuzzer (`fuzz`), and is an
+//! interactive SQL shell modelled on sqlite3's (`shell`, see [`shell`]).
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use dosql_storage::{Config, Database};
 use std::io::Write;
 use std::path::PathBuf;
+
+mod shell;
 
 #[derive(Parser)]
 #[command(name = "dosql", version, about = "DoSQL: an embedded SQL database with SQLite's dialect")]
@@ -37,6 +39,13 @@ enum Command {
         /// column name, as sqlite3's `-json` mode.
         #[arg(long)]
         json: bool,
+    },
+    /// An interactive SQL shell, as sqlite3's: dot commands (`.help`),
+    /// output modes, `.import`, `.dump`. Reads stdin without prompts when it
+    /// is not a terminal.
+    Shell {
+        /// The database file; an in-memory database without one.
+        path: Option<PathBuf>,
     },
     /// Run sqllogictest files (directories are walked for `*.test`), each on
     /// a fresh in-memory database; prints a line per file and a total.
@@ -146,18 +155,9 @@ fn exec(path: PathBuf, sql: &str, json: bool) -> Result<()> {
     for s in stmts {
         match conn.execute(&s.sql) {
             Ok(results) => {
+                let mode = if json { shell::render::Mode::Json } else { shell::render::Mode::List };
                 for r in results {
-                    if json {
-                        if !r.rows.is_empty() {
-                            writeln!(out, "{}", json_rows(&r.columns, &r.rows))?;
-                        }
-                        continue;
-                    }
-                    for row in r.rows {
-                        let line: Vec<String> =
-                            row.iter().map(|v| if v.is_null() { String::new() } else { v.to_text() }).collect();
-                        writeln!(out, "{}", line.join("|"))?;
-                    }
+                    shell::render::render(&mut out, mode, false, &r.columns, &r.rows)?;
                 }
             }
             Err(e) => {
@@ -169,37 +169,6 @@ fn exec(path: PathBuf, sql: &str, json: bool) -> Result<()> {
     }
     out.flush()?;
     Ok(())
-}
-
-/// Rows as sqlite3's `-json` mode prints them: an array of objects keyed
-/// by column name; integers and reals as numbers (infinities as `1e999`),
-/// text and blobs (their bytes) as strings, NULL as `null`.
-fn json_rows(columns: &[String], rows: &[Vec<dosql_sql::Value>]) -> String {
-    use dosql_sql::Value;
-    let value = |v: &Value| match v {
-        Value::Null => "null".to_string(),
-        Value::Integer(i) => i.to_string(),
-        Value::Real(r) if r.is_infinite() => if *r > 0.0 { "1e999" } else { "-1e999" }.to_string(),
-        Value::Real(_) => v.to_text(),
-        Value::Text(t) => json_string(t),
-        Value::Blob(b) => json_string(&String::from_utf8_lossy(b)),
-    };
-    let objects: Vec<String> = rows
-        .iter()
-        .map(|row| {
-            let fields: Vec<String> =
-                columns.iter().zip(row).map(|(c, v)| format!("{}:{}", json_string(c), value(v))).collect();
-            format!("{{{}}}", fields.join(","))
-        })
-        .collect();
-    format!("[{}]", objects.join(",\n"))
-}
-
-/// `s` as a JSON string literal.
-fn json_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    dosql_sql::func::json::node::push_quoted(&mut out, s);
-    out
 }
 
 fn slt(paths: &[PathBuf], verbose: bool) -> Result<()> {
@@ -234,6 +203,7 @@ fn main() -> Result<()> {
         Some(Command::Soak { workloads, seed }) => soak(workloads, seed),
         Some(Command::Exec { path, sql, json }) => exec(path, &sql, json),
         Some(Command::Slt { paths, verbose }) => slt(&paths, verbose),
+        Some(Command::Shell { path }) => std::process::exit(shell::run(path)?),
         Some(Command::Fuzz { seconds, statements, seed }) => fuzz(seconds, statements, seed),
     }
 }

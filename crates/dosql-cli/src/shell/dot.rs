@@ -1,0 +1,397 @@
+//! The shell's dot commands (`.mode`, `.tables`, `.schema`, `.import`,
+//! ...), parsed and run as sqlite3 runs them.
+//!
+//! A command line is split into words at whitespace; a word may be quoted
+//! with `'...'` or `"..."` to hold spaces (no backslash escapes). A command
+//! may be abbreviated to any prefix that names one command (sqlite3 matches
+//! prefixes similarly). Unknown commands and bad arguments print an error
+//! and the shell goes on.
+
+use super::render::Mode;
+use super::{ExplainMode, Shell};
+use dosql_sql::Value;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// `.help`'s text: each command with its arguments and what it does.
+pub const HELP: &[(&str, &str)] = &[
+    (".dump ?TABLE?", "Render database content as SQL (only TABLE's when given)"),
+    (".exit", "Exit this program"),
+    (".explain ?on|off|auto?", "EXPLAIN QUERY PLAN as a tree (on, auto) or as rows (off)"),
+    (".headers on|off", "Turn display of headers on or off"),
+    (".help", "Show this message"),
+    (".import FILE TABLE", "Import CSV data from FILE into TABLE"),
+    (".indexes ?TABLE?", "Show names of indexes (of tables matching LIKE pattern TABLE)"),
+    (".mode MODE", "Set output mode: list, table, box, csv, json, line, markdown"),
+    (".open ?FILE?", "Close the database and open FILE (in memory without FILE)"),
+    (".print STRING...", "Print the words of STRING, separated by spaces"),
+    (".quit", "Exit this program"),
+    (".read FILE", "Read input from FILE"),
+    (".schema ?PATTERN?", "Show the CREATE statements matching LIKE pattern PATTERN"),
+    (".tables ?PATTERN?", "List names of tables and views matching LIKE pattern PATTERN"),
+    (".timer on|off", "Turn SQL timer on or off"),
+];
+
+/// The command names, for prefix matching.
+const COMMANDS: &[&str] = &[
+    "dump", "exit", "explain", "headers", "help", "import", "indexes", "indices", "mode", "open", "print", "quit",
+    "read", "schema", "tables", "timer",
+];
+
+/// Splits a dot command line (without the leading `.`) into words.
+pub fn split_args(line: &str) -> Result<Vec<String>, String> {
+    let mut words = Vec::new();
+    let mut chars = line.chars().peekable();
+    loop {
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        let Some(&first) = chars.peek() else { break };
+        let mut word = String::new();
+        if first == '\'' || first == '"' {
+            chars.next();
+            let mut closed = false;
+            for c in chars.by_ref() {
+                if c == first {
+                    closed = true;
+                    break;
+                }
+                word.push(c);
+            }
+            if !closed {
+                return Err(format!("unterminated {first}-quoted argument"));
+            }
+        } else {
+            while let Some(&c) = chars.peek() {
+                if c.is_whitespace() {
+                    break;
+                }
+                word.push(c);
+                chars.next();
+            }
+        }
+        words.push(word);
+    }
+    Ok(words)
+}
+
+/// The command a (possibly abbreviated) name stands for.
+fn resolve(name: &str) -> Option<&'static str> {
+    if let Some(exact) = COMMANDS.iter().find(|c| **c == name) {
+        return Some(exact);
+    }
+    let matches: Vec<&&str> = COMMANDS.iter().filter(|c| !name.is_empty() && c.starts_with(name)).collect();
+    match matches.as_slice() {
+        [one] => Some(one),
+        _ => None,
+    }
+}
+
+/// sqlite3's boolean words.
+fn boolean(word: &str) -> Option<bool> {
+    match word.to_ascii_lowercase().as_str() {
+        "on" | "yes" | "true" | "1" => Some(true),
+        "off" | "no" | "false" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+/// Runs the dot command `line` (which starts with `.`).
+pub fn run<W: Write, E: Write>(sh: &mut Shell<W, E>, line: &str) {
+    let words = match split_args(line.get(1..).unwrap_or("")) {
+        Ok(w) => w,
+        Err(e) => return sh.error(&e),
+    };
+    let Some(name) = words.first() else { return unknown(sh, "") };
+    let args: Vec<&str> = words.iter().skip(1).map(String::as_str).collect();
+    let Some(cmd) = resolve(name) else { return unknown(sh, name) };
+    match (cmd, args.as_slice()) {
+        ("quit" | "exit", _) => sh.quit = true,
+        ("print", words) => sh.print(&words.join(" ")),
+        ("help", _) => {
+            let width = HELP.iter().map(|(c, _)| c.len()).max().unwrap_or(0);
+            for (c, what) in HELP {
+                sh.print(&format!("{c:<width$}  {what}"));
+            }
+        }
+        ("mode", []) => {
+            let m = sh.mode.name();
+            sh.print(&format!("current output mode: {m}"));
+        }
+        ("mode", [m]) => match Mode::from_name(m) {
+            Some(m) => sh.mode = m,
+            None => {
+                let names: Vec<&str> = Mode::ALL.iter().map(|m| m.name()).collect();
+                sh.error(&format!("mode should be one of: {}", names.join(" ")));
+            }
+        },
+        ("headers", [b]) => match boolean(b) {
+            Some(on) => sh.headers = on,
+            None => sh.error(&format!("not a boolean value: \"{b}\". Assuming \"no\".")),
+        },
+        ("timer", [b]) => match boolean(b) {
+            Some(on) => sh.timer = on,
+            None => sh.error(&format!("not a boolean value: \"{b}\". Assuming \"no\".")),
+        },
+        ("explain", []) => sh.explain = ExplainMode::Tree,
+        ("explain", [b]) => {
+            sh.explain = match (b.eq_ignore_ascii_case("auto"), boolean(b)) {
+                (true, _) | (_, Some(true)) => ExplainMode::Tree,
+                (_, Some(false)) => ExplainMode::Rows,
+                _ => return sh.error(&format!("not a boolean value: \"{b}\"")),
+            }
+        }
+        ("tables", [] | [_]) => {
+            let pattern = args.first().copied().unwrap_or("%");
+            let sql = "SELECT name FROM sqlite_schema WHERE type IN ('table','view') \
+                       AND name NOT LIKE 'sqlite_%' AND name LIKE ?1 ORDER BY 1";
+            print_names(sh, sql, pattern);
+        }
+        ("indexes" | "indices", [] | [_]) => {
+            let pattern = args.first().copied().unwrap_or("%");
+            let sql = "SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name LIKE ?1 ORDER BY 1";
+            print_names(sh, sql, pattern);
+        }
+        ("schema", [] | [_]) => {
+            let pattern = args.first().copied().unwrap_or("%");
+            let sql = "SELECT sql FROM sqlite_schema WHERE (name LIKE ?1 OR tbl_name LIKE ?1) AND sql IS NOT NULL";
+            if let Some(rows) = query(sh, sql, pattern) {
+                for r in rows {
+                    let sql = r.first().map(Value::to_text).unwrap_or_default();
+                    // As sqlite3: a table whose name is quoted shows with
+                    // IF NOT EXISTS, as in a dump.
+                    match super::dump::quoted_name_create(&sql) {
+                        Some(rest) => sh.print(&format!("CREATE TABLE IF NOT EXISTS {rest};")),
+                        None => sh.print(&format!("{sql};")),
+                    }
+                }
+            }
+        }
+        ("dump", [] | [_]) => {
+            let mut text = Vec::new();
+            match super::dump::dump(&mut sh.conn, args.first().copied(), &mut text) {
+                Ok(()) => {
+                    if let Err(e) = sh.out.write_all(&text) {
+                        sh.error(&format!("writing output: {e}"));
+                    }
+                }
+                Err(e) => sh.error(&e.to_string()),
+            }
+        }
+        ("import", _) => import(sh, &args),
+        ("read", [file]) => sh.read_file(Path::new(file)),
+        ("open", [] | [_]) => {
+            let path = args.first().map(PathBuf::from);
+            match super::open(path.as_deref()) {
+                Ok(conn) => {
+                    sh.conn = conn;
+                    sh.db_name = path;
+                }
+                Err(e) => {
+                    let shown = path.as_deref().unwrap_or(Path::new(":memory:")).display().to_string();
+                    sh.error(&format!("unable to open database \"{shown}\": {e}"));
+                }
+            }
+        }
+        (cmd, _) => {
+            let usage = HELP.iter().find(|(c, _)| c.trim_start_matches('.').split(' ').next() == Some(cmd));
+            match usage {
+                Some((u, _)) => sh.error(&format!("usage: {u}")),
+                None => unknown(sh, name),
+            }
+        }
+    }
+}
+
+/// sqlite3's message for a command it does not know.
+fn unknown<W: Write, E: Write>(sh: &mut Shell<W, E>, name: &str) {
+    sh.error(&format!("unknown command or invalid arguments:  \"{name}\". Enter \".help\" for help"));
+}
+
+/// Runs `sql` with `pattern` as `?1`; reports an error and gives `None` if
+/// it fails.
+fn query<W: Write, E: Write>(sh: &mut Shell<W, E>, sql: &str, pattern: &str) -> Option<Vec<Vec<Value>>> {
+    match sh.conn.execute_with(sql, &[Value::Text(pattern.to_string())]) {
+        Ok(mut r) => Some(r.pop().map(|r| r.rows).unwrap_or_default()),
+        Err(e) => {
+            sh.error(&e.to_string());
+            None
+        }
+    }
+}
+
+/// Prints the names `sql` selects in sqlite3's `.tables` layout: columns
+/// as wide as the longest name, filled top to bottom, in 80 characters.
+fn print_names<W: Write, E: Write>(sh: &mut Shell<W, E>, sql: &str, pattern: &str) {
+    let Some(rows) = query(sh, sql, pattern) else { return };
+    let names: Vec<String> = rows.iter().map(|r| r.first().map(Value::to_text).unwrap_or_default()).collect();
+    for line in columns(&names) {
+        sh.print(&line);
+    }
+}
+
+/// `names` laid out as `.tables` does.
+pub fn columns(names: &[String]) -> Vec<String> {
+    if names.is_empty() {
+        return Vec::new();
+    }
+    let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
+    let per_line = (80 / (width + 2)).max(1);
+    let lines = names.len().div_ceil(per_line);
+    (0..lines)
+        .map(|i| {
+            let mut line = String::new();
+            for (k, name) in names.iter().enumerate().skip(i).step_by(lines) {
+                if k >= lines {
+                    line.push_str("  ");
+                }
+                line.push_str(&format!("{name:<width$}"));
+            }
+            line
+        })
+        .collect()
+}
+
+/// `.import [--csv] [--skip N] FILE TABLE`.
+fn import<W: Write, E: Write>(sh: &mut Shell<W, E>, args: &[&str]) {
+    let mut skip = 0usize;
+    let mut plain = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match *a {
+            "--csv" => {}
+            "--skip" => match it.next().and_then(|n| n.parse().ok()) {
+                Some(n) => skip = n,
+                None => return sh.error("--skip needs a number"),
+            },
+            a if a.starts_with("--") => return sh.error(&format!("unknown option: {a}")),
+            a => plain.push(a),
+        }
+    }
+    let [file, table] = plain.as_slice() else { return sh.error("usage: .import [--csv] [--skip N] FILE TABLE") };
+    let progress = sh.progress;
+    match super::import::import(&mut sh.conn, Path::new(file), table, skip, progress) {
+        Ok(n) => sh.note(&format!("Imported {n} rows into {table}")),
+        Err(e) => sh.error(&e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{feed, shell};
+    use super::*;
+
+    #[test]
+    fn splitting_arguments() {
+        assert_eq!(split_args("import 'my file.csv' t").expect("ok"), ["import", "my file.csv", "t"]);
+        assert_eq!(split_args("  mode   box ").expect("ok"), ["mode", "box"]);
+        assert_eq!(split_args("schema \"a b\"").expect("ok"), ["schema", "a b"]);
+        assert!(split_args("read 'x").is_err());
+    }
+
+    #[test]
+    fn prefixes_resolve_when_unambiguous() {
+        assert_eq!(resolve("tab"), Some("tables"));
+        assert_eq!(resolve("q"), Some("quit"));
+        assert_eq!(resolve("h"), None);
+        assert_eq!(resolve("he"), None);
+        assert_eq!(resolve("hea"), Some("headers"));
+        assert_eq!(resolve("help"), Some("help"));
+        assert_eq!(resolve("bogus"), None);
+    }
+
+    #[test]
+    fn unknown_command_and_bad_arguments() {
+        let mut sh = shell();
+        let (out, _) = feed(&mut sh, ".print hello  'big world'\n.print\n");
+        assert_eq!(out, "hello big world\n\n");
+        let (out, err) = feed(&mut sh, ".foo\n.mode bogus\n.headers maybe\nselect 1;\n");
+        assert_eq!(out, "1\n");
+        assert_eq!(
+            err,
+            "Error: unknown command or invalid arguments:  \"foo\". Enter \".help\" for help\n\
+             Error: mode should be one of: list table box csv json line markdown\n\
+             Error: not a boolean value: \"maybe\". Assuming \"no\".\n"
+        );
+        let (_, err) = feed(&mut sh, ".read\n");
+        assert_eq!(err, "Error: usage: .read FILE\n");
+    }
+
+    #[test]
+    fn mode_and_headers() {
+        let mut sh = shell();
+        let (out, _) = feed(&mut sh, ".mode\n.headers on\n.mode csv\nselect 1 as a, 'x y' as b;\n.mode\n");
+        assert_eq!(out, "current output mode: list\na,b\r\n1,\"x y\"\r\ncurrent output mode: csv\n");
+    }
+
+    #[test]
+    fn help_lists_every_command() {
+        let mut sh = shell();
+        let (out, _) = feed(&mut sh, ".help\n");
+        for (cmd, _) in HELP {
+            assert!(out.contains(cmd), "{cmd} missing from {out}");
+        }
+    }
+
+    #[test]
+    fn tables_indexes_schema() {
+        let mut sh = shell();
+        let setup = "CREATE TABLE t(a integer primary key, b text);\nCREATE INDEX ti on t(b);\n\
+                     CREATE VIEW v as select a from t;\nCREATE TABLE \"odd name\"(x);\nCREATE TABLE u(x, y);\n\
+                     CREATE INDEX ui on u(x, y);\nCREATE TRIGGER tr after insert on t begin select 1; end;\n";
+        let (_, err) = feed(&mut sh, setup);
+        assert_eq!(err, "");
+        let (out, _) = feed(&mut sh, ".tables\n.tables t%\n.indexes\n.indexes t\n");
+        assert_eq!(out, "odd name  t         u         v       \nt\nti  ui\nti\n");
+        let (out, _) = feed(&mut sh, ".schema t\n");
+        assert_eq!(
+            out,
+            "CREATE TABLE t(a integer primary key, b text);\nCREATE INDEX ti on t(b);\n\
+             CREATE TRIGGER tr after insert on t begin select 1; end;\n"
+        );
+        let (out, _) = feed(&mut sh, ".schema\n");
+        assert_eq!(out.lines().count(), 7, "{out}");
+        assert!(out.contains("CREATE VIEW v as select a from t;\n"), "{out}");
+    }
+
+    #[test]
+    fn table_name_columns_fill_top_to_bottom() {
+        let names: Vec<String> = (0..30).map(|i| format!("table_{i:02}")).collect();
+        let lines = columns(&names);
+        // 8-character names: 80 / 10 = 8 a line, so 4 lines.
+        assert_eq!(lines.len(), 4);
+        assert!(lines[0].starts_with("table_00  table_04  table_08"), "{}", lines[0]);
+        assert_eq!(lines[3].trim_end(), "table_03  table_07  table_11  table_15  table_19  table_23  table_27");
+    }
+
+    #[test]
+    fn open_switches_databases() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("a.db");
+        let mut sh = shell();
+        let (_, err) =
+            feed(&mut sh, &format!(".open {}\ncreate table t(a);\ninsert into t values(5);\n", path.display()));
+        assert_eq!(err, "");
+        let (out, _) = feed(&mut sh, ".open\n.tables\n");
+        assert_eq!(out, "");
+        let (out, err) = feed(&mut sh, &format!(".open '{}'\nselect * from t;\n", path.display()));
+        assert_eq!((out.as_str(), err.as_str()), ("5\n", ""));
+    }
+
+    #[test]
+    fn read_runs_a_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("s.sql");
+        std::fs::write(
+            &path,
+            "create table t(a);\ninsert into t\n values(1);\nselect * from nosuch;\nselect count(*) from t;\n",
+        )
+        .expect("write");
+        let mut sh = shell();
+        let (out, err) = feed(&mut sh, &format!(".read {}\nselect 2;\n", path.display()));
+        assert_eq!(out, "1\n2\n");
+        assert_eq!(err, "Parse error near line 4: no such table: nosuch\n");
+        let (_, err) = feed(&mut sh, ".read /nonexistent/x.sql\n");
+        assert!(err.starts_with("Error: cannot open \"/nonexistent/x.sql\""), "{err}");
+    }
+}

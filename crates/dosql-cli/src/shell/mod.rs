@@ -1,0 +1,633 @@
+//! `dosql shell`: an interactive SQL shell modelled on sqlite3's.
+//!
+//! [`Shell`] is the terminal-free core: it takes input a line at a time
+//! ([`Shell::feed_line`]), gathers lines until they end a statement (see
+//! [`complete`]), runs the SQL on a [`Connection`] and prints results in the
+//! current output mode ([`render`]) to its output writer and errors to its
+//! error writer. Lines starting with `.` (with no SQL pending) are dot
+//! commands ([`dot`]). [`run`] drives it: with a terminal on stdin through
+//! `rustyline` (prompts, line editing, history in `~/.dosql_history`),
+//! otherwise straight from stdin with no prompts.
+//!
+//! Errors print as sqlite3 3.40 prints them: `Parse error: MSG` for
+//! statements that fail to prepare (syntax, unknown names), `Runtime error:
+//! MSG` for failures while running (constraint failures get sqlite3's ` (19)`
+//! code), `Error: MSG` for dot commands; when input does not come from a
+//! terminal (or comes from `.read`), ` near line N` follows the kind. The
+//! shell always keeps going after an error; without a terminal the exit
+//! status is 1 if any error happened (sqlite3 without `-bail` does the
+//! same). Errors found while preparing a statement are parse errors, and
+//! so are schema errors of DDL (which the engine finds when it runs it,
+//! SQLite when preparing); a few errors SQLite finds only while stepping
+//! (e.g. `cannot start a transaction within a transaction`) therefore
+//! print as parse errors. As sqlite3 does, syntax errors, unrecognized
+//! tokens and unknown columns show the statement with `^--- error here`
+//! under the token; the engine reports no positions, so the mark goes to
+//! the token's first occurrence.
+//!
+//! Not supported: sqlite3's other dot commands (`.separator`, `.nullvalue`,
+//! `.width`, `.bail`, `.eqp`, `.show`, `.backup`, ...), command-line
+//! options, the `/` and `go` statement terminators, and interrupting a
+//! running statement with Ctrl-C (it ends the process).
+
+pub mod complete;
+pub mod dot;
+pub mod dump;
+pub mod import;
+pub mod render;
+
+use anyhow::Result;
+use dosql_sql::ast::Statement;
+use dosql_sql::{Connection, Error};
+use render::Mode;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// The prompt for a new statement.
+pub const PROMPT: &str = "dosql> ";
+/// The prompt for a statement's further lines.
+pub const CONTINUE_PROMPT: &str = "   ...> ";
+
+/// How `EXPLAIN QUERY PLAN` results print (`.explain`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExplainMode {
+    /// As a tree (`on` and sqlite3's default `auto`).
+    Tree,
+    /// As ordinary rows in the current mode (`off`).
+    Rows,
+}
+
+/// Where the lines being fed come from, for error messages.
+struct Source {
+    /// Whether they come from a file or a pipe (errors then name the line).
+    numbered: bool,
+    /// The number of the last line fed.
+    line: usize,
+    /// SQL gathered so far for a statement not yet complete.
+    pending: String,
+    /// The line `pending` started on.
+    pending_line: usize,
+}
+
+/// The shell's state: a connection, settings, and input gathered so far.
+/// Output goes to `W`, messages and errors to `E`.
+pub struct Shell<W: Write, E: Write> {
+    conn: Connection,
+    /// What the banner and `.open` call the database.
+    db_name: Option<PathBuf>,
+    out: W,
+    err: E,
+    mode: Mode,
+    headers: bool,
+    timer: bool,
+    explain: ExplainMode,
+    /// Whether `.import` may draw a progress bar on stderr.
+    progress: bool,
+    source: Source,
+    /// Nesting of `.read`.
+    read_depth: usize,
+    errors: usize,
+    quit: bool,
+}
+
+impl<W: Write, E: Write> Shell<W, E> {
+    /// A shell on `conn` (opened from `db_name`, `None` for in-memory)
+    /// writing results to `out` and errors to `err`. `numbered` makes error
+    /// messages name the input line, as for piped input.
+    pub fn new(conn: Connection, db_name: Option<PathBuf>, out: W, err: E, numbered: bool) -> Self {
+        Shell {
+            conn,
+            db_name,
+            out,
+            err,
+            mode: Mode::List,
+            headers: false,
+            timer: false,
+            explain: ExplainMode::Tree,
+            progress: false,
+            source: Source { numbered, line: 0, pending: String::new(), pending_line: 0 },
+            read_depth: 0,
+            errors: 0,
+            quit: false,
+        }
+    }
+
+    /// Lets `.import` show a progress bar on stderr (only sensible when
+    /// stderr is a terminal).
+    pub fn set_progress(&mut self, on: bool) {
+        self.progress = on;
+    }
+
+    /// The prompt to show before reading the next line.
+    pub fn prompt(&self) -> &'static str {
+        if self.source.pending.is_empty() { PROMPT } else { CONTINUE_PROMPT }
+    }
+
+    /// How many errors have been reported.
+    pub fn errors(&self) -> usize {
+        self.errors
+    }
+
+    /// Drops any partly entered statement (Ctrl-C at the prompt).
+    pub fn clear_pending(&mut self) {
+        self.source.pending.clear();
+    }
+
+    /// Takes one line of input (without its newline): a dot command, or
+    /// SQL run once it completes a statement. Returns `false` once the shell
+    /// should stop (`.quit`).
+    pub fn feed_line(&mut self, line: &str) -> bool {
+        self.source.line += 1;
+        if self.source.pending.is_empty() {
+            let trimmed = line.trim_start();
+            if trimmed.starts_with('.') {
+                dot::run(self, trimmed);
+                self.flush();
+                return !self.quit;
+            }
+            if trimmed.is_empty() {
+                return !self.quit;
+            }
+            self.source.pending_line = self.source.line;
+        }
+        self.source.pending.push_str(line);
+        self.source.pending.push('\n');
+        if complete::is_complete(&self.source.pending) {
+            let sql = std::mem::take(&mut self.source.pending);
+            self.run_sql(&sql);
+            self.flush();
+        }
+        !self.quit
+    }
+
+    /// Runs what is left of an unfinished statement at the end of input,
+    /// as sqlite3 does (unless it is only comments).
+    pub fn finish(&mut self) {
+        let sql = std::mem::take(&mut self.source.pending);
+        if has_sql(&sql) {
+            self.run_sql(&sql);
+        }
+        self.flush();
+    }
+
+    /// Feeds every line of `input`, then [`Shell::finish`]es. Stops early
+    /// at `.quit`. Read errors are reported and end the input.
+    pub fn run_script(&mut self, input: impl BufRead) {
+        for line in input.lines() {
+            match line {
+                Ok(line) => {
+                    if !self.feed_line(line.strip_suffix('\r').unwrap_or(&line)) {
+                        return;
+                    }
+                }
+                Err(e) => {
+                    self.error(&format!("reading input: {e}"));
+                    break;
+                }
+            }
+        }
+        self.finish();
+    }
+
+    /// Runs a file's lines as if typed (`.read`): errors name its lines.
+    fn read_file(&mut self, path: &Path) {
+        if self.read_depth >= 16 {
+            self.error("too many levels of .read");
+            return;
+        }
+        let file = match std::fs::File::open(path) {
+            Ok(f) => f,
+            Err(e) => {
+                self.error(&format!("cannot open \"{}\": {e}", path.display()));
+                return;
+            }
+        };
+        let saved = std::mem::replace(
+            &mut self.source,
+            Source { numbered: true, line: 0, pending: String::new(), pending_line: 0 },
+        );
+        self.read_depth += 1;
+        self.run_script(std::io::BufReader::new(file));
+        self.read_depth -= 1;
+        self.source = saved;
+    }
+
+    /// Runs a complete piece of SQL (one or more statements), printing each
+    /// statement's result; stops at the first error.
+    fn run_sql(&mut self, sql: &str) {
+        let start = self.timer.then(|| (Instant::now(), cpu_times()));
+        // sqlite3 shows an error's statement without the final newline.
+        let sql = sql.strip_suffix('\n').unwrap_or(sql);
+        let (statements, parse_error) = dosql_sql::parse::parse_sql_prefix(sql);
+        let mut failed = false;
+        // Where the text after the previous statement starts.
+        let mut cursor = 0;
+        for s in statements {
+            let rest = statement_start(sql.get(cursor..).unwrap_or(""));
+            cursor += sql.get(cursor..).and_then(|r| r.find(&s.sql)).map_or(0, |at| at + s.sql.len());
+            let query_plan = matches!(s.statement, Statement::Explain { query_plan: true, .. });
+            let outcome = match self.conn.prepare(&s.sql) {
+                Ok(mut p) => self.conn.run_prepared(&mut p, &[]).map_err(|e| {
+                    // DDL is checked against the schema when it runs here,
+                    // where SQLite checks it when preparing.
+                    let ddl = matches!(
+                        s.statement,
+                        Statement::CreateTable(_)
+                            | Statement::CreateIndex(_)
+                            | Statement::CreateView(_)
+                            | Statement::CreateTrigger(_)
+                            | Statement::AlterTable(_)
+                            | Statement::Drop { .. }
+                    );
+                    (e, ddl)
+                }),
+                Err(e) => Err((e, true)),
+            };
+            match outcome {
+                Ok(results) => {
+                    for r in results {
+                        let written = if query_plan && self.explain == ExplainMode::Tree && !r.rows.is_empty() {
+                            self.out.write_all(render::query_plan_tree(&r.rows).as_bytes())
+                        } else {
+                            render::render(&mut self.out, self.mode, self.headers, &r.columns, &r.rows)
+                        };
+                        if let Err(e) = written {
+                            self.error(&format!("writing output: {e}"));
+                        }
+                    }
+                }
+                Err((e, preparing)) => {
+                    self.sql_error(&e, preparing, rest);
+                    failed = true;
+                    break;
+                }
+            }
+        }
+        if let (Some(e), false) = (parse_error, failed) {
+            let rest = statement_start(sql.get(cursor..).unwrap_or(""));
+            self.sql_error(&Error::Parse(e), true, rest);
+        }
+        if let Some((t0, cpu0)) = start {
+            let real = t0.elapsed().as_secs_f64();
+            let line = match (cpu0, cpu_times()) {
+                (Some((u0, s0)), Some((u1, s1))) => {
+                    format!("Run Time: real {real:.3} user {:.6} sys {:.6}", u1 - u0, s1 - s0)
+                }
+                _ => format!("Run Time: real {real:.3}"),
+            };
+            self.print(&line);
+        }
+    }
+
+    /// Reports an engine error as sqlite3 does: `preparing` when it came
+    /// from checking the statement rather than running it; `text` is the
+    /// input from the statement's start on, shown with a mark where the
+    /// error is when that is known.
+    fn sql_error(&mut self, e: &Error, preparing: bool, text: &str) {
+        let (kind, code) = match e {
+            Error::Parse(_) => ("Parse error", ""),
+            Error::Sql(_) if preparing => ("Parse error", ""),
+            Error::Constraint(_) | Error::ConstraintFail(_) | Error::ConstraintRollback(_) => {
+                ("Runtime error", " (19)")
+            }
+            // sqlite3 shows the result code when it is not plain SQLITE_ERROR.
+            Error::Sql(m) if m == "datatype mismatch" => ("Runtime error", " (20)"),
+            _ => ("Runtime error", ""),
+        };
+        let place =
+            if self.source.numbered { format!(" near line {}", self.source.pending_line) } else { String::new() };
+        self.errors += 1;
+        let context = if preparing { error_offset(text, e).map(|at| error_context(text, at)) } else { None };
+        let _ = writeln!(self.err, "{kind}{place}: {e}{code}{}", context.unwrap_or_default());
+    }
+
+    /// Reports a dot command's (or the shell's) error as `Error: MSG`.
+    fn error(&mut self, msg: &str) {
+        self.errors += 1;
+        let _ = self.out.flush();
+        let _ = writeln!(self.err, "Error: {msg}");
+    }
+
+    /// Prints a line of output.
+    fn print(&mut self, line: &str) {
+        if let Err(e) = writeln!(self.out, "{line}") {
+            self.error(&format!("writing output: {e}"));
+        }
+    }
+
+    /// Prints a status message to the error writer (not counted as an error).
+    fn note(&mut self, line: &str) {
+        let _ = writeln!(self.err, "{line}");
+    }
+
+    fn flush(&mut self) {
+        let _ = self.out.flush();
+        let _ = self.err.flush();
+    }
+}
+
+/// `text` (what follows the previous statement) from where the next
+/// statement starts: after whitespace and the previous statement's `;`.
+fn statement_start(text: &str) -> &str {
+    let text = text.trim_start();
+    text.strip_prefix(';').unwrap_or(text).trim_start()
+}
+
+/// Where in `text` the error `e` was found, for the errors whose message
+/// names a token: syntax errors, unrecognized tokens, unknown columns. The
+/// engine does not report positions, so this is the token's first
+/// occurrence as a whole word (sqlite3 knows the exact one).
+fn error_offset(text: &str, e: &Error) -> Option<usize> {
+    let name = match e {
+        Error::Parse(dosql_sql::parse::ParseError::Syntax(t)) => t.as_str(),
+        Error::Parse(dosql_sql::parse::ParseError::Unsupported(m)) => {
+            m.strip_prefix("unrecognized token: \"")?.strip_suffix('"')?
+        }
+        Error::Sql(m) => m.strip_prefix("no such column: ")?,
+        _ => return None,
+    };
+    if name.is_empty() {
+        return None;
+    }
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    let mut from = 0;
+    while let Some(i) = text.get(from..).and_then(|t| t.find(name)) {
+        let at = from + i;
+        let end = at + name.len();
+        let before = text.get(..at).and_then(|t| t.chars().next_back());
+        let after = text.get(end..).and_then(|t| t.chars().next());
+        let starts_word = name.chars().next().is_some_and(word);
+        let ends_word = name.chars().next_back().is_some_and(word);
+        if !(starts_word && before.is_some_and(word) || ends_word && after.is_some_and(word)) {
+            return Some(at);
+        }
+        from = end;
+    }
+    None
+}
+
+/// sqlite3's picture of where an error is: the statement (up to 78 bytes,
+/// starting at most 50 bytes before the error, whitespace shown as spaces)
+/// on a line, and a mark under the error on the next.
+fn error_context(text: &str, offset: usize) -> String {
+    let mut start = 0;
+    let mut at = offset;
+    while at > 50 {
+        start += 1;
+        at -= 1;
+        while start < text.len() && !text.is_char_boundary(start) {
+            start += 1;
+            at = at.saturating_sub(1);
+        }
+    }
+    let shown = text.get(start..).unwrap_or("");
+    let mut len = shown.len().min(78);
+    while !shown.is_char_boundary(len) {
+        len -= 1;
+    }
+    let code: String =
+        shown.get(..len).unwrap_or("").chars().map(|c| if c.is_whitespace() { ' ' } else { c }).collect();
+    if at < 25 {
+        format!("\n  {code}\n  {}^--- error here", " ".repeat(at))
+    } else {
+        format!("\n  {code}\n  {}error here ---^", " ".repeat(at - 14))
+    }
+}
+
+/// Whether `sql` holds anything but whitespace and comments.
+fn has_sql(sql: &str) -> bool {
+    match dosql_sql::parse::tokens(sql) {
+        Ok(toks) => !toks.is_empty(),
+        // Let running it report what is wrong.
+        Err(_) => !sql.trim().is_empty(),
+    }
+}
+
+/// This process's user and system CPU seconds so far, from
+/// `/proc/self/stat` (Linux; `None` elsewhere). Its clock ticks are
+/// USER_HZ, 100 a second on every Linux.
+fn cpu_times() -> Option<(f64, f64)> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which is in parentheses and may hold
+    // spaces): state is field 3, utime 14, stime 15.
+    let rest = stat.get(stat.rfind(')')? + 1..)?;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok());
+    Some((ticks(11)? as f64 / 100.0, ticks(12)? as f64 / 100.0))
+}
+
+/// Opens `path` (in-memory when `None`).
+fn open(path: Option<&Path>) -> Result<Connection, Error> {
+    match path {
+        Some(p) => Connection::open(p),
+        None => Connection::open_in_memory(),
+    }
+}
+
+/// `dosql shell [PATH]`: opens the database (in-memory without a path) and
+/// runs the shell on stdin. Returns the process exit status: 1 if input
+/// did not come from a terminal and any error happened, else 0.
+pub fn run(path: Option<PathBuf>) -> Result<i32> {
+    let conn = open(path.as_deref()).map_err(|e| {
+        anyhow::anyhow!(
+            "unable to open database \"{}\": {e}",
+            path.as_deref().unwrap_or(Path::new(":memory:")).display()
+        )
+    })?;
+    let interactive = std::io::stdin().is_terminal();
+    let stdout = std::io::stdout();
+    let stderr = std::io::stderr();
+    let mut shell = Shell::new(conn, path, std::io::BufWriter::new(stdout.lock()), stderr.lock(), !interactive);
+    shell.set_progress(std::io::stderr().is_terminal());
+    if !interactive {
+        shell.run_script(std::io::stdin().lock());
+        return Ok(if shell.errors() > 0 { 1 } else { 0 });
+    }
+    interactive_loop(&mut shell)?;
+    Ok(0)
+}
+
+/// Reads lines with `rustyline` until end of input or `.quit`.
+fn interactive_loop<W: Write, E: Write>(shell: &mut Shell<W, E>) -> Result<()> {
+    use rustyline::error::ReadlineError;
+    shell.print(&format!("DoSQL version {}", env!("CARGO_PKG_VERSION")));
+    shell.print("Enter \".help\" for usage hints.");
+    if shell.db_name.is_none() {
+        shell.print("Connected to a transient in-memory database.");
+        shell.print("Use \".open FILENAME\" to reopen on a persistent database.");
+    }
+    shell.flush();
+    let mut editor = rustyline::DefaultEditor::new()?;
+    let history = std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".dosql_history"));
+    if let Some(h) = &history {
+        // No history yet is normal.
+        let _ = editor.load_history(h);
+    }
+    loop {
+        match editor.readline(shell.prompt()) {
+            Ok(line) => {
+                if !line.trim().is_empty() {
+                    let _ = editor.add_history_entry(line.as_str());
+                }
+                if !shell.feed_line(&line) {
+                    break;
+                }
+            }
+            // Ctrl-C abandons the statement being typed, as in sqlite3.
+            Err(ReadlineError::Interrupted) => shell.clear_pending(),
+            Err(ReadlineError::Eof) => {
+                shell.finish();
+                break;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if let Some(h) = &history {
+        // A history that cannot be saved must not fail the session.
+        let _ = editor.save_history(h);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A shell on a fresh in-memory database writing into byte vectors.
+    pub(crate) fn shell() -> Shell<Vec<u8>, Vec<u8>> {
+        let conn = Connection::open_in_memory().expect("in-memory database");
+        Shell::new(conn, None, Vec::new(), Vec::new(), false)
+    }
+
+    /// Feeds `script` (lines) and returns (output, errors), draining both.
+    pub(crate) fn feed(sh: &mut Shell<Vec<u8>, Vec<u8>>, script: &str) -> (String, String) {
+        sh.run_script(script.as_bytes());
+        let out = String::from_utf8_lossy(&std::mem::take(&mut sh.out)).into_owned();
+        let err = String::from_utf8_lossy(&std::mem::take(&mut sh.err)).into_owned();
+        (out, err)
+    }
+
+    #[test]
+    fn statements_span_lines() {
+        let mut sh = shell();
+        assert!(sh.feed_line("select 1,"));
+        assert_eq!(sh.prompt(), CONTINUE_PROMPT);
+        assert!(sh.feed_line("  'a;b'"));
+        assert!(sh.feed_line(";"));
+        assert_eq!(sh.prompt(), PROMPT);
+        assert_eq!(String::from_utf8_lossy(&sh.out), "1|a;b\n");
+    }
+
+    #[test]
+    fn several_statements_on_a_line_and_blank_lines() {
+        let mut sh = shell();
+        let (out, err) = feed(&mut sh, "\n  \ncreate table t(a); insert into t values(1),(2); select * from t;\n");
+        assert_eq!((out.as_str(), err.as_str()), ("1\n2\n", ""));
+    }
+
+    #[test]
+    fn trigger_body_is_one_statement() {
+        let mut sh = shell();
+        let script = "create table t(a);\ncreate table log(x);\ncreate trigger tr after insert on t begin\n  insert into log values(new.a);\n  insert into log values(new.a * 10);\nend;\ninsert into t values(2);\nselect * from log;\n";
+        let (out, err) = feed(&mut sh, script);
+        assert_eq!(err, "");
+        assert_eq!(out, "2\n20\n");
+    }
+
+    #[test]
+    fn errors_are_reported_and_the_shell_goes_on() {
+        let mut sh = shell();
+        let (out, err) = feed(
+            &mut sh,
+            "select * from nosuch;\nselec 1;\ncreate table t(a unique);\ninsert into t values(1),(1);\nselect abs(-9223372036854775808);\nselect 2;\n",
+        );
+        assert_eq!(out, "2\n");
+        assert_eq!(
+            err,
+            "Parse error: no such table: nosuch\n\
+             Parse error: near \"selec\": syntax error\n  selec 1;\n  ^--- error here\n\
+             Runtime error: UNIQUE constraint failed: t.a (19)\n\
+             Runtime error: integer overflow\n"
+        );
+        assert_eq!(sh.errors(), 4);
+    }
+
+    #[test]
+    fn numbered_errors_name_the_statement_line() {
+        let conn = Connection::open_in_memory().expect("db");
+        let mut sh = Shell::new(conn, None, Vec::new(), Vec::new(), true);
+        let (_, err) = feed(&mut sh, "select 1;\n\nselect\n  x;\n");
+        // sqlite3 shows the statement (whitespace as spaces) and marks the error.
+        assert_eq!(err, "Parse error near line 3: no such column: x\n  select   x;\n           ^--- error here\n");
+    }
+
+    #[test]
+    fn error_marks() {
+        let e = |m: &str| Error::Sql(m.to_string());
+        let syntax = |t: &str| Error::Parse(dosql_sql::parse::ParseError::Syntax(t.to_string()));
+        assert_eq!(error_offset("select 12 2;", &syntax("2")), Some(10));
+        assert_eq!(error_offset("select x, xx from t", &e("no such column: xx")), Some(10));
+        assert_eq!(error_offset("select a from t", &e("no such column: b")), None);
+        assert_eq!(error_offset("select 1", &e("no such table: t")), None);
+        let long = "select 123456789012345678901234567890 +;";
+        let at = error_offset(long, &syntax(";")).expect("found");
+        assert_eq!(error_context(long, at), format!("\n  {long}\n  {}error here ---^", " ".repeat(25)));
+        // Long statements are shown from 50 bytes before the error, 78 at most.
+        let text = format!("select {} + nosuch + 1 {};", "1 + ".repeat(20), "- 2 ".repeat(30));
+        let at = text.find("nosuch").expect("there");
+        let shown = error_context(&text, at);
+        let code = shown.lines().nth(1).expect("code line");
+        assert_eq!(code.len(), 80);
+        assert_eq!(code.find("nosuch"), Some(52));
+        assert!(shown.ends_with(&format!("\n  {}error here ---^", " ".repeat(36))), "{shown}");
+    }
+
+    #[test]
+    fn statements_before_a_syntax_error_run() {
+        let mut sh = shell();
+        let (out, err) = feed(&mut sh, "select 1; select from; select 3;\n");
+        assert_eq!(out, "1\n");
+        assert!(err.starts_with("Parse error: "), "{err}");
+    }
+
+    #[test]
+    fn unfinished_statement_runs_at_end_of_input() {
+        let mut sh = shell();
+        let (out, _) = feed(&mut sh, "select 7\n");
+        assert_eq!(out, "7\n");
+        let (out, err) = feed(&mut sh, "select 1;\n-- just a comment\n");
+        assert_eq!((out.as_str(), err.as_str()), ("1\n", ""));
+    }
+
+    #[test]
+    fn quit_stops_input() {
+        let mut sh = shell();
+        let (out, _) = feed(&mut sh, "select 1;\n.quit\nselect 2;\n");
+        assert_eq!(out, "1\n");
+        assert!(sh.quit);
+    }
+
+    #[test]
+    fn explain_query_plan_as_tree_or_rows() {
+        let mut sh = shell();
+        let (out, err) = feed(&mut sh, "create table t(a, b);\nexplain query plan select * from t;\n");
+        assert_eq!(err, "");
+        assert_eq!(out, "QUERY PLAN\n`--SCAN t\n");
+        let (out, _) = feed(&mut sh, ".explain off\nexplain query plan select * from t;\n");
+        assert!(out.ends_with("|0|0|SCAN t\n"), "{out}");
+        let (out, _) = feed(&mut sh, ".explain on\nexplain query plan select * from t;\n");
+        assert_eq!(out, "QUERY PLAN\n`--SCAN t\n");
+    }
+
+    #[test]
+    fn timer_prints_run_time() {
+        let mut sh = shell();
+        let (out, _) = feed(&mut sh, ".timer on\nselect 1;\n.timer off\nselect 2;\n");
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 3, "{out}");
+        assert_eq!(lines[0], "1");
+        assert!(lines[1].starts_with("Run Time: real "), "{out}");
+        assert_eq!(lines[2], "2");
+    }
+}

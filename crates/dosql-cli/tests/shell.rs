@@ -1,0 +1,186 @@
+//! `dosql shell` with stdin piped: no prompts, results on stdout, errors
+//! on stderr naming the line, exit status 1 after any error; and, where a
+//! `sqlite3` command is installed, the same scripts give sqlite3's output.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// A fresh directory under the system's temporary directory.
+fn dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("dosql-shell-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// Runs `program args` with `input` on stdin: (stdout, stderr, exit code).
+fn run(program: &str, args: &[&str], input: &str, cwd: &Path) -> (String, String, i32) {
+    let mut child = Command::new(program)
+        .args(args)
+        .current_dir(cwd)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the shell");
+    child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write stdin");
+    let out = child.wait_with_output().expect("run the shell");
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+fn dosql(args: &[&str], input: &str, cwd: &Path) -> (String, String, i32) {
+    let mut all = vec!["shell"];
+    all.extend_from_slice(args);
+    run(env!("CARGO_BIN_EXE_dosql"), &all, input, cwd)
+}
+
+#[test]
+fn piped_select() {
+    let d = dir("select");
+    let (out, err, code) = dosql(&["db"], "select 1;\n", &d);
+    assert_eq!((out.as_str(), err.as_str(), code), ("1\n", "", 0));
+    // The database file persists between runs.
+    let (_, err, code) = dosql(&["db"], "create table t(a);\ninsert into t values('kept');\n", &d);
+    assert_eq!((err.as_str(), code), ("", 0));
+    let (out, _, _) = dosql(&["db"], "select a from t;", &d);
+    assert_eq!(out, "kept\n");
+}
+
+#[test]
+fn in_memory_without_a_path() {
+    let d = dir("memory");
+    let (out, err, code) = dosql(&[], "create table t(a);\ninsert into t values(1);\nselect count(*) from t;\n", &d);
+    assert_eq!((out.as_str(), err.as_str(), code), ("1\n", "", 0));
+    let (out, _, _) = dosql(&[], ".tables\n", &d);
+    assert_eq!(out, "");
+}
+
+#[test]
+fn errors_go_to_stderr_and_fail_the_run() {
+    let d = dir("errors");
+    let (out, err, code) = dosql(&["db"], "select 1;\nselect * from nosuch;\n.bogus\nselect\n 2;\n", &d);
+    assert_eq!(out, "1\n2\n");
+    assert_eq!(
+        err,
+        "Parse error near line 2: no such table: nosuch\n\
+         Error: unknown command or invalid arguments:  \"bogus\". Enter \".help\" for help\n"
+    );
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn quit_ends_the_input() {
+    let d = dir("quit");
+    let (out, _, code) = dosql(&["db"], "select 1;\n.quit\nselect 2;\n", &d);
+    assert_eq!((out.as_str(), code), ("1\n", 0));
+}
+
+#[test]
+fn import_and_dump_through_the_binary() {
+    let d = dir("import");
+    std::fs::write(d.join("p.csv"), "id,name\n1,\"Smith, Ann\"\n2,\"multi\nline\"\n").expect("csv");
+    let (out, err, code) = dosql(&["db"], ".import p.csv people\n.mode box\nselect * from people;\n.dump people\n", &d);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(err, "Imported 2 rows into people\n");
+    assert_eq!(
+        out,
+        "┌────┬────────────┐\n\
+         │ id │    name    │\n\
+         ├────┼────────────┤\n\
+         │ 1  │ Smith, Ann │\n\
+         ├────┼────────────┤\n\
+         │ 2  │ multi      │\n\
+         │    │ line       │\n\
+         └────┴────────────┘\n\
+         PRAGMA foreign_keys=OFF;\n\
+         BEGIN TRANSACTION;\n\
+         CREATE TABLE IF NOT EXISTS \"people\"(\"id\" TEXT, \"name\" TEXT);\n\
+         INSERT INTO people VALUES('1','Smith, Ann');\n\
+         INSERT INTO people VALUES('2',replace('multi\\nline','\\n',char(10)));\n\
+         COMMIT;\n"
+    );
+}
+
+/// Whether a `sqlite3` command can be run.
+fn have_sqlite3() -> bool {
+    Command::new("sqlite3").arg("--version").output().is_ok_and(|o| o.status.success())
+}
+
+/// Runs `script` through `dosql shell` and `sqlite3` on fresh databases and
+/// asserts the same stdout, stderr and exit status.
+fn same_as_sqlite3(name: &str, script: &str) {
+    if !have_sqlite3() {
+        eprintln!("sqlite3 is not installed: {name} compared nothing");
+        return;
+    }
+    let d = dir(&format!("diff-{name}"));
+    let ours = dosql(&["ours.db"], script, &d);
+    let theirs = run("sqlite3", &["theirs.db"], script, &d);
+    assert_eq!(ours, theirs, "script:\n{script}");
+}
+
+const DATA: &str = "CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT, c REAL, d);\n\
+    INSERT INTO t VALUES(1, 'x', 2.5, NULL), (22, 'hello world', -1.0, 'a|b'), (333, '', 0.125, 7);\n\
+    INSERT INTO t VALUES(4, 'two\nlines', 1e100, 'q\"uote'), (5, 'comma, here', 3.0, x'414243');\n";
+
+#[test]
+fn output_modes_match_sqlite3() {
+    for mode in ["list", "csv", "line", "table", "box", "markdown"] {
+        for headers in ["on", "off"] {
+            let script = format!(
+                "{DATA}.mode {mode}\n.headers {headers}\nSELECT * FROM t ORDER BY a;\nSELECT a AS \"long column name\", b FROM t WHERE a < 5 ORDER BY a;\nSELECT 1 WHERE 0;\nSELECT NULL AS n, 'é' AS accent;\n"
+            );
+            same_as_sqlite3(&format!("{mode}-{headers}"), &script);
+        }
+    }
+}
+
+#[test]
+fn json_mode_matches_sqlite3_for_exact_values() {
+    same_as_sqlite3(
+        "json",
+        "CREATE TABLE t(a, b);\nINSERT INTO t VALUES(1, 'x\"y'), (NULL, 2.5), ('é\n', -3);\n.mode json\nSELECT * FROM t;\n",
+    );
+}
+
+#[test]
+fn dot_commands_match_sqlite3() {
+    let schema = "CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT);\nCREATE INDEX tb ON t(b);\n\
+        CREATE TABLE \"other table\"(x, y);\nCREATE INDEX oxy ON \"other table\"(x, y);\n\
+        CREATE TRIGGER tr AFTER INSERT ON t BEGIN UPDATE t SET b = upper(b) WHERE a = new.a; END;\n\
+        CREATE TABLE seq(id INTEGER PRIMARY KEY AUTOINCREMENT, v);\n\
+        INSERT INTO t VALUES(1, 'it''s'), (2, NULL);\nINSERT INTO seq(v) VALUES(1), (2);\n\
+        INSERT INTO \"other table\" VALUES(-7, x'00ff'), (9223372036854775807, 'z');\n";
+    same_as_sqlite3("tables", &format!("{schema}.tables\n.tables t%\n.indexes\n.indexes t\n.schema t\n.schema\n"));
+    same_as_sqlite3("dump", &format!("{schema}.dump\n"));
+    same_as_sqlite3("plan", &format!("{schema}EXPLAIN QUERY PLAN SELECT * FROM t WHERE b = 'x';\n"));
+}
+
+#[test]
+fn errors_match_sqlite3() {
+    same_as_sqlite3(
+        "errors",
+        "CREATE TABLE t(a UNIQUE);\nSELECT * FROM nosuch;\nINSERT INTO t VALUES(1),(1);\nSELECT abs(-9223372036854775808);\nselec 1;\n.nosuchcommand\nSELECT count(*) FROM t;\n",
+    );
+}
+
+#[test]
+fn dump_loads_into_sqlite3() {
+    if !have_sqlite3() {
+        return;
+    }
+    let d = dir("dump-to-sqlite3");
+    let setup = format!("{DATA}CREATE INDEX tb ON t(b);\nCREATE VIEW v AS SELECT a, b FROM t;\n");
+    let (dump, err, code) = dosql(&["db"], &format!("{setup}.dump\n"), &d);
+    assert_eq!((err.as_str(), code), ("", 0));
+    let check = ".mode quote\nSELECT * FROM t ORDER BY a;\nSELECT * FROM v ORDER BY a;\n";
+    let (theirs, err, code) = run("sqlite3", &[], &format!("{dump}{check}"), &d);
+    assert_eq!((err.as_str(), code), ("", 0));
+    let (expected, _, _) = run("sqlite3", &[], &format!("{setup}{check}"), &d);
+    assert_eq!(theirs, expected);
+}
