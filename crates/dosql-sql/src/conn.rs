@@ -713,12 +713,14 @@ fn schema_insert(
     let schema_tree = if temp { TEMP_SCHEMA_TREE } else { SCHEMA_TREE };
     let last = tx.range(schema_tree, ..)?.next_back().transpose()?;
     let rowid = last.and_then(|(k, _)| key_rowid(&k)).unwrap_or(0) + 1;
+    // SQLite stores `CREATE <KIND> name...` whatever preceded the name.
+    let sql = sql.map(|s| crate::parse::schema_text(s).unwrap_or_else(|| s.to_string()));
     let row = vec![
         Value::Text(kind.into()),
         Value::Text(name.into()),
         Value::Text(table.into()),
         Value::Integer(tree as i64),
-        sql.map_or(Value::Null, |s| Value::Text(s.into())),
+        sql.map_or(Value::Null, Value::Text),
     ];
     tx.put(schema_tree, &rowid_key(rowid), &encode_row(&row))?;
     Ok(())
@@ -1072,10 +1074,16 @@ fn create_table_as(
             Some(Affinity::Numeric) => " NUM",
             _ => "",
         };
-        defs.push(format!("  {}{ty}", crate::parse::quote_ident(&n)));
+        defs.push(format!("{}{ty}", crate::parse::quote_ident(&n)));
     }
+    // SQLite lays the columns out on one line when the names are short
+    // (its measure: each name's length with quotes, doubled quotes, and 5
+    // per column, plus the table's).
+    let ident_len = |s: &str| s.chars().count() + s.matches('"').count() + 2;
+    let n: usize = used.iter().map(|c| ident_len(c) + 5).sum::<usize>() + ident_len(name);
+    let (open, sep, close) = if n < 50 { ("", ",", "") } else { ("\n  ", ",\n  ", "\n") };
     let temp = if ct.temporary { "TEMP " } else { "" };
-    let sql = format!("CREATE {temp}TABLE {}(\n{}\n)", crate::parse::quote_ident(name), defs.join(",\n"));
+    let sql = format!("CREATE {temp}TABLE {}({open}{}{close})", crate::parse::quote_ident(name), defs.join(sep));
     let parsed = parse_sql(&sql)?;
     let Some(Statement::CreateTable(def)) = parsed.into_iter().next().map(|p| p.statement) else {
         return sql_err(format!("internal error: generated {sql}"));

@@ -77,3 +77,21 @@ fn user_version_persists_and_synchronous_changes_the_mode() {
     let mut c = Connection::open(&path).expect("reopen");
     assert_eq!(c.query("PRAGMA user_version").expect("read").rows, vec![vec![Value::Integer(7)]]);
 }
+
+/// `sqlite_schema.sql` holds `CREATE <KIND> name...` as SQLite rewrites it,
+/// whatever was typed before the name.
+#[test]
+fn stored_schema_text_matches_sqlite() {
+    common::check_script(&[
+        "create  table if not exists main.t(a int, b)",
+        "create unique index IF NOT EXISTS ix on t(a) where a > 1",
+        "Create View if not exists v(x) as select a from t",
+        "create trigger if not exists tr after insert on t begin select 1; end",
+        "create table c as select a, b + 1 AS bb from t",
+        "create temp table long_name_for_a_table as select a AS first_long_column, b AS \"second \"\"quoted\"\" one\", 1 AS x from t",
+        "create table c2 as select a as aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa from t",
+        "create table c3 as select a as aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa from t",
+        "SELECT name, sql FROM sqlite_temp_schema",
+        "SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY name",
+    ]);
+}
