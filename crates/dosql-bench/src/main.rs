@@ -16,7 +16,6 @@
 //! the machine hits both alike.
 
 mod engines;
-mod report;
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
@@ -24,7 +23,7 @@ use engines::{Durability, Engine, EngineKind};
 use rand::rngs::SmallRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
-use report::{Machine, Measurement, WorkloadResult};
+use dosql_bench::report::{self, Machine, Measurement, WorkloadResult};
 use std::path::PathBuf;
 use std::time::Instant;
 
