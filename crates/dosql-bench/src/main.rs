@@ -19,11 +19,11 @@ mod engines;
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
+use dosql_bench::report::{self, Machine, Measurement, WorkloadResult};
 use engines::{Durability, Engine, EngineKind};
 use rand::rngs::SmallRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
-use dosql_bench::report::{self, Machine, Measurement, WorkloadResult};
 use std::path::PathBuf;
 use std::time::Instant;
 

@@ -2,8 +2,11 @@
 //!
 //! It runs SQL against a database file (`exec`), reports on a database
 //! (`info`), runs sqllogictest files (`slt`), the storage engine's
-//! crash-simulation soak (`soak`) and the SQL fuzzer (`fuzz`).
+//! crash-simulation soak (`soak`), the SQL fuzzer (`fuzz`) and the guide's
+//! benchmark suite against SQLite (`bench`).
 //! The interactive shell comes in a later issue.
+
+mod bench;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -71,6 +74,9 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Run the guide's benchmark suite on DoSQL and on SQLite side by side
+    /// and print P50/P95/P99/mean/throughput, the ratio and the baselines check.
+    Bench(bench::BenchArgs),
 }
 
 fn fuzz(seconds: Option<u64>, statements: Option<u64>, seed: u64) -> Result<()> {
@@ -235,5 +241,6 @@ fn main() -> Result<()> {
         Some(Command::Exec { path, sql, json }) => exec(path, &sql, json),
         Some(Command::Slt { paths, verbose }) => slt(&paths, verbose),
         Some(Command::Fuzz { seconds, statements, seed }) => fuzz(seconds, statements, seed),
+        Some(Command::Bench(args)) => bench::bench(args),
     }
 }

@@ -77,7 +77,8 @@ impl EngineKind {
 
 /// The guide's benchmark table (its `benchmark.config.ts` schema): primary
 /// key `id`, indexes on `name` and `created_at`.
-pub(crate) const SCHEMA: &str = "CREATE TABLE benchmark_data (id INTEGER PRIMARY KEY, name TEXT, value REAL, data TEXT, created_at INTEGER);
+pub(crate) const SCHEMA: &str =
+    "CREATE TABLE benchmark_data (id INTEGER PRIMARY KEY, name TEXT, value REAL, data TEXT, created_at INTEGER);
 CREATE INDEX idx_benchmark_data_name ON benchmark_data(name);
 CREATE INDEX idx_benchmark_data_created_at ON benchmark_data(created_at);";
 

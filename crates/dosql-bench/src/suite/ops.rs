@@ -179,7 +179,8 @@ impl<'a> Suite<'a> {
             "update" => {
                 let ids = random_ids(rng, total, rows);
                 timed(progress, warmup, &ids, |&id| {
-                    let params = [Value::Integer(id), Value::Real(id as f64 * 0.5), Value::Text(format!("new-{id:096}"))];
+                    let params =
+                        [Value::Integer(id), Value::Real(id as f64 * 0.5), Value::Text(format!("new-{id:096}"))];
                     let t = Instant::now();
                     let o = e.run(UPDATE, &params)?;
                     let took = t.elapsed();
@@ -268,6 +269,10 @@ impl<'a> Suite<'a> {
         let stop = AtomicBool::new(false);
         // The readers and this thread: timing starts once all are warm.
         let start = Barrier::new(n + 1);
+        // Each reader returns its latencies and when its timed reads began
+        // and ended: the wall time runs from the first start to the last end
+        // (this thread may be scheduled late after the barrier).
+        type Timed = (Vec<Duration>, Instant, Instant);
         let result = std::thread::scope(|s| -> Result<(Vec<Duration>, f64, u64)> {
             let stop = &stop;
             let start = &start;
@@ -282,7 +287,10 @@ impl<'a> Suite<'a> {
                         writer.run(INSERT, &row_values(next))?
                     } else {
                         let id = rng.random_range(1..=rows.max(1)) as i64;
-                        writer.run(UPDATE, &[Value::Integer(id), Value::Real(done as f64), Value::Text(format!("w-{done}"))])?
+                        writer.run(
+                            UPDATE,
+                            &[Value::Integer(id), Value::Real(done as f64), Value::Text(format!("w-{done}"))],
+                        )?
                     };
                     expect("rows written by the writer", o.changes, 1)?;
                     done += 1;
@@ -293,7 +301,7 @@ impl<'a> Suite<'a> {
             for r in 0..n {
                 let mut rng = SmallRng::seed_from_u64(seed.wrapping_add(r as u64));
                 let ids = random_ids(&mut rng, warmup.saturating_add(iterations), rows);
-                handles.push(s.spawn(move || -> Result<Vec<Duration>> {
+                handles.push(s.spawn(move || -> Result<Timed> {
                     let conn = connector.connect();
                     let mut out = Vec::with_capacity(iterations as usize);
                     let read = |c: &mut Box<dyn Engine>, id: i64| -> Result<Duration> {
@@ -312,24 +320,28 @@ impl<'a> Suite<'a> {
                     // others would wait forever.
                     start.wait();
                     let mut c = warmed?;
+                    let began = Instant::now();
                     for &id in timed {
                         out.push(read(&mut c, id)?);
                     }
-                    Ok(out)
+                    Ok((out, began, Instant::now()))
                 }));
             }
             start.wait();
-            let t = Instant::now();
             let mut lat = Vec::new();
+            let mut span: Option<(Instant, Instant)> = None;
             let mut first_err = None;
             for h in handles {
                 match h.join() {
-                    Ok(Ok(v)) => lat.extend(v),
+                    Ok(Ok((v, began, ended))) => {
+                        lat.extend(v);
+                        span = Some(span.map_or((began, ended), |(b, e)| (b.min(began), e.max(ended))));
+                    }
                     Ok(Err(e)) => first_err = first_err.or(Some(e)),
                     Err(_) => first_err = first_err.or(Some(anyhow!("a reader thread panicked"))),
                 }
             }
-            let wall = t.elapsed().as_secs_f64();
+            let wall = span.map_or(0.0, |(b, e)| e.duration_since(b).as_secs_f64());
             stop.store(true, Ordering::Relaxed);
             let writes = match w.join() {
                 Ok(r) => r,

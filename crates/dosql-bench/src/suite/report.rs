@@ -213,7 +213,10 @@ pub fn engine_text(report: &SuiteReport, dosql: bool) -> String {
         ),
         (
             "Cold Start",
-            &[("cold_start", format!("Time to First Query (open + first point query, {} rows)", fmt_count(COLD_START_ROWS as f64)))],
+            &[(
+                "cold_start",
+                format!("Time to First Query (open + first point query, {} rows)", fmt_count(COLD_START_ROWS as f64)),
+            )],
         ),
     ];
     for (section, ops) in sections {
@@ -229,7 +232,10 @@ pub fn engine_text(report: &SuiteReport, dosql: bool) -> String {
     }
     let concurrent: Vec<&OpResult> = report.operations.iter().filter(|o| readers(o.name).is_some()).collect();
     if !concurrent.is_empty() {
-        let _ = writeln!(out, "\nConcurrent Access (point queries, one connection per client, while one writer inserts and updates):");
+        let _ = writeln!(
+            out,
+            "\nConcurrent Access (point queries, one connection per client, while one writer inserts and updates):"
+        );
         for o in concurrent {
             let n = readers(o.name).unwrap_or(0);
             let s = pick(o);
@@ -244,7 +250,7 @@ pub fn engine_text(report: &SuiteReport, dosql: bool) -> String {
                 fmt_ms(s.p99_ms),
                 fmt_ms(s.mean_ms),
                 fmt_count(s.ops_per_sec),
-                writes.map(|w| format!(" ({} writes meanwhile)", fmt_count(w as f64))).unwrap_or_default(),
+                writes.map(|w| format!(" ({} writes by the writer)", fmt_count(w as f64))).unwrap_or_default(),
                 note(s.p95_ms, target)
             );
         }
