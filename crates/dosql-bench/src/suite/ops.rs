@@ -282,7 +282,7 @@ impl<'a> Suite<'a> {
                 let mut done = 0u64;
                 let mut next = (1i64 << 41) + 1;
                 while !stop.load(Ordering::Relaxed) {
-                    let o = if done % 2 == 0 {
+                    let o = if done.is_multiple_of(2) {
                         next += 1;
                         writer.run(INSERT, &row_values(next))?
                     } else {

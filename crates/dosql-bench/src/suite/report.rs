@@ -163,7 +163,9 @@ fn note(v: f64, target: Option<f64>) -> String {
                 Status::Warning => ("WARNING", "over"),
                 Status::Failed => ("FAILED", "over"),
             };
-            format!("  [{tag} - {rel} {}ms baseline]", fmt_ms(t))
+            // Targets are whole milliseconds in the guide: "5ms", not "5.00ms".
+            let t = if t.fract() == 0.0 { format!("{t:.0}") } else { fmt_ms(t) };
+            format!("  [{tag} - {rel} {t}ms baseline]")
         }
     }
 }
@@ -493,7 +495,7 @@ mod tests {
             "Benchmark Results: DoSQL",
             "Query Latency:",
             "  Point Query:",
-            "    P95: 1.00ms  [OK - under 5.00ms baseline]",
+            "    P95: 1.00ms  [OK - under 5ms baseline]",
             "Write Latency:",
             "Batch Insert (100 rows)",
             "rows/sec",
