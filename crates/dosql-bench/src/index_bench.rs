@@ -12,12 +12,9 @@
 //! full on both engines. Timings are wall-clock per query; nothing here is
 //! a pass/fail test.
 
-#[allow(dead_code)]
-#[path = "report.rs"]
-mod report;
-
 use anyhow::{Context, Result};
 use clap::Parser;
+use dosql_bench::report;
 use dosql_sql::{Connection, Value};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};

@@ -16,15 +16,14 @@
 //! the machine hits both alike.
 
 mod engines;
-mod report;
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
+use dosql_bench::report::{self, Machine, Measurement, WorkloadResult};
 use engines::{Durability, Engine, EngineKind};
 use rand::rngs::SmallRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
-use report::{Machine, Measurement, WorkloadResult};
 use std::path::PathBuf;
 use std::time::Instant;
 

@@ -1,5 +1,6 @@
 //! Results and their presentation: latency statistics, the machine
-//! description, the text table and the JSON file.
+//! description, the text table and the JSON file of `storage-bench`,
+//! and the machine description and JSON helpers the suite shares.
 
 use anyhow::{Context, Result};
 use std::fmt::Write as _;
@@ -170,20 +171,10 @@ pub fn table(results: &[WorkloadResult]) -> String {
     s
 }
 
-fn json_str(s: &str) -> String {
+/// `s` as a JSON string literal, quoted by the SQL engine's JSON writer.
+pub fn json_str(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+    dosql_sql::func::json::node::push_quoted(&mut out, s);
     out
 }
 
@@ -191,7 +182,8 @@ fn json_opt_str(s: &Option<String>) -> String {
     s.as_deref().map(json_str).unwrap_or_else(|| "null".to_string())
 }
 
-fn json_num(v: f64) -> String {
+/// `v` as a JSON number (`null` if it is not finite).
+pub fn json_num(v: f64) -> String {
     if v.is_finite() { format!("{v}") } else { "null".to_string() }
 }
 
@@ -251,7 +243,12 @@ mod tests {
 
     #[test]
     fn json_strings_are_escaped() {
-        assert_eq!(json_str("a\"b\\c\n"), "\"a\\\"b\\\\c\\u000a\"");
+        // Round trip through a real JSON parser rather than a hand-written
+        // expectation of one escaping style.
+        for s in ["a\"b\\c\n", "tab\there", "\u{1}\u{1f}", "ünïcödé ✓"] {
+            let back: String = serde_json::from_str(&json_str(s)).expect("valid JSON string");
+            assert_eq!(back, s);
+        }
     }
 
     #[test]

@@ -2,8 +2,11 @@
 //!
 //! It runs SQL against a database file (`exec`), reports on a database
 //! (`info`), runs sqllogictest files (`slt`), the storage engine's
-//! crash-simulation soak (`soak`) and the SQL fuzzer (`fuzz`), and is an
-//! interactive SQL shell modelled on sqlite3's (`shell`, see [`shell`]).
+//! crash-simulation soak (`soak`), the SQL fuzzer (`fuzz`) and the guide's
+//! benchmark suite against SQLite (`bench`), and is an interactive SQL shell
+//! modelled on sqlite3's (`shell`, see [`shell`]).
+
+mod bench;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -80,6 +83,9 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Run the guide's benchmark suite on DoSQL and on SQLite side by side
+    /// and print P50/P95/P99/mean/throughput, the ratio and the baselines check.
+    Bench(bench::BenchArgs),
 }
 
 fn fuzz(seconds: Option<u64>, statements: Option<u64>, seed: u64) -> Result<()> {
@@ -205,5 +211,6 @@ fn main() -> Result<()> {
         Some(Command::Slt { paths, verbose }) => slt(&paths, verbose),
         Some(Command::Shell { path }) => std::process::exit(shell::run(path)?),
         Some(Command::Fuzz { seconds, statements, seed }) => fuzz(seconds, statements, seed),
+        Some(Command::Bench(args)) => bench::bench(args),
     }
 }
