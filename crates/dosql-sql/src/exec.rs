@@ -102,15 +102,13 @@ impl<'a> Ctx<'a> {
     /// A context over `rd` with statement parameters `params`, at the
     /// current wall-clock time.
     pub fn new(rd: &'a dyn Reader, params: &'a [Value]) -> Ctx<'a> {
-        Ctx {
-            rd,
-            params,
-            working: None,
-            now_ms: crate::func::datetime::wall_clock_ms(),
-            session: Session::default(),
-            subqueries: None,
-            sets: None,
-        }
+        Self::at_instant(rd, params, crate::func::datetime::wall_clock_ms())
+    }
+
+    /// A context over `rd` with statement parameters `params`, for a
+    /// statement that started at `now_ms` (without reading the clock).
+    pub fn at_instant(rd: &'a dyn Reader, params: &'a [Value], now_ms: i64) -> Ctx<'a> {
+        Ctx { rd, params, working: None, now_ms, session: Session::default(), subqueries: None, sets: None }
     }
 
     /// This context with the connection's counters.
@@ -1137,11 +1135,7 @@ fn run_core(
                 .iter()
                 .map(|k| eval(ctx, &k.expr, &Env { row: &r, aggs: &[], parent }))
                 .collect::<Result<Vec<_>>>()?;
-            let vals = slots
-                .iter()
-                .map(|&i| r.get_mut(i).map_or(Value::Null, |v| std::mem::replace(v, Value::Null)))
-                .collect();
-            out.push((vals, keys));
+            out.push((take_columns(&mut r, &slots), keys));
         }
     } else {
         for r in &rows {
@@ -1157,9 +1151,14 @@ fn run_core(
     Ok(out)
 }
 
+/// The values at `slots` of `row`, moved out (NULL left behind).
+pub(crate) fn take_columns(row: &mut [Value], slots: &[usize]) -> Vec<Value> {
+    slots.iter().map(|&i| row.get_mut(i).map_or(Value::Null, |v| std::mem::replace(v, Value::Null))).collect()
+}
+
 /// The slots a non-aggregate core's result reads when it is nothing but
 /// distinct columns of its row (so each can be moved out of it).
-fn moved_columns(core: &CorePlan) -> Option<Vec<usize>> {
+pub(crate) fn moved_columns(core: &CorePlan) -> Option<Vec<usize>> {
     if core.aggregate || !core.windows.is_empty() || core.having.is_some() {
         return None;
     }

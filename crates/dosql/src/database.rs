@@ -283,6 +283,24 @@ impl Database {
         Ok(())
     }
 
+    /// Closes this handle: writes every committed change into the data file
+    /// (a checkpoint, as the product guide's default `checkpoint_on_close`
+    /// asks) so the next open has no log to replay. Other clones and
+    /// connections stay usable.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir()?;
+    /// let db = dosql::Database::open(dir.path().join("c.db"))?;
+    /// db.execute("CREATE TABLE t(x)", ())?;
+    /// db.close()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn close(self) -> Result<()> {
+        self.inner.pool.lock().unwrap_or_else(PoisonError::into_inner).clear();
+        self.inner.storage.clone().close()?;
+        Ok(())
+    }
+
     /// The storage engine's database, for what this API does not wrap
     /// (statistics, the change feed, time travel).
     ///

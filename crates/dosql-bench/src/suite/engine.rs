@@ -2,10 +2,11 @@
 //! and data.
 //!
 //! Every operation of the suite is written once against [`Engine`], so
-//! DoSQL and SQLite run the same SQL text with the same parameters. Both
-//! prepare each statement once and reuse it: DoSQL through
-//! `Connection::prepare` / `run_prepared`, SQLite through rusqlite's
-//! `prepare_cached`. Both read every column of every result row.
+//! DoSQL and SQLite run the same SQL text with the same parameters. DoSQL
+//! runs through its public API, the `dosql` crate, as an application
+//! would: `Connection::query` / `execute`, which keep recent texts
+//! prepared; SQLite through rusqlite's `prepare_cached`. Both read every
+//! column of every result row.
 //!
 //! SQLite runs in WAL mode (DoSQL always logs ahead) with the same
 //! `synchronous` level as DoSQL and a page cache of 32 MiB, DoSQL's default
@@ -13,10 +14,8 @@
 //! than these two, in-memory databases.
 
 use anyhow::{Context, Result};
-use dosql_sql::{Connection, Prepared, Value};
-use dosql_storage::{Config, Database};
+use dosql::{Connection, Database, Options, Value};
 use rusqlite::types::{ToSqlOutput, ValueRef};
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// Durability of commits, applied alike to both engines.
@@ -153,12 +152,12 @@ pub(crate) fn open(kind: EngineKind, path: &Path, sync: Sync) -> Result<Box<dyn 
     match kind {
         EngineKind::Dosql => {
             let synchronous = match sync {
-                Sync::Full => dosql_storage::Synchronous::Full,
-                Sync::Normal => dosql_storage::Synchronous::Normal,
+                Sync::Full => dosql::Synchronous::Full,
+                Sync::Normal => dosql::Synchronous::Normal,
             };
-            let db = Database::open(path, Config { synchronous, ..Config::default() })
+            let db = Database::open_with(path, &Options::new().synchronous(synchronous))
                 .with_context(|| format!("opening {}", path.display()))?;
-            Ok(Box::new(Dosql { conn: Connection::from_database(db)?, prepared: HashMap::new() }))
+            Ok(Box::new(Dosql { conn: db.connect()?, db }))
         }
         EngineKind::Sqlite => Ok(Box::new(Sqlite::open(path, sync)?)),
     }
@@ -182,55 +181,52 @@ pub(crate) fn load(engine: &mut dyn Engine, rows: u64, loaded: &mut dyn FnMut(u6
     Ok(())
 }
 
-/// DoSQL through `dosql_sql::Connection`.
+/// DoSQL through the `dosql` crate.
 struct Dosql {
+    db: Database,
     conn: Connection,
-    /// Statements prepared so far, by SQL text.
-    prepared: HashMap<&'static str, Prepared>,
 }
 
 impl Engine for Dosql {
     fn execute(&mut self, sql: &str) -> Result<()> {
-        self.conn.execute(sql)?;
+        self.conn.execute_batch(sql)?;
         Ok(())
     }
 
     fn run(&mut self, sql: &'static str, params: &[Value]) -> Result<Outcome> {
-        let stmt = match self.prepared.entry(sql) {
-            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::hash_map::Entry::Vacant(e) => e.insert(self.conn.prepare(sql)?),
-        };
-        let results = self.conn.run_prepared(stmt, params)?;
+        if !sql.starts_with("SELECT") {
+            return Ok(Outcome { rows: 0, changes: self.conn.execute(sql, params)? });
+        }
         let mut out = Outcome::default();
-        for r in &results {
-            out.rows += r.rows.len();
-            out.changes += r.changes;
-            for row in &r.rows {
-                std::hint::black_box(row);
+        for row in self.conn.query(sql, params)? {
+            let row = row?;
+            for v in row.values() {
+                std::hint::black_box(v);
             }
+            out.rows += 1;
         }
         Ok(out)
     }
 
     fn connector(&self) -> Box<dyn Connector> {
-        Box::new(DosqlConnector(self.conn.database().clone()))
+        Box::new(DosqlConnector(self.db.clone()))
     }
 
     fn close(self: Box<Self>) -> Result<()> {
-        let db = self.conn.database().clone();
-        drop(self.conn);
+        let Dosql { db, conn } = *self;
+        drop(conn);
         db.close()?;
         Ok(())
     }
 }
 
-/// Connects to a DoSQL database by sharing its storage `Database`, as
-/// connections of one process do.
+/// Connects to a DoSQL database by sharing its `Database`, as threads of
+/// one process do.
 struct DosqlConnector(Database);
 
 impl Connector for DosqlConnector {
     fn connect(&self) -> Result<Box<dyn Engine>> {
-        Ok(Box::new(Dosql { conn: Connection::from_database(self.0.clone())?, prepared: HashMap::new() }))
+        Ok(Box::new(Dosql { conn: self.0.connect()?, db: self.0.clone() }))
     }
 }
 

@@ -12,7 +12,7 @@ use super::engine::{
 };
 use super::{BATCH_ROWS, COLD_START_ROWS, Event, OpResult, Stats, SuiteOptions, readers};
 use anyhow::{Context, Result, anyhow, bail};
-use dosql_sql::Value;
+use dosql::Value;
 use rand::rngs::SmallRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};

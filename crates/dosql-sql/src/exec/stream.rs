@@ -59,6 +59,9 @@ struct Live<'c> {
     /// Rows OFFSET still skips, and rows LIMIT still allows.
     skip: usize,
     left: Option<usize>,
+    /// The slots the result takes as they are, when it is nothing but
+    /// distinct columns.
+    moved: Option<Vec<usize>>,
 }
 
 /// Whether `plan` can be read row by row off its access path.
@@ -103,8 +106,19 @@ impl<'c> RowStream<'c> {
             let rows = super::run_query(&ctx, &plan, None)?;
             return Ok(RowStream::ready(columns, rows));
         };
-        let live =
-            Live { reader, params: params.to_vec(), now_ms, session, sets, plan, cursor, skip: offset, left: limit };
+        let moved = super::moved_columns(&plan.first);
+        let live = Live {
+            reader,
+            params: params.to_vec(),
+            now_ms,
+            session,
+            sets,
+            plan,
+            cursor,
+            skip: offset,
+            left: limit,
+            moved,
+        };
         Ok(RowStream { columns, rows: Rows::Live(Box::new(live)) })
     }
 
@@ -119,30 +133,47 @@ impl Live<'_> {
         if self.left == Some(0) {
             return Ok(None);
         }
-        let ctx = Ctx::new(self.reader.get(), &self.params).at(self.now_ms).with_session(self.session);
+        let ctx = Ctx::at_instant(self.reader.get(), &self.params, self.now_ms).with_session(self.session);
         let ctx = ctx.with_sets(&self.sets);
         let core = &self.plan.first;
         let Source::Table(t) = &core.source else { return Ok(None) };
-        let mut conjuncts: Vec<&BExpr> = Vec::new();
-        if let Some(w) = &core.where_ {
-            crate::access::split_and(w, &mut conjuncts);
-        }
         while let Some(row) = self.cursor.next(ctx.rd, &t.table, &t.access)? {
-            if !passes(&ctx, &conjuncts, &row, None)? {
+            if let Some(w) = &core.where_
+                && !conjuncts_hold(&ctx, w, &row)?
+            {
                 continue;
             }
             if self.skip > 0 {
                 self.skip -= 1;
                 continue;
             }
-            let env = super::Env { row: &row, aggs: &[], parent: None };
-            let out = core.result.iter().map(|e| eval(&ctx, e, &env)).collect::<Result<Vec<_>>>()?;
+            let out = match &self.moved {
+                Some(slots) => {
+                    let mut row = row;
+                    super::take_columns(&mut row, slots)
+                }
+                None => {
+                    let env = super::Env { row: &row, aggs: &[], parent: None };
+                    core.result.iter().map(|e| eval(&ctx, e, &env)).collect::<Result<Vec<_>>>()?
+                }
+            };
             if let Some(l) = self.left.as_mut() {
                 *l -= 1;
             }
             return Ok(Some(out));
         }
         Ok(None)
+    }
+}
+
+/// Whether every conjunct of `w` is true for `row`, tested left to right
+/// until one is not, as a query that runs to completion tests them.
+fn conjuncts_hold(ctx: &Ctx<'_>, w: &BExpr, row: &[Value]) -> Result<bool> {
+    match w {
+        BExpr::Bin { op: crate::ast::BinaryOp::And, l, r, .. } => {
+            Ok(conjuncts_hold(ctx, l, row)? && conjuncts_hold(ctx, r, row)?)
+        }
+        _ => passes(ctx, &[w], row, None),
     }
 }
 
