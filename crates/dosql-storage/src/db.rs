@@ -234,6 +234,7 @@ impl Database {
                 system_len: 0,
                 system_crc: 0,
                 timestamp_ms: now,
+                durable: config.synchronous != Synchronous::Off,
             };
             file.write_at(SLOT_OFFSETS[0], &meta.encode()).map_err(io_err(&*storage, name))?;
             file.set_len(DATA_START).map_err(io_err(&*storage, name))?;
@@ -316,15 +317,30 @@ impl Database {
             truncated_bytes: end.cut_bytes,
             truncation_reason: end.cut_reason.clone(),
         };
-        if config.synchronous != Synchronous::Off {
+        // A database closed cleanly opens without a single fsync: the last
+        // checkpoint holds everything, and its record says the session that
+        // wrote it made it durable.
+        let clean = meta.durable
+            && replayed == 0
+            && end.cut_bytes == 0
+            && end.dead_segments.is_empty()
+            && end.segment.is_some()
+            && end.last_lsn >= meta.checkpoint_lsn;
+        let sync_now = config.synchronous != Synchronous::Off && !clean;
+        if sync_now {
             // What recovery read may be only in the OS cache (written in
             // `off` mode, or before a process crash): make it durable before
-            // commits build on it, and before `Wal::open` makes the log
-            // segment removals it relies on durable.
+            // readers see it and commits build on it, and before `Wal::open`
+            // makes the log segment removals it relies on durable.
             pager.sync()?;
         }
-        let wal =
-            Wal::open(storage.clone(), name, &end, config.wal_segment_bytes, config.synchronous != Synchronous::Off)?;
+        let wal = Wal::open(
+            storage.clone(),
+            name,
+            &end,
+            (config.wal_segment_bytes, config.synchronous != Synchronous::Off),
+            sync_now,
+        )?;
         let ckpt = CkptInfo {
             id: meta.checkpoint_id,
             lsn: meta.checkpoint_lsn,
@@ -746,6 +762,7 @@ impl Database {
             system_len: blob.len() as u64,
             system_crc: crc32fast::hash(&blob),
             timestamp_ms: now,
+            durable: sync,
         };
         let slot = 1 - w.meta_slot;
         file.write_at(SLOT_OFFSETS[slot], &meta.encode()).map_err(|e| Error::io(pager.path(), e))?;

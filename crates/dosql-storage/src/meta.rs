@@ -18,7 +18,8 @@
 //! 48     8     system blob: first page
 //! 56     8     system blob: length in bytes (0 = empty database)
 //! 64     4     system blob: crc32
-//! 68     4     zero
+//! 68     4     flags: bit 0 = durable (the checkpoint's pages were fsynced
+//!              before this record, and this record after it is written)
 //! 72     8     checkpoint time, ms since the Unix epoch
 //! 80     428   zero
 //! 508    4     crc32 of bytes 0..508
@@ -47,6 +48,7 @@ mod offset {
     pub const SYSTEM_FIRST: usize = 48;
     pub const SYSTEM_LEN: usize = 56;
     pub const SYSTEM_CRC: usize = 64;
+    pub const FLAGS: usize = 68;
     pub const TIMESTAMP: usize = 72;
     pub const CRC: usize = 508;
 }
@@ -63,7 +65,14 @@ pub(crate) struct Meta {
     pub(crate) system_len: u64,
     pub(crate) system_crc: u32,
     pub(crate) timestamp_ms: u64,
+    /// Whether the session that wrote the checkpoint made it durable
+    /// (every mode but `synchronous = off`): opening it after a clean
+    /// shutdown then needs no fsync.
+    pub(crate) durable: bool,
 }
+
+/// Bit 0 of the flags field.
+const FLAG_DURABLE: u32 = 1;
 
 /// What a slot holds.
 #[derive(Debug)]
@@ -93,6 +102,8 @@ impl Meta {
         put(offset::SYSTEM_LEN, &self.system_len.to_le_bytes());
         put(offset::SYSTEM_CRC, &self.system_crc.to_le_bytes());
         put(offset::TIMESTAMP, &self.timestamp_ms.to_le_bytes());
+        let flags = if self.durable { FLAG_DURABLE } else { 0 };
+        put(offset::FLAGS, &flags.to_le_bytes());
         let crc = crc32fast::hash(&b[..offset::CRC]);
         b[offset::CRC..].copy_from_slice(&crc.to_le_bytes());
         b
@@ -127,6 +138,7 @@ impl Meta {
             system_len: u64_at(offset::SYSTEM_LEN),
             system_crc: le_u32(b, offset::SYSTEM_CRC),
             timestamp_ms: u64_at(offset::TIMESTAMP),
+            durable: le_u32(b, offset::FLAGS) & FLAG_DURABLE != 0,
         })
     }
 }
@@ -147,9 +159,12 @@ mod tests {
             system_len: 100,
             system_crc: 5,
             timestamp_ms: 1,
+            durable: true,
         };
         let mut b = m.encode();
         assert!(matches!(Meta::decode(&b), SlotState::Valid(x) if x == m));
+        let off = Meta { durable: false, ..m };
+        assert!(matches!(Meta::decode(&off.encode()), SlotState::Valid(x) if x == off));
         b[100] ^= 1;
         assert!(matches!(Meta::decode(&b), SlotState::Damaged));
         b[0] = b'X';

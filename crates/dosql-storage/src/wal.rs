@@ -470,15 +470,17 @@ impl Wal {
         storage: Arc<dyn Storage>,
         db: &str,
         end: &ScanEnd,
-        segment_bytes: u64,
-        sync_on_switch: bool,
+        (segment_bytes, sync_on_switch): (u64, bool),
+        sync_now: bool,
     ) -> Result<Wal> {
         let mut segments = list_segments(&*storage, db)?;
+        let mut dir_changed = false;
         for dead in &end.dead_segments {
             storage.remove(dead).map_err(|e| Error::io(&storage.describe(dead), e))?;
             segments.retain(|(_, n)| n != dead);
+            dir_changed = true;
         }
-        if sync_on_switch {
+        if sync_now {
             // Earlier segments may hold records written without fsync (in
             // `off` mode, before a crash of the process): make them durable.
             for (_, name) in &segments {
@@ -494,17 +496,24 @@ impl Wal {
                 let path = storage.describe(name);
                 let file = storage.open(name).map_err(|e| Error::io(&path, e))?;
                 // Cut the damaged or incomplete tail so appends follow valid records.
-                file.set_len(end.offset).map_err(|e| Error::io(&path, e))?;
-                file.sync().map_err(|e| Error::io(&path, e))?;
+                if file.len().map_err(|e| Error::io(&path, e))? != end.offset {
+                    file.set_len(end.offset).map_err(|e| Error::io(&path, e))?;
+                }
+                if sync_now {
+                    file.sync().map_err(|e| Error::io(&path, e))?;
+                }
                 (file, path, end.offset)
             }
             None => {
                 let (file, path) = Self::create_segment(&*storage, db, end.last_lsn + 1)?;
                 segments.push((end.last_lsn + 1, segment_name(db, end.last_lsn + 1)));
+                dir_changed = true;
                 (file, path, SEG_HEADER)
             }
         };
-        storage.sync_dir().map_err(|e| Error::io(&storage.describe(db), e))?;
+        if sync_now || dir_changed {
+            storage.sync_dir().map_err(|e| Error::io(&storage.describe(db), e))?;
+        }
         Ok(Wal {
             storage,
             db: db.to_string(),

@@ -193,3 +193,41 @@ fn switching_from_off_to_full_at_runtime_covers_the_whole_history() {
         }
     }
 }
+
+/// A database closed cleanly by a `Full` session opens without writing or
+/// syncing anything (its checkpoint record says it is durable), and what a
+/// `Full` commit then adds survives a power loss, with everything before.
+#[test]
+fn clean_reopen_writes_nothing_and_later_commits_survive_power_loss() {
+    use dosql_storage::vfs::{CrashMode, FaultStorage};
+    use dosql_storage::{Database, Synchronous};
+    use std::sync::Arc;
+
+    for mode in CrashMode::ALL {
+        for seed in 0..20 {
+            let storage = FaultStorage::new();
+            let db = Database::open_with_storage(Arc::new(storage.clone()), "c.db", small_config(Synchronous::Full))
+                .expect("open");
+            write_forty_with_checkpoints(&db);
+            db.close().expect("close");
+            let ops = storage.ops();
+            let db = Database::open_with_storage(Arc::new(storage.clone()), "c.db", small_config(Synchronous::Full))
+                .expect("reopen");
+            assert_eq!(storage.ops(), ops, "opening a cleanly closed database wrote or synced");
+            assert_eq!(db.recovery_report().replayed_txns, 0);
+            commit_acked(&db);
+            drop(db);
+            storage.crash(mode, seed);
+            let db = Database::open_with_storage(Arc::new(storage.clone()), "c.db", small_config(Synchronous::Full))
+                .unwrap_or_else(|e| panic!("{mode:?} seed {seed}: reopen after power loss: {e}"));
+            let rd = db.begin_read();
+            assert!(
+                matches!(rd.get(1, b"acked"), Ok(Some(v)) if v == b"in full mode"),
+                "{mode:?} seed {seed}: a Full commit was lost"
+            );
+            for i in 0..40u32 {
+                assert!(matches!(rd.get(1, &i.to_be_bytes()), Ok(Some(_))), "{mode:?} seed {seed}: key {i} lost");
+            }
+        }
+    }
+}
