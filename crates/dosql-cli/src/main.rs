@@ -204,7 +204,8 @@ fn slt(paths: &[PathBuf], verbose: bool) -> Result<()> {
 fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        None => info(PathBuf::from("dosql.db")),
+        // The embedded default: the shell on `dosql.db` in the current directory.
+        None => std::process::exit(shell::run(Some(PathBuf::from("dosql.db")))?),
         Some(Command::Info { path }) => info(path),
         Some(Command::Soak { workloads, seed }) => soak(workloads, seed),
         Some(Command::Exec { path, sql, json }) => exec(path, &sql, json),
