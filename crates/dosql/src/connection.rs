@@ -438,6 +438,19 @@ impl Statement<'_> {
 /// The scope of [`Connection::transaction`]: a connection whose statements
 /// run in the transaction (it dereferences to [`Connection`]). Dropped
 /// without finishing (a panic in the closure), it rolls back.
+///
+/// ```
+/// # use dosql::{params, Connection, Transaction};
+/// fn place_order(tx: &mut Transaction<'_>, user: &str, total: f64) -> dosql::Result<i64> {
+///     tx.execute("INSERT INTO orders(user_id, total) VALUES(?, ?)", (user, total))?;
+///     Ok(tx.last_insert_rowid())
+/// }
+/// let mut c = Connection::open_in_memory()?;
+/// c.execute("CREATE TABLE orders(id INTEGER PRIMARY KEY, user_id TEXT, total REAL)", ())?;
+/// let id = c.transaction(|tx| place_order(tx, "u1", 9.5))?;
+/// assert_eq!(id, 1);
+/// # Ok::<(), dosql::Error>(())
+/// ```
 pub struct Transaction<'c> {
     conn: &'c mut Connection,
     /// The savepoint standing for a nested transaction.

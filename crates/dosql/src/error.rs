@@ -1,6 +1,16 @@
 //! The library's error type.
 
 /// Everything that can go wrong through this API.
+///
+/// ```
+/// # use dosql::{Connection, Error};
+/// let mut c = Connection::open_in_memory()?;
+/// match c.execute("INSERT INTO missing VALUES(1)", ()) {
+///     Err(Error::Sql(e)) => assert_eq!(e.to_string(), "no such table: missing"),
+///     other => panic!("unexpected {other:?}"),
+/// }
+/// # Ok::<(), Error>(())
+/// ```
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The engine refused or failed a statement; the message is SQLite's
@@ -46,4 +56,12 @@ pub enum Error {
 }
 
 /// Result alias for this crate.
+///
+/// ```
+/// fn count(c: &mut dosql::Connection) -> dosql::Result<i64> {
+///     c.query_row("SELECT 7", (), |r| r.get(0))
+/// }
+/// assert_eq!(count(&mut dosql::Connection::open_in_memory()?)?, 7);
+/// # Ok::<(), dosql::Error>(())
+/// ```
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -61,3 +61,8 @@ pub use error::{Error, Result};
 pub use options::{BatchConfig, Options, Synchronous};
 pub use row::{ColumnIndex, Row, Rows};
 pub use value::{FromValue, Params, ToValue};
+
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeExamples;

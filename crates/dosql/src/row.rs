@@ -8,6 +8,13 @@ use std::sync::Arc;
 
 /// A column of a row, by position (`0`-based) or by name (the first column
 /// of that name, compared ignoring ASCII case as SQLite does).
+///
+/// ```
+/// # let mut c = dosql::Connection::open_in_memory()?;
+/// let row = c.query_row("SELECT 1 AS Id, 'x' AS name", (), |r| Ok(r.clone()))?;
+/// assert_eq!(row.get::<i64>(0)?, row.get::<i64>("ID")?);
+/// # Ok::<(), dosql::Error>(())
+/// ```
 pub trait ColumnIndex {
     /// The position of the column among `columns`.
     fn position(&self, columns: &[String]) -> Result<usize>;
