@@ -21,7 +21,7 @@ use crate::config::{Config, Synchronous};
 use crate::cursor::{Cursor, KeyBounds, Range, materialize};
 use crate::error::{Error, Result};
 use crate::meta::{DATA_START, Meta, SLOT_LEN, SLOT_OFFSETS, SlotState};
-use crate::node::{Leaf, Node, NodeRef, Val, leaf_entry_len};
+use crate::node::{Leaf, Node, NodeRef, Val, Written, leaf_entry_len};
 use crate::pager::Pager;
 use crate::system::{CkptInfo, FreeSpace, SystemState};
 use crate::vfs::{FileStorage, MemStorage, Storage, read_exact_at};
@@ -882,29 +882,31 @@ fn write_tree(
     if depth > btree::MAX_DEPTH {
         return Err(Error::Corrupt { path: pager.path().to_string(), reason: "tree too deep".into() });
     }
-    let mut copy = (**node).clone();
-    match &mut copy {
+    // The node itself is left alone (the new version drops it): only where
+    // its in-memory parts went is collected, for the encoder.
+    let mut out = Written::default();
+    match &**node {
         Node::Branch(b) => {
-            for c in b.children.iter_mut() {
+            for c in &b.children {
                 if let NodeRef::Mem(_) = c {
-                    *c = NodeRef::Disk(write_tree(pager, space, c, generation, written, depth + 1)?);
+                    out.children.push(write_tree(pager, space, c, generation, written, depth + 1)?);
                 }
             }
         }
         Node::Leaf(l) => {
-            for v in l.vals.iter_mut() {
+            for v in &l.vals {
                 if let Val::Big(data) = v {
                     let pages = pager.run_pages(data.len() as u64);
                     let first = space.alloc(pages);
                     pager.write_run(first, data)?;
                     *written += pages;
-                    *v = Val::Overflow { first, len: data.len() as u64, crc: crc32fast::hash(data) };
+                    out.runs.push((first, data.len() as u64, crc32fast::hash(data)));
                 }
             }
         }
     }
     let pid = space.alloc(1);
-    pager.write_node(pid, &copy, generation)?;
+    pager.write_node(pid, node, generation, &out)?;
     *written += 1;
     Ok(pid)
 }

@@ -111,6 +111,17 @@ pub(crate) struct Branch {
     pub(crate) bytes: usize,
 }
 
+/// Where a checkpoint wrote what a node still refers to in memory; see
+/// [`Node::encode_into`].
+#[derive(Debug, Default)]
+pub(crate) struct Written {
+    /// Pages of the in-memory children of a branch, in child order.
+    pub(crate) children: Vec<PageId>,
+    /// Runs (first page, length, crc32) of the large values of a leaf, in
+    /// key order.
+    pub(crate) runs: Vec<(PageId, u64, u32)>,
+}
+
 pub(crate) fn leaf_entry_len(key: &[u8], val: &Val) -> usize {
     varint_len(key.len() as u64) + key.len() + val.encoded_len()
 }
@@ -146,11 +157,29 @@ impl Node {
 
     /// Encodes into `page` (zeroed, `page_size` long) without the checksum.
     /// Children must all be on disk and values inline or overflow.
+    #[cfg(test)]
     pub(crate) fn encode(&self, generation: u64, page: &mut [u8]) -> Result<(), &'static str> {
         if self.bytes() > page.len() {
             return Err("node larger than a page");
         }
         let mut out = Vec::with_capacity(self.bytes());
+        self.encode_into(generation, &mut out, &Written::default())?;
+        page[..out.len()].copy_from_slice(&out);
+        Ok(())
+    }
+
+    /// Appends the page encoding (without the checksum, not zero-padded)
+    /// to `out`. `written` supplies where the checkpoint put what is still
+    /// in memory: the page of each in-memory child of a branch and the run
+    /// of each large value of a leaf, in order. The checkpoint encodes its
+    /// nodes this way instead of copying each one to swap those references.
+    pub(crate) fn encode_into(
+        &self,
+        generation: u64,
+        out: &mut Vec<u8>,
+        written: &Written,
+    ) -> Result<(), &'static str> {
+        let start = out.len();
         out.extend_from_slice(&[0; 4]);
         match self {
             Node::Leaf(l) => {
@@ -158,21 +187,22 @@ impl Node {
                 out.extend_from_slice(&[0; 3]);
                 out.extend_from_slice(&generation.to_le_bytes());
                 out.extend_from_slice(&(l.keys.len() as u32).to_le_bytes());
+                let mut runs = written.runs.iter();
                 for (k, v) in l.keys.iter().zip(&l.vals) {
-                    put_bytes(&mut out, k);
-                    match v {
+                    put_bytes(out, k);
+                    let (first, len, crc) = match v {
                         Val::Inline(b) => {
                             out.push(0);
-                            put_bytes(&mut out, b);
+                            put_bytes(out, b);
+                            continue;
                         }
-                        Val::Overflow { first, len, crc } => {
-                            out.push(1);
-                            out.extend_from_slice(&first.to_le_bytes());
-                            out.extend_from_slice(&len.to_le_bytes());
-                            out.extend_from_slice(&crc.to_le_bytes());
-                        }
-                        Val::Big(_) => return Err("unwritten large value in a node being encoded"),
-                    }
+                        Val::Overflow { first, len, crc } => (*first, *len, *crc),
+                        Val::Big(_) => *runs.next().ok_or("unwritten large value in a node being encoded")?,
+                    };
+                    out.push(1);
+                    out.extend_from_slice(&first.to_le_bytes());
+                    out.extend_from_slice(&len.to_le_bytes());
+                    out.extend_from_slice(&crc.to_le_bytes());
                 }
             }
             Node::Branch(b) => {
@@ -180,21 +210,22 @@ impl Node {
                 out.extend_from_slice(&[0; 3]);
                 out.extend_from_slice(&generation.to_le_bytes());
                 out.extend_from_slice(&(b.keys.len() as u32).to_le_bytes());
-                let disk = |r: &NodeRef| match r {
+                let mut pages = written.children.iter();
+                let mut disk = |r: &NodeRef| match r {
                     NodeRef::Disk(p) => Ok(*p),
-                    NodeRef::Mem(_) => Err("in-memory child in a node being encoded"),
+                    NodeRef::Mem(_) => pages.next().copied().ok_or("in-memory child in a node being encoded"),
                 };
-                out.extend_from_slice(&disk(&b.children[0])?.to_le_bytes());
-                for (k, c) in b.keys.iter().zip(&b.children[1..]) {
-                    put_bytes(&mut out, k);
+                let first = b.children.first().ok_or("branch without children")?;
+                out.extend_from_slice(&disk(first)?.to_le_bytes());
+                for (k, c) in b.keys.iter().zip(b.children.get(1..).unwrap_or_default()) {
+                    put_bytes(out, k);
                     out.extend_from_slice(&disk(c)?.to_le_bytes());
                 }
             }
         }
-        if out.len() != self.bytes() {
+        if out.len() - start != self.bytes() {
             return Err("node size accounting disagrees with its encoding");
         }
-        page[..out.len()].copy_from_slice(&out);
         Ok(())
     }
 
