@@ -10,8 +10,11 @@
 //! reused.
 
 use crate::error::{Error, PageId, Result};
-use crate::node::{Branch, Leaf, Loaded, NODE_HEADER, Node, NodeRef, Val, ValRef, branch_entry_len, leaf_entry_len};
+use crate::node::{
+    Branch, Leaf, Loaded, NODE_HEADER, Node, NodeRef, Val, ValRef, branch_entry_len, cmp_keys, leaf_entry_len,
+};
 use crate::pager::Pager;
+use std::cmp::Ordering;
 use std::sync::Arc;
 
 /// Deepest tree we follow. A 4 KiB-page tree of 2^64 keys is far shallower;
@@ -83,7 +86,7 @@ pub(crate) fn make_mut<'n>(ctx: &mut WriteCtx<'_>, r: &'n mut NodeRef) -> Result
 }
 
 fn child_index(b: &Branch, key: &[u8]) -> usize {
-    b.keys.partition_point(|k| k.as_slice() <= key)
+    b.keys.partition_point(|k| cmp_keys(k, key) != Ordering::Greater)
 }
 
 fn too_deep(pager: &Pager) -> Error {
@@ -145,7 +148,7 @@ fn insert_rec(
     let page_size = ctx.limits.page_size;
     match node {
         Node::Leaf(l) => {
-            let (old, appended) = match l.keys.binary_search(&key) {
+            let (old, appended) = match l.keys.binary_search_by(|k| cmp_keys(k, &key)) {
                 Ok(i) => {
                     l.bytes = l.bytes - l.vals[i].encoded_len() + val.encoded_len();
                     (Some(std::mem::replace(&mut l.vals[i], val)), false)
@@ -243,7 +246,7 @@ fn remove_rec(ctx: &mut WriteCtx<'_>, node: &mut Node, key: &[u8], depth: usize)
         return Err(too_deep(ctx.pager));
     }
     match node {
-        Node::Leaf(l) => match l.keys.binary_search_by(|k| k.as_slice().cmp(key)) {
+        Node::Leaf(l) => match l.keys.binary_search_by(|k| cmp_keys(k, key)) {
             Ok(i) => {
                 let k = l.keys.remove(i);
                 let v = l.vals.remove(i);

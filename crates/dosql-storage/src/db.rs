@@ -4,10 +4,19 @@
 //!
 //! Concurrency: one writer at a time holds the writer lock for the life of
 //! its [`WriteTxn`]; readers take the latest published [`Version`] (an
-//! immutable root map) without waiting for anything but a short mutex. A
+//! immutable root map) under a shared (read) lock, so readers never wait
+//! for each other, only for the short moments a commit publishes. A
 //! version is published to readers only once it is durable (in `full`
 //! mode: after the WAL fsync), so a reader never sees a commit that a crash
 //! could take back.
+//!
+//! Readers register by counting themselves on their base checkpoint's
+//! [`Pin`] while they hold that lock (shared for the latest version,
+//! exclusive for time travel), and leave with a plain atomic decrement. A
+//! checkpoint reads the counts under the exclusive lock, so every reader
+//! that registered before it is seen; one that registers after gets a base
+//! no older than the last checkpoint, whose pages this checkpoint only
+//! starts retiring.
 //!
 //! Page reuse is what can break a snapshot, so it follows one rule: a page
 //! freed by checkpoint `K` is reused only when every retained checkpoint
@@ -21,16 +30,16 @@ use crate::config::{Config, Synchronous};
 use crate::cursor::{Cursor, KeyBounds, Range, materialize};
 use crate::error::{Error, Result};
 use crate::meta::{DATA_START, Meta, SLOT_LEN, SLOT_OFFSETS, SlotState};
-use crate::node::{Leaf, Node, NodeRef, Val, leaf_entry_len};
+use crate::node::{Leaf, Node, NodeRef, Val, Written, leaf_entry_len};
 use crate::pager::Pager;
 use crate::system::{CkptInfo, FreeSpace, SystemState};
 use crate::vfs::{FileStorage, MemStorage, Storage, read_exact_at};
 use crate::wal::{self, ChangeKind, CommittedTxn, LogOp, Lsn, TreeId, Wal, WalStats};
-use parking_lot::{ArcMutexGuard, Mutex, RawMutex};
+use parking_lot::{ArcMutexGuard, Mutex, RawMutex, RwLock};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering};
 
 /// Largest value the engine stores.
 pub const MAX_VALUE_LEN: usize = 256 * 1024 * 1024;
@@ -123,11 +132,50 @@ struct WriterState {
     meta_slot: usize,
 }
 
-struct Shared {
+/// The number of open readers whose snapshot is based on one checkpoint.
+/// Incremented only under the [`Published`] lock; decremented anywhere.
+#[derive(Debug, Default)]
+struct Pin {
+    readers: AtomicUsize,
+}
+
+/// What new readers start from, behind its own lock so that beginning and
+/// ending a read never touches the writer's or checkpoint's state.
+struct Published {
     /// The latest durable version: what new readers see.
     current: Version,
-    /// Base checkpoint id -> open readers on it.
-    readers: BTreeMap<u64, usize>,
+    /// The pin of `current.base_ckpt` (also in `pins`).
+    pin: Arc<Pin>,
+    /// Base checkpoint id -> its pin. Entries with no readers, other than
+    /// the current version's, are pruned by checkpoints.
+    pins: BTreeMap<u64, Arc<Pin>>,
+}
+
+impl Published {
+    fn new(current: Version) -> Self {
+        let pin = Arc::new(Pin::default());
+        let pins = BTreeMap::from([(current.base_ckpt, pin.clone())]);
+        Published { current, pin, pins }
+    }
+
+    /// Registers one more reader on checkpoint `base`.
+    fn pin_exclusive(&mut self, base: u64) -> Arc<Pin> {
+        let pin = self.pins.entry(base).or_default().clone();
+        pin.readers.fetch_add(1, Ordering::SeqCst);
+        pin
+    }
+
+    /// The oldest checkpoint an open reader is based on (`u64::MAX` if
+    /// none); forgets pins nobody holds. Needs the exclusive lock, so no
+    /// registration runs concurrently.
+    fn oldest_reader(&mut self) -> u64 {
+        let current = self.current.base_ckpt;
+        self.pins.retain(|id, p| *id == current || p.readers.load(Ordering::SeqCst) > 0);
+        self.pins.iter().find(|(_, p)| p.readers.load(Ordering::SeqCst) > 0).map_or(u64::MAX, |(id, _)| *id)
+    }
+}
+
+struct Shared {
     /// The last durable checkpoint.
     ckpt: CkptInfo,
     /// Older checkpoints still retained, oldest first.
@@ -145,7 +193,11 @@ struct Inner {
     wal: Wal,
     /// In an `Arc` so a write transaction can own its guard.
     writer: Arc<Mutex<WriterState>>,
+    /// Lock order: `shared` before `published`.
     shared: Mutex<Shared>,
+    published: RwLock<Published>,
+    /// `published.current.lsn`, readable without the lock.
+    published_lsn: AtomicU64,
     poisoned: Mutex<Option<String>>,
     recovery: RecoveryReport,
     commits: AtomicU64,
@@ -365,13 +417,9 @@ impl Database {
                 dirty_pages: dirty,
                 meta_slot,
             })),
-            shared: Mutex::new(Shared {
-                current: version,
-                readers: BTreeMap::new(),
-                ckpt,
-                history: sys.history,
-                consumers: sys.consumers,
-            }),
+            published_lsn: AtomicU64::new(version.lsn),
+            published: RwLock::new(Published::new(version)),
+            shared: Mutex::new(Shared { ckpt, history: sys.history, consumers: sys.consumers }),
             poisoned: Mutex::new(None),
             recovery,
             commits: AtomicU64::new(0),
@@ -435,10 +483,13 @@ impl Database {
 
     /// A read-only snapshot of the latest durable commit.
     pub fn begin_read(&self) -> ReadTxn {
-        let mut sh = self.inner.shared.lock();
-        let version = sh.current.clone();
-        *sh.readers.entry(version.base_ckpt).or_default() += 1;
-        ReadTxn { inner: self.inner.clone(), version }
+        let p = self.inner.published.read();
+        let version = p.current.clone();
+        // Counted while the shared lock is held: see the module doc.
+        p.pin.readers.fetch_add(1, Ordering::SeqCst);
+        let pin = p.pin.clone();
+        drop(p);
+        ReadTxn { inner: self.inner.clone(), version, pin }
     }
 
     /// Starts the write transaction, waiting for the current writer to end.
@@ -474,9 +525,18 @@ impl Database {
     }
 
     fn publish(&self, v: &Version) {
-        let mut sh = self.inner.shared.lock();
-        if v.lsn > sh.current.lsn || (v.lsn == sh.current.lsn && v.base_ckpt > sh.current.base_ckpt) {
-            sh.current = v.clone();
+        let mut p = self.inner.published.write();
+        let cur = &p.current;
+        if v.lsn > cur.lsn || (v.lsn == cur.lsn && v.base_ckpt > cur.base_ckpt) {
+            if v.base_ckpt != cur.base_ckpt {
+                p.pin = p.pins.entry(v.base_ckpt).or_default().clone();
+            }
+            // The replaced version may hold the last reference to nodes:
+            // free them after letting readers in again.
+            let old = std::mem::replace(&mut p.current, v.clone());
+            self.inner.published_lsn.store(v.lsn, Ordering::SeqCst);
+            drop(p);
+            drop(old);
         }
     }
 
@@ -484,14 +544,15 @@ impl Database {
     /// transaction whose commit LSN is `<= lsn`. The LSN must be retained
     /// (see [`crate::Retention`] and the change-feed consumers).
     pub fn snapshot_at(&self, lsn: Lsn) -> Result<ReadTxn> {
-        let (base, current) = {
-            let mut sh = self.inner.shared.lock();
-            let current = sh.current.lsn;
+        let (base, current, pin) = {
+            let sh = self.inner.shared.lock();
+            let mut p = self.inner.published.write();
+            let current = p.current.lsn;
             if lsn > current {
                 return Err(Error::LsnInFuture { lsn, last: current });
             }
             if lsn == current {
-                drop(sh);
+                drop((p, sh));
                 return Ok(self.begin_read());
             }
             let candidates = sh.history.iter().chain(std::iter::once(&sh.ckpt));
@@ -499,15 +560,16 @@ impl Database {
                 let oldest = sh.history.first().unwrap_or(&sh.ckpt).lsn;
                 return Err(Error::LsnNotRetained { lsn, oldest });
             };
-            *sh.readers.entry(base.id).or_default() += 1;
-            (base, current)
+            // Registered with both locks held, so no checkpoint can drop
+            // `base` from the history between choosing it and pinning it.
+            let pin = p.pin_exclusive(base.id);
+            (base, current, pin)
         };
         // From here the reader holds `base`; build the version, releasing on error.
-        let built = self.version_at(base, lsn.min(current));
-        match built {
-            Ok(version) => Ok(ReadTxn { inner: self.inner.clone(), version }),
+        match self.version_at(base, lsn.min(current)) {
+            Ok(version) => Ok(ReadTxn { inner: self.inner.clone(), version, pin }),
             Err(e) => {
-                release_reader(&self.inner, base.id);
+                pin.readers.fetch_sub(1, Ordering::SeqCst);
                 Err(e)
             }
         }
@@ -539,7 +601,7 @@ impl Database {
     /// commit order, up to `max_txns` of them and never past the latest
     /// durable commit. Returns an empty list when the feed is caught up.
     pub fn read_changes(&self, after: Lsn, max_txns: usize) -> Result<Vec<CommittedTxn>> {
-        let until = self.inner.shared.lock().current.lsn;
+        let until = self.inner.published_lsn.load(Ordering::SeqCst);
         let first = self.inner.wal.first_lsn();
         if after + 1 < first {
             return Err(Error::LsnNotRetained { lsn: after, oldest: first - 1 });
@@ -596,7 +658,7 @@ impl Database {
     /// The LSN of the latest commit readers see: cheaper than
     /// [`Database::begin_read`] for noticing that something was committed.
     pub fn last_lsn(&self) -> Lsn {
-        self.inner.shared.lock().current.lsn
+        self.inner.published_lsn.load(Ordering::SeqCst)
     }
 
     /// Counters and sizes.
@@ -697,7 +759,7 @@ impl Database {
         let (prev, base, reuse_upto) = {
             let sh = inner.shared.lock();
             let base = self.retention_base(&sh);
-            let min_reader = sh.readers.keys().next().copied().unwrap_or(u64::MAX);
+            let min_reader = inner.published.write().oldest_reader();
             let base = base.id.min(min_reader);
             // Until this checkpoint's meta is durable, the durable one (and
             // the history it lists) is what a crash recovers: keep its pages.
@@ -882,29 +944,31 @@ fn write_tree(
     if depth > btree::MAX_DEPTH {
         return Err(Error::Corrupt { path: pager.path().to_string(), reason: "tree too deep".into() });
     }
-    let mut copy = (**node).clone();
-    match &mut copy {
+    // The node itself is left alone (the new version drops it): only where
+    // its in-memory parts went is collected, for the encoder.
+    let mut out = Written::default();
+    match &**node {
         Node::Branch(b) => {
-            for c in b.children.iter_mut() {
+            for c in &b.children {
                 if let NodeRef::Mem(_) = c {
-                    *c = NodeRef::Disk(write_tree(pager, space, c, generation, written, depth + 1)?);
+                    out.children.push(write_tree(pager, space, c, generation, written, depth + 1)?);
                 }
             }
         }
         Node::Leaf(l) => {
-            for v in l.vals.iter_mut() {
+            for v in &l.vals {
                 if let Val::Big(data) = v {
                     let pages = pager.run_pages(data.len() as u64);
                     let first = space.alloc(pages);
                     pager.write_run(first, data)?;
                     *written += pages;
-                    *v = Val::Overflow { first, len: data.len() as u64, crc: crc32fast::hash(data) };
+                    out.runs.push((first, data.len() as u64, crc32fast::hash(data)));
                 }
             }
         }
     }
     let pid = space.alloc(1);
-    pager.write_node(pid, &copy, generation)?;
+    pager.write_node(pid, node, generation, &out)?;
     *written += 1;
     Ok(pid)
 }
@@ -982,16 +1046,6 @@ fn drop_tree(ctx: &mut WriteCtx<'_>, version: &mut Version, tree: TreeId) -> Res
     btree::free_all(ctx, &t.root)
 }
 
-fn release_reader(inner: &Inner, base: u64) {
-    let mut sh = inner.shared.lock();
-    if let Some(n) = sh.readers.get_mut(&base) {
-        *n -= 1;
-        if *n == 0 {
-            sh.readers.remove(&base);
-        }
-    }
-}
-
 fn version_get(pager: &Pager, v: &Version, tree: TreeId, key: &[u8]) -> Result<Option<Vec<u8>>> {
     let t = v.trees.get(&tree).ok_or(Error::NoSuchTree(tree))?;
     match btree::get(pager, &t.root, key)? {
@@ -1059,6 +1113,8 @@ macro_rules! read_ops {
 pub struct ReadTxn {
     inner: Arc<Inner>,
     version: Version,
+    /// The registration on `version.base_ckpt`.
+    pin: Arc<Pin>,
 }
 
 impl ReadTxn {
@@ -1070,7 +1126,7 @@ impl ReadTxn {
 
 impl Drop for ReadTxn {
     fn drop(&mut self) {
-        release_reader(&self.inner, self.version.base_ckpt);
+        self.pin.readers.fetch_sub(1, Ordering::SeqCst);
     }
 }
 

@@ -8,7 +8,7 @@
 use crate::cache::{CacheStats, PageCache};
 use crate::error::{Error, PageId, Result};
 use crate::meta::DATA_START;
-use crate::node::{Node, PageNode, page_checksum};
+use crate::node::{Node, PageNode, Written, page_checksum};
 use crate::vfs::{StorageFile, read_exact_at};
 use std::sync::Arc;
 
@@ -69,14 +69,20 @@ impl Pager {
         Ok(node)
     }
 
-    /// Writes `node` to `pid` and caches the page as clean.
-    pub(crate) fn write_node(&self, pid: PageId, node: &Node, generation: u64) -> Result<()> {
-        let mut page = vec![0u8; self.page_size].into_boxed_slice();
+    /// Writes `node` to `pid` (with the in-memory references `written`
+    /// resolves) and caches the page as clean.
+    pub(crate) fn write_node(&self, pid: PageId, node: &Node, generation: u64, written: &Written) -> Result<()> {
         let internal = |e: &str| Error::Corrupt {
             path: self.path.clone(),
             reason: format!("internal error encoding page {pid}: {e}"),
         };
-        node.encode(generation, &mut page).map_err(internal)?;
+        if node.bytes() > self.page_size {
+            return Err(internal("node larger than a page"));
+        }
+        let mut page = Vec::with_capacity(self.page_size);
+        node.encode_into(generation, &mut page, written).map_err(internal)?;
+        page.resize(self.page_size, 0);
+        let mut page = page.into_boxed_slice();
         let crc = page_checksum(pid, &page);
         page[..4].copy_from_slice(&crc.to_le_bytes());
         self.file.write_at(self.offset(pid)?, &page).map_err(|e| self.io(e))?;
