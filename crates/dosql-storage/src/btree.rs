@@ -10,11 +10,8 @@
 //! reused.
 
 use crate::error::{Error, PageId, Result};
-use crate::node::{
-    Branch, Leaf, Loaded, NODE_HEADER, Node, NodeRef, Val, ValRef, branch_entry_len, cmp_keys, leaf_entry_len,
-};
+use crate::node::{Branch, Loaded, NODE_HEADER, Node, NodeRef, Val, ValRef};
 use crate::pager::Pager;
-use std::cmp::Ordering;
 use std::sync::Arc;
 
 /// Deepest tree we follow. A 4 KiB-page tree of 2^64 keys is far shallower;
@@ -85,10 +82,6 @@ pub(crate) fn make_mut<'n>(ctx: &mut WriteCtx<'_>, r: &'n mut NodeRef) -> Result
     }
 }
 
-fn child_index(b: &Branch, key: &[u8]) -> usize {
-    b.keys.partition_point(|k| cmp_keys(k, key) != Ordering::Greater)
-}
-
 fn too_deep(pager: &Pager) -> Error {
     Error::Corrupt {
         path: pager.path().to_string(),
@@ -120,7 +113,7 @@ fn separator(left_last: &[u8], right_first: &[u8]) -> Vec<u8> {
 }
 
 /// Inserts or replaces; returns the previous value.
-pub(crate) fn insert(ctx: &mut WriteCtx<'_>, root: &mut NodeRef, key: Vec<u8>, val: Val) -> Result<Option<Val>> {
+pub(crate) fn insert(ctx: &mut WriteCtx<'_>, root: &mut NodeRef, key: &[u8], val: ValRef<'_>) -> Result<Option<Val>> {
     let node = make_mut(ctx, root)?;
     let (old, split) = insert_rec(ctx, node, key, val, 0, true)?;
     if let Some((sep, right)) = split {
@@ -137,8 +130,8 @@ type Split = Option<(Vec<u8>, NodeRef)>;
 fn insert_rec(
     ctx: &mut WriteCtx<'_>,
     node: &mut Node,
-    key: Vec<u8>,
-    val: Val,
+    key: &[u8],
+    val: ValRef<'_>,
     depth: usize,
     rightmost: bool,
 ) -> Result<(Option<Val>, Split)> {
@@ -148,19 +141,14 @@ fn insert_rec(
     let page_size = ctx.limits.page_size;
     match node {
         Node::Leaf(l) => {
-            let (old, appended) = match l.keys.binary_search_by(|k| cmp_keys(k, &key)) {
-                Ok(i) => {
-                    l.bytes = l.bytes - l.vals[i].encoded_len() + val.encoded_len();
-                    (Some(std::mem::replace(&mut l.vals[i], val)), false)
-                }
+            let (old, appended) = match l.search(key) {
+                Ok(i) => (l.replace(i, val), false),
                 Err(i) => {
-                    l.bytes += leaf_entry_len(&key, &val);
-                    l.keys.insert(i, key);
-                    l.vals.insert(i, val);
-                    (None, rightmost && i + 1 == l.keys.len())
+                    l.insert_at(i, key, val);
+                    (None, rightmost && i + 1 == l.len())
                 }
             };
-            if l.bytes <= page_size {
+            if l.bytes() <= page_size {
                 return Ok((old, None));
             }
             // An append past the tree's last key leaves the full leaf as it
@@ -168,44 +156,37 @@ fn insert_rec(
             // (rowids, timestamps) then fill leaves completely instead of
             // leaving every leaf half empty, which would double the pages a
             // table takes and halve what the cache holds of it.
-            let idx = if appended && l.keys.len() >= 2 {
-                l.keys.len() - 1
+            let idx = if appended && l.len() >= 2 {
+                l.len() - 1
             } else {
-                split_point(l.keys.iter().zip(&l.vals).map(|(k, v)| leaf_entry_len(k, v)), l.bytes)
+                split_point((0..l.len()).map(|i| l.entry_len(i)), l.bytes())
             };
-            let right = Leaf::from_entries(l.keys.split_off(idx), l.vals.split_off(idx));
-            *l = Leaf::from_entries(std::mem::take(&mut l.keys), std::mem::take(&mut l.vals));
-            let sep = separator(l.keys.last().map_or(&[][..], |k| k), &right.keys[0]);
+            let right = l.split_off(idx);
+            let sep = separator(l.last_key().unwrap_or_default(), right.key(0).unwrap_or_default());
             *ctx.dirty += 1;
             Ok((old, Some((sep, NodeRef::Mem(Arc::new(Node::Leaf(right)))))))
         }
         Node::Branch(b) => {
-            let idx = child_index(b, &key);
+            let idx = b.child_index(key);
             let last_child = idx + 1 == b.children.len();
             let child = make_mut(ctx, &mut b.children[idx])?;
             let (old, split) = insert_rec(ctx, child, key, val, depth + 1, rightmost && last_child)?;
             let Some((sep, right)) = split else {
                 return Ok((old, None));
             };
-            b.bytes += branch_entry_len(&sep);
-            b.keys.insert(idx, sep);
-            b.children.insert(idx + 1, right);
-            if b.bytes <= page_size {
+            b.insert(idx, &sep, right);
+            if b.bytes() <= page_size {
                 return Ok((old, None));
             }
             // Appends split branches at the end too (the new right branch
             // takes the last separator and two children).
-            let mid = if rightmost && last_child && b.keys.len() >= 3 {
-                b.keys.len() - 2
+            let mid = if rightmost && last_child && b.len() >= 3 {
+                b.len() - 2
             } else {
-                split_point(b.keys.iter().map(|k| branch_entry_len(k)), b.bytes).min(b.keys.len() - 1)
+                split_point((0..b.len()).map(|i| b.entry_len(i)), b.bytes()).min(b.len() - 1)
             };
-            let right_keys = b.keys.split_off(mid + 1);
-            let right_children = b.children.split_off(mid + 1);
-            let up = b.keys.pop().unwrap_or_default();
-            *b = Branch::from_parts(std::mem::take(&mut b.keys), std::mem::take(&mut b.children));
+            let (up, right) = b.split_off(mid);
             *ctx.dirty += 1;
-            let right = Branch::from_parts(right_keys, right_children);
             Ok((old, Some((up, NodeRef::Mem(Arc::new(Node::Branch(right)))))))
         }
     }
@@ -246,17 +227,12 @@ fn remove_rec(ctx: &mut WriteCtx<'_>, node: &mut Node, key: &[u8], depth: usize)
         return Err(too_deep(ctx.pager));
     }
     match node {
-        Node::Leaf(l) => match l.keys.binary_search_by(|k| cmp_keys(k, key)) {
-            Ok(i) => {
-                let k = l.keys.remove(i);
-                let v = l.vals.remove(i);
-                l.bytes -= leaf_entry_len(&k, &v);
-                Ok(Some(v))
-            }
+        Node::Leaf(l) => match l.search(key) {
+            Ok(i) => Ok(l.remove(i)),
             Err(_) => Ok(None),
         },
         Node::Branch(b) => {
-            let idx = child_index(b, key);
+            let idx = b.child_index(key);
             let child = make_mut(ctx, &mut b.children[idx])?;
             let old = remove_rec(ctx, child, key, depth + 1)?;
             if old.is_some() && child.bytes() < ctx.limits.min_fill {
@@ -275,91 +251,93 @@ fn rebalance(ctx: &mut WriteCtx<'_>, b: &mut Branch, idx: usize) -> Result<()> {
     }
     let (li, ri) = if idx + 1 < b.children.len() { (idx, idx + 1) } else { (idx - 1, idx) };
     let page_size = ctx.limits.page_size;
+    let sep = b.key(li).unwrap_or_default().to_vec();
+    let sep_len = b.entry_len(li);
     let (lpart, rpart) = b.children.split_at_mut(ri);
     let left = make_mut(ctx, &mut lpart[li])?;
     let right = make_mut(ctx, &mut rpart[0])?;
-    let merged = match (left, right) {
+    // `None`: merged into the left node; else the new separator.
+    let new_sep = match (left, right) {
         (Node::Leaf(l), Node::Leaf(r)) => {
-            if l.bytes + r.bytes - NODE_HEADER <= page_size {
-                l.keys.append(&mut r.keys);
-                l.vals.append(&mut r.vals);
-                l.bytes += r.bytes - NODE_HEADER;
-                true
+            if l.bytes() + r.bytes() - NODE_HEADER <= page_size {
+                l.append(std::mem::take(r));
+                None
             } else {
-                while l.bytes < r.bytes && r.keys.len() > 1 {
-                    let e = leaf_entry_len(&r.keys[0], &r.vals[0]);
-                    if l.bytes + e > r.bytes - e {
+                // Move entries one way or the other until the sizes are as
+                // even as whole entries allow: count them, then move them
+                // in one piece.
+                let (mut lb, mut rb) = (l.bytes(), r.bytes());
+                let mut k = 0;
+                while lb < rb && r.len() - k > 1 {
+                    let e = r.entry_len(k);
+                    if lb + e > rb - e {
                         break;
                     }
-                    l.keys.push(r.keys.remove(0));
-                    l.vals.push(r.vals.remove(0));
-                    l.bytes += e;
-                    r.bytes -= e;
+                    lb += e;
+                    rb -= e;
+                    k += 1;
                 }
-                while r.bytes < l.bytes && l.keys.len() > 1 {
-                    let last = l.keys.len() - 1;
-                    let e = leaf_entry_len(&l.keys[last], &l.vals[last]);
-                    if r.bytes + e > l.bytes - e {
+                if k > 0 {
+                    let rest = r.split_off(k);
+                    l.append(std::mem::replace(r, rest));
+                }
+                let mut k = 0;
+                while rb < lb && l.len() - k > 1 {
+                    let e = l.entry_len(l.len() - 1 - k);
+                    if rb + e > lb - e {
                         break;
                     }
-                    r.keys.insert(0, l.keys.remove(last));
-                    r.vals.insert(0, l.vals.remove(last));
-                    l.bytes -= e;
-                    r.bytes += e;
+                    lb -= e;
+                    rb += e;
+                    k += 1;
                 }
-                let sep = separator(l.keys.last().map_or(&[][..], |k| k), &r.keys[0]);
-                b.bytes = b.bytes - branch_entry_len(&b.keys[li]) + branch_entry_len(&sep);
-                b.keys[li] = sep;
-                false
+                if k > 0 {
+                    let mut moved = l.split_off(l.len() - k);
+                    moved.append(std::mem::take(r));
+                    *r = moved;
+                }
+                Some(separator(l.last_key().unwrap_or_default(), r.key(0).unwrap_or_default()))
             }
         }
         (Node::Branch(l), Node::Branch(r)) => {
-            let sep_len = branch_entry_len(&b.keys[li]);
-            if l.bytes + r.bytes - NODE_HEADER - 8 + sep_len <= page_size {
-                let sep = b.keys[li].clone();
-                l.bytes += r.bytes - NODE_HEADER - 8 + sep_len;
-                l.keys.push(sep);
-                l.keys.append(&mut r.keys);
-                l.children.append(&mut r.children);
-                true
+            if l.bytes() + r.bytes() - NODE_HEADER - 8 + sep_len <= page_size {
+                l.append(&sep, std::mem::take(r));
+                None
             } else {
-                let mut sep = std::mem::take(&mut b.keys[li]);
-                while l.bytes < r.bytes && r.keys.len() > 1 {
-                    let (e_in, e_out) = (branch_entry_len(&sep), branch_entry_len(&r.keys[0]));
-                    if l.bytes + e_in > r.bytes - e_out {
+                // The separator rotates through the parent as entries move.
+                let (mut lb, mut rb) = (l.bytes(), r.bytes());
+                let mut cur = sep_len;
+                let mut k = 0;
+                while lb < rb && r.len() - k > 1 {
+                    let e_out = r.entry_len(k);
+                    if lb + cur > rb - e_out {
                         break;
                     }
-                    let new_sep = r.keys.remove(0);
-                    l.keys.push(std::mem::replace(&mut sep, new_sep));
-                    l.children.push(r.children.remove(0));
-                    l.bytes += e_in;
-                    r.bytes -= e_out;
+                    lb += cur;
+                    rb -= e_out;
+                    cur = e_out;
+                    k += 1;
                 }
-                while r.bytes < l.bytes && l.keys.len() > 1 {
-                    let last = l.keys.len() - 1;
-                    let (e_in, e_out) = (branch_entry_len(&sep), branch_entry_len(&l.keys[last]));
-                    if r.bytes + e_in > l.bytes - e_out {
+                let sep = l.take_front(r, k, &sep);
+                let mut k = 0;
+                while rb < lb && l.len() - k > 1 {
+                    let e_out = l.entry_len(l.len() - 1 - k);
+                    if rb + cur > lb - e_out {
                         break;
                     }
-                    let new_sep = l.keys.remove(last);
-                    r.keys.insert(0, std::mem::replace(&mut sep, new_sep));
-                    if let Some(c) = l.children.pop() {
-                        r.children.insert(0, c);
-                    }
-                    l.bytes -= e_out;
-                    r.bytes += e_in;
+                    rb += cur;
+                    lb -= e_out;
+                    cur = e_out;
+                    k += 1;
                 }
-                b.bytes = b.bytes - sep_len + branch_entry_len(&sep);
-                b.keys[li] = sep;
-                false
+                Some(l.give_back(r, k, &sep))
             }
         }
         _ => return Err(ctx.pager.corrupt(0, "sibling nodes at different levels")),
     };
-    if merged {
-        b.bytes -= branch_entry_len(&b.keys[li]);
-        b.keys.remove(li);
-        b.children.remove(ri);
+    match new_sep {
+        Some(sep) => b.set_key(li, &sep),
+        None => b.remove(li),
     }
     Ok(())
 }

@@ -30,7 +30,7 @@ use crate::config::{Config, Synchronous};
 use crate::cursor::{Cursor, KeyBounds, Range, materialize};
 use crate::error::{Error, Result};
 use crate::meta::{DATA_START, Meta, SLOT_LEN, SLOT_OFFSETS, SlotState};
-use crate::node::{Leaf, Node, NodeRef, Val, Written, leaf_entry_len};
+use crate::node::{Leaf, Node, NodeRef, Val, ValRef, Written, leaf_entry_len};
 use crate::pager::Pager;
 use crate::system::{CkptInfo, FreeSpace, SystemState};
 use crate::vfs::{FileStorage, MemStorage, Storage, read_exact_at};
@@ -956,14 +956,12 @@ fn write_tree(
             }
         }
         Node::Leaf(l) => {
-            for v in &l.vals {
-                if let Val::Big(data) = v {
-                    let pages = pager.run_pages(data.len() as u64);
-                    let first = space.alloc(pages);
-                    pager.write_run(first, data)?;
-                    *written += pages;
-                    out.runs.push((first, data.len() as u64, crc32fast::hash(data)));
-                }
+            for data in l.bigs_in_order() {
+                let pages = pager.run_pages(data.len() as u64);
+                let first = space.alloc(pages);
+                pager.write_run(first, data)?;
+                *written += pages;
+                out.runs.push((first, data.len() as u64, crc32fast::hash(data)));
             }
         }
     }
@@ -1003,11 +1001,16 @@ fn put_val(
     key: &[u8],
     value: &[u8],
 ) -> Result<Option<Val>> {
-    let inline = Val::Inline(value.to_vec());
-    let val =
-        if leaf_entry_len(key, &inline) <= ctx.limits.max_entry { inline } else { Val::Big(Arc::new(value.to_vec())) };
+    // Small values are copied straight into the leaf.
+    let big;
+    let val = if leaf_entry_len(key, ValRef::Inline(value)) <= ctx.limits.max_entry {
+        ValRef::Inline(value)
+    } else {
+        big = Arc::new(value.to_vec());
+        ValRef::Big(&big)
+    };
     let t = tree_mut(version, tree)?;
-    let old = btree::insert(ctx, &mut t.root, key.to_vec(), val)?;
+    let old = btree::insert(ctx, &mut t.root, key, val)?;
     match &old {
         Some(v) => {
             if let Some(f) = btree::overflow_pages(ctx.pager, v) {

@@ -29,6 +29,7 @@ mod error;
 pub mod keycodec;
 mod meta;
 mod node;
+mod packed;
 mod pager;
 pub mod sim;
 mod system;

@@ -33,12 +33,14 @@
 //! Left out: prefix compression of keys within a page, and an offset
 //! array in the page (so a page read still walks its entries once).
 
+use crate::codec::{DecodeError, Reader, varint_len};
 #[cfg(test)]
-use crate::codec::put_varint;
-use crate::codec::{DecodeError, Reader, put_bytes, varint_len};
+use crate::codec::{put_bytes, put_varint};
 use crate::error::PageId;
+use crate::packed::{Packed, Span, varint_bytes};
 use std::cmp::Ordering;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 
 /// Offset of the entry count; everything before it is the page header.
 pub(crate) const PAGE_HEADER: usize = 16;
@@ -77,11 +79,12 @@ pub(crate) enum Val {
     },
 }
 
-impl Val {
-    pub(crate) fn encoded_len(&self) -> usize {
+impl ValRef<'_> {
+    /// Encoded size in a leaf entry, tag included.
+    pub(crate) fn encoded_len(self) -> usize {
         1 + match self {
-            Val::Inline(v) => varint_len(v.len() as u64) + v.len(),
-            Val::Big(_) | Val::Overflow { .. } => OVERFLOW_REF,
+            ValRef::Inline(v) => varint_len(v.len() as u64) + v.len(),
+            ValRef::Big(_) | ValRef::Overflow { .. } => OVERFLOW_REF,
         }
     }
 }
@@ -93,22 +96,35 @@ pub(crate) enum Node {
     Branch(Branch),
 }
 
-/// Keys and values, sorted by key.
+/// Value tag of an inline value (page format).
+const TAG_INLINE: u8 = 0;
+/// Value tag of an overflow run (page format).
+const TAG_OVERFLOW: u8 = 1;
+/// Value tag of a large value not yet written, in memory only: the tag is
+/// followed by the value's id in [`Leaf::bigs`], its length and 4 zero
+/// bytes, as long as the overflow reference it becomes.
+const TAG_BIG: u8 = 2;
+
+/// Ids of large values in memory; unique in the process, so leaves can be
+/// split and merged without renumbering.
+static NEXT_BIG: AtomicU64 = AtomicU64::new(1);
+
+/// Keys and values, sorted by key, packed in their page encoding (see
+/// [`Packed`]): copying a shared leaf costs a few allocations whatever it
+/// holds.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Leaf {
-    pub(crate) keys: Vec<Vec<u8>>,
-    pub(crate) vals: Vec<Val>,
-    /// Encoded size including the header.
-    pub(crate) bytes: usize,
+    entries: Packed,
+    /// Large values not yet written (tag 2 entries), by id.
+    bigs: Vec<(u64, Arc<Vec<u8>>)>,
 }
 
 /// Separator keys and children, `children.len() == keys.len() + 1`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct Branch {
-    pub(crate) keys: Vec<Vec<u8>>,
+    /// The keys, with empty payloads (children are kept apart).
+    keys: Packed,
     pub(crate) children: Vec<NodeRef>,
-    /// Encoded size including the header.
-    pub(crate) bytes: usize,
 }
 
 /// Where a checkpoint wrote what a node still refers to in memory; see
@@ -122,36 +138,307 @@ pub(crate) struct Written {
     pub(crate) runs: Vec<(PageId, u64, u32)>,
 }
 
-pub(crate) fn leaf_entry_len(key: &[u8], val: &Val) -> usize {
+pub(crate) fn leaf_entry_len(key: &[u8], val: ValRef<'_>) -> usize {
     varint_len(key.len() as u64) + key.len() + val.encoded_len()
 }
 
-pub(crate) fn branch_entry_len(key: &[u8]) -> usize {
-    varint_len(key.len() as u64) + key.len() + 8
+/// Calls `f` with the payload encoding of a value (in parts); `big_id` is
+/// the id a large unwritten value is stored under.
+fn with_payload<R>(val: ValRef<'_>, big_id: u64, f: impl FnOnce(&[&[u8]]) -> R) -> R {
+    match val {
+        ValRef::Inline(b) => {
+            let (len, n) = varint_bytes(b.len() as u64);
+            f(&[&[TAG_INLINE], len.get(..n).unwrap_or_default(), b])
+        }
+        ValRef::Overflow { first, len, crc } => {
+            let mut r = [0u8; OVERFLOW_REF];
+            r[..8].copy_from_slice(&first.to_le_bytes());
+            r[8..16].copy_from_slice(&len.to_le_bytes());
+            r[16..].copy_from_slice(&crc.to_le_bytes());
+            f(&[&[TAG_OVERFLOW], &r])
+        }
+        ValRef::Big(b) => {
+            let mut r = [0u8; OVERFLOW_REF];
+            r[..8].copy_from_slice(&big_id.to_le_bytes());
+            r[8..16].copy_from_slice(&(b.len() as u64).to_le_bytes());
+            f(&[&[TAG_BIG], &r])
+        }
+    }
+}
+
+/// The id in a tag-2 payload.
+fn big_id(payload: &[u8]) -> Option<u64> {
+    match payload.split_first() {
+        Some((&TAG_BIG, rest)) => Some(u64::from_le_bytes(*rest.first_chunk::<8>()?)),
+        _ => None,
+    }
 }
 
 impl Leaf {
     pub(crate) fn empty() -> Self {
-        Leaf { keys: Vec::new(), vals: Vec::new(), bytes: NODE_HEADER }
+        Leaf::default()
     }
+
+    /// A leaf of the given entries (sorted by key), for tests.
+    #[cfg(test)]
     pub(crate) fn from_entries(keys: Vec<Vec<u8>>, vals: Vec<Val>) -> Self {
-        let bytes = NODE_HEADER + keys.iter().zip(&vals).map(|(k, v)| leaf_entry_len(k, v)).sum::<usize>();
-        Leaf { keys, vals, bytes }
+        let mut l = Leaf::empty();
+        for (k, v) in keys.iter().zip(&vals) {
+            let at = l.len();
+            l.insert_at(at, k, v.as_ref());
+        }
+        l
+    }
+
+    /// The leaf behind already encoded entries.
+    fn from_packed(entries: Packed) -> Self {
+        Leaf { entries, bigs: Vec::new() }
+    }
+
+    /// Encoded size including the header.
+    pub(crate) fn bytes(&self) -> usize {
+        NODE_HEADER + self.entries.data().len()
+    }
+
+    /// Number of entries.
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Key `i`.
+    pub(crate) fn key(&self, i: usize) -> Option<&[u8]> {
+        self.entries.key(i)
+    }
+
+    /// The last key.
+    pub(crate) fn last_key(&self) -> Option<&[u8]> {
+        self.entries.last_key()
+    }
+
+    /// `Ok(i)` if key `i` is `key`, else `Err` of where it would go.
+    pub(crate) fn search(&self, key: &[u8]) -> Result<usize, usize> {
+        self.entries.search(key)
+    }
+
+    /// Encoded size of entry `i`.
+    pub(crate) fn entry_len(&self, i: usize) -> usize {
+        self.entries.entry_len(i)
+    }
+
+    /// Value `i`.
+    pub(crate) fn val(&self, i: usize) -> Option<ValRef<'_>> {
+        let payload = self.entries.payload(i)?;
+        let mut r = Reader::new(payload);
+        match r.u8().ok()? {
+            // The value runs to the end of the payload: skip its length
+            // rather than decode it (this is on every row of a scan).
+            TAG_INLINE => {
+                let rest = payload.get(1..)?;
+                let n = rest.iter().position(|&b| b < 0x80)? + 1;
+                rest.get(n..).map(ValRef::Inline)
+            }
+            TAG_OVERFLOW => Some(ValRef::Overflow { first: r.u64().ok()?, len: r.u64().ok()?, crc: r.u32().ok()? }),
+            TAG_BIG => {
+                let id = r.u64().ok()?;
+                self.bigs.iter().find(|(b, _)| *b == id).map(|(_, v)| ValRef::Big(v))
+            }
+            _ => None,
+        }
+    }
+
+    /// The large unwritten values, in key order.
+    pub(crate) fn bigs_in_order(&self) -> impl Iterator<Item = &Arc<Vec<u8>>> {
+        (0..self.len()).filter_map(|i| match self.val(i) {
+            Some(ValRef::Big(b)) => Some(b),
+            _ => None,
+        })
+    }
+
+    /// The id to store `val` under: a new one for a large unwritten value
+    /// (registered in `bigs`), else 0.
+    fn register(&mut self, val: ValRef<'_>) -> u64 {
+        match val {
+            ValRef::Big(b) => {
+                let id = NEXT_BIG.fetch_add(1, AtomicOrdering::Relaxed);
+                self.bigs.push((id, b.clone()));
+                id
+            }
+            _ => 0,
+        }
+    }
+
+    /// Drops the registration of the large value in `payload`, if any, and
+    /// returns it.
+    fn unregister(&mut self, payload_id: Option<u64>) -> Option<Arc<Vec<u8>>> {
+        let id = payload_id?;
+        let at = self.bigs.iter().position(|(b, _)| *b == id)?;
+        Some(self.bigs.swap_remove(at).1)
+    }
+
+    /// The owned value `i`, before it is overwritten or removed.
+    fn take_val(&mut self, i: usize) -> Option<Val> {
+        let id = self.entries.payload(i).and_then(big_id);
+        match self.unregister(id) {
+            Some(b) => Some(Val::Big(b)),
+            None => self.val(i).map(ValRef::to_val),
+        }
+    }
+
+    /// Inserts an entry at position `i` (the caller keeps keys sorted).
+    pub(crate) fn insert_at(&mut self, i: usize, key: &[u8], val: ValRef<'_>) {
+        let id = self.register(val);
+        with_payload(val, id, |p| self.entries.insert(i, key, p));
+    }
+
+    /// Replaces value `i`; returns the old one.
+    pub(crate) fn replace(&mut self, i: usize, val: ValRef<'_>) -> Option<Val> {
+        let old = self.take_val(i)?;
+        let id = self.register(val);
+        with_payload(val, id, |p| self.entries.set_payload(i, p));
+        Some(old)
+    }
+
+    /// Removes entry `i`; returns its value.
+    pub(crate) fn remove(&mut self, i: usize) -> Option<Val> {
+        let old = self.take_val(i)?;
+        self.entries.remove(i);
+        Some(old)
+    }
+
+    /// Splits off entries `i..` into a new leaf.
+    pub(crate) fn split_off(&mut self, i: usize) -> Leaf {
+        let mut right = Leaf::from_packed(self.entries.split_off(i));
+        if !self.bigs.is_empty() {
+            let ids: Vec<u64> = (0..right.len()).filter_map(|j| right.entries.payload(j).and_then(big_id)).collect();
+            let (moved, kept) = std::mem::take(&mut self.bigs).into_iter().partition(|(id, _)| ids.contains(id));
+            self.bigs = kept;
+            right.bigs = moved;
+        }
+        right
+    }
+
+    /// Appends `other`'s entries, whose keys sort after these.
+    pub(crate) fn append(&mut self, other: Leaf) {
+        self.entries.append(&other.entries);
+        self.bigs.extend(other.bigs);
     }
 }
 
 impl Branch {
     pub(crate) fn from_parts(keys: Vec<Vec<u8>>, children: Vec<NodeRef>) -> Self {
-        let bytes = NODE_HEADER + 8 + keys.iter().map(|k| branch_entry_len(k)).sum::<usize>();
-        Branch { keys, children, bytes }
+        let mut packed = Packed::default();
+        for k in &keys {
+            packed.push(k, &[]);
+        }
+        Branch { keys: packed, children }
+    }
+
+    /// Encoded size including the header.
+    pub(crate) fn bytes(&self) -> usize {
+        NODE_HEADER + 8 + self.keys.data().len() + 8 * self.keys.len()
+    }
+
+    /// Number of keys (one less than children).
+    pub(crate) fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Key `i`.
+    pub(crate) fn key(&self, i: usize) -> Option<&[u8]> {
+        self.keys.key(i)
+    }
+
+    /// The child that covers `key`.
+    pub(crate) fn child_index(&self, key: &[u8]) -> usize {
+        self.keys.partition(key, false)
+    }
+
+    /// Encoded size of key `i` with its child pointer.
+    pub(crate) fn entry_len(&self, i: usize) -> usize {
+        self.keys.entry_len(i) + 8
+    }
+
+    /// Inserts key `key` at `i` and `child` right of it.
+    pub(crate) fn insert(&mut self, i: usize, key: &[u8], child: NodeRef) {
+        self.keys.insert(i, key, &[]);
+        self.children.insert(i + 1, child);
+    }
+
+    /// Replaces key `i`.
+    pub(crate) fn set_key(&mut self, i: usize, key: &[u8]) {
+        self.keys.remove(i);
+        self.keys.insert(i, key, &[]);
+    }
+
+    /// Removes key `i` and the child right of it.
+    pub(crate) fn remove(&mut self, i: usize) {
+        self.keys.remove(i);
+        if i + 1 < self.children.len() {
+            self.children.remove(i + 1);
+        }
+    }
+
+    /// Splits at key `mid`: keys and children after it go to the returned
+    /// branch, key `mid` itself is returned to move up.
+    pub(crate) fn split_off(&mut self, mid: usize) -> (Vec<u8>, Branch) {
+        let right_keys = self.keys.split_off(mid + 1);
+        let right_children = self.children.split_off((mid + 1).min(self.children.len()));
+        let up = self.keys.last_key().map(<[u8]>::to_vec).unwrap_or_default();
+        self.keys.remove(mid);
+        (up, Branch { keys: right_keys, children: right_children })
+    }
+
+    /// Appends `sep` and then `other`'s keys and children.
+    pub(crate) fn append(&mut self, sep: &[u8], other: Branch) {
+        self.keys.push(sep, &[]);
+        self.keys.append(&other.keys);
+        self.children.extend(other.children);
+    }
+
+    /// Moves the first `k` keys and children of `r` to the end of `self`,
+    /// through the separator `sep` between them; returns the new separator.
+    pub(crate) fn take_front(&mut self, r: &mut Branch, k: usize, sep: &[u8]) -> Vec<u8> {
+        if k == 0 {
+            return sep.to_vec();
+        }
+        let rest = r.keys.split_off(k);
+        let moved = std::mem::replace(&mut r.keys, rest);
+        let new_sep = moved.last_key().map(<[u8]>::to_vec).unwrap_or_default();
+        self.keys.push(sep, &[]);
+        let mut moved = moved;
+        moved.remove(k - 1);
+        self.keys.append(&moved);
+        let kids: Vec<NodeRef> = r.children.drain(..k.min(r.children.len())).collect();
+        self.children.extend(kids);
+        new_sep
+    }
+
+    /// Moves the last `k` keys and children of `self` to the front of `r`,
+    /// through the separator `sep` between them; returns the new separator.
+    pub(crate) fn give_back(&mut self, r: &mut Branch, k: usize, sep: &[u8]) -> Vec<u8> {
+        if k == 0 {
+            return sep.to_vec();
+        }
+        let n = self.keys.len();
+        let mut moved = self.keys.split_off(n - k);
+        let new_sep = moved.key(0).map(<[u8]>::to_vec).unwrap_or_default();
+        moved.remove(0);
+        moved.push(sep, &[]);
+        moved.append(&r.keys);
+        r.keys = moved;
+        let at = self.children.len().saturating_sub(k);
+        let mut kids: Vec<NodeRef> = self.children.split_off(at);
+        kids.append(&mut r.children);
+        r.children = kids;
+        new_sep
     }
 }
 
 impl Node {
     pub(crate) fn bytes(&self) -> usize {
         match self {
-            Node::Leaf(l) => l.bytes,
-            Node::Branch(b) => b.bytes,
+            Node::Leaf(l) => l.bytes(),
+            Node::Branch(b) => b.bytes(),
         }
     }
 
@@ -186,30 +473,32 @@ impl Node {
                 out.push(KIND_LEAF);
                 out.extend_from_slice(&[0; 3]);
                 out.extend_from_slice(&generation.to_le_bytes());
-                out.extend_from_slice(&(l.keys.len() as u32).to_le_bytes());
-                let mut runs = written.runs.iter();
-                for (k, v) in l.keys.iter().zip(&l.vals) {
-                    put_bytes(out, k);
-                    let (first, len, crc) = match v {
-                        Val::Inline(b) => {
-                            out.push(0);
-                            put_bytes(out, b);
+                out.extend_from_slice(&(l.len() as u32).to_le_bytes());
+                if l.bigs.is_empty() {
+                    // The entries are kept in their page encoding.
+                    out.extend_from_slice(l.entries.data());
+                } else {
+                    let mut runs = written.runs.iter();
+                    for i in 0..l.len() {
+                        let (head, payload) = l.entries.entry_parts(i).ok_or("leaf entry out of range")?;
+                        out.extend_from_slice(head);
+                        if big_id(payload).is_none() {
+                            out.extend_from_slice(payload);
                             continue;
                         }
-                        Val::Overflow { first, len, crc } => (*first, *len, *crc),
-                        Val::Big(_) => *runs.next().ok_or("unwritten large value in a node being encoded")?,
-                    };
-                    out.push(1);
-                    out.extend_from_slice(&first.to_le_bytes());
-                    out.extend_from_slice(&len.to_le_bytes());
-                    out.extend_from_slice(&crc.to_le_bytes());
+                        let (first, len, crc) = *runs.next().ok_or("unwritten large value in a node being encoded")?;
+                        out.push(TAG_OVERFLOW);
+                        out.extend_from_slice(&first.to_le_bytes());
+                        out.extend_from_slice(&len.to_le_bytes());
+                        out.extend_from_slice(&crc.to_le_bytes());
+                    }
                 }
             }
             Node::Branch(b) => {
                 out.push(KIND_BRANCH);
                 out.extend_from_slice(&[0; 3]);
                 out.extend_from_slice(&generation.to_le_bytes());
-                out.extend_from_slice(&(b.keys.len() as u32).to_le_bytes());
+                out.extend_from_slice(&(b.len() as u32).to_le_bytes());
                 let mut pages = written.children.iter();
                 let mut disk = |r: &NodeRef| match r {
                     NodeRef::Disk(p) => Ok(*p),
@@ -217,8 +506,9 @@ impl Node {
                 };
                 let first = b.children.first().ok_or("branch without children")?;
                 out.extend_from_slice(&disk(first)?.to_le_bytes());
-                for (k, c) in b.keys.iter().zip(b.children.get(1..).unwrap_or_default()) {
-                    put_bytes(out, k);
+                for (i, c) in b.children.get(1..).unwrap_or_default().iter().enumerate() {
+                    let (head, _) = b.keys.entry_parts(i).ok_or("branch key out of range")?;
+                    out.extend_from_slice(head);
                     out.extend_from_slice(&disk(c)?.to_le_bytes());
                 }
             }
@@ -237,14 +527,6 @@ impl Node {
     }
 }
 
-/// Where one entry's key lies in a [`PageNode`]'s bytes; the value tag (in
-/// a leaf) or the child pointer (in a branch) starts at `end`.
-#[derive(Clone, Copy, Debug)]
-struct Span {
-    start: u32,
-    end: u32,
-}
-
 /// A page of the last checkpoint as the page cache holds it: the verified
 /// page bytes and the position of each key, validated once when the page is
 /// read. Lookups binary-search the keys in place and slice a value out only
@@ -257,6 +539,8 @@ pub(crate) struct PageNode {
     page: Box<[u8]>,
     leaf: bool,
     spans: Vec<Span>,
+    /// Where the entries end.
+    end: u32,
     /// Length of the prefix every key of the page shares.
     common: usize,
     /// [`window`] of that prefix (its whole value when it is at most 8
@@ -430,7 +714,8 @@ impl PageNode {
             windows.push(w);
             prev = Some((w, tail));
         }
-        Ok(PageNode { pid, page, leaf, spans, common, common_window, windows })
+        let end = pos32(pos)?;
+        Ok(PageNode { pid, page, leaf, spans, end, common, common_window, windows })
     }
 
     /// An empty leaf page of `page_size` bytes, for tests.
@@ -540,18 +825,22 @@ impl PageNode {
     /// The mutable form of this node, for a writer about to change it.
     pub(crate) fn to_node(&self) -> Result<Node, DecodeError> {
         let missing = || DecodeError("page entry out of bounds");
-        let keys: Vec<Vec<u8>> =
-            (0..self.len()).map(|i| self.key(i).map(<[u8]>::to_vec).ok_or_else(missing)).collect::<Result<_, _>>()?;
         if self.leaf {
-            let vals = (0..self.len())
-                .map(|i| self.val(i).map(ValRef::to_val).ok_or_else(missing))
-                .collect::<Result<_, _>>()?;
-            Ok(Node::Leaf(Leaf::from_entries(keys, vals)))
+            // A leaf page's entries are already in the packed encoding
+            // (`parse` accepted only inline and overflow values): one copy.
+            let data = self.page.get(NODE_HEADER..self.end as usize).ok_or_else(missing)?.to_vec();
+            let base = NODE_HEADER as u32;
+            let spans = self.spans.iter().map(|s| Span { start: s.start - base, end: s.end - base }).collect();
+            Ok(Node::Leaf(Leaf::from_packed(Packed::from_parts(data, spans))))
         } else {
+            let mut keys = Packed::default();
+            for i in 0..self.len() {
+                keys.push(self.key(i).ok_or_else(missing)?, &[]);
+            }
             let children = (0..=self.len())
                 .map(|i| self.child(i).map(NodeRef::Disk).ok_or_else(missing))
                 .collect::<Result<_, _>>()?;
-            Ok(Node::Branch(Branch::from_parts(keys, children)))
+            Ok(Node::Branch(Branch { keys, children }))
         }
     }
 }
@@ -620,8 +909,8 @@ impl Loaded {
     pub(crate) fn len(&self) -> usize {
         match self {
             Loaded::Mem(n) => match &**n {
-                Node::Leaf(l) => l.keys.len(),
-                Node::Branch(b) => b.keys.len(),
+                Node::Leaf(l) => l.len(),
+                Node::Branch(b) => b.len(),
             },
             Loaded::Page(p) => p.len(),
         }
@@ -631,10 +920,9 @@ impl Loaded {
     pub(crate) fn key(&self, i: usize) -> Option<&[u8]> {
         match self {
             Loaded::Mem(n) => match &**n {
-                Node::Leaf(l) => l.keys.get(i),
-                Node::Branch(b) => b.keys.get(i),
-            }
-            .map(Vec::as_slice),
+                Node::Leaf(l) => l.key(i),
+                Node::Branch(b) => b.key(i),
+            },
             Loaded::Page(p) => p.key(i),
         }
     }
@@ -642,7 +930,7 @@ impl Loaded {
     /// Number of keys `< key`: the first leaf slot whose key is `>= key`.
     pub(crate) fn lower_bound(&self, key: &[u8]) -> usize {
         match self {
-            Loaded::Mem(n) => mem_keys(n).partition_point(|k| cmp_keys(k, key) == Ordering::Less),
+            Loaded::Mem(n) => mem_keys(n).partition(key, true),
             Loaded::Page(p) => p.partition(key, true),
         }
     }
@@ -650,7 +938,7 @@ impl Loaded {
     /// Number of keys `<= key`: in a branch, the child that covers `key`.
     pub(crate) fn upper_bound(&self, key: &[u8]) -> usize {
         match self {
-            Loaded::Mem(n) => mem_keys(n).partition_point(|k| cmp_keys(k, key) != Ordering::Greater),
+            Loaded::Mem(n) => mem_keys(n).partition(key, false),
             Loaded::Page(p) => p.partition(key, false),
         }
     }
@@ -670,7 +958,7 @@ impl Loaded {
     pub(crate) fn val(&self, i: usize) -> Option<ValRef<'_>> {
         match self {
             Loaded::Mem(n) => match &**n {
-                Node::Leaf(l) => l.vals.get(i).map(Val::as_ref),
+                Node::Leaf(l) => l.val(i),
                 Node::Branch(_) => None,
             },
             Loaded::Page(p) => p.val(i),
@@ -678,9 +966,9 @@ impl Loaded {
     }
 }
 
-fn mem_keys(n: &Node) -> &[Vec<u8>] {
+fn mem_keys(n: &Node) -> &Packed {
     match n {
-        Node::Leaf(l) => &l.keys,
+        Node::Leaf(l) => &l.entries,
         Node::Branch(b) => &b.keys,
     }
 }
@@ -724,19 +1012,179 @@ mod tests {
         }
     }
 
+    /// A value as the leaf model holds it.
+    #[derive(Debug, Clone, PartialEq)]
+    enum MVal {
+        Inline(Vec<u8>),
+        Overflow(u64, u64, u32),
+        Big(Vec<u8>),
+    }
+
+    impl MVal {
+        fn of(v: ValRef<'_>) -> MVal {
+            match v {
+                ValRef::Inline(b) => MVal::Inline(b.to_vec()),
+                ValRef::Overflow { first, len, crc } => MVal::Overflow(first, len, crc),
+                ValRef::Big(b) => MVal::Big(b.to_vec()),
+            }
+        }
+        fn with_ref<R>(&self, f: impl FnOnce(ValRef<'_>) -> R) -> R {
+            match self {
+                MVal::Inline(b) => f(ValRef::Inline(b)),
+                MVal::Overflow(first, len, crc) => f(ValRef::Overflow { first: *first, len: *len, crc: *crc }),
+                MVal::Big(b) => f(ValRef::Big(&Arc::new(b.clone()))),
+            }
+        }
+    }
+
+    #[derive(Debug, Clone)]
+    enum LeafOp {
+        Put(Vec<u8>, MVal),
+        Remove(Vec<u8>),
+        SplitJoin(u16),
+        CloneApart(Vec<u8>),
+    }
+
+    fn leaf_key() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        proptest::collection::vec(proptest::sample::select(vec![0u8, 1, 0x80, 0xff, b'k']), 0..10)
+    }
+
+    fn leaf_op() -> impl proptest::strategy::Strategy<Value = LeafOp> {
+        use proptest::prelude::*;
+        let val = prop_oneof![
+            3 => proptest::collection::vec(any::<u8>(), 0..300).prop_map(MVal::Inline),
+            1 => (any::<u64>(), any::<u64>(), any::<u32>()).prop_map(|(a, b, c)| MVal::Overflow(a, b, c)),
+            1 => proptest::collection::vec(any::<u8>(), 0..40).prop_map(MVal::Big),
+        ];
+        prop_oneof![
+            4 => (leaf_key(), val).prop_map(|(k, v)| LeafOp::Put(k, v)),
+            2 => leaf_key().prop_map(LeafOp::Remove),
+            1 => (0u16..=1000).prop_map(LeafOp::SplitJoin),
+            1 => leaf_key().prop_map(LeafOp::CloneApart),
+        ]
+    }
+
+    /// What the leaf's owned value of an old entry was, for the model.
+    fn old_of(v: Option<Val>) -> Option<MVal> {
+        v.map(|v| MVal::of(v.as_ref()))
+    }
+
+    fn leaf_put(l: &mut Leaf, k: &[u8], v: &MVal) -> Option<MVal> {
+        v.with_ref(|r| match l.search(k) {
+            Ok(i) => old_of(l.replace(i, r)),
+            Err(i) => {
+                l.insert_at(i, k, r);
+                None
+            }
+        })
+    }
+
+    fn check_leaf(
+        l: &Leaf,
+        model: &std::collections::BTreeMap<Vec<u8>, MVal>,
+    ) -> Result<(), proptest::test_runner::TestCaseError> {
+        use proptest::prop_assert_eq;
+        prop_assert_eq!(l.len(), model.len());
+        let mut bytes = NODE_HEADER;
+        for (i, (k, v)) in model.iter().enumerate() {
+            prop_assert_eq!(l.key(i), Some(k.as_slice()));
+            let got = l.val(i).map(MVal::of);
+            prop_assert_eq!(got.as_ref(), Some(v));
+            let len = v.with_ref(|r| leaf_entry_len(k, r));
+            prop_assert_eq!(l.entry_len(i), len);
+            bytes += len;
+        }
+        prop_assert_eq!(l.bytes(), bytes);
+        let bigs: Vec<Vec<u8>> =
+            model.values().filter_map(|v| if let MVal::Big(b) = v { Some(b.clone()) } else { None }).collect();
+        prop_assert_eq!(l.bigs.len(), bigs.len());
+        let in_order: Vec<Vec<u8>> = l.bigs_in_order().map(|b| b.to_vec()).collect();
+        prop_assert_eq!(in_order, bigs);
+        Ok(())
+    }
+
+    proptest::proptest! {
+        /// A leaf under puts (inline, overflow and unwritten large values),
+        /// replacements, removals, splits, joins and copies agrees with a
+        /// `BTreeMap`; its page encoding (large values given runs) parses
+        /// back to the same entries and re-encodes to the same page.
+        #[test]
+        fn leaf_matches_a_btreemap(ops in proptest::collection::vec(leaf_op(), 1..80)) {
+            use proptest::prop_assert_eq;
+            let mut l = Leaf::empty();
+            let mut model = std::collections::BTreeMap::new();
+            for op in ops {
+                match op {
+                    LeafOp::Put(k, v) => {
+                        let old = leaf_put(&mut l, &k, &v);
+                        prop_assert_eq!(old, model.insert(k, v));
+                    }
+                    LeafOp::Remove(k) => {
+                        let old = match l.search(&k) {
+                            Ok(i) => old_of(l.remove(i)),
+                            Err(_) => None,
+                        };
+                        prop_assert_eq!(old, model.remove(&k));
+                    }
+                    LeafOp::SplitJoin(f) => {
+                        let at = l.len() * usize::from(f) / 1000;
+                        let right = l.split_off(at);
+                        let right_model: std::collections::BTreeMap<_, _> =
+                            model.iter().skip(at).map(|(k, v)| (k.clone(), v.clone())).collect();
+                        check_leaf(&right, &right_model)?;
+                        l.append(right);
+                    }
+                    LeafOp::CloneApart(k) => {
+                        let mut c = l.clone();
+                        leaf_put(&mut c, &k, &MVal::Big(b"copy".to_vec()));
+                        if let Ok(i) = c.search(&k) {
+                            c.remove(i);
+                        }
+                    }
+                }
+                check_leaf(&l, &model)?;
+            }
+            let mut written = Written::default();
+            let mut want = Vec::new();
+            for (n, v) in model.values().enumerate() {
+                let v = match v {
+                    MVal::Big(b) => {
+                        written.runs.push((n as u64, b.len() as u64, 7));
+                        MVal::Overflow(n as u64, b.len() as u64, 7)
+                    }
+                    other => other.clone(),
+                };
+                want.push(v);
+            }
+            let mut out = Vec::new();
+            let node = Node::Leaf(l);
+            node.encode_into(5, &mut out, &written).map_err(proptest::test_runner::TestCaseError::fail)?;
+            prop_assert_eq!(out.len(), node.bytes());
+            out.resize(out.len().max(64 * 1024), 0);
+            let page = PageNode::parse(9, out.clone().into_boxed_slice()).map_err(|e| proptest::test_runner::TestCaseError::fail(e.0))?;
+            let Ok(Node::Leaf(back)) = page.to_node() else { return Err(proptest::test_runner::TestCaseError::fail("to_node")) };
+            let got: Vec<MVal> = (0..back.len()).filter_map(|i| back.val(i).map(MVal::of)).collect();
+            prop_assert_eq!(got, want);
+            let mut again = Vec::new();
+            Node::Leaf(back).encode_into(5, &mut again, &Written::default()).map_err(proptest::test_runner::TestCaseError::fail)?;
+            prop_assert_eq!(&again[..], &out[..again.len()]);
+        }
+    }
+
     #[test]
     fn leaf_round_trip_and_size() {
         let leaf = Leaf::from_entries(
             vec![b"a".to_vec(), b"bb".to_vec()],
             vec![Val::Inline(b"xyz".to_vec()), Val::Overflow { first: 7, len: 100_000, crc: 42 }],
         );
-        assert_eq!(leaf.bytes, NODE_HEADER + encoded_leaf_entry(b"a", b"xyz").len() + 1 + 2 + 1 + OVERFLOW_REF);
+        assert_eq!(leaf.bytes(), NODE_HEADER + encoded_leaf_entry(b"a", b"xyz").len() + 1 + 2 + 1 + OVERFLOW_REF);
         let node = Node::Leaf(leaf);
         let mut page = vec![0u8; 4096];
         node.encode(3, &mut page).expect("encode");
         let Ok(Node::Leaf(back)) = Node::decode(&page) else { panic!("decode failed") };
-        assert_eq!(back.keys, vec![b"a".to_vec(), b"bb".to_vec()]);
-        assert!(matches!(back.vals[1], Val::Overflow { first: 7, len: 100_000, crc: 42 }));
+        assert_eq!((back.len(), back.key(0), back.key(1)), (2, Some(&b"a"[..]), Some(&b"bb"[..])));
+        assert!(matches!(back.val(0), Some(ValRef::Inline(b"xyz"))));
+        assert!(matches!(back.val(1), Some(ValRef::Overflow { first: 7, len: 100_000, crc: 42 })));
     }
 
     #[test]
@@ -745,7 +1193,7 @@ mod tests {
         let mut page = vec![0u8; 1024];
         node.encode(1, &mut page).expect("encode");
         let Ok(Node::Branch(b)) = Node::decode(&page) else { panic!("decode failed") };
-        assert_eq!(b.keys.len(), 1);
+        assert_eq!((b.len(), b.key(0)), (1, Some(&b"m"[..])));
         assert!(matches!(b.children[1], NodeRef::Disk(2)));
     }
 
