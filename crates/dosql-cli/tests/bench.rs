@@ -14,19 +14,7 @@ fn dosql(args: &[&str]) -> (String, String, bool) {
     )
 }
 
-const OPERATIONS: [&str; 11] = [
-    "point_query",
-    "range_query",
-    "insert",
-    "update",
-    "delete",
-    "batch_insert",
-    "cold_start",
-    "concurrent_read_1",
-    "concurrent_read_5",
-    "concurrent_read_10",
-    "concurrent_read_20",
-];
+use dosql_bench::suite::OPERATIONS;
 
 /// The operations of a JSON report, after checking each one's fields.
 fn operations(json: &str) -> Vec<String> {
