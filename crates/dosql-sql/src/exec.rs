@@ -1036,6 +1036,17 @@ fn run_core(
     if let Some(w) = &core.where_ {
         crate::access::split_and(w, &mut conjuncts);
     }
+    if let Source::Table(t) = &core.source {
+        // Comparisons the table's path answers exactly need no test.
+        let implied = crate::access::implied(ctx, &t.table, &t.access, &conjuncts, (&[], parent))?;
+        if implied != 0 {
+            let mut i = 0;
+            conjuncts.retain(|_| {
+                i += 1;
+                i > 64 || implied & (1 << (i - 1)) == 0
+            });
+        }
+    }
     let width = full_width(&core.source);
     // Outer joins that can null-extend earlier tables keep WHERE on top.
     let pushable = crate::access::pushable(&core.source);

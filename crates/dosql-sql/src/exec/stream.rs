@@ -62,6 +62,9 @@ struct Live<'c> {
     /// The slots the result takes as they are, when it is nothing but
     /// distinct columns.
     moved: Option<Vec<usize>>,
+    /// The WHERE conjuncts the path already guarantees (see
+    /// [`crate::access::implied`]), as a bit set in conjunct order.
+    implied: u64,
 }
 
 /// Whether `plan` can be read row by row off its access path.
@@ -107,6 +110,14 @@ impl<'c> RowStream<'c> {
             return Ok(RowStream::ready(columns, rows));
         };
         let moved = super::moved_columns(&plan.first);
+        let implied = match &plan.first.where_ {
+            Some(w) => {
+                let mut conjuncts = Vec::new();
+                crate::access::split_and(w, &mut conjuncts);
+                crate::access::implied(&ctx, &t.table, &t.access, &conjuncts, (&[], None))?
+            }
+            None => 0,
+        };
         let live = Live {
             reader,
             params: params.to_vec(),
@@ -118,6 +129,7 @@ impl<'c> RowStream<'c> {
             skip: offset,
             left: limit,
             moved,
+            implied,
         };
         Ok(RowStream { columns, rows: Rows::Live(Box::new(live)) })
     }
@@ -139,7 +151,7 @@ impl Live<'_> {
         let Source::Table(t) = &core.source else { return Ok(None) };
         while let Some(row) = self.cursor.next(ctx.rd, &t.table, &t.access)? {
             if let Some(w) = &core.where_
-                && !conjuncts_hold(&ctx, w, &row)?
+                && !conjuncts_hold(&ctx, w, &row, self.implied, &mut 0)?
             {
                 continue;
             }
@@ -167,13 +179,22 @@ impl Live<'_> {
 }
 
 /// Whether every conjunct of `w` is true for `row`, tested left to right
-/// until one is not, as a query that runs to completion tests them.
-fn conjuncts_hold(ctx: &Ctx<'_>, w: &BExpr, row: &[Value]) -> Result<bool> {
+/// until one is not, as a query that runs to completion tests them. The
+/// conjuncts in `skip` (bit `i` for the conjunct numbered `i` in that
+/// order; `at` counts them) are known to hold and are not tested.
+fn conjuncts_hold(ctx: &Ctx<'_>, w: &BExpr, row: &[Value], skip: u64, at: &mut usize) -> Result<bool> {
     match w {
         BExpr::Bin { op: crate::ast::BinaryOp::And, l, r, .. } => {
-            Ok(conjuncts_hold(ctx, l, row)? && conjuncts_hold(ctx, r, row)?)
+            Ok(conjuncts_hold(ctx, l, row, skip, at)? && conjuncts_hold(ctx, r, row, skip, at)?)
         }
-        _ => passes(ctx, &[w], row, None),
+        _ => {
+            let i = *at;
+            *at += 1;
+            if i < 64 && skip & (1 << i) != 0 {
+                return Ok(true);
+            }
+            passes(ctx, &[w], row, None)
+        }
     }
 }
 
