@@ -31,7 +31,7 @@ use crate::ast::{BinaryOp, JoinKind};
 use crate::error::{Error, Result};
 use crate::exec::{Ctx, Env, Reader, eval};
 use crate::plan::{BExpr, CorePlan, QueryPlan, SortKey, Source};
-use crate::record::{decode_row, key_rowid, rowid_key};
+use crate::record::{decode_row_in, key_rowid, rowid_key};
 use crate::schema::{Index, Schema, Table};
 use crate::value::{Affinity, Collation, Value, prepare_comparison};
 use dosql_storage::keycodec::{KeyValue, decode_key_with_order, encode_prefix_body};
@@ -1371,7 +1371,7 @@ fn malformed(table: &Table) -> Error {
 
 /// A stored row as the executor sees it: its columns, then its rowid.
 pub(crate) fn row_of(table: &Table, rowid: i64, record: &[u8]) -> Result<Vec<Value>> {
-    let mut row = decode_row(record).ok_or_else(|| malformed(table))?;
+    let mut row = decode_row_in(record, table.columns.len() + 1).ok_or_else(|| malformed(table))?;
     row.resize(table.columns.len(), Value::Null);
     row.push(Value::Integer(rowid));
     Ok(row)

@@ -1162,8 +1162,14 @@ fn run_core(
     Ok(out)
 }
 
-/// The values at `slots` of `row`, moved out (NULL left behind).
-pub(crate) fn take_columns(row: &mut [Value], slots: &[usize]) -> Vec<Value> {
+/// The values at `slots` of `row`, moved out (NULL left behind; the row
+/// itself, emptied, when they are its leading columns in order).
+pub(crate) fn take_columns(row: &mut Vec<Value>, slots: &[usize]) -> Vec<Value> {
+    // The leading columns in order (`SELECT *`): the row itself, cut short.
+    if slots.iter().enumerate().all(|(i, &s)| i == s) && slots.len() <= row.len() {
+        row.truncate(slots.len());
+        return std::mem::take(row);
+    }
     slots.iter().map(|&i| row.get_mut(i).map_or(Value::Null, |v| std::mem::replace(v, Value::Null))).collect()
 }
 
