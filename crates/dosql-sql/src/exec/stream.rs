@@ -99,10 +99,10 @@ impl<'c> RowStream<'c> {
         let columns = plan.columns.clone();
         let sets = SetCache::default();
         let Source::Table(t) = &plan.first.source else {
-            let ctx = Ctx::new(reader.get(), params).at(now_ms).with_session(session).with_sets(&sets);
+            let ctx = Ctx::at_instant(reader.get(), params, now_ms).with_session(session).with_sets(&sets);
             return Ok(RowStream::ready(columns, super::run_query(&ctx, &plan, None)?));
         };
-        let ctx = Ctx::new(reader.get(), params).at(now_ms).with_session(session).with_sets(&sets);
+        let ctx = Ctx::at_instant(reader.get(), params, now_ms).with_session(session).with_sets(&sets);
         let limit = eval_limit(&ctx, &plan.limit, "LIMIT")?.filter(|l| *l >= 0).map(|l| l as usize);
         let offset = eval_limit(&ctx, &plan.offset, "OFFSET")?.unwrap_or(0).max(0) as usize;
         let Some(cursor) = PathCursor::open(&ctx, &t.table, &t.access, (&[], None))? else {
