@@ -65,6 +65,8 @@ struct Live<'c> {
     /// The WHERE conjuncts the path already guarantees (see
     /// [`crate::access::implied`]), as a bit set in conjunct order.
     implied: u64,
+    /// Whether WHERE has a conjunct left to test.
+    check_where: bool,
 }
 
 /// Whether `plan` can be read row by row off its access path.
@@ -110,13 +112,15 @@ impl<'c> RowStream<'c> {
             return Ok(RowStream::ready(columns, rows));
         };
         let moved = super::moved_columns(&plan.first);
-        let implied = match &plan.first.where_ {
+        let (implied, check_where) = match &plan.first.where_ {
             Some(w) => {
                 let mut conjuncts = Vec::new();
                 crate::access::split_and(w, &mut conjuncts);
-                crate::access::implied(&ctx, &t.table, &t.access, &conjuncts, (&[], None))?
+                let implied = crate::access::implied(&ctx, &t.table, &t.access, &conjuncts, (&[], None))?;
+                let all = conjuncts.len() <= 64 && implied.count_ones() as usize == conjuncts.len();
+                (implied, !all)
             }
-            None => 0,
+            None => (0, false),
         };
         let live = Live {
             reader,
@@ -130,6 +134,7 @@ impl<'c> RowStream<'c> {
             left: limit,
             moved,
             implied,
+            check_where,
         };
         Ok(RowStream { columns, rows: Rows::Live(Box::new(live)) })
     }
@@ -150,7 +155,7 @@ impl Live<'_> {
         let core = &self.plan.first;
         let Source::Table(t) = &core.source else { return Ok(None) };
         while let Some(row) = self.cursor.next(ctx.rd, &t.table, &t.access)? {
-            if let Some(w) = &core.where_
+            if let Some(w) = core.where_.as_ref().filter(|_| self.check_where)
                 && !conjuncts_hold(&ctx, w, &row, self.implied, &mut 0)?
             {
                 continue;
