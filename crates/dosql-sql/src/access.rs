@@ -10,9 +10,9 @@
 //! An access path only narrows the candidate rows: every candidate is still
 //! tested against the WHERE clause, so a path is correct as long as it
 //! never misses a row its terms could accept. The one exception,
-//! [`implied`], names the rowid comparisons a rowid path answers exactly
-//! (its value is an integer), which the executor then skips. Candidates come back in
-//! the order a full scan gives (rowid order, or PRIMARY KEY order for a
+//! `implied`, names the rowid comparisons a rowid path answers exactly
+//! (its value is an integer), which the executor then skips. Candidates
+//! come back in the order a full scan gives (rowid order, or PRIMARY KEY order for a
 //! WITHOUT ROWID table), so a query's output order does not depend on the
 //! path.
 //!

@@ -42,7 +42,16 @@ fn get_varint(buf: &[u8], pos: &mut usize) -> Option<u64> {
 
 /// Encodes a row.
 pub fn encode_row(values: &[Value]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(values.len() * 9 + 2);
+    // The exact size is at most this: no reallocation on long text.
+    let payload: usize = values
+        .iter()
+        .map(|v| match v {
+            Value::Text(s) => s.len(),
+            Value::Blob(b) => b.len(),
+            _ => 0,
+        })
+        .sum();
+    let mut out = Vec::with_capacity(payload.saturating_add(values.len().saturating_mul(11)).saturating_add(10));
     put_varint(&mut out, values.len() as u64);
     for v in values {
         match v {

@@ -230,7 +230,7 @@ pub(crate) fn run_insert(tx: &mut Txn, run: &mut Run<'_>, plan: &InsertPlan, fra
             if let Some(a) = table.rowid_alias {
                 seen[a] = r;
             }
-            let change = RowChange { shape: &me, old: None, new: Some(&seen), or: or_opt };
+            let change = RowChange { shape: me, old: None, new: Some(&seen), or: or_opt };
             if !triggers.before(tx, run, &change)? {
                 continue;
             }
@@ -277,7 +277,7 @@ pub(crate) fn run_insert(tx: &mut Txn, run: &mut Run<'_>, plan: &InsertPlan, fra
                 let up = RowUpdate {
                     fks: &up_fks,
                     target,
-                    shape: &me,
+                    shape: me,
                     triggers: update_triggers,
                     set: &set_slots,
                     or: Some(Conflict::Abort),
@@ -297,7 +297,7 @@ pub(crate) fn run_insert(tx: &mut Txn, run: &mut Run<'_>, plan: &InsertPlan, fra
         }
         changed(tx, run, &mut out, frame.is_none(), (returning, &row), fenv.as_ref())?;
         if triggers.any() {
-            let change = RowChange { shape: &me, old: None, new: Some(&row), or: or_opt };
+            let change = RowChange { shape: me, old: None, new: Some(&row), or: or_opt };
             triggers.after(tx, run, &change)?;
         }
     }
