@@ -8,9 +8,11 @@
 //! [`rows`] runs the choice.
 //!
 //! An access path only narrows the candidate rows: every candidate is still
-//! tested against the whole WHERE clause, so a path is correct as long as
-//! it never misses a row its terms could accept. Candidates come back in
-//! the order a full scan gives (rowid order, or PRIMARY KEY order for a
+//! tested against the WHERE clause, so a path is correct as long as it
+//! never misses a row its terms could accept. The one exception,
+//! `implied`, names the rowid comparisons a rowid path answers exactly
+//! (its value is an integer), which the executor then skips. Candidates
+//! come back in the order a full scan gives (rowid order, or PRIMARY KEY order for a
 //! WITHOUT ROWID table), so a query's output order does not depend on the
 //! path.
 //!
@@ -29,7 +31,7 @@ use crate::ast::{BinaryOp, JoinKind};
 use crate::error::{Error, Result};
 use crate::exec::{Ctx, Env, Reader, eval};
 use crate::plan::{BExpr, CorePlan, QueryPlan, SortKey, Source};
-use crate::record::{decode_row, key_rowid, rowid_key};
+use crate::record::{decode_row_in, key_rowid, rowid_key};
 use crate::schema::{Index, Schema, Table};
 use crate::value::{Affinity, Collation, Value, prepare_comparison};
 use dosql_storage::keycodec::{KeyValue, decode_key_with_order, encode_prefix_body};
@@ -732,6 +734,91 @@ fn seek_value(ctx: &Ctx<'_>, s: &Seek, (left, parent): (&[Value], Option<&Env<'_
     Ok(converted(v, s.aff, s.col_aff))
 }
 
+/// Which of `conjuncts` (a one-table WHERE clause split at AND, over the
+/// table's row) every row `access` gives is sure to pass, as a bit set
+/// (bit `i` for conjunct `i`; only the first 64 are looked at): a
+/// comparison of the rowid with the very value that a rowid lookup or a
+/// rowid range bound seeks, when that value is an integer. The path then
+/// reads exactly the rowids the comparison accepts, so testing it again
+/// per row is wasted work. A real, text, blob or NULL value may be
+/// converted or rounded on the way to a rowid, so its comparison is kept.
+/// `at` is what lookup values may read (see [`visit`]).
+pub(crate) fn implied(
+    ctx: &Ctx<'_>,
+    table: &Table,
+    access: &Access,
+    conjuncts: &[&BExpr],
+    at: (&[Value], Option<&Env<'_>>),
+) -> Result<u64> {
+    let (lo, hi, eq) = match access {
+        Access::RowidEq(Probe::One(s)) => (None, None, Some(s)),
+        Access::RowidRange { lo, hi, .. } => (lo.as_ref(), hi.as_ref(), None),
+        _ => return Ok(0),
+    };
+    if table.without_rowid.is_some() {
+        return Ok(0);
+    }
+    let mut bounds: [Option<(BinaryOp, &Seek)>; 2] = [None, None];
+    if let Some(s) = eq {
+        bounds[0] = Some((BinaryOp::Eq, s));
+    }
+    if let Some((s, incl)) = lo {
+        bounds[0] = Some((if *incl { BinaryOp::GtEq } else { BinaryOp::Gt }, s));
+    }
+    if let Some((s, incl)) = hi {
+        bounds[1] = Some((if *incl { BinaryOp::LtEq } else { BinaryOp::Lt }, s));
+    }
+    let n = table.columns.len();
+    let is_rowid = |c: usize| c == n || Some(c) == table.rowid_alias;
+    let mut mask = 0u64;
+    for (op, seek) in bounds.into_iter().flatten() {
+        // The value as the path computed it, before any conversion: only an
+        // integer is compared with the rowid exactly as the path sought it.
+        let raw = eval(ctx, &seek.expr, &Env { row: at.0, aggs: &[], parent: at.1 })?;
+        if !matches!(raw, Value::Integer(_)) {
+            continue;
+        }
+        for (i, c) in conjuncts.iter().enumerate().take(64) {
+            let BExpr::Bin { op: c_op, l, r, .. } = c else { continue };
+            let Some((col, c_op, value, col_aff)) = column_compare(*c_op, l, r, &|_| true) else { continue };
+            // A TEXT comparison would compare the rowid as text.
+            let aff = crate::value::comparison_affinity(col_aff, crate::bind::expr_affinity(value));
+            if c_op == op && is_rowid(col) && aff != Some(Affinity::Text) && same_value(value, &seek.expr) {
+                mask |= 1 << i;
+            }
+        }
+    }
+    Ok(mask)
+}
+
+/// Whether two row-free expressions are the same expression (literals of
+/// the same type and bits, the same parameter or outer column, the same
+/// operators over such), so they compute the same value.
+fn same_value(a: &BExpr, b: &BExpr) -> bool {
+    match (a, b) {
+        (BExpr::Lit(x), BExpr::Lit(y)) => match (x, y) {
+            (Value::Null, Value::Null) => true,
+            (Value::Integer(x), Value::Integer(y)) => x == y,
+            (Value::Real(x), Value::Real(y)) => x.to_bits() == y.to_bits(),
+            (Value::Text(x), Value::Text(y)) => x == y,
+            (Value::Blob(x), Value::Blob(y)) => x == y,
+            _ => false,
+        },
+        (BExpr::Param(x), BExpr::Param(y)) => x == y,
+        // Only outer columns: a slot of the row itself is not a lookup value.
+        (BExpr::Col { depth: d1, idx: i1, .. }, BExpr::Col { depth: d2, idx: i2, .. }) => {
+            *d1 > 0 && d1 == d2 && i1 == i2
+        }
+        (BExpr::Bin { op: o1, l: l1, r: r1, coll: c1 }, BExpr::Bin { op: o2, l: l2, r: r2, coll: c2 }) => {
+            o1 == o2 && c1 == c2 && same_value(l1, l2) && same_value(r1, r2)
+        }
+        (BExpr::Unary { op: o1, e: e1 }, BExpr::Unary { op: o2, e: e2 }) => o1 == o2 && same_value(e1, e2),
+        (BExpr::Cast { e: e1, aff: a1 }, BExpr::Cast { e: e2, aff: a2 }) => a1 == a2 && same_value(e1, e2),
+        (BExpr::Collate { e: e1, coll: c1 }, BExpr::Collate { e: e2, coll: c2 }) => c1 == c2 && same_value(e1, e2),
+        _ => false,
+    }
+}
+
 /// The values a probe looks up (NULLs, which match nothing, left out).
 fn probe_values(ctx: &Ctx<'_>, p: &Probe, at: (&[Value], Option<&Env<'_>>)) -> Result<Vec<Value>> {
     match p {
@@ -1284,7 +1371,7 @@ fn malformed(table: &Table) -> Error {
 
 /// A stored row as the executor sees it: its columns, then its rowid.
 pub(crate) fn row_of(table: &Table, rowid: i64, record: &[u8]) -> Result<Vec<Value>> {
-    let mut row = decode_row(record).ok_or_else(|| malformed(table))?;
+    let mut row = decode_row_in(record, table.columns.len() + 1).ok_or_else(|| malformed(table))?;
     row.resize(table.columns.len(), Value::Null);
     row.push(Value::Integer(rowid));
     Ok(row)

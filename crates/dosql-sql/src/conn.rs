@@ -420,7 +420,7 @@ impl Connection {
 
     /// An evaluation context for a statement starting now.
     fn ctx<'a>(&self, rd: &'a dyn Reader, params: &'a [Value]) -> Ctx<'a> {
-        Ctx::new(rd, params).at(self.statement_time()).with_session(self.session)
+        Ctx::at_instant(rd, params, self.statement_time()).with_session(self.session)
     }
 
     /// The rowid of the last row a top-level INSERT added to a rowid table
@@ -780,9 +780,8 @@ fn write(
     params: &[Value],
 ) -> Result<Outcome> {
     let StmtState { settings, now_ms, session, fk } = state;
-    let mut run = Run::new(schema, params);
+    let mut run = Run::at_instant(schema, params, now_ms);
     run.foreign_keys = settings.foreign_keys;
-    run.now_ms = now_ms;
     run.session = *session;
     run.fk_deferred = fk.0;
     let out = match (stmt, plan) {

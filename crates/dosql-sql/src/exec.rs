@@ -1036,6 +1036,17 @@ fn run_core(
     if let Some(w) = &core.where_ {
         crate::access::split_and(w, &mut conjuncts);
     }
+    if let Source::Table(t) = &core.source {
+        // Comparisons the table's path answers exactly need no test.
+        let implied = crate::access::implied(ctx, &t.table, &t.access, &conjuncts, (&[], parent))?;
+        if implied != 0 {
+            let mut i = 0;
+            conjuncts.retain(|_| {
+                i += 1;
+                i > 64 || implied & (1 << (i - 1)) == 0
+            });
+        }
+    }
     let width = full_width(&core.source);
     // Outer joins that can null-extend earlier tables keep WHERE on top.
     let pushable = crate::access::pushable(&core.source);
@@ -1151,8 +1162,14 @@ fn run_core(
     Ok(out)
 }
 
-/// The values at `slots` of `row`, moved out (NULL left behind).
-pub(crate) fn take_columns(row: &mut [Value], slots: &[usize]) -> Vec<Value> {
+/// The values at `slots` of `row`, moved out (NULL left behind; the row
+/// itself, emptied, when they are its leading columns in order).
+pub(crate) fn take_columns(row: &mut Vec<Value>, slots: &[usize]) -> Vec<Value> {
+    // The leading columns in order (`SELECT *`): the row itself, cut short.
+    if slots.iter().enumerate().all(|(i, &s)| i == s) && slots.len() <= row.len() {
+        row.truncate(slots.len());
+        return std::mem::take(row);
+    }
     slots.iter().map(|&i| row.get_mut(i).map_or(Value::Null, |v| std::mem::replace(v, Value::Null))).collect()
 }
 

@@ -42,7 +42,16 @@ fn get_varint(buf: &[u8], pos: &mut usize) -> Option<u64> {
 
 /// Encodes a row.
 pub fn encode_row(values: &[Value]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(values.len() * 9 + 2);
+    // The exact size is at most this: no reallocation on long text.
+    let payload: usize = values
+        .iter()
+        .map(|v| match v {
+            Value::Text(s) => s.len(),
+            Value::Blob(b) => b.len(),
+            _ => 0,
+        })
+        .sum();
+    let mut out = Vec::with_capacity(payload.saturating_add(values.len().saturating_mul(11)).saturating_add(10));
     put_varint(&mut out, values.len() as u64);
     for v in values {
         match v {
@@ -72,12 +81,19 @@ pub fn encode_row(values: &[Value]) -> Vec<u8> {
 
 /// Decodes a row; `None` if the bytes are not a record.
 pub fn decode_row(buf: &[u8]) -> Option<Vec<Value>> {
+    decode_row_in(buf, 0)
+}
+
+/// Decodes a row into a vector with room for at least `room` values (the
+/// columns added since it was written and the rowid the executor appends
+/// then need no reallocation).
+pub fn decode_row_in(buf: &[u8], room: usize) -> Option<Vec<Value>> {
     let mut pos = 0;
     let n = get_varint(buf, &mut pos)?;
     if n > buf.len() as u64 {
         return None;
     }
-    let mut out = Vec::with_capacity(n as usize);
+    let mut out = Vec::with_capacity((n as usize).max(room));
     for _ in 0..n {
         let tag = *buf.get(pos)?;
         pos += 1;

@@ -167,10 +167,16 @@ pub(crate) fn run_insert(tx: &mut Txn, run: &mut Run<'_>, plan: &InsertPlan, fra
     let fenv = frame.map(Frame::env);
     let source_rows = match source {
         None => vec![Vec::new()],
+        // One VALUES row, as the query would compute it, without the
+        // query machinery around it.
+        Some(q) if let Some([values]) = plain_values(q) => {
+            let ctx = run.ctx(&*tx);
+            let env = Env { row: &[], aggs: &[], parent: fenv.as_ref() };
+            vec![values.iter().map(|e| eval(&ctx, e, &env)).collect::<Result<Vec<_>>>()?]
+        }
         Some(q) => run_query(&run.ctx(&*tx), q, fenv.as_ref())?,
     };
     let or_opt = run.conflict(*or);
-    let me = me.clone();
     let columns = columns.clone();
     let single = *single_source
         && frame.is_none()
@@ -224,7 +230,7 @@ pub(crate) fn run_insert(tx: &mut Txn, run: &mut Run<'_>, plan: &InsertPlan, fra
             if let Some(a) = table.rowid_alias {
                 seen[a] = r;
             }
-            let change = RowChange { shape: &me, old: None, new: Some(&seen), or: or_opt };
+            let change = RowChange { shape: me, old: None, new: Some(&seen), or: or_opt };
             if !triggers.before(tx, run, &change)? {
                 continue;
             }
@@ -241,7 +247,10 @@ pub(crate) fn run_insert(tx: &mut Txn, run: &mut Run<'_>, plan: &InsertPlan, fra
         if !check_row(&run.ctx(&*tx), target, &mut row, or_opt)? {
             continue;
         }
-        match resolve_unique(tx, run, target, &row, None, or_opt, targets)? {
+        // A rowid chosen here is one no row has (past the largest, or
+        // checked): only one asked for can collide, so only that is looked up.
+        let fresh = asked.is_none().then_some(rowid);
+        match resolve_unique(tx, run, target, &row, fresh, or_opt, targets)? {
             Verdict::Skip => continue,
             Verdict::Write => {}
             Verdict::Upsert { clause, rowid: existing } => {
@@ -268,7 +277,7 @@ pub(crate) fn run_insert(tx: &mut Txn, run: &mut Run<'_>, plan: &InsertPlan, fra
                 let up = RowUpdate {
                     fks: &up_fks,
                     target,
-                    shape: &me,
+                    shape: me,
                     triggers: update_triggers,
                     set: &set_slots,
                     or: Some(Conflict::Abort),
@@ -288,11 +297,18 @@ pub(crate) fn run_insert(tx: &mut Txn, run: &mut Run<'_>, plan: &InsertPlan, fra
         }
         changed(tx, run, &mut out, frame.is_none(), (returning, &row), fenv.as_ref())?;
         if triggers.any() {
-            let change = RowChange { shape: &me, old: None, new: Some(&row), or: or_opt };
+            let change = RowChange { shape: me, old: None, new: Some(&row), or: or_opt };
             triggers.after(tx, run, &change)?;
         }
     }
     Ok(out)
+}
+
+/// The rows of a plain `VALUES` source (no compound, ORDER BY, LIMIT or
+/// OFFSET), which the query gives exactly as listed.
+fn plain_values(q: &QueryPlan) -> Option<&[Vec<BExpr>]> {
+    let plain = q.compound.is_empty() && q.order_by.is_empty() && q.limit.is_none() && q.offset.is_none();
+    q.first.values.as_deref().filter(|_| plain)
 }
 
 /// The row slot each listed column fills (the hidden rowid is slot `n`).

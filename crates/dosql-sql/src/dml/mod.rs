@@ -155,15 +155,21 @@ pub struct Run<'a> {
 }
 
 impl<'a> Run<'a> {
-    /// State for a statement over `schema` with `params`.
+    /// State for a statement over `schema` with `params`, starting now.
     pub fn new(schema: &'a Schema, params: &'a [Value]) -> Run<'a> {
+        Self::at_instant(schema, params, crate::func::datetime::wall_clock_ms())
+    }
+
+    /// State for a statement over `schema` with `params` that started at
+    /// `now_ms` (the clock is not read).
+    pub fn at_instant(schema: &'a Schema, params: &'a [Value], now_ms: i64) -> Run<'a> {
         Run {
             schema,
             params,
             firing: Vec::new(),
             or_override: None,
             foreign_keys: false,
-            now_ms: crate::func::datetime::wall_clock_ms(),
+            now_ms,
             session: crate::exec::Session::default(),
             row_changes: 0,
             top_changes: 0,
@@ -176,7 +182,7 @@ impl<'a> Run<'a> {
 
     /// An evaluation context over `rd` for this statement.
     fn ctx<'r>(&'r self, rd: &'r dyn Reader) -> Ctx<'r> {
-        Ctx::new(rd, self.params).at(self.now_ms).with_session(self.session)
+        Ctx::at_instant(rd, self.params, self.now_ms).with_session(self.session)
     }
 
     /// The foreign key check at the end of a top-level statement:
@@ -283,13 +289,22 @@ impl Target {
     /// Which indexes hold `row`: all but the partial ones whose condition
     /// it fails.
     fn membership(&self, tx: &Txn, row: &[Value]) -> Result<Vec<bool>> {
+        // Without partial indexes there is nothing to evaluate (nor a clock
+        // to read).
+        if self.partial.iter().all(Option::is_none) {
+            return Ok(vec![true; self.indexes.len()]);
+        }
         member_of(&Ctx::new(tx, &[]), &self.partial, row)
     }
 
     /// `row`'s key values in each index it is a member of (empty for the
     /// others).
     fn keys(&self, tx: &Txn, row: &[Value], member: &[bool]) -> Result<Vec<Vec<Value>>> {
-        let ctx = Ctx::new(tx, &[]);
+        // The clock is read only for expression parts, the only ones that
+        // evaluate anything.
+        let exprs = self.parts.iter().flatten().any(Option::is_some);
+        let now = if exprs { crate::func::datetime::wall_clock_ms() } else { 0 };
+        let ctx = Ctx::at_instant(tx, &[], now);
         self.indexes
             .iter()
             .zip(&self.parts)
@@ -431,11 +446,24 @@ pub(crate) fn key_value(v: &Value, coll: Collation) -> KeyValue {
 /// The key of an index entry: its key values (one per key part) and the
 /// rowid.
 pub fn index_key(index: &Index, vals: &[Value], rowid: i64) -> Vec<u8> {
-    let mut kv: Vec<KeyValue> = vals.iter().zip(&index.collations).map(|(v, &coll)| key_value(v, coll)).collect();
+    owned_index_key(index, vals.to_vec(), rowid)
+}
+
+/// [`index_key`] of key values it may take apart (their text and blobs
+/// move into the key instead of being copied).
+fn owned_index_key(index: &Index, vals: Vec<Value>, rowid: i64) -> Vec<u8> {
+    let n = vals.len();
+    let mut kv: Vec<KeyValue> = Vec::with_capacity(n + 1);
+    for (v, &coll) in vals.into_iter().zip(&index.collations) {
+        kv.push(match (v, coll) {
+            (Value::Text(s), Collation::Binary) => KeyValue::Text(s),
+            (Value::Blob(b), _) => KeyValue::Blob(b),
+            (v, coll) => key_value(&v, coll),
+        });
+    }
     kv.push(KeyValue::Integer(rowid));
-    let mut desc = index.desc.clone();
-    desc.push(false);
-    encode_key_with_order(&kv, &desc)
+    // The rowid, past the key columns' directions, sorts ascending.
+    encode_key_with_order(&kv, index.desc.get(..n).unwrap_or(&index.desc))
 }
 
 /// An index's key expressions bound over its table's row: `None` for a
@@ -502,7 +530,7 @@ fn write_row(tx: &mut Txn, t: &Target, row: &[Value], rowid: i64) -> Result<()> 
     tx.put(t.table.tree, &rowid_key(rowid), &encode_row(cols))?;
     let keys = t.keys(tx, row, &member)?;
     for ((ix, key), _) in t.indexes.iter().zip(keys).zip(member).filter(|(_, m)| *m) {
-        tx.put(ix.tree, &index_key(ix, &key, rowid), &[])?;
+        tx.put(ix.tree, &owned_index_key(ix, key, rowid), &[])?;
     }
     Ok(())
 }
@@ -513,7 +541,7 @@ fn delete_row(tx: &mut Txn, t: &Target, row: &[Value], rowid: i64) -> Result<()>
     let keys = t.keys(tx, row, &member)?;
     tx.delete(t.table.tree, &rowid_key(rowid))?;
     for ((ix, key), _) in t.indexes.iter().zip(keys).zip(member).filter(|(_, m)| *m) {
-        tx.delete(ix.tree, &index_key(ix, &key, rowid))?;
+        tx.delete(ix.tree, &owned_index_key(ix, key, rowid))?;
     }
     Ok(())
 }
@@ -663,8 +691,10 @@ fn resolve_unique(
     if Some(rowid) != own && read_row(tx, &t.table, rowid)?.is_some() {
         conflicts.push((Constraint::Rowid, vec![rowid]));
     }
-    let member = t.membership(tx, row)?;
-    let keys = t.keys(tx, row, &member)?;
+    // Only unique indexes need the row's keys here.
+    let unique = t.indexes.iter().any(|ix| ix.unique);
+    let member = if unique { t.membership(tx, row)? } else { Vec::new() };
+    let keys = if unique { t.keys(tx, row, &member)? } else { Vec::new() };
     for (i, ix) in t.indexes.iter().enumerate().filter(|(i, ix)| ix.unique && member[*i]) {
         let found = unique_conflicts(tx, ix, &keys[i], own.or(Some(rowid)))?;
         if !found.is_empty() {

@@ -62,6 +62,11 @@ struct Live<'c> {
     /// The slots the result takes as they are, when it is nothing but
     /// distinct columns.
     moved: Option<Vec<usize>>,
+    /// The WHERE conjuncts the path already guarantees (see
+    /// [`crate::access::implied`]), as a bit set in conjunct order.
+    implied: u64,
+    /// Whether WHERE has a conjunct left to test.
+    check_where: bool,
 }
 
 /// Whether `plan` can be read row by row off its access path.
@@ -96,10 +101,10 @@ impl<'c> RowStream<'c> {
         let columns = plan.columns.clone();
         let sets = SetCache::default();
         let Source::Table(t) = &plan.first.source else {
-            let ctx = Ctx::new(reader.get(), params).at(now_ms).with_session(session).with_sets(&sets);
+            let ctx = Ctx::at_instant(reader.get(), params, now_ms).with_session(session).with_sets(&sets);
             return Ok(RowStream::ready(columns, super::run_query(&ctx, &plan, None)?));
         };
-        let ctx = Ctx::new(reader.get(), params).at(now_ms).with_session(session).with_sets(&sets);
+        let ctx = Ctx::at_instant(reader.get(), params, now_ms).with_session(session).with_sets(&sets);
         let limit = eval_limit(&ctx, &plan.limit, "LIMIT")?.filter(|l| *l >= 0).map(|l| l as usize);
         let offset = eval_limit(&ctx, &plan.offset, "OFFSET")?.unwrap_or(0).max(0) as usize;
         let Some(cursor) = PathCursor::open(&ctx, &t.table, &t.access, (&[], None))? else {
@@ -107,6 +112,16 @@ impl<'c> RowStream<'c> {
             return Ok(RowStream::ready(columns, rows));
         };
         let moved = super::moved_columns(&plan.first);
+        let (implied, check_where) = match &plan.first.where_ {
+            Some(w) => {
+                let mut conjuncts = Vec::new();
+                crate::access::split_and(w, &mut conjuncts);
+                let implied = crate::access::implied(&ctx, &t.table, &t.access, &conjuncts, (&[], None))?;
+                let all = conjuncts.len() <= 64 && implied.count_ones() as usize == conjuncts.len();
+                (implied, !all)
+            }
+            None => (0, false),
+        };
         let live = Live {
             reader,
             params: params.to_vec(),
@@ -118,6 +133,8 @@ impl<'c> RowStream<'c> {
             skip: offset,
             left: limit,
             moved,
+            implied,
+            check_where,
         };
         Ok(RowStream { columns, rows: Rows::Live(Box::new(live)) })
     }
@@ -138,8 +155,8 @@ impl Live<'_> {
         let core = &self.plan.first;
         let Source::Table(t) = &core.source else { return Ok(None) };
         while let Some(row) = self.cursor.next(ctx.rd, &t.table, &t.access)? {
-            if let Some(w) = &core.where_
-                && !conjuncts_hold(&ctx, w, &row)?
+            if let Some(w) = core.where_.as_ref().filter(|_| self.check_where)
+                && !conjuncts_hold(&ctx, w, &row, self.implied, &mut 0)?
             {
                 continue;
             }
@@ -167,13 +184,22 @@ impl Live<'_> {
 }
 
 /// Whether every conjunct of `w` is true for `row`, tested left to right
-/// until one is not, as a query that runs to completion tests them.
-fn conjuncts_hold(ctx: &Ctx<'_>, w: &BExpr, row: &[Value]) -> Result<bool> {
+/// until one is not, as a query that runs to completion tests them. The
+/// conjuncts in `skip` (bit `i` for the conjunct numbered `i` in that
+/// order; `at` counts them) are known to hold and are not tested.
+fn conjuncts_hold(ctx: &Ctx<'_>, w: &BExpr, row: &[Value], skip: u64, at: &mut usize) -> Result<bool> {
     match w {
         BExpr::Bin { op: crate::ast::BinaryOp::And, l, r, .. } => {
-            Ok(conjuncts_hold(ctx, l, row)? && conjuncts_hold(ctx, r, row)?)
+            Ok(conjuncts_hold(ctx, l, row, skip, at)? && conjuncts_hold(ctx, r, row, skip, at)?)
         }
-        _ => passes(ctx, &[w], row, None),
+        _ => {
+            let i = *at;
+            *at += 1;
+            if i < 64 && skip & (1 << i) != 0 {
+                return Ok(true);
+            }
+            passes(ctx, &[w], row, None)
+        }
     }
 }
 
