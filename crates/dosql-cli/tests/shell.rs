@@ -161,11 +161,24 @@ fn dot_commands_match_sqlite3() {
     same_as_sqlite3("plan", &format!("{schema}EXPLAIN QUERY PLAN SELECT * FROM t WHERE b = 'x';\n"));
 }
 
+/// Schema statements are checked when prepared, as in sqlite3: their
+/// errors are parse errors.
+#[test]
+fn schema_statement_errors_are_parse_errors() {
+    let d = dir("schema-errors");
+    let (_, err, _) = dosql(&["db"], "ANALYZE nosuch;\nREINDEX nosuch;\n", &d);
+    assert_eq!(
+        err,
+        "Parse error near line 1: no such table: nosuch\n\
+         Parse error near line 2: unable to identify the object to be reindexed\n"
+    );
+}
+
 #[test]
 fn errors_match_sqlite3() {
     same_as_sqlite3(
         "errors",
-        "CREATE TABLE t(a UNIQUE);\nSELECT * FROM nosuch;\nINSERT INTO t VALUES(1),(1);\nSELECT abs(-9223372036854775808);\nselec 1;\n.nosuchcommand\nSELECT count(*) FROM t;\n",
+        "CREATE TABLE t(a UNIQUE);\nSELECT * FROM nosuch;\nINSERT INTO t VALUES(1),(1);\nSELECT abs(-9223372036854775808);\nselec 1;\n.nosuchcommand\nANALYZE nosuch;\nREINDEX nosuch;\nSELECT count(*) FROM t;\n",
     );
 }
 

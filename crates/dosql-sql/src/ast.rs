@@ -72,6 +72,25 @@ pub enum Statement {
     },
 }
 
+impl Statement {
+    /// Whether the statement changes the schema (or its statistics): what
+    /// SQLite checks against the schema when preparing it, and what makes a
+    /// connection reload its catalog.
+    pub fn changes_schema(&self) -> bool {
+        matches!(
+            self,
+            Statement::CreateTable(_)
+                | Statement::CreateIndex(_)
+                | Statement::CreateView(_)
+                | Statement::CreateTrigger(_)
+                | Statement::AlterTable(_)
+                | Statement::Drop { .. }
+                | Statement::Reindex(_)
+                | Statement::Analyze(_)
+        )
+    }
+}
+
 /// `ALTER TABLE table action`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AlterTable {

@@ -580,17 +580,7 @@ impl Connection {
         params: &[Value],
         plan: Option<&dml::WritePlan>,
     ) -> Result<StatementResult> {
-        let ddl = matches!(
-            stmt,
-            Statement::CreateTable(_)
-                | Statement::CreateIndex(_)
-                | Statement::CreateView(_)
-                | Statement::CreateTrigger(_)
-                | Statement::AlterTable(_)
-                | Statement::Drop { .. }
-                | Statement::Reindex(_)
-                | Statement::Analyze(_)
-        );
+        let ddl = stmt.changes_schema();
         let now = self.statement_time();
         // A failed statement that is not DDL leaves the schema alone, unless
         // it rolls back a transaction that changed it.

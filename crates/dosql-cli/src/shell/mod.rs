@@ -231,15 +231,7 @@ impl<W: Write, E: Write> Shell<W, E> {
                 Ok(mut p) => self.conn.run_prepared(&mut p, &[]).map_err(|e| {
                     // DDL is checked against the schema when it runs here,
                     // where SQLite checks it when preparing.
-                    let ddl = matches!(
-                        s.statement,
-                        Statement::CreateTable(_)
-                            | Statement::CreateIndex(_)
-                            | Statement::CreateView(_)
-                            | Statement::CreateTrigger(_)
-                            | Statement::AlterTable(_)
-                            | Statement::Drop { .. }
-                    );
+                    let ddl = s.statement.changes_schema();
                     (e, ddl)
                 }),
                 Err(e) => Err((e, true)),
