@@ -329,28 +329,7 @@ impl Connection {
     /// Recently run texts are kept prepared (see [`Connection::prepare`]),
     /// so running the same SQL again skips parsing and query binding.
     pub fn execute_with(&mut self, sql: &str, params: &[Value]) -> Result<Vec<StatementResult>> {
-        let mut p = match self.cache.iter().position(|c| c.sql() == sql) {
-            Some(i) => self.cache.remove(i),
-            None => match self.prepare(sql) {
-                Ok(p) => p,
-                Err(e @ Error::Parse(_)) => {
-                    // Run the statements before the one that does not parse,
-                    // as SQLite does, then report it.
-                    let (good, _) = crate::parse::parse_sql_prefix(sql);
-                    for s in good {
-                        self.run(&s.statement, &s.sql, params)?;
-                    }
-                    return Err(e);
-                }
-                Err(e) => return Err(e),
-            },
-        };
-        let r = self.run_prepared(&mut p, params);
-        self.cache.push(p);
-        if self.cache.len() > STATEMENT_CACHE {
-            self.cache.remove(0);
-        }
-        r
+        self.with_cached(sql, params, |c, p| c.run_prepared(p, params))
     }
 
     /// The result column names of the last statement of `sql`, without

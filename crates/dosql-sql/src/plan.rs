@@ -343,57 +343,71 @@ pub struct QueryPlan {
     pub affinities: Vec<Option<Affinity>>,
 }
 
-impl BExpr {
-    /// Calls `f` on each direct operand of this expression (not on the
-    /// expressions inside subquery plans).
-    pub fn for_each_child(&self, f: &mut dyn FnMut(&BExpr)) {
-        match self {
+/// The body of [`BExpr::for_each_child`] and
+/// [`BExpr::for_each_child_mut`]: one list of each variant's operands for
+/// both (`$iter` is `iter` or `iter_mut`).
+macro_rules! each_child {
+    ($e:expr, $f:expr, $iter:ident) => {
+        match $e {
             BExpr::Lit(_) | BExpr::Param(_) | BExpr::Col { .. } | BExpr::Agg(_) | BExpr::Win(_) => {}
             BExpr::Exists { .. } | BExpr::Subquery(_) => {}
             BExpr::Bin { l, r, .. } => {
-                f(l);
-                f(r);
+                $f(l);
+                $f(r);
             }
             BExpr::Unary { e, .. }
             | BExpr::IsNull { e, .. }
             | BExpr::Cast { e, .. }
             | BExpr::Collate { e, .. }
-            | BExpr::InSelect { e, .. } => f(e),
+            | BExpr::InSelect { e, .. } => $f(e),
             BExpr::Like { e, pat, esc, .. } => {
-                f(e);
-                f(pat);
+                $f(e);
+                $f(pat);
                 if let Some(x) = esc {
-                    f(x);
+                    $f(x);
                 }
             }
             BExpr::Between { e, lo, hi, .. } => {
-                f(e);
-                f(lo);
-                f(hi);
+                $f(e);
+                $f(lo);
+                $f(hi);
             }
             BExpr::InList { e, list, .. } => {
-                f(e);
-                list.iter().for_each(&mut *f);
+                $f(e);
+                list.$iter().for_each(&mut *$f);
             }
             BExpr::Case { operand, whens, else_, .. } => {
                 if let Some(o) = operand {
-                    f(o);
+                    $f(o);
                 }
                 for (w, t) in whens {
-                    f(w);
-                    f(t);
+                    $f(w);
+                    $f(t);
                 }
                 if let Some(e) = else_ {
-                    f(e);
+                    $f(e);
                 }
             }
-            BExpr::Func { args, .. } | BExpr::Row(args) => args.iter().for_each(&mut *f),
+            BExpr::Func { args, .. } | BExpr::Row(args) => args.$iter().for_each(&mut *$f),
             BExpr::Raise { message, .. } => {
                 if let Some(m) = message {
-                    f(m);
+                    $f(m);
                 }
             }
         }
+    };
+}
+
+impl BExpr {
+    /// Calls `f` on each direct operand of this expression (not on the
+    /// expressions inside subquery plans).
+    pub fn for_each_child(&self, f: &mut dyn FnMut(&BExpr)) {
+        each_child!(self, f, iter)
+    }
+
+    /// [`BExpr::for_each_child`] with mutable access.
+    pub fn for_each_child_mut(&mut self, f: &mut dyn FnMut(&mut BExpr)) {
+        each_child!(self, f, iter_mut)
     }
 
     /// Whether this expression reads a column of a query around the one it
@@ -405,57 +419,6 @@ impl BExpr {
         let mut found = false;
         self.for_each_child(&mut |c| found = found || c.reads_outer());
         found
-    }
-
-    /// [`BExpr::for_each_child`] with mutable access.
-    pub fn for_each_child_mut(&mut self, f: &mut dyn FnMut(&mut BExpr)) {
-        match self {
-            BExpr::Lit(_) | BExpr::Param(_) | BExpr::Col { .. } | BExpr::Agg(_) | BExpr::Win(_) => {}
-            BExpr::Exists { .. } | BExpr::Subquery(_) => {}
-            BExpr::Bin { l, r, .. } => {
-                f(l);
-                f(r);
-            }
-            BExpr::Unary { e, .. }
-            | BExpr::IsNull { e, .. }
-            | BExpr::Cast { e, .. }
-            | BExpr::Collate { e, .. }
-            | BExpr::InSelect { e, .. } => f(e),
-            BExpr::Like { e, pat, esc, .. } => {
-                f(e);
-                f(pat);
-                if let Some(x) = esc {
-                    f(x);
-                }
-            }
-            BExpr::Between { e, lo, hi, .. } => {
-                f(e);
-                f(lo);
-                f(hi);
-            }
-            BExpr::InList { e, list, .. } => {
-                f(e);
-                list.iter_mut().for_each(&mut *f);
-            }
-            BExpr::Case { operand, whens, else_, .. } => {
-                if let Some(o) = operand {
-                    f(o);
-                }
-                for (w, t) in whens {
-                    f(w);
-                    f(t);
-                }
-                if let Some(e) = else_ {
-                    f(e);
-                }
-            }
-            BExpr::Func { args, .. } | BExpr::Row(args) => args.iter_mut().for_each(&mut *f),
-            BExpr::Raise { message, .. } => {
-                if let Some(m) = message {
-                    f(m);
-                }
-            }
-        }
     }
 
     /// The query plan this expression holds directly, if it is a subquery.

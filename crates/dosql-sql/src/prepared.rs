@@ -158,16 +158,41 @@ impl Connection {
     /// # Ok::<(), dosql_sql::Error>(())
     /// ```
     pub fn query_stream(&mut self, sql: &str, params: &[Value]) -> Result<RowStream<'_>> {
+        let started = self.with_cached(sql, params, |c, p| c.start_stream(p, params))?;
+        self.open_stream(started, params)
+    }
+
+    /// Runs `f` on `sql` prepared: taken from the statement cache, or
+    /// prepared now and kept there afterwards (the most recent
+    /// [`crate::conn::STATEMENT_CACHE`] texts). A text that does not parse
+    /// runs the statements before the one that fails, as SQLite does, then
+    /// reports it.
+    pub(crate) fn with_cached<T>(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        f: impl FnOnce(&mut Self, &mut Prepared) -> Result<T>,
+    ) -> Result<T> {
         let mut p = match self.cache.iter().position(|c| c.sql() == sql) {
             Some(i) => self.cache.remove(i),
-            None => self.prepare(sql)?,
+            None => match self.prepare(sql) {
+                Ok(p) => p,
+                Err(e @ crate::Error::Parse(_)) => {
+                    let (good, _) = crate::parse::parse_sql_prefix(sql);
+                    for s in good {
+                        self.run(&s.statement, &s.sql, params)?;
+                    }
+                    return Err(e);
+                }
+                Err(e) => return Err(e),
+            },
         };
-        let r = self.start_stream(&mut p, params);
+        let r = f(self, &mut p);
         self.cache.push(p);
         if self.cache.len() > crate::conn::STATEMENT_CACHE {
             self.cache.remove(0);
         }
-        self.open_stream(r?, params)
+        r
     }
 
     /// [`Connection::query_stream`] for a prepared text.
