@@ -34,7 +34,7 @@ use crate::node::{Leaf, Node, NodeRef, Val, ValRef, Written, leaf_entry_len};
 use crate::pager::Pager;
 use crate::system::{CkptInfo, FreeSpace, SystemState};
 use crate::vfs::{FileStorage, MemStorage, Storage, read_exact_at};
-use crate::wal::{self, ChangeKind, CommittedTxn, LogOp, Lsn, TreeId, Wal, WalStats};
+use crate::wal::{self, ChangeKind, CommittedTxn, LogOp, Lsn, TreeId, TxnLog, Wal, WalStats};
 use parking_lot::{ArcMutexGuard, Mutex, RawMutex, RwLock};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -130,6 +130,8 @@ struct WriterState {
     pending_freed: Vec<Freed>,
     dirty_pages: u64,
     meta_slot: usize,
+    /// The last transaction's log buffer, kept for the next one's.
+    log_buf: Vec<u8>,
 }
 
 /// The number of open readers whose snapshot is based on one checkpoint.
@@ -416,6 +418,7 @@ impl Database {
                 pending_freed,
                 dirty_pages: dirty,
                 meta_slot,
+                log_buf: Vec::new(),
             })),
             published_lsn: AtomicU64::new(version.lsn),
             published: RwLock::new(Published::new(version)),
@@ -495,13 +498,14 @@ impl Database {
     /// Starts the write transaction, waiting for the current writer to end.
     pub fn begin_write(&self) -> Result<WriteTxn> {
         self.check_poisoned()?;
-        let guard = self.inner.writer.lock_arc();
+        let mut guard = self.inner.writer.lock_arc();
         let version = guard.committed.clone();
+        let log = TxnLog::new(std::mem::take(&mut guard.log_buf), guard.next_lsn, guard.next_txid);
         Ok(WriteTxn {
             db: self.clone(),
             guard: Some(guard),
             version,
-            ops: Vec::new(),
+            log,
             freed: Vec::new(),
             dirty: 0,
             savepoints: Vec::new(),
@@ -1138,6 +1142,18 @@ impl Drop for ReadTxn {
 /// (Snapshotting the version instead would share every node with the
 /// savepoint, so the next write would copy its whole root-to-leaf path: SQL
 /// opens a savepoint around every statement in a transaction.)
+/// What undoing one logged change does.
+enum Undo {
+    /// Puts `put` under `key`, or removes `key` if it is `None`.
+    Write {
+        tree: TreeId,
+        key: Vec<u8>,
+        put: Option<Vec<u8>>,
+    },
+    Create(TreeId),
+    Drop(TreeId),
+}
+
 struct Savepoint {
     name: String,
     /// `ops.len()` when it was opened.
@@ -1160,7 +1176,8 @@ pub struct WriteTxn {
     db: Database,
     guard: Option<ArcMutexGuard<RawMutex, WriterState>>,
     version: Version,
-    ops: Vec<LogOp>,
+    /// Its changes, already encoded as WAL records.
+    log: TxnLog,
     freed: Vec<Freed>,
     dirty: u64,
     savepoints: Vec<Savepoint>,
@@ -1188,7 +1205,7 @@ impl WriteTxn {
     /// Creates an empty tree.
     pub fn create_tree(&mut self, tree: TreeId) -> Result<()> {
         create_tree(&mut self.version, tree)?;
-        self.ops.push(LogOp::CreateTree { tree });
+        self.log.tree(tree, true);
         Ok(())
     }
 
@@ -1203,9 +1220,9 @@ impl WriteTxn {
         drop_tree(&mut ctx, version, tree)?;
         if let Some(state) = kept {
             let freed = first_freed..self.freed.len();
-            self.dropped.push(DroppedTree { op: self.ops.len(), tree, state, freed });
+            self.dropped.push(DroppedTree { op: self.log.len(), tree, state, freed });
         }
-        self.ops.push(LogOp::DropTree { tree });
+        self.log.tree(tree, false);
         Ok(())
     }
 
@@ -1222,7 +1239,7 @@ impl WriteTxn {
         let old = put_val(&mut ctx, version, tree, key, value)?;
         // A replaced overflow run is only pending release: still readable here.
         let before = old.map(|v| materialize(&self.db.inner.pager, &v)).transpose()?;
-        self.ops.push(LogOp::Put { tree, key: key.to_vec(), before: before.clone(), after: value.to_vec() });
+        self.log.put(tree, key, before.as_deref(), value);
         Ok(before)
     }
 
@@ -1233,14 +1250,14 @@ impl WriteTxn {
         };
         let (mut ctx, version) = self.ctx_parts();
         delete_val(&mut ctx, version, tree, key)?;
-        self.ops.push(LogOp::Delete { tree, key: key.to_vec(), before: before.clone() });
+        self.log.delete(tree, key, &before);
         Ok(Some(before))
     }
 
     /// Opens a savepoint named `name` (savepoints nest; names may repeat,
     /// the newest wins, as in SQLite).
     pub fn savepoint(&mut self, name: &str) {
-        self.savepoints.push(Savepoint { name: name.to_string(), ops: self.ops.len() });
+        self.savepoints.push(Savepoint { name: name.to_string(), ops: self.log.len() });
     }
 
     fn find_savepoint(&self, name: &str) -> Result<usize> {
@@ -1267,22 +1284,34 @@ impl WriteTxn {
     /// undone writes released stay released (their nodes were copied into
     /// memory and the copies remain); a dropped tree gets its pages back.
     fn undo_to(&mut self, start: usize) -> Result<()> {
-        while self.ops.len() > start {
-            let Some(op) = self.ops.pop() else { break };
-            let at = self.ops.len();
+        while self.log.len() > start {
+            let at = self.log.len() - 1;
+            // Owned copies: undoing writes the trees, which borrow `self`.
+            let undo = match self.log.op(at) {
+                Some(LogOp::Put { tree, key, before }) => {
+                    Undo::Write { tree, key: key.to_vec(), put: before.map(<[u8]>::to_vec) }
+                }
+                Some(LogOp::Delete { tree, key, before }) => {
+                    Undo::Write { tree, key: key.to_vec(), put: Some(before.to_vec()) }
+                }
+                Some(LogOp::CreateTree { tree }) => Undo::Create(tree),
+                Some(LogOp::DropTree { tree }) => Undo::Drop(tree),
+                None => return Err(Error::Poisoned(format!("transaction log record {at} does not decode"))),
+            };
+            self.log.truncate(at);
             let (mut ctx, version) = self.ctx_parts();
-            match op {
-                LogOp::Put { tree, key, before: None, .. } => {
+            match undo {
+                Undo::Write { tree, key, put: None } => {
                     delete_val(&mut ctx, version, tree, &key)?;
                 }
-                LogOp::Put { tree, key, before: Some(before), .. } | LogOp::Delete { tree, key, before } => {
+                Undo::Write { tree, key, put: Some(before) } => {
                     put_val(&mut ctx, version, tree, &key, &before)?;
                 }
-                LogOp::CreateTree { tree } => {
+                Undo::Create(tree) => {
                     // Made in this transaction: its nodes are all in memory.
                     Arc::make_mut(&mut version.trees).remove(&tree);
                 }
-                LogOp::DropTree { tree } => {
+                Undo::Drop(tree) => {
                     let Some(d) = self.dropped.pop_if(|d| d.op == at) else {
                         return Err(Error::Poisoned(format!("no saved state to undo the drop of tree {tree}")));
                     };
@@ -1306,7 +1335,7 @@ impl WriteTxn {
 
     /// Whether this transaction has changed anything.
     pub fn is_dirty(&self) -> bool {
-        !self.ops.is_empty()
+        !self.log.is_empty()
     }
 
     /// Commits. Returns the commit's LSN once it is as durable as the
@@ -1320,15 +1349,16 @@ impl WriteTxn {
         if let Some(why) = &self.broken {
             return Err(Error::Poisoned(why.clone()));
         }
-        if self.ops.is_empty() {
+        if self.log.is_empty() {
             return Ok(w.committed.lsn);
         }
         db.check_poisoned()?;
-        let txid = w.next_txid;
-        let mut buf = Vec::new();
+        let entries = self.log.len() as u64 + 1;
         let now = inner.config.clock.now_ms();
-        let commit_lsn = wal::encode_txn(&mut buf, w.next_lsn, txid, now, &self.ops);
-        if let Err(e) = inner.wal.append(&buf, commit_lsn, self.ops.len() as u64 + 1) {
+        let (buf, commit_lsn) = self.log.finish(now);
+        let appended = inner.wal.append(buf, commit_lsn, entries);
+        w.log_buf = std::mem::replace(&mut self.log, TxnLog::new(Vec::new(), 0, 0)).into_buffer();
+        if let Err(e) = appended {
             db.poison(&e);
             return Err(e);
         }
@@ -1355,8 +1385,16 @@ impl WriteTxn {
     }
 
     /// Abandons every change.
-    pub fn rollback(mut self) {
-        self.guard.take();
+    pub fn rollback(self) {}
+}
+
+impl Drop for WriteTxn {
+    /// Rolls back (nothing of an unfinished transaction reached the log)
+    /// and hands the log buffer to the next transaction.
+    fn drop(&mut self) {
+        if let Some(mut w) = self.guard.take() {
+            w.log_buf = std::mem::replace(&mut self.log, TxnLog::new(Vec::new(), 0, 0)).into_buffer();
+        }
     }
 }
 

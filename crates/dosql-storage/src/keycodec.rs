@@ -203,24 +203,66 @@ fn num_to_real(n: Num) -> Option<f64> {
 fn push_escaped(tag: u8, bytes: &[u8], mask: u8, out: &mut Vec<u8>) {
     out.reserve(bytes.len() + 3);
     out.push(tag ^ mask);
-    for &b in bytes {
-        out.push(b ^ mask);
-        if b == 0 {
-            out.push(0xFF ^ mask);
+    let start = out.len();
+    // Copied a run between zero bytes at a time; each zero gets its 0xFF.
+    let mut rest = bytes;
+    while let Some(i) = rest.iter().position(|&b| b == 0) {
+        out.extend_from_slice(&rest[..=i]);
+        out.push(0xFF);
+        rest = &rest[i + 1..];
+    }
+    out.extend_from_slice(rest);
+    if mask != 0 {
+        for x in &mut out[start..] {
+            *x ^= mask;
         }
     }
     out.extend_from_slice(&[mask, mask]);
 }
 
 fn push_finite(tag: u8, e: u16, frac: u64, mask: u8, payload_mask: u8, out: &mut Vec<u8>) {
-    out.push(tag ^ mask);
-    let payload = e.to_be_bytes().into_iter().chain(frac.to_be_bytes());
-    out.extend(payload.map(|b| b ^ payload_mask));
+    let mut b = [0u8; 11];
+    b[0] = tag ^ mask;
+    b[1..3].copy_from_slice(&e.to_be_bytes());
+    b[3..].copy_from_slice(&frac.to_be_bytes());
+    for x in &mut b[1..] {
+        *x ^= payload_mask;
+    }
+    out.extend_from_slice(&b);
+}
+
+/// The type trailer being collected: on the stack for keys of up to 16
+/// numeric values (every index key in practice), spilling beyond.
+struct Trailer {
+    small: [u8; 16],
+    n: usize,
+    spill: Vec<u8>,
+}
+
+impl Trailer {
+    fn new() -> Trailer {
+        Trailer { small: [0; 16], n: 0, spill: Vec::new() }
+    }
+
+    fn push(&mut self, b: u8) {
+        match self.small.get_mut(self.n) {
+            Some(slot) => {
+                *slot = b;
+                self.n += 1;
+            }
+            None => self.spill.push(b),
+        }
+    }
+
+    fn write(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.small[..self.n]);
+        out.extend_from_slice(&self.spill);
+    }
 }
 
 /// Appends the body of `v` (XORed with `mask`) to `out` and its type byte,
 /// if numeric, to `trailer`.
-fn push_body(v: &KeyValue, mask: u8, out: &mut Vec<u8>, trailer: &mut Vec<u8>) {
+fn push_body(v: &KeyValue, mask: u8, out: &mut Vec<u8>, trailer: &mut Trailer) {
     let num = match v {
         KeyValue::Null => return out.push(TAG_NULL ^ mask),
         KeyValue::Real(r) if r.is_nan() => return out.push(TAG_NULL ^ mask),
@@ -273,7 +315,17 @@ pub fn encode_value_into(v: &KeyValue, out: &mut Vec<u8>) {
 /// inverted, which flips that column's order; a prefix tuple still sorts
 /// first, and the INTEGER-before-REAL tie-break stays ascending.
 pub fn encode_key_with_order(values: &[KeyValue], desc: &[bool]) -> Vec<u8> {
-    let mut out = Vec::new();
+    // Numbers take 11 bytes and their trailer byte; text its length and
+    // about two more.
+    let guess = values
+        .iter()
+        .map(|v| match v {
+            KeyValue::Text(s) => s.len() + 2,
+            KeyValue::Blob(b) => b.len() + 2,
+            _ => 12,
+        })
+        .sum();
+    let mut out = Vec::with_capacity(guess);
     encode_with_order_into(values, desc, &mut out);
     out
 }
@@ -285,7 +337,7 @@ pub fn encode_key_with_order(values: &[KeyValue], desc: &[bool]) -> Vec<u8> {
 /// encoded byte that can follow a body is `0xFF`).
 pub fn encode_prefix_body(values: &[KeyValue], desc: &[bool]) -> Vec<u8> {
     let mut out = Vec::new();
-    let mut trailer = Vec::new();
+    let mut trailer = Trailer::new();
     for (column, v) in values.iter().enumerate() {
         push_body(v, column_mask(desc, column), &mut out, &mut trailer);
     }
@@ -293,11 +345,11 @@ pub fn encode_prefix_body(values: &[KeyValue], desc: &[bool]) -> Vec<u8> {
 }
 
 fn encode_with_order_into(values: &[KeyValue], desc: &[bool], out: &mut Vec<u8>) {
-    let mut trailer = Vec::new();
+    let mut trailer = Trailer::new();
     for (column, v) in values.iter().enumerate() {
         push_body(v, column_mask(desc, column), out, &mut trailer);
     }
-    out.extend_from_slice(&trailer);
+    trailer.write(out);
 }
 
 /// Decodes a key produced by [`encode_key`]. Returns an error (never panics)

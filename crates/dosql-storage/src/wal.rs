@@ -103,13 +103,161 @@ pub struct CommittedTxn {
     pub changes: Vec<Change>,
 }
 
-/// A change buffered by a transaction until commit.
-#[derive(Debug, Clone)]
-pub(crate) enum LogOp {
-    Put { tree: TreeId, key: Vec<u8>, before: Option<Vec<u8>>, after: Vec<u8> },
-    Delete { tree: TreeId, key: Vec<u8>, before: Vec<u8> },
+/// A transaction's log records, encoded into the WAL's record format as
+/// its changes happen (the writer lock fixes its LSNs and txid at begin),
+/// so a put copies its key and images once and commit writes the buffer
+/// as it is. Savepoints roll it back by truncation; undo reads the
+/// records back ([`TxnLog::op`]).
+pub(crate) struct TxnLog {
+    buf: Vec<u8>,
+    /// Where each change record starts in `buf`.
+    starts: Vec<usize>,
+    first_lsn: Lsn,
+    txid: u64,
+}
+
+/// A change record of a [`TxnLog`], read back for undo.
+pub(crate) enum LogOp<'a> {
+    Put { tree: TreeId, key: &'a [u8], before: Option<&'a [u8]> },
+    Delete { tree: TreeId, key: &'a [u8], before: &'a [u8] },
     CreateTree { tree: TreeId },
     DropTree { tree: TreeId },
+}
+
+/// A log buffer larger than this is not kept for the next transaction.
+const KEEP_LOG_BYTES: usize = 1 << 20;
+
+impl TxnLog {
+    /// An empty log whose first record gets `first_lsn`, reusing `buf`'s
+    /// allocation.
+    pub(crate) fn new(mut buf: Vec<u8>, first_lsn: Lsn, txid: u64) -> TxnLog {
+        buf.clear();
+        TxnLog { buf, starts: Vec::new(), first_lsn, txid }
+    }
+
+    /// The buffer back, for the next transaction (unless it grew large).
+    pub(crate) fn into_buffer(self) -> Vec<u8> {
+        if self.buf.capacity() > KEEP_LOG_BYTES { Vec::new() } else { self.buf }
+    }
+
+    /// Number of change records.
+    pub(crate) fn len(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// Whether no change was logged.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.starts.is_empty()
+    }
+
+    fn open_record(&mut self, kind: u8, tree: TreeId) {
+        self.starts.push(self.buf.len());
+        self.buf.extend_from_slice(&[0u8; REC_HEADER]);
+        self.buf.push(kind);
+        self.buf.extend_from_slice(&self.txid.to_le_bytes());
+        self.buf.extend_from_slice(&tree.to_le_bytes());
+    }
+
+    /// Fills in the header of the record opened last.
+    fn close_record(&mut self, lsn: Lsn) {
+        let Some(&at) = self.starts.last() else { return };
+        seal_record(&mut self.buf, at, lsn);
+    }
+
+    fn lsn_of(&self, i: usize) -> Lsn {
+        self.first_lsn + i as Lsn
+    }
+
+    /// Logs a put of `after` under `key`, replacing `before` if any.
+    pub(crate) fn put(&mut self, tree: TreeId, key: &[u8], before: Option<&[u8]>, after: &[u8]) {
+        self.open_record(K_PUT, tree);
+        put_bytes(&mut self.buf, key);
+        match before {
+            Some(b) => {
+                self.buf.push(1);
+                put_bytes(&mut self.buf, b);
+            }
+            None => self.buf.push(0),
+        }
+        put_bytes(&mut self.buf, after);
+        self.close_record(self.lsn_of(self.starts.len() - 1));
+    }
+
+    /// Logs the removal of `key`, whose value was `before`.
+    pub(crate) fn delete(&mut self, tree: TreeId, key: &[u8], before: &[u8]) {
+        self.open_record(K_DELETE, tree);
+        put_bytes(&mut self.buf, key);
+        put_bytes(&mut self.buf, before);
+        self.close_record(self.lsn_of(self.starts.len() - 1));
+    }
+
+    /// Logs the creation (`true`) or drop of a tree.
+    pub(crate) fn tree(&mut self, tree: TreeId, create: bool) {
+        self.open_record(if create { K_CREATE } else { K_DROP }, tree);
+        self.close_record(self.lsn_of(self.starts.len() - 1));
+    }
+
+    /// Forgets records `n..`.
+    pub(crate) fn truncate(&mut self, n: usize) {
+        if let Some(&at) = self.starts.get(n) {
+            self.buf.truncate(at);
+            self.starts.truncate(n);
+        }
+    }
+
+    /// Change record `i` read back, or `None` if there is none (or it does
+    /// not decode, which would be a bug of this module).
+    pub(crate) fn op(&self, i: usize) -> Option<LogOp<'_>> {
+        let at = *self.starts.get(i)?;
+        let end = self.starts.get(i + 1).copied().unwrap_or(self.buf.len());
+        let mut r = Reader::new(self.buf.get(at + REC_HEADER..end)?);
+        let kind = r.u8().ok()?;
+        r.u64().ok()?;
+        let tree = r.u64().ok()?;
+        Some(match kind {
+            K_PUT => {
+                let key = r.len_prefixed().ok()?;
+                let before = match r.u8().ok()? {
+                    0 => None,
+                    _ => Some(r.len_prefixed().ok()?),
+                };
+                LogOp::Put { tree, key, before }
+            }
+            K_DELETE => LogOp::Delete { tree, key: r.len_prefixed().ok()?, before: r.len_prefixed().ok()? },
+            K_CREATE => LogOp::CreateTree { tree },
+            _ => LogOp::DropTree { tree },
+        })
+    }
+
+    /// Appends the commit record; returns the whole transaction's bytes
+    /// and its commit LSN.
+    pub(crate) fn finish(&mut self, timestamp_ms: u64) -> (&[u8], Lsn) {
+        let lsn = self.lsn_of(self.starts.len());
+        let at = self.buf.len();
+        self.buf.extend_from_slice(&[0u8; REC_HEADER]);
+        self.buf.push(K_COMMIT);
+        self.buf.extend_from_slice(&self.txid.to_le_bytes());
+        self.buf.extend_from_slice(&timestamp_ms.to_le_bytes());
+        self.buf.extend_from_slice(&(self.starts.len() as u32).to_le_bytes());
+        seal_record(&mut self.buf, at, lsn);
+        (&self.buf, lsn)
+    }
+}
+
+/// Writes the header of the record at `buf[at..]` whose payload runs to
+/// the end of `buf`: length, checksum and LSN.
+fn seal_record(buf: &mut [u8], at: usize, lsn: Lsn) {
+    let Some((head, payload)) = buf.get_mut(at..).map(|r| r.split_at_mut(REC_HEADER.min(r.len()))) else {
+        return;
+    };
+    let mut h = crc32fast::Hasher::new();
+    h.update(&lsn.to_le_bytes());
+    h.update(payload);
+    if let Some(head) = head.get_mut(..REC_HEADER) {
+        head[0..4].copy_from_slice(&(payload.len() as u32).to_le_bytes());
+        head[4..8].copy_from_slice(&h.finalize().to_le_bytes());
+        head[8..16].copy_from_slice(&lsn.to_le_bytes());
+    }
 }
 
 pub(crate) fn segment_name(db: &str, first_lsn: Lsn) -> String {
@@ -122,63 +270,6 @@ fn parse_segment_name(db: &str, name: &str) -> Option<Lsn> {
         return None;
     }
     rest.parse().ok()
-}
-
-fn encode_record(out: &mut Vec<u8>, lsn: Lsn, payload: &[u8]) {
-    out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-    let mut h = crc32fast::Hasher::new();
-    h.update(&lsn.to_le_bytes());
-    h.update(payload);
-    out.extend_from_slice(&h.finalize().to_le_bytes());
-    out.extend_from_slice(&lsn.to_le_bytes());
-    out.extend_from_slice(payload);
-}
-
-/// Encodes a transaction's records starting at `first_lsn`; returns the
-/// commit LSN.
-pub(crate) fn encode_txn(out: &mut Vec<u8>, first_lsn: Lsn, txid: u64, timestamp_ms: u64, ops: &[LogOp]) -> Lsn {
-    let mut lsn = first_lsn;
-    let mut p = Vec::new();
-    for op in ops {
-        p.clear();
-        match op {
-            LogOp::Put { tree, key, before, after } => {
-                p.push(K_PUT);
-                p.extend_from_slice(&txid.to_le_bytes());
-                p.extend_from_slice(&tree.to_le_bytes());
-                put_bytes(&mut p, key);
-                match before {
-                    Some(b) => {
-                        p.push(1);
-                        put_bytes(&mut p, b);
-                    }
-                    None => p.push(0),
-                }
-                put_bytes(&mut p, after);
-            }
-            LogOp::Delete { tree, key, before } => {
-                p.push(K_DELETE);
-                p.extend_from_slice(&txid.to_le_bytes());
-                p.extend_from_slice(&tree.to_le_bytes());
-                put_bytes(&mut p, key);
-                put_bytes(&mut p, before);
-            }
-            LogOp::CreateTree { tree } | LogOp::DropTree { tree } => {
-                p.push(if matches!(op, LogOp::CreateTree { .. }) { K_CREATE } else { K_DROP });
-                p.extend_from_slice(&txid.to_le_bytes());
-                p.extend_from_slice(&tree.to_le_bytes());
-            }
-        }
-        encode_record(out, lsn, &p);
-        lsn += 1;
-    }
-    p.clear();
-    p.push(K_COMMIT);
-    p.extend_from_slice(&txid.to_le_bytes());
-    p.extend_from_slice(&timestamp_ms.to_le_bytes());
-    p.extend_from_slice(&(ops.len() as u32).to_le_bytes());
-    encode_record(out, lsn, &p);
-    lsn
 }
 
 /// A decoded record.
