@@ -84,6 +84,15 @@ impl Txn {
         })
     }
 
+    /// The largest key in `tree`, if any.
+    pub fn last_key(&self, tree: TreeId) -> Result<Option<Vec<u8>>> {
+        Ok(match (is_temp(tree), &self.temp) {
+            (false, _) => self.main.last_key(tree)?,
+            (true, Some(t)) => t.last_key(tree)?,
+            (true, None) => self.temp_db.begin_read().last_key(tree)?,
+        })
+    }
+
     /// Whether `tree` exists.
     pub fn tree_exists(&self, tree: TreeId) -> bool {
         match (is_temp(tree), &self.temp) {

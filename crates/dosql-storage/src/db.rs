@@ -1093,6 +1093,13 @@ macro_rules! read_ops {
             Ok(Cursor::new(self.pager().clone(), t.root.clone()))
         }
 
+        /// The largest key in `tree`, if it has any (what a new rowid is
+        /// chosen past), found without copying its value.
+        pub fn last_key(&self, tree: TreeId) -> Result<Option<Vec<u8>>> {
+            let mut c = self.cursor(tree)?;
+            Ok(if c.seek_last()? { c.key().map(<[u8]>::to_vec) } else { None })
+        }
+
         /// Number of entries in `tree`.
         pub fn tree_len(&self, tree: TreeId) -> Result<u64> {
             self.version.trees.get(&tree).map(|t| t.len).ok_or(Error::NoSuchTree(tree))

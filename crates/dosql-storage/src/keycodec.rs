@@ -260,21 +260,90 @@ impl Trailer {
     }
 }
 
+/// A borrowed [`KeyValue`], for building a key with [`KeyBuilder`]
+/// straight from values held elsewhere.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum KeyRef<'a> {
+    /// SQL NULL.
+    Null,
+    /// 64-bit signed INTEGER.
+    Integer(i64),
+    /// 64-bit IEEE REAL (NaN is treated as NULL).
+    Real(f64),
+    /// UTF-8 TEXT, ordered bytewise.
+    Text(&'a str),
+    /// BLOB, ordered bytewise.
+    Blob(&'a [u8]),
+}
+
+impl<'a> From<&'a KeyValue> for KeyRef<'a> {
+    fn from(v: &'a KeyValue) -> KeyRef<'a> {
+        match v {
+            KeyValue::Null => KeyRef::Null,
+            KeyValue::Integer(i) => KeyRef::Integer(*i),
+            KeyValue::Real(r) => KeyRef::Real(*r),
+            KeyValue::Text(s) => KeyRef::Text(s),
+            KeyValue::Blob(b) => KeyRef::Blob(b),
+        }
+    }
+}
+
+/// Builds the key of a tuple one value at a time, each ascending or
+/// descending: the same bytes [`encode_key_with_order`] gives for the
+/// tuple, without an owned copy of its values.
+///
+/// ```
+/// use dosql_storage::keycodec::{KeyBuilder, KeyRef, KeyValue, encode_key_with_order};
+/// let mut b = KeyBuilder::new();
+/// b.push(KeyRef::Text("ann"), true);
+/// b.push(KeyRef::Integer(7), false);
+/// let owned = [KeyValue::Text("ann".into()), KeyValue::Integer(7)];
+/// assert_eq!(b.finish(), encode_key_with_order(&owned, &[true]));
+/// ```
+pub struct KeyBuilder {
+    out: Vec<u8>,
+    trailer: Trailer,
+}
+
+impl Default for KeyBuilder {
+    fn default() -> Self {
+        KeyBuilder::new()
+    }
+}
+
+impl KeyBuilder {
+    /// An empty key.
+    pub fn new() -> KeyBuilder {
+        KeyBuilder { out: Vec::with_capacity(48), trailer: Trailer::new() }
+    }
+
+    /// Appends the next value of the tuple, sorting descending if `desc`.
+    pub fn push(&mut self, v: KeyRef<'_>, desc: bool) {
+        push_body(v, if desc { 0xFF } else { 0x00 }, &mut self.out, &mut self.trailer);
+    }
+
+    /// The finished key.
+    pub fn finish(mut self) -> Vec<u8> {
+        self.trailer.write(&mut self.out);
+        self.out
+    }
+}
+
 /// Appends the body of `v` (XORed with `mask`) to `out` and its type byte,
 /// if numeric, to `trailer`.
-fn push_body(v: &KeyValue, mask: u8, out: &mut Vec<u8>, trailer: &mut Trailer) {
+fn push_body(v: KeyRef<'_>, mask: u8, out: &mut Vec<u8>, trailer: &mut Trailer) {
     let num = match v {
-        KeyValue::Null => return out.push(TAG_NULL ^ mask),
-        KeyValue::Real(r) if r.is_nan() => return out.push(TAG_NULL ^ mask),
-        KeyValue::Text(s) => return push_escaped(TAG_TEXT, s.as_bytes(), mask, out),
-        KeyValue::Blob(b) => return push_escaped(TAG_BLOB, b, mask, out),
-        KeyValue::Integer(i) => {
+        KeyRef::Null => return out.push(TAG_NULL ^ mask),
+        KeyRef::Real(r) if r.is_nan() => return out.push(TAG_NULL ^ mask),
+        KeyRef::Text(s) => return push_escaped(TAG_TEXT, s.as_bytes(), mask, out),
+        KeyRef::Blob(b) => return push_escaped(TAG_BLOB, b, mask, out),
+        KeyRef::Integer(i) => {
             trailer.push(TRAILER_INTEGER);
-            int_num(*i)
+            int_num(i)
         }
-        KeyValue::Real(r) => {
+        KeyRef::Real(r) => {
             trailer.push(TRAILER_REAL);
-            real_num(*r)
+            real_num(r)
         }
     };
     match num {
@@ -339,7 +408,7 @@ pub fn encode_prefix_body(values: &[KeyValue], desc: &[bool]) -> Vec<u8> {
     let mut out = Vec::new();
     let mut trailer = Trailer::new();
     for (column, v) in values.iter().enumerate() {
-        push_body(v, column_mask(desc, column), &mut out, &mut trailer);
+        push_body(v.into(), column_mask(desc, column), &mut out, &mut trailer);
     }
     out
 }
@@ -347,7 +416,7 @@ pub fn encode_prefix_body(values: &[KeyValue], desc: &[bool]) -> Vec<u8> {
 fn encode_with_order_into(values: &[KeyValue], desc: &[bool], out: &mut Vec<u8>) {
     let mut trailer = Trailer::new();
     for (column, v) in values.iter().enumerate() {
-        push_body(v, column_mask(desc, column), out, &mut trailer);
+        push_body(v.into(), column_mask(desc, column), out, &mut trailer);
     }
     trailer.write(out);
 }

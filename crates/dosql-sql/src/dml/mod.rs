@@ -113,7 +113,7 @@ use crate::record::{decode_row, encode_row, key_rowid, rowid_key};
 use crate::schema::{Index, SCHEMA_TREE, Schema, Table};
 use crate::txn::Txn;
 use crate::value::{Affinity, Collation, Value};
-use dosql_storage::keycodec::{KeyValue, encode_key_with_order};
+use dosql_storage::keycodec::{KeyBuilder, KeyRef, KeyValue};
 
 /// State shared by one top-level statement and every trigger program it
 /// fires.
@@ -313,6 +313,37 @@ impl Target {
             .collect()
     }
 
+    /// The key of `row`'s entry in each index, or `None` for a partial
+    /// index it is not a member of: [`index_key`] of its
+    /// [`Target::keys`], encoded from the row without copying its values.
+    fn entry_keys(&self, tx: &Txn, row: &[Value], rowid: i64) -> Result<Vec<Option<Vec<u8>>>> {
+        let member = self.membership(tx, row)?;
+        let exprs = self.parts.iter().flatten().any(Option::is_some);
+        let now = if exprs { crate::func::datetime::wall_clock_ms() } else { 0 };
+        let ctx = Ctx::at_instant(tx, &[], now);
+        let env = Env { row, aggs: &[], parent: None };
+        let mut keys = Vec::with_capacity(self.indexes.len());
+        for ((ix, parts), m) in self.indexes.iter().zip(&self.parts).zip(member) {
+            if !m {
+                keys.push(None);
+                continue;
+            }
+            let mut b = KeyBuilder::new();
+            for (i, (&c, part)) in ix.columns.iter().zip(parts).enumerate() {
+                let coll = ix.collations.get(i).copied().unwrap_or(Collation::Binary);
+                let desc = ix.desc.get(i).copied().unwrap_or(false);
+                match part {
+                    Some(e) => push_key_value(&mut b, &eval(&ctx, e, &env)?, coll, desc),
+                    None => push_key_value(&mut b, row.get(c).unwrap_or(&Value::Null), coll, desc),
+                }
+            }
+            // The rowid, past the key columns' directions, sorts ascending.
+            b.push(KeyRef::Integer(rowid), false);
+            keys.push(Some(b.finish()));
+        }
+        Ok(keys)
+    }
+
     /// Computes the generated columns of `row` from its other columns.
     fn compute_generated(&self, ctx: &Ctx<'_>, row: &mut [Value]) -> Result<()> {
         for (i, e) in &self.generated {
@@ -443,27 +474,34 @@ pub(crate) fn key_value(v: &Value, coll: Collation) -> KeyValue {
     }
 }
 
+/// Appends `v` to an index key under collation `coll`, as [`key_value`]
+/// converts it.
+fn push_key_value(b: &mut KeyBuilder, v: &Value, coll: Collation, desc: bool) {
+    let r = match v {
+        Value::Null => KeyRef::Null,
+        Value::Integer(i) => KeyRef::Integer(*i),
+        Value::Real(r) => KeyRef::Real(*r),
+        Value::Text(s) => match coll {
+            Collation::Binary => KeyRef::Text(s),
+            Collation::NoCase => return b.push(KeyRef::Text(&s.to_ascii_lowercase()), desc),
+            Collation::RTrim => KeyRef::Text(s.trim_end_matches(' ')),
+        },
+        Value::Blob(x) => KeyRef::Blob(x),
+    };
+    b.push(r, desc);
+}
+
 /// The key of an index entry: its key values (one per key part) and the
 /// rowid.
 pub fn index_key(index: &Index, vals: &[Value], rowid: i64) -> Vec<u8> {
-    owned_index_key(index, vals.to_vec(), rowid)
-}
-
-/// [`index_key`] of key values it may take apart (their text and blobs
-/// move into the key instead of being copied).
-fn owned_index_key(index: &Index, vals: Vec<Value>, rowid: i64) -> Vec<u8> {
-    let n = vals.len();
-    let mut kv: Vec<KeyValue> = Vec::with_capacity(n + 1);
-    for (v, &coll) in vals.into_iter().zip(&index.collations) {
-        kv.push(match (v, coll) {
-            (Value::Text(s), Collation::Binary) => KeyValue::Text(s),
-            (Value::Blob(b), _) => KeyValue::Blob(b),
-            (v, coll) => key_value(&v, coll),
-        });
+    let mut b = KeyBuilder::new();
+    for (i, v) in vals.iter().enumerate() {
+        let coll = index.collations.get(i).copied().unwrap_or(Collation::Binary);
+        push_key_value(&mut b, v, coll, index.desc.get(i).copied().unwrap_or(false));
     }
-    kv.push(KeyValue::Integer(rowid));
     // The rowid, past the key columns' directions, sorts ascending.
-    encode_key_with_order(&kv, index.desc.get(..n).unwrap_or(&index.desc))
+    b.push(KeyRef::Integer(rowid), false);
+    b.finish()
 }
 
 /// An index's key expressions bound over its table's row: `None` for a
@@ -525,23 +563,25 @@ fn rowid_message(table: &Table) -> String {
 
 /// Writes a row (columns then rowid) and its index entries.
 fn write_row(tx: &mut Txn, t: &Target, row: &[Value], rowid: i64) -> Result<()> {
-    let member = t.membership(tx, row)?;
+    let keys = t.entry_keys(tx, row, rowid)?;
     let cols = &row[..t.width().min(row.len())];
     tx.put(t.table.tree, &rowid_key(rowid), &encode_row(cols))?;
-    let keys = t.keys(tx, row, &member)?;
-    for ((ix, key), _) in t.indexes.iter().zip(keys).zip(member).filter(|(_, m)| *m) {
-        tx.put(ix.tree, &owned_index_key(ix, key, rowid), &[])?;
+    for (ix, key) in t.indexes.iter().zip(keys) {
+        if let Some(key) = key {
+            tx.put(ix.tree, &key, &[])?;
+        }
     }
     Ok(())
 }
 
 /// Removes a row and its index entries.
 fn delete_row(tx: &mut Txn, t: &Target, row: &[Value], rowid: i64) -> Result<()> {
-    let member = t.membership(tx, row)?;
-    let keys = t.keys(tx, row, &member)?;
+    let keys = t.entry_keys(tx, row, rowid)?;
     tx.delete(t.table.tree, &rowid_key(rowid))?;
-    for ((ix, key), _) in t.indexes.iter().zip(keys).zip(member).filter(|(_, m)| *m) {
-        tx.delete(ix.tree, &owned_index_key(ix, key, rowid))?;
+    for (ix, key) in t.indexes.iter().zip(keys) {
+        if let Some(key) = key {
+            tx.delete(ix.tree, &key)?;
+        }
     }
     Ok(())
 }
@@ -559,8 +599,7 @@ fn read_row(tx: &Txn, table: &Table, rowid: i64) -> Result<Option<Vec<Value>>> {
 
 /// The rowid SQLite picks for a new row: one past the largest.
 fn next_rowid(tx: &Txn, table: &Table) -> Result<i64> {
-    let last = tx.range(table.tree, ..)?.next_back().transpose()?;
-    match last.and_then(|(k, _)| key_rowid(&k)) {
+    match tx.last_key(table.tree)?.and_then(|k| key_rowid(&k)) {
         None => Ok(1),
         Some(i64::MAX) => {
             // The largest rowid is taken: like SQLite, try up to 100 random

@@ -283,6 +283,15 @@ proptest! {
     }
 
     #[test]
+    fn prop_builder_matches_owned_encoding(t in arb_tuple(), desc in prop::collection::vec(any::<bool>(), 0..5)) {
+        let mut b = KeyBuilder::new();
+        for (i, v) in t.iter().enumerate() {
+            b.push(KeyRef::from(v), desc.get(i).copied().unwrap_or(false));
+        }
+        prop_assert_eq!(b.finish(), encode_key_with_order(&t, &desc));
+    }
+
+    #[test]
     fn prop_prefix_body_bounds_exactly_the_keys_with_that_prefix(
         (a, b) in arb_pair(),
         k in 0usize..5,
