@@ -940,10 +940,11 @@ fn candidate_rowids(
         Access::RowidRange { lo, hi, .. } => {
             let Some((lk, hk)) = rowid_bounds(ctx, lo, hi, at)? else { return Ok(Vec::new()) };
             let mut out = Vec::new();
-            for entry in ctx.rd.range(table.tree, Bound::Included(&lk[..]), Bound::Included(&hk[..]))? {
-                let (k, _) = entry?;
-                out.push(key_rowid(&k).ok_or_else(|| malformed(table))?);
-            }
+            let range = ctx.rd.range(table.tree, Bound::Included(&lk[..]), Bound::Included(&hk[..]))?;
+            walk(range, false, &mut |k| {
+                out.push(key_rowid(k).ok_or_else(|| malformed(table))?);
+                Ok(true)
+            })?;
             out
         }
         Access::Index { index, eq, lo, hi, .. } => {
@@ -968,10 +969,10 @@ fn candidate_rowids(
         }
         Access::Scan => {
             let mut out = Vec::new();
-            for entry in ctx.rd.scan(table.tree)? {
-                let (k, _) = entry?;
-                out.push(key_rowid(&k).ok_or_else(|| malformed(table))?);
-            }
+            walk(ctx.rd.scan(table.tree)?, false, &mut |k| {
+                out.push(key_rowid(k).ok_or_else(|| malformed(table))?);
+                Ok(true)
+            })?;
             out
         }
     };
@@ -1109,12 +1110,9 @@ fn index_entries(
     f: &mut dyn FnMut(&[KeyValue]) -> Result<bool>,
 ) -> Result<()> {
     let (range, check) = index_range(rd, index, vals, (lo.cloned(), hi.cloned()))?;
-    walk(range, reverse, &mut |entry| {
-        let (k, _) = entry?;
-        match check.key(&k, index)? {
-            Some(decoded) => f(&decoded),
-            None => Ok(true),
-        }
+    walk(range, reverse, &mut |k| match check.key(k, index)? {
+        Some(decoded) => f(&decoded),
+        None => Ok(true),
     })
 }
 
@@ -1246,14 +1244,21 @@ impl PathCursor {
     /// the cursor was opened with.
     pub fn next(&mut self, rd: &dyn Reader, table: &Table, access: &Access) -> Result<Option<Vec<Value>>> {
         let Some(range) = self.range.as_mut() else { return Ok(None) };
+        let rows = matches!(self.step, CursorStep::Rows);
         loop {
-            let entry = if self.reverse { range.next_back() } else { range.next() };
+            // A table row decodes straight from the page; other paths look
+            // further with the key.
+            let entry = range.step_with(self.reverse, |k, v| match rows {
+                true => Got::Row(key_rowid(k).ok_or_else(|| malformed(table)).and_then(|r| row_of(table, r, v))),
+                false => Got::Key(k.to_vec()),
+            });
             let Some(entry) = entry else { return Ok(None) };
-            let (k, v) = entry?;
+            let k = match entry? {
+                Got::Row(row) => return row.map(Some),
+                Got::Key(k) => k,
+            };
             match &self.step {
-                CursorStep::Rows => {
-                    return Ok(Some(row_of(table, key_rowid(&k).ok_or_else(|| malformed(table))?, &v)?));
-                }
+                CursorStep::Rows => return Err(malformed(table)),
                 CursorStep::PrimaryKey => {
                     let parts = dosql_storage::keycodec::decode_key(&k).map_err(|_| malformed(table))?;
                     let Some(KeyValue::Integer(rowid)) = parts.last() else {
@@ -1278,23 +1283,18 @@ impl PathCursor {
     }
 }
 
-/// One entry a range read gives: key and value, or the storage's error.
-type Entry = dosql_storage::Result<(Vec<u8>, Vec<u8>)>;
+/// What [`PathCursor::next`] takes from an entry while it is borrowed.
+enum Got {
+    Row(Result<Vec<Value>>),
+    Key(Vec<u8>),
+}
 
-/// Calls `step` with each entry of `range`, in key order or (`reverse`)
-/// against it, until it returns false.
-fn walk(range: dosql_storage::Range, reverse: bool, step: &mut dyn FnMut(Entry) -> Result<bool>) -> Result<()> {
-    if reverse {
-        for e in range.rev() {
-            if !step(e)? {
-                break;
-            }
-        }
-    } else {
-        for e in range {
-            if !step(e)? {
-                break;
-            }
+/// Calls `step` with the key of each entry of `range`, in key order or
+/// (`reverse`) against it, until it returns false.
+fn walk(mut range: dosql_storage::Range, reverse: bool, step: &mut dyn FnMut(&[u8]) -> Result<bool>) -> Result<()> {
+    while let Some(go) = range.step_with(reverse, |k, _| step(k)) {
+        if !go?? {
+            break;
         }
     }
     Ok(())

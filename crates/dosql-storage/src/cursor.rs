@@ -261,7 +261,9 @@ impl Range {
         }
     }
 
-    fn front_step(&mut self) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
+    /// Moves the front end to its next entry within the bounds; returns
+    /// whether there is one (the front cursor is then on it).
+    fn front_advance(&mut self) -> Result<bool> {
         let valid = if self.front_started {
             self.front.step_next()?
         } else {
@@ -276,24 +278,26 @@ impl Range {
             }
         };
         if !valid {
-            return Ok(None);
+            return Ok(false);
         }
-        let Some(key) = self.front.key() else { return Ok(None) };
+        let Some(key) = self.front.key() else { return Ok(false) };
         let within = match &self.bounds.1 {
             Bound::Unbounded => true,
             Bound::Included(h) => key <= h.as_slice(),
             Bound::Excluded(h) => key < h.as_slice(),
         };
         if !within || self.last_back.as_deref().is_some_and(|b| key >= b) {
-            return Ok(None);
+            return Ok(false);
         }
-        let key = key.to_vec();
-        let value = self.front.value()?.unwrap_or_default();
-        self.last_front = Some(key.clone());
-        Ok(Some((key, value)))
+        // Kept for the back end to stop at; the buffer is reused.
+        let last = self.last_front.get_or_insert_with(Vec::new);
+        last.clear();
+        last.extend_from_slice(key);
+        Ok(true)
     }
 
-    fn back_step(&mut self) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
+    /// [`Range::front_advance`] for the back end.
+    fn back_advance(&mut self) -> Result<bool> {
         let valid = if self.back_started {
             self.back.step_prev()?
         } else {
@@ -308,21 +312,60 @@ impl Range {
             }
         };
         if !valid {
-            return Ok(None);
+            return Ok(false);
         }
-        let Some(key) = self.back.key() else { return Ok(None) };
+        let Some(key) = self.back.key() else { return Ok(false) };
         let within = match &self.bounds.0 {
             Bound::Unbounded => true,
             Bound::Included(l) => key >= l.as_slice(),
             Bound::Excluded(l) => key > l.as_slice(),
         };
         if !within || self.last_front.as_deref().is_some_and(|f| key <= f) {
+            return Ok(false);
+        }
+        let last = self.last_back.get_or_insert_with(Vec::new);
+        last.clear();
+        last.extend_from_slice(key);
+        Ok(true)
+    }
+
+    /// Steps to the next entry from the front (or, if `back`, from the
+    /// back) and hands its key and value to `f` without copying them (a
+    /// value stored in an overflow run is read into a buffer first).
+    /// `None` once the ends meet or after an error.
+    pub fn step_with<R>(&mut self, back: bool, f: impl FnOnce(&[u8], &[u8]) -> R) -> Option<Result<R>> {
+        if self.done {
+            return None;
+        }
+        let r = self.step_with_inner(back, f).transpose();
+        if !matches!(r, Some(Ok(_))) {
+            self.done = true;
+        }
+        r
+    }
+
+    fn step_with_inner<R>(&mut self, back: bool, f: impl FnOnce(&[u8], &[u8]) -> R) -> Result<Option<R>> {
+        let moved = if back { self.back_advance()? } else { self.front_advance()? };
+        if !moved {
             return Ok(None);
         }
-        let key = key.to_vec();
-        let value = self.back.value()?.unwrap_or_default();
-        self.last_back = Some(key.clone());
-        Ok(Some((key, value)))
+        let c = if back { &self.back } else { &self.front };
+        c.with_entry(f)
+    }
+}
+
+impl Cursor {
+    /// Calls `f` with the current key and value, borrowed from the page
+    /// where the value is stored inline.
+    fn with_entry<R>(&self, f: impl FnOnce(&[u8], &[u8]) -> R) -> Result<Option<R>> {
+        let Some((l, i)) = self.leaf() else { return Ok(None) };
+        let (Some(k), Some(v)) = (l.key(i), l.val(i)) else {
+            return Err(self.pager.corrupt(l.pid(), "leaf entry out of range"));
+        };
+        Ok(Some(match v {
+            ValRef::Inline(b) => f(k, b),
+            other => f(k, &materialize_ref(&self.pager, other)?),
+        }))
     }
 }
 
@@ -332,7 +375,7 @@ impl Iterator for Range {
         if self.done {
             return None;
         }
-        let r = self.front_step().transpose();
+        let r = self.step_with_inner(false, |k, v| (k.to_vec(), v.to_vec())).transpose();
         if !matches!(r, Some(Ok(_))) {
             self.done = true;
         }
@@ -345,7 +388,7 @@ impl DoubleEndedIterator for Range {
         if self.done {
             return None;
         }
-        let r = self.back_step().transpose();
+        let r = self.step_with_inner(true, |k, v| (k.to_vec(), v.to_vec())).transpose();
         if !matches!(r, Some(Ok(_))) {
             self.done = true;
         }

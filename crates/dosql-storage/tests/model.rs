@@ -129,6 +129,29 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                         want.reverse();
                     }
                     prop_assert!(got == want, "scan {:?}..{:?} rev={} differs", lo, hi, rev);
+                    // Both ends at once, borrowing entries: alternating by
+                    // the bits of `a ^ b`, the ends meet without overlap.
+                    let mut it = tx.range(1, &lo[..]..&hi[..]).map_err(fail)?;
+                    let (mut front, mut back) = (Vec::new(), Vec::new());
+                    for step in 0.. {
+                        let from_back = (a ^ b) >> (step % 16) & 1 == 1;
+                        match it.step_with(from_back, |k, v| (k.to_vec(), v.to_vec())) {
+                            Some(e) => {
+                                if from_back {
+                                    back.push(e.map_err(fail)?)
+                                } else {
+                                    front.push(e.map_err(fail)?)
+                                }
+                            }
+                            None => break,
+                        }
+                    }
+                    back.reverse();
+                    front.extend(back);
+                    if rev {
+                        front.reverse();
+                    }
+                    prop_assert!(front == want, "two-ended scan {:?}..{:?} differs", lo, hi);
                 }
                 Op::Savepoint => {
                     tx.savepoint(&format!("sp{}", saves.len()));
