@@ -1650,7 +1650,7 @@ pub(crate) fn mark_covering(core: &mut CorePlan, keys: &[SortKey]) {
     fn walk(e: &BExpr, used: &mut Vec<usize>, ok: &mut bool) {
         match e {
             BExpr::Col { depth: 0, idx, .. } => used.push(*idx),
-            BExpr::Exists { .. } | BExpr::InSelect { .. } | BExpr::Subquery(_) => *ok = false,
+            BExpr::Exists { .. } | BExpr::InSelect { .. } | BExpr::Subquery(..) => *ok = false,
             _ => {}
         }
         e.for_each_child(&mut |c| walk(c, used, ok));

@@ -393,8 +393,14 @@ fn add_column(
     let mut constant = true;
     if let Some(e) = &default {
         e.walk(&mut |x| {
-            if matches!(x, Expr::Column { .. } | Expr::Subquery(_) | Expr::Exists { .. } | Expr::InSelect { .. })
-                || matches!(x, Expr::Function { name, .. } if name.starts_with("current_"))
+            if matches!(
+                x,
+                Expr::Column { .. }
+                    | Expr::Subquery(_)
+                    | Expr::RowSubquery { .. }
+                    | Expr::Exists { .. }
+                    | Expr::InSelect { .. }
+            ) || matches!(x, Expr::Function { name, .. } if name.starts_with("current_"))
             {
                 constant = false;
             }

@@ -523,6 +523,16 @@ pub enum Expr {
     },
     /// `(SELECT ...)` as a value.
     Subquery(Box<Select>),
+    /// Column `column` of the first row of a subquery that must have
+    /// `width` columns: each part of `SET (a, b) = (SELECT x, y ...)`.
+    RowSubquery {
+        /// The subquery.
+        query: Box<Select>,
+        /// Which of its columns.
+        column: usize,
+        /// How many columns the assignment takes from it.
+        width: usize,
+    },
     /// `CASE \[operand\] WHEN .. THEN .. \[ELSE ..\] END`.
     Case {
         /// Operand of a simple CASE.
@@ -580,7 +590,12 @@ impl Expr {
     pub fn walk(&self, f: &mut dyn FnMut(&Expr)) {
         f(self);
         match self {
-            Expr::Literal(_) | Expr::Param(_) | Expr::Column { .. } | Expr::Exists { .. } | Expr::Subquery(_) => {}
+            Expr::Literal(_)
+            | Expr::Param(_)
+            | Expr::Column { .. }
+            | Expr::Exists { .. }
+            | Expr::Subquery(_)
+            | Expr::RowSubquery { .. } => {}
             Expr::Binary { left, right, .. } => {
                 left.walk(f);
                 right.walk(f);

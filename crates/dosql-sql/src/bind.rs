@@ -963,7 +963,14 @@ impl<'a> Binder<'a> {
                 if plan.columns.len() != 1 {
                     return sql_err(format!("sub-select returns {} columns - expected 1", plan.columns.len()));
                 }
-                BExpr::Subquery(Box::new(plan))
+                BExpr::Subquery(Box::new(plan), 0)
+            }
+            Expr::RowSubquery { query, column, width } => {
+                let plan = self.bind_subquery(query)?;
+                if plan.columns.len() != *width {
+                    return sql_err(format!("{width} columns assigned {} values", plan.columns.len()));
+                }
+                BExpr::Subquery(Box::new(plan), *column)
             }
             Expr::Case { operand, whens, else_ } => {
                 let operand = operand.as_ref().map(|x| b(self, x)).transpose()?;
@@ -1375,7 +1382,7 @@ pub fn expr_affinity(e: &BExpr) -> Option<Affinity> {
         BExpr::Col { aff, .. } => *aff,
         BExpr::Cast { aff, .. } => Some(*aff),
         BExpr::Collate { e, .. } => expr_affinity(e),
-        BExpr::Subquery(p) => p.affinities.first().copied().flatten(),
+        BExpr::Subquery(p, column) => p.affinities.get(*column).copied().flatten(),
         _ => None,
     }
 }

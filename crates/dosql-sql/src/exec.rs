@@ -294,7 +294,7 @@ fn eval_node(ctx: &Ctx<'_>, e: &BExpr, env: &Env<'_>) -> Result<Value> {
             };
             Value::Integer(i64::from(any != *negated))
         }
-        BExpr::Subquery(plan) => {
+        BExpr::Subquery(plan, column) => {
             let key = &**plan as *const QueryPlan as usize;
             let cache = ctx.subqueries.filter(|_| !crate::explain::refers_outside(plan, 0));
             if let Some(v) = cache.and_then(|c| c.borrow().get(&key).cloned()) {
@@ -303,7 +303,7 @@ fn eval_node(ctx: &Ctx<'_>, e: &BExpr, env: &Env<'_>) -> Result<Value> {
             let v = run_query_limited(ctx, plan, Some(env), Some(1))?
                 .into_iter()
                 .next()
-                .and_then(|r| r.into_iter().next())
+                .and_then(|r| r.into_iter().nth(*column))
                 .unwrap_or(Value::Null);
             if let Some(c) = cache {
                 c.borrow_mut().insert(key, v.clone());
@@ -1315,7 +1315,7 @@ pub(crate) fn columns_read(e: &BExpr) -> Option<Vec<usize>> {
                     && else_.as_deref().is_none_or(|x| walk(x, out))
             }
             BExpr::Func { args, .. } | BExpr::Row(args) => args.iter().all(|x| walk(x, out)),
-            BExpr::InSelect { .. } | BExpr::Exists { .. } | BExpr::Subquery(_) | BExpr::Raise { .. } => false,
+            BExpr::InSelect { .. } | BExpr::Exists { .. } | BExpr::Subquery(..) | BExpr::Raise { .. } => false,
         }
     }
     let mut out = Vec::new();

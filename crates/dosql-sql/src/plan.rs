@@ -110,8 +110,9 @@ pub enum BExpr {
         /// NOT.
         negated: bool,
     },
-    /// Scalar subquery.
-    Subquery(Box<QueryPlan>),
+    /// Scalar subquery: the value of the given column (0 but for the parts
+    /// of a row assignment) of its first row.
+    Subquery(Box<QueryPlan>, usize),
     /// CASE.
     Case {
         /// Simple-CASE operand.
@@ -350,7 +351,7 @@ macro_rules! each_child {
     ($e:expr, $f:expr, $iter:ident) => {
         match $e {
             BExpr::Lit(_) | BExpr::Param(_) | BExpr::Col { .. } | BExpr::Agg(_) | BExpr::Win(_) => {}
-            BExpr::Exists { .. } | BExpr::Subquery(_) => {}
+            BExpr::Exists { .. } | BExpr::Subquery(..) => {}
             BExpr::Bin { l, r, .. } => {
                 $f(l);
                 $f(r);
@@ -424,7 +425,7 @@ impl BExpr {
     /// The query plan this expression holds directly, if it is a subquery.
     pub fn subquery(&self) -> Option<&QueryPlan> {
         match self {
-            BExpr::InSelect { plan, .. } | BExpr::Exists { plan, .. } | BExpr::Subquery(plan) => Some(plan),
+            BExpr::InSelect { plan, .. } | BExpr::Exists { plan, .. } | BExpr::Subquery(plan, _) => Some(plan),
             _ => None,
         }
     }

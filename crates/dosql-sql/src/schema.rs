@@ -694,7 +694,9 @@ pub(crate) fn check_partial_where(e: &Expr) -> Result<()> {
 /// made before [`check_partial_where`] existed): the planner leaves it out.
 pub(crate) fn has_subquery(e: &Expr) -> bool {
     let mut found = false;
-    e.walk(&mut |x| found |= matches!(x, Expr::Subquery(_) | Expr::Exists { .. } | Expr::InSelect { .. }));
+    e.walk(&mut |x| {
+        found |= matches!(x, Expr::Subquery(_) | Expr::RowSubquery { .. } | Expr::Exists { .. } | Expr::InSelect { .. })
+    });
     found
 }
 
@@ -705,7 +707,7 @@ fn check_index_part(e: &Expr, what: &str) -> Result<()> {
             return;
         }
         match x {
-            Expr::Subquery(_) | Expr::Exists { .. } | Expr::InSelect { .. } => {
+            Expr::Subquery(_) | Expr::RowSubquery { .. } | Expr::Exists { .. } | Expr::InSelect { .. } => {
                 bad = Some(format!("subqueries prohibited in {what}"))
             }
             Expr::Param(_) => bad = Some(format!("parameters prohibited in {what}")),

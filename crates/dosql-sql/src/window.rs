@@ -230,7 +230,12 @@ pub fn is_constant(e: &ast::Expr) -> bool {
     use ast::Expr as E;
     match e {
         E::Literal(_) | E::Param(_) => true,
-        E::Column { .. } | E::Subquery(_) | E::Exists { .. } | E::InSelect { .. } | E::Raise { .. } => false,
+        E::Column { .. }
+        | E::Subquery(_)
+        | E::RowSubquery { .. }
+        | E::Exists { .. }
+        | E::InSelect { .. }
+        | E::Raise { .. } => false,
         E::Binary { left, right, .. } => is_constant(left) && is_constant(right),
         E::Unary { expr, .. } | E::Cast { expr, .. } | E::Collate { expr, .. } | E::IsNull { expr, .. } => {
             is_constant(expr)
@@ -260,7 +265,7 @@ pub fn place_slots(e: &mut BExpr, base: usize) {
         | BExpr::Col { .. }
         | BExpr::Agg(_)
         | BExpr::Exists { .. }
-        | BExpr::Subquery(_) => {}
+        | BExpr::Subquery(..) => {}
         BExpr::Bin { l, r, .. } => {
             place_slots(l, base);
             place_slots(r, base);
@@ -318,7 +323,7 @@ pub fn first_placeholder(e: &BExpr) -> Option<usize> {
         | BExpr::Col { .. }
         | BExpr::Agg(_)
         | BExpr::Exists { .. }
-        | BExpr::Subquery(_) => None,
+        | BExpr::Subquery(..) => None,
         BExpr::Bin { l, r, .. } => first_placeholder(l).or_else(|| first_placeholder(r)),
         BExpr::Unary { e, .. }
         | BExpr::IsNull { e, .. }

@@ -502,3 +502,36 @@ fn upsert_targets_are_checked_first() {
         "SELECT * FROM t1",
     ]);
 }
+
+#[test]
+fn row_value_assignment_from_a_subquery() {
+    check_script(&[
+        "CREATE TABLE t(a, b, c INTEGER PRIMARY KEY)",
+        "CREATE TABLE src(k, x, y)",
+        "INSERT INTO t VALUES (1, 2, 3), (4, 5, 6), (7, 8, 9)",
+        "INSERT INTO src VALUES (3, 'x3', 30), (6, 'x6', 60)",
+        // Correlated: each row takes both values of its own match; no match
+        // gives NULLs.
+        "UPDATE t SET (a, b) = (SELECT x, y FROM src WHERE src.k = t.c)",
+        "SELECT * FROM t ORDER BY c",
+        // Uncorrelated, with a plain assignment beside it and the parts in
+        // another order than the columns.
+        "UPDATE t SET a = 0, (c, b) = (SELECT max(c) + 10, 'm' FROM t) WHERE c = 3",
+        "SELECT * FROM t ORDER BY c",
+        // A compound whose first row decides.
+        "UPDATE t SET (a, b) = (SELECT 1, 2 UNION ALL SELECT 3, 4 ORDER BY 1 DESC) WHERE c = 6",
+        "SELECT * FROM t ORDER BY c",
+        // The types the subquery gives are kept (no affinity on an untyped column).
+        "UPDATE t SET (b, a) = (SELECT typeof(x), x FROM src WHERE k = 6)",
+        "SELECT a, b, typeof(a) FROM t ORDER BY c",
+        // Widths that do not match are errors, and nothing changes.
+        "UPDATE t SET (a, b) = (SELECT 1, 2, 3)",
+        "UPDATE t SET (a, b, c) = (SELECT 1)",
+        "SELECT * FROM t ORDER BY c",
+        // The upsert's SET list takes the same form.
+        "CREATE TABLE u(k PRIMARY KEY, p, q)",
+        "INSERT INTO u VALUES (1, 'p', 'q')",
+        "INSERT INTO u VALUES (1, 'p2', 'q2') ON CONFLICT(k) DO UPDATE SET (p, q) = (SELECT excluded.q, excluded.p)",
+        "SELECT * FROM u",
+    ]);
+}

@@ -141,6 +141,11 @@ pub(super) fn assignments_with(
             (v, 1) => vec![v.clone()],
             (Expr::Row(items), k) if items.len() == k => items.clone(),
             (Expr::Row(items), k) => return sql_err(format!("{k} columns assigned {} values", items.len())),
+            // Each column takes its part of the subquery's first row (the
+            // binder checks the subquery's width).
+            (Expr::Subquery(q), k) => {
+                (0..k).map(|column| Expr::RowSubquery { query: q.clone(), column, width: k }).collect()
+            }
             (_, k) => return sql_err(format!("{k} columns assigned 1 values")),
         };
         for (c, v) in a.columns.iter().zip(values) {

@@ -212,7 +212,7 @@ fn level(e: &BExpr) -> Option<Level> {
         match e {
             BExpr::Col { depth: 0, .. } => *inner = true,
             BExpr::Col { depth: 1, .. } => *outer = true,
-            BExpr::Col { .. } | BExpr::Exists { .. } | BExpr::InSelect { .. } | BExpr::Subquery(_) => *other = true,
+            BExpr::Col { .. } | BExpr::Exists { .. } | BExpr::InSelect { .. } | BExpr::Subquery(..) => *other = true,
             BExpr::Func { name, .. } if matches!(name.as_str(), "random" | "randomblob" | "changes") => *other = true,
             _ => {}
         }
