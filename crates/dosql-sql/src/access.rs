@@ -902,8 +902,8 @@ pub fn visit(
             for (rowid, row) in found {
                 let row = match row {
                     Some(r) => r,
-                    None => match ctx.rd.get(table.tree, &rowid_key(rowid))? {
-                        Some(v) => row_of(table, rowid, &v)?,
+                    None => match stored_row(ctx.rd, table, rowid)? {
+                        Some(r) => r,
                         None => continue,
                     },
                 };
@@ -916,8 +916,8 @@ pub fn visit(
         _ => {
             let rowids = candidate_rowids(ctx, table, access, at)?;
             for r in rowids {
-                if let Some(v) = ctx.rd.get(table.tree, &rowid_key(r))?
-                    && !f(row_of(table, r, &v)?)?
+                if let Some(row) = stored_row(ctx.rd, table, r)?
+                    && !f(row)?
                 {
                     break;
                 }
@@ -1264,8 +1264,7 @@ impl PathCursor {
                     let Some(KeyValue::Integer(rowid)) = parts.last() else {
                         return Err(malformed(table));
                     };
-                    let v = rd.get(table.tree, &rowid_key(*rowid))?.ok_or_else(|| malformed(table))?;
-                    return Ok(Some(row_of(table, *rowid, &v)?));
+                    return Ok(Some(stored_row(rd, table, *rowid)?.ok_or_else(|| malformed(table))?));
                 }
                 CursorStep::Index { check, covering } => {
                     let Access::Index { index, .. } = access else { return Err(malformed(table)) };
@@ -1274,8 +1273,8 @@ impl PathCursor {
                         return Ok(Some(r));
                     }
                     let Some(KeyValue::Integer(r)) = key.last() else { return Err(malformed(table)) };
-                    if let Some(v) = rd.get(table.tree, &rowid_key(*r))? {
-                        return Ok(Some(row_of(table, *r, &v)?));
+                    if let Some(row) = stored_row(rd, table, *r)? {
+                        return Ok(Some(row));
                     }
                 }
             }
@@ -1367,6 +1366,14 @@ fn same_key(a: &KeyValue, b: &KeyValue) -> bool {
 
 fn malformed(table: &Table) -> Error {
     Error::Sql(format!("database disk image is malformed (table {})", table.name))
+}
+
+/// The row stored under `rowid`, decoded straight from its leaf; `None`
+/// when there is none.
+fn stored_row(rd: &dyn Reader, table: &Table, rowid: i64) -> Result<Option<Vec<Value>>> {
+    let mut row = None;
+    rd.get_with(table.tree, &rowid_key(rowid), &mut |v| row = Some(row_of(table, rowid, v)))?;
+    row.transpose()
 }
 
 /// A stored row as the executor sees it: its columns, then its rowid.

@@ -29,6 +29,11 @@ pub trait Reader {
     }
     /// One entry.
     fn get(&self, tree: TreeId, key: &[u8]) -> Result<Option<Vec<u8>>>;
+    /// Calls `f` with the value of one entry, borrowed where the storage
+    /// allows; returns whether the entry exists.
+    fn get_with(&self, tree: TreeId, key: &[u8], f: &mut dyn FnMut(&[u8])) -> Result<bool> {
+        Ok(self.get(tree, key)?.map(|v| f(&v)).is_some())
+    }
     /// Whether the tree exists.
     fn has_tree(&self, tree: TreeId) -> bool;
     /// How many entries the tree holds.
@@ -41,6 +46,9 @@ impl Reader for ReadTxn {
     }
     fn get(&self, tree: TreeId, key: &[u8]) -> Result<Option<Vec<u8>>> {
         Ok(ReadTxn::get(self, tree, key)?)
+    }
+    fn get_with(&self, tree: TreeId, key: &[u8], f: &mut dyn FnMut(&[u8])) -> Result<bool> {
+        Ok(ReadTxn::get_with(self, tree, key, f)?.is_some())
     }
     fn has_tree(&self, tree: TreeId) -> bool {
         self.tree_exists(tree)
@@ -56,6 +64,9 @@ impl Reader for WriteTxn {
     }
     fn get(&self, tree: TreeId, key: &[u8]) -> Result<Option<Vec<u8>>> {
         Ok(WriteTxn::get(self, tree, key)?)
+    }
+    fn get_with(&self, tree: TreeId, key: &[u8], f: &mut dyn FnMut(&[u8])) -> Result<bool> {
+        Ok(WriteTxn::get_with(self, tree, key, f)?.is_some())
     }
     fn has_tree(&self, tree: TreeId) -> bool {
         self.tree_exists(tree)

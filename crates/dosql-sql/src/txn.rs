@@ -205,6 +205,14 @@ impl Reader for Txn {
     fn get(&self, tree: TreeId, key: &[u8]) -> Result<Option<Vec<u8>>> {
         Txn::get(self, tree, key)
     }
+    fn get_with(&self, tree: TreeId, key: &[u8], f: &mut dyn FnMut(&[u8])) -> Result<bool> {
+        Ok(match (is_temp(tree), &self.temp) {
+            (false, _) => self.main.get_with(tree, key, f)?,
+            (true, Some(t)) => t.get_with(tree, key, f)?,
+            (true, None) => self.temp_db.begin_read().get_with(tree, key, f)?,
+        }
+        .is_some())
+    }
     fn has_tree(&self, tree: TreeId) -> bool {
         self.tree_exists(tree)
     }
@@ -237,6 +245,9 @@ impl Reader for Snapshot {
     }
     fn get(&self, tree: TreeId, key: &[u8]) -> Result<Option<Vec<u8>>> {
         Ok(self.side(tree).get(tree, key)?)
+    }
+    fn get_with(&self, tree: TreeId, key: &[u8], f: &mut dyn FnMut(&[u8])) -> Result<bool> {
+        Ok(self.side(tree).get_with(tree, key, f)?.is_some())
     }
     fn has_tree(&self, tree: TreeId) -> bool {
         self.side(tree).tree_exists(tree)

@@ -91,6 +91,16 @@ fn too_deep(pager: &Pager) -> Error {
 
 /// The value stored under `key`.
 pub(crate) fn get(pager: &Pager, root: &NodeRef, key: &[u8]) -> Result<Option<Val>> {
+    get_with(pager, root, key, |v| v.to_val())
+}
+
+/// `f` of the value stored under `key`, borrowed from its leaf.
+pub(crate) fn get_with<R>(
+    pager: &Pager,
+    root: &NodeRef,
+    key: &[u8],
+    f: impl FnOnce(ValRef<'_>) -> R,
+) -> Result<Option<R>> {
     let mut node = load(pager, root)?;
     for _ in 0..MAX_DEPTH {
         if node.is_leaf() {
@@ -99,7 +109,7 @@ pub(crate) fn get(pager: &Pager, root: &NodeRef, key: &[u8]) -> Result<Option<Va
                 return Ok(None);
             }
             let val = node.val(i).ok_or_else(|| pager.corrupt(node.pid(), "leaf value out of range"))?;
-            return Ok(Some(val.to_val()));
+            return Ok(Some(f(val)));
         }
         node = load(pager, &child_of(pager, &node, node.upper_bound(key))?)?;
     }

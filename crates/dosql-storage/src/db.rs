@@ -1080,6 +1080,18 @@ macro_rules! read_ops {
             version_get(&self.pager(), &self.version, tree, key)
         }
 
+        /// `f` of the value stored under `key` in `tree`, borrowed where it
+        /// is stored inline (a value in an overflow run is read first).
+        pub fn get_with<R>(&self, tree: TreeId, key: &[u8], f: impl FnOnce(&[u8]) -> R) -> Result<Option<R>> {
+            let t = self.version.trees.get(&tree).ok_or(Error::NoSuchTree(tree))?;
+            let pager = self.pager();
+            let got = btree::get_with(pager, &t.root, key, |v| match v {
+                ValRef::Inline(b) => Ok(f(b)),
+                other => materialize(pager, &other.to_val()).map(|b| f(&b)),
+            })?;
+            got.transpose()
+        }
+
         /// Entries of `tree` whose keys fall in `range`, in key order (the
         /// iterator is double-ended: `.rev()` walks backward).
         pub fn range<'k>(&self, tree: TreeId, range: impl std::ops::RangeBounds<&'k [u8]>) -> Result<Range> {
