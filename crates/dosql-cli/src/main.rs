@@ -162,8 +162,9 @@ fn exec(path: PathBuf, sql: &str, json: bool) -> Result<()> {
         match conn.execute(&s.sql) {
             Ok(results) => {
                 let mode = if json { shell::render::Mode::Json } else { shell::render::Mode::List };
+                let fmt = shell::render::Format::new(mode);
                 for r in results {
-                    shell::render::render(&mut out, mode, false, &r.columns, &r.rows)?;
+                    shell::render::render(&mut out, &fmt, &r.columns, &r.rows)?;
                 }
             }
             Err(e) => {

@@ -130,7 +130,7 @@ const DATA: &str = "CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT, c REAL, d);\n\
 
 #[test]
 fn output_modes_match_sqlite3() {
-    for mode in ["list", "csv", "line", "table", "box", "markdown"] {
+    for mode in ["list", "csv", "line", "table", "box", "markdown", "column", "quote", "insert", "tabs"] {
         for headers in ["on", "off"] {
             let script = format!(
                 "{DATA}.mode {mode}\n.headers {headers}\nSELECT * FROM t ORDER BY a;\nSELECT a AS \"long column name\", b FROM t WHERE a < 5 ORDER BY a;\nSELECT 1 WHERE 0;\nSELECT NULL AS n, 'é' AS accent;\n"
@@ -196,4 +196,31 @@ fn dump_loads_into_sqlite3() {
     assert_eq!((err.as_str(), code), ("", 0));
     let (expected, _, _) = run("sqlite3", &[], &format!("{setup}{check}"), &d);
     assert_eq!(theirs, expected);
+}
+
+/// The settings commands, through the binary: sqlite3 3.40's output
+/// for the same script, written out (CI has no sqlite3).
+#[test]
+fn settings_commands() {
+    let d = dir("settings");
+    let script = "create table t(a,b,c);\ninsert into t values(1,'x y',NULL),(2.5,x'41','it''s');\n\
+        .nullvalue NUL\n.separator ; #\nselect * from t;\n.separator \"\\t\" \\n\n.headers on\nselect * from t;\n\
+        .mode quote\nselect * from t;\n.mode insert foo\nselect * from t;\n.mode column\n.width 3 -4\nselect * from t;\n\
+        .print a\\tb 'c\\td'\n";
+    let (out, err, code) = dosql(&[], script, &d);
+    assert_eq!((err.as_str(), code), ("", 0));
+    assert_eq!(
+        out,
+        "1;x y;NUL#2.5;A;it's#a\tb\tc\n1\tx y\tNUL\n2.5\tA\tit's\n'a','b','c'\n1,'x y',NULL\n2.5,X'41','it''s'\n\
+         INSERT INTO foo(a,b,c) VALUES(1,'x y',NULL);\nINSERT INTO foo(a,b,c) VALUES(2.5,X'41','it''s');\n\
+         a       b  c   \n---  ----  ----\n1     x y  NUL \n2.5     A  it's\na\tb c\\td\n"
+    );
+    same_as_sqlite3("settings", script);
+    let bail = "select 1;\n.bail on\nselect * from nosuch;\nselect 2;\n";
+    let (out, err, code) = dosql(&[], bail, &d);
+    assert_eq!((out.as_str(), err.as_str(), code), ("1\n", "Parse error near line 3: no such table: nosuch\n", 1));
+    same_as_sqlite3("bail", bail);
+    let echo =
+        ".echo on\ncreate table t(a);\n.changes on\ninsert into t values(1),(2); select 3;\n.changes off\nselect 4;\n";
+    same_as_sqlite3("echo", echo);
 }

@@ -80,7 +80,7 @@ pub fn dump(conn: &mut Connection, table: Option<&str>, out: &mut dyn Write) -> 
 /// text with line breaks is written on one line as
 /// `replace('a\nb','\n',char(10))` (with a stand-in for `\n` that the
 /// text does not contain).
-fn literal(v: &Value) -> String {
+pub(crate) fn literal(v: &Value) -> String {
     match v {
         Value::Blob(b) => {
             let hex: String = b.iter().map(|byte| format!("{byte:02x}")).collect();
