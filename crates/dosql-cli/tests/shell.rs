@@ -158,6 +158,14 @@ fn dot_commands_match_sqlite3() {
         INSERT INTO \"other table\" VALUES(-7, x'00ff'), (9223372036854775807, 'z');\n";
     same_as_sqlite3("tables", &format!("{schema}.tables\n.tables t%\n.indexes\n.indexes t\n.schema t\n.schema\n"));
     same_as_sqlite3("dump", &format!("{schema}.dump\n"));
+    same_as_sqlite3(
+        "view",
+        &format!("{schema}CREATE VIEW v AS SELECT a, b || 'x', 3 AS \"select\" FROM t;\n.schema v\n"),
+    );
+    let temp = "CREATE TABLE t(a);\nCREATE INDEX ti ON t(a);\nCREATE TEMP TABLE tt(x);\nCREATE INDEX temp.tti ON tt(x);\n\
+        CREATE TEMP VIEW tv AS SELECT 1, x FROM tt;\nCREATE TEMP TRIGGER ttr AFTER INSERT ON tt BEGIN SELECT 1; END;\n\
+        .tables\n.tables t%\n.indexes\n.indexes tt\n.schema\n.schema tt\n.dump\n";
+    same_as_sqlite3("temp", temp);
     same_as_sqlite3("plan", &format!("{schema}EXPLAIN QUERY PLAN SELECT * FROM t WHERE b = 'x';\n"));
 }
 

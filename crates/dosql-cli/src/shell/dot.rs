@@ -10,7 +10,6 @@
 //! and the shell goes on.
 
 use super::{ExplainMode, Shell};
-use dosql_sql::Value;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -203,32 +202,9 @@ pub fn run<W: Write, E: Write>(sh: &mut Shell<W, E>, line: &str) {
                 _ => return sh.error(&format!("not a boolean value: \"{b}\"")),
             }
         }
-        ("tables", [] | [_]) => {
-            let pattern = args.first().copied().unwrap_or("%");
-            let sql = "SELECT name FROM sqlite_schema WHERE type IN ('table','view') \
-                       AND name NOT LIKE 'sqlite_%' AND name LIKE ?1 ORDER BY 1";
-            print_names(sh, sql, pattern);
-        }
-        ("indexes" | "indices", [] | [_]) => {
-            let pattern = args.first().copied().unwrap_or("%");
-            let sql = "SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name LIKE ?1 ORDER BY 1";
-            print_names(sh, sql, pattern);
-        }
-        ("schema", [] | [_]) => {
-            let pattern = args.first().copied().unwrap_or("%");
-            let sql = "SELECT sql FROM sqlite_schema WHERE (name LIKE ?1 OR tbl_name LIKE ?1) AND sql IS NOT NULL";
-            if let Some(rows) = query(sh, sql, pattern) {
-                for r in rows {
-                    let sql = r.first().map(Value::to_text).unwrap_or_default();
-                    // As sqlite3: a table whose name is quoted shows with
-                    // IF NOT EXISTS, as in a dump.
-                    match super::dump::quoted_name_create(&sql) {
-                        Some(rest) => sh.print(&format!("CREATE TABLE IF NOT EXISTS {rest};")),
-                        None => sh.print(&format!("{sql};")),
-                    }
-                }
-            }
-        }
+        ("tables", [] | [_]) => super::schema::tables(sh, args.first().copied().unwrap_or("%")),
+        ("indexes" | "indices", [] | [_]) => super::schema::indexes(sh, args.first().copied().unwrap_or("%")),
+        ("schema", [] | [_]) => super::schema::schema(sh, args.first().copied().unwrap_or("%")),
         ("dump", [] | [_]) => {
             let mut text = Vec::new();
             match super::dump::dump(&mut sh.conn, args.first().copied(), &mut text) {
@@ -268,50 +244,6 @@ pub fn run<W: Write, E: Write>(sh: &mut Shell<W, E>, line: &str) {
 /// sqlite3's message for a command it does not know.
 fn unknown<W: Write, E: Write>(sh: &mut Shell<W, E>, name: &str) {
     sh.error(&format!("unknown command or invalid arguments:  \"{name}\". Enter \".help\" for help"));
-}
-
-/// Runs `sql` with `pattern` as `?1`; reports an error and gives `None` if
-/// it fails.
-fn query<W: Write, E: Write>(sh: &mut Shell<W, E>, sql: &str, pattern: &str) -> Option<Vec<Vec<Value>>> {
-    match sh.conn.execute_with(sql, &[Value::Text(pattern.to_string())]) {
-        Ok(mut r) => Some(r.pop().map(|r| r.rows).unwrap_or_default()),
-        Err(e) => {
-            sh.error(&e.to_string());
-            None
-        }
-    }
-}
-
-/// Prints the names `sql` selects in sqlite3's `.tables` layout: columns
-/// as wide as the longest name, filled top to bottom, in 80 characters.
-fn print_names<W: Write, E: Write>(sh: &mut Shell<W, E>, sql: &str, pattern: &str) {
-    let Some(rows) = query(sh, sql, pattern) else { return };
-    let names: Vec<String> = rows.iter().map(|r| r.first().map(Value::to_text).unwrap_or_default()).collect();
-    for line in columns(&names) {
-        sh.print(&line);
-    }
-}
-
-/// `names` laid out as `.tables` does.
-pub fn columns(names: &[String]) -> Vec<String> {
-    if names.is_empty() {
-        return Vec::new();
-    }
-    let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
-    let per_line = (80 / (width + 2)).max(1);
-    let lines = names.len().div_ceil(per_line);
-    (0..lines)
-        .map(|i| {
-            let mut line = String::new();
-            for (k, name) in names.iter().enumerate().skip(i).step_by(lines) {
-                if k >= lines {
-                    line.push_str("  ");
-                }
-                line.push_str(&format!("{name:<width$}"));
-            }
-            line
-        })
-        .collect()
 }
 
 /// `.import [--csv] [--skip N] FILE TABLE`.
@@ -412,14 +344,14 @@ mod tests {
              CREATE TRIGGER tr after insert on t begin select 1; end;\n"
         );
         let (out, _) = feed(&mut sh, ".schema\n");
-        assert_eq!(out.lines().count(), 7, "{out}");
-        assert!(out.contains("CREATE VIEW v as select a from t;\n"), "{out}");
+        assert_eq!(out.lines().count(), 8, "{out}");
+        assert!(out.contains("CREATE VIEW v as select a from t\n/* v(a) */;\n"), "{out}");
     }
 
     #[test]
     fn table_name_columns_fill_top_to_bottom() {
         let names: Vec<String> = (0..30).map(|i| format!("table_{i:02}")).collect();
-        let lines = columns(&names);
+        let lines = super::super::schema::columns(&names);
         // 8-character names: 80 / 10 = 8 a line, so 4 lines.
         assert_eq!(lines.len(), 4);
         assert!(lines[0].starts_with("table_00  table_04  table_08"), "{}", lines[0]);

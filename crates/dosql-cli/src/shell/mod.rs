@@ -40,6 +40,7 @@ pub mod dump;
 pub mod errors;
 pub mod import;
 pub mod render;
+pub mod schema;
 pub mod settings;
 
 use anyhow::Result;
