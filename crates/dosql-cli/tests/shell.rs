@@ -158,6 +158,7 @@ fn dot_commands_match_sqlite3() {
         INSERT INTO \"other table\" VALUES(-7, x'00ff'), (9223372036854775807, 'z');\n";
     same_as_sqlite3("tables", &format!("{schema}.tables\n.tables t%\n.indexes\n.indexes t\n.schema t\n.schema\n"));
     same_as_sqlite3("dump", &format!("{schema}.dump\n"));
+    same_as_sqlite3("dump-table", &format!("{schema}.dump t\n.dump t%\n.dump tb\n.dump nosuch\n.dump seq\n"));
     same_as_sqlite3(
         "view",
         &format!("{schema}CREATE VIEW v AS SELECT a, b || 'x', 3 AS \"select\" FROM t;\n.schema v\n"),
