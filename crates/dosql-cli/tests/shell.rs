@@ -233,3 +233,72 @@ fn settings_commands() {
         ".echo on\ncreate table t(a);\n.changes on\ninsert into t values(1),(2); select 3;\n.changes off\nselect 4;\n";
     same_as_sqlite3("echo", echo);
 }
+
+/// Runs `dosql shell ARGS` (stdin empty): (stdout, stderr, exit code).
+fn dosql_args(args: &[&str], d: &Path) -> (String, String, i32) {
+    dosql(args, "", d)
+}
+
+/// sqlite3's command-line options, with sqlite3 3.40's outputs written out.
+#[test]
+fn command_line_options() {
+    let d = dir("options");
+    let cases: &[(&[&str], &str, &str, i32)] = &[
+        (&[":memory:", "select 1; select 2", ".mode csv", "select 'a b',3"], "1\n2\n\"a b\",3\r\n", "", 0),
+        (
+            &["-csv", "-separator", ";", "-nullvalue", "N", "-header", ":memory:", "select 1 as a, null as b"],
+            "a;b\n1;N\n",
+            "",
+            0,
+        ),
+        // Settings apply in order: -csv after -separator resets it.
+        (&["-separator", ";", "-csv", ":memory:", "select 1 as a, null as b"], "1,\n", "", 0),
+        (&["--line", ":memory:", "select 1 as a"], "    a = 1\n", "", 0),
+        (&["-box", "-noheader", ":memory:", "select 3"], "┌───┐\n│ 3 │\n├───┤\n│ 3 │\n└───┘\n", "", 0),
+        (&["-column", ":memory:", "select 1 as a, 2 as b"], "1  2\n", "", 0),
+        (&["-header", "-column", ":memory:", "select 1 as a"], "a\n-\n1\n", "", 0),
+        (&["-json", ":memory:", "select 1 as a"], "[{\"a\":1}]\n", "", 0),
+        (&["-tabs", "-markdown", "-quote", ":memory:", "select 'x' as a, 2"], "'x',2\n", "", 0),
+        (&[":memory:", "select * from nosuch", "select 2"], "", "Error: in prepare, no such table: nosuch\n", 1),
+        (
+            &[":memory:", "create table t(a unique); insert into t values(1),(1)"],
+            "",
+            "Error: stepping, UNIQUE constraint failed: t.a (19)\n",
+            19,
+        ),
+        (
+            &[":memory:", "selec x"],
+            "",
+            "Error: in prepare, near \"selec\": syntax error\n  selec x\n  ^--- error here\n",
+            1,
+        ),
+        (&["-cmd", "select 9", "-cmd", ".mode csv", ":memory:", "select 'a b',3"], "9\n\"a b\",3\r\n", "", 0),
+        (
+            &["-cmd", ".bogus", ":memory:", "select 1"],
+            "1\n",
+            "Error: unknown command or invalid arguments:  \"bogus\". Enter \".help\" for help\n",
+            0,
+        ),
+        (
+            &["-bail", "-cmd", ".bogus", ":memory:", "select 1"],
+            "",
+            "Error: unknown command or invalid arguments:  \"bogus\". Enter \".help\" for help\n",
+            1,
+        ),
+        (&["-echo", ":memory:", "select 1"], "1\n", "", 0),
+    ];
+    for (args, out, err, code) in cases {
+        let got = dosql_args(args, &d);
+        assert_eq!(got, (out.to_string(), err.to_string(), *code), "dosql shell {args:?}");
+        if have_sqlite3() {
+            let theirs = run("sqlite3", args, "", &d);
+            assert_eq!(got, theirs, "sqlite3 {args:?}");
+        }
+    }
+    // With stdin: -cmd runs first, -echo and -bail apply to the script.
+    let (out, err, code) =
+        dosql(&["-echo", "-bail", "-cmd", "select 0"], "select 1;\nselect * from nosuch;\nselect 2;\n", &d);
+    assert_eq!(out, "0\nselect 1;\n1\nselect * from nosuch;\n");
+    assert_eq!(err, "Parse error near line 2: no such table: nosuch\n");
+    assert_eq!(code, 1);
+}

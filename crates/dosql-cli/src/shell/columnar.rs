@@ -3,8 +3,8 @@
 //!
 //! Each column is as wide as its `.width` entry says (its absolute value;
 //! negative means right-aligned), or, for an entry of 0 or none, as wide as
-//! its longest header or value line, but at most 60 cells (sqlite3's default
-//! `--wrap 60`). Values longer than the width wrap onto further lines at
+//! its longest header or value line, but at most 60 cells after `.mode`
+//! (sqlite3's `--wrap 60`; command-line mode options leave it unlimited). Values longer than the width wrap onto further lines at
 //! exactly the width (no word wrapping); values with newlines span lines;
 //! headers longer than the width are cut to it. When any value spans
 //! several lines, `table` and `box` draw a rule between rows and `column`
@@ -21,7 +21,8 @@ use dosql_sql::Value;
 use std::io::{self, Write};
 use unicode_width::UnicodeWidthChar;
 
-/// sqlite3's default wrapping width for columns without a `.width`.
+/// sqlite3's wrapping width for columns without a `.width` after `.mode`
+/// (its command-line mode options set none).
 pub const WRAP: usize = 60;
 
 /// The terminal cells `s` takes.
@@ -124,7 +125,8 @@ pub fn aligned(out: &mut dyn Write, fmt: &Format, columns: &[String], rows: &[Ve
             (usize::try_from(w.unsigned_abs()).unwrap_or(usize::MAX), w < 0)
         })
         .collect();
-    let limit = |i: usize| spec.get(i).map_or(WRAP, |&(w, _)| if w == 0 { WRAP } else { w });
+    let wrap_at = if fmt.wrap == 0 { usize::MAX } else { fmt.wrap };
+    let limit = |i: usize| spec.get(i).map_or(wrap_at, |&(w, _)| if w == 0 { wrap_at } else { w });
     let cells_of: Vec<Vec<Vec<String>>> = rows
         .iter()
         .map(|row| {
@@ -146,7 +148,7 @@ pub fn aligned(out: &mut dyn Write, fmt: &Format, columns: &[String], rows: &[Ve
             _ => {
                 let header = columns.get(i).map_or(0, |c| cells(c));
                 let data = cells_of.iter().filter_map(|r| r.get(i)).flatten().map(|l| cells(l)).max().unwrap_or(0);
-                header.max(data).min(WRAP)
+                header.max(data).min(wrap_at)
             }
         })
         .collect();
@@ -289,6 +291,13 @@ mod tests {
         let lines: Vec<&str> = out.lines().collect();
         assert_eq!(lines[3], format!("| {} |", "x".repeat(60)));
         assert_eq!(lines[4], format!("| {}{} |", "x".repeat(10), " ".repeat(50)));
+    }
+
+    #[test]
+    fn no_wrapping_with_wrap_zero() {
+        let long = "x".repeat(70);
+        let f = Format { wrap: 0, ..fmt(Mode::Column, &[]) };
+        assert_eq!(show(&f, &["long"], &[vec![Value::Text(long.clone())]]), format!("{long}\n"));
     }
 
     #[test]

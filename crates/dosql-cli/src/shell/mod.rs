@@ -5,9 +5,7 @@
 //! [`complete`]), runs the SQL on a [`Connection`] and prints results in the
 //! current output mode ([`render`]) to its output writer and errors to its
 //! error writer. Lines starting with `.` (with no SQL pending) are dot
-//! commands ([`dot`]). [`run`] drives it: with a terminal on stdin through
-//! `rustyline` (prompts, line editing, history in `~/.dosql_history`),
-//! otherwise straight from stdin with no prompts.
+//! commands ([`dot`]).
 //!
 //! Errors print as sqlite3 3.40 prints them: `Parse error: MSG` for
 //! statements that fail to prepare (syntax, unknown names), `Runtime error:
@@ -29,8 +27,12 @@
 //! `.changes`, `.output` / `.once` and the formatting settings are in
 //! [`settings`].
 //!
+//! Command-line options and SQL arguments are in [`options`], which also
+//! runs the shell ([`options::run`]): with a terminal on stdin through
+//! `rustyline`, otherwise straight from stdin with no prompts.
+//!
 //! Not supported: sqlite3's other dot commands (`.eqp`, `.backup`, ...),
-//! command-line options, the `/` and `go` statement terminators, and
+//! the `/` and `go` statement terminators, and
 //! interrupting a running statement with Ctrl-C (it ends the process).
 
 pub mod columnar;
@@ -39,6 +41,7 @@ pub mod dot;
 pub mod dump;
 pub mod errors;
 pub mod import;
+pub mod options;
 pub mod render;
 pub mod schema;
 pub mod settings;
@@ -47,7 +50,7 @@ use anyhow::Result;
 use dosql_sql::ast::Statement;
 use dosql_sql::{Connection, Error};
 use render::{Format, Mode};
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -105,6 +108,12 @@ pub struct Shell<W: Write, E: Write> {
     /// Nesting of `.read`.
     read_depth: usize,
     errors: usize,
+    /// The result code of the last SQL error (sqlite3's exit status for
+    /// SQL given on the command line): 1, or 19 for constraints, ...
+    last_code: i32,
+    /// Whether errors print as for SQL given on the command line
+    /// (`Error: in prepare, ...` / `Error: stepping, ...`).
+    arg_style: bool,
     quit: bool,
 }
 
@@ -130,6 +139,8 @@ impl<W: Write, E: Write> Shell<W, E> {
             source: Source { numbered, line: 0, pending: String::new(), pending_line: 0 },
             read_depth: 0,
             errors: 0,
+            last_code: 0,
+            arg_style: false,
             quit: false,
         }
     }
@@ -333,22 +344,30 @@ impl<W: Write, E: Write> Shell<W, E> {
     /// input from the statement's start on, shown with a mark where the
     /// error is when that is known.
     fn sql_error(&mut self, e: &Error, preparing: bool, text: &str) {
-        let (kind, code) = match e {
-            Error::Parse(_) => ("Parse error", ""),
-            Error::Sql(_) if preparing => ("Parse error", ""),
-            Error::Constraint(_) | Error::ConstraintFail(_) | Error::ConstraintRollback(_) => {
-                ("Runtime error", " (19)")
-            }
-            // sqlite3 shows the result code when it is not plain SQLITE_ERROR.
-            Error::Sql(m) if m == "datatype mismatch" => ("Runtime error", " (20)"),
-            _ => ("Runtime error", ""),
+        let (parse, code) = match e {
+            Error::Parse(_) => (true, 1),
+            Error::Sql(_) if preparing => (true, 1),
+            Error::Constraint(_) | Error::ConstraintFail(_) | Error::ConstraintRollback(_) => (false, 19),
+            Error::Sql(m) if m == "datatype mismatch" => (false, 20),
+            Error::Sql(m) if m == "interrupted" => (false, 9),
+            _ => (false, 1),
         };
-        let place =
-            if self.source.numbered { format!(" near line {}", self.source.pending_line) } else { String::new() };
+        // sqlite3 shows the result code when it is not plain SQLITE_ERROR.
+        let shown_code = if code == 1 { String::new() } else { format!(" ({code})") };
         self.errors += 1;
+        self.last_code = code;
         let context =
             if preparing { errors::error_offset(text, e).map(|at| errors::error_context(text, at)) } else { None };
-        let _ = writeln!(self.err, "{kind}{place}: {e}{code}{}", context.unwrap_or_default());
+        let context = context.unwrap_or_default();
+        let _ = if self.arg_style {
+            let kind = if parse { "in prepare" } else { "stepping" };
+            writeln!(self.err, "Error: {kind}, {e}{shown_code}{context}")
+        } else {
+            let kind = if parse { "Parse error" } else { "Runtime error" };
+            let place =
+                if self.source.numbered { format!(" near line {}", self.source.pending_line) } else { String::new() };
+            writeln!(self.err, "{kind}{place}: {e}{shown_code}{context}")
+        };
     }
 
     /// Reports a dot command's (or the shell's) error as `Error: MSG`.
@@ -427,71 +446,6 @@ fn open(path: Option<&Path>) -> Result<Connection, Error> {
         Some(p) => Connection::open(p),
         None => Connection::open_in_memory(),
     }
-}
-
-/// `dosql shell [PATH]`: opens the database (in-memory without a path) and
-/// runs the shell on stdin. Returns the process exit status: 1 if input
-/// did not come from a terminal and any error happened, else 0.
-pub fn run(path: Option<PathBuf>) -> Result<i32> {
-    let conn = open(path.as_deref()).map_err(|e| {
-        anyhow::anyhow!(
-            "unable to open database \"{}\": {e}",
-            path.as_deref().unwrap_or(Path::new(":memory:")).display()
-        )
-    })?;
-    let interactive = std::io::stdin().is_terminal();
-    let stdout = std::io::stdout();
-    let stderr = std::io::stderr();
-    let mut shell = Shell::new(conn, path, std::io::BufWriter::new(stdout.lock()), stderr.lock(), !interactive);
-    shell.set_progress(std::io::stderr().is_terminal());
-    if !interactive {
-        shell.run_script(std::io::stdin().lock());
-        return Ok(if shell.errors() > 0 { 1 } else { 0 });
-    }
-    interactive_loop(&mut shell)?;
-    Ok(0)
-}
-
-/// Reads lines with `rustyline` until end of input or `.quit`.
-fn interactive_loop<W: Write, E: Write>(shell: &mut Shell<W, E>) -> Result<()> {
-    use rustyline::error::ReadlineError;
-    shell.print(&format!("DoSQL version {}", env!("CARGO_PKG_VERSION")));
-    shell.print("Enter \".help\" for usage hints.");
-    if shell.db_name.is_none() {
-        shell.print("Connected to a transient in-memory database.");
-        shell.print("Use \".open FILENAME\" to reopen on a persistent database.");
-    }
-    shell.flush();
-    let mut editor = rustyline::DefaultEditor::new()?;
-    let history = std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".dosql_history"));
-    if let Some(h) = &history {
-        // No history yet is normal.
-        let _ = editor.load_history(h);
-    }
-    loop {
-        match editor.readline(shell.prompt()) {
-            Ok(line) => {
-                if !line.trim().is_empty() {
-                    let _ = editor.add_history_entry(line.as_str());
-                }
-                if !shell.feed_line(&line) {
-                    break;
-                }
-            }
-            // Ctrl-C abandons the statement being typed, as in sqlite3.
-            Err(ReadlineError::Interrupted) => shell.clear_pending(),
-            Err(ReadlineError::Eof) => {
-                shell.finish();
-                break;
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
-    if let Some(h) = &history {
-        // A history that cannot be saved must not fail the session.
-        let _ = editor.save_history(h);
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -109,6 +109,8 @@ pub struct Format {
     pub widths: Vec<i64>,
     /// The table `insert` mode names.
     pub table: String,
+    /// Where the aligned modes wrap columns without a `.width` (0: never).
+    pub wrap: usize,
 }
 
 impl Format {
@@ -124,6 +126,7 @@ impl Format {
             null: String::new(),
             widths: Vec::new(),
             table: "table".to_string(),
+            wrap: columnar::WRAP,
         }
     }
 }

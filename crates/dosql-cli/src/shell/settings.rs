@@ -153,6 +153,9 @@ fn set_mode<W: Write, E: Write>(sh: &mut Shell<W, E>, name: &str, table: Option<
         return sh.usage(usage_of("mode"));
     }
     f.mode = mode;
+    if mode.is_columnar() {
+        f.wrap = super::columnar::WRAP;
+    }
     match mode {
         Mode::List => seps(f, Some("|"), Some("\n")),
         Mode::Csv => seps(f, Some(","), Some("\r\n")),
@@ -204,7 +207,7 @@ pub fn c_string(s: &str) -> String {
 fn show<W: Write, E: Write>(sh: &mut Shell<W, E>) {
     let on = |b: bool| if b { "on" } else { "off" }.to_string();
     let mode = if sh.fmt.mode.is_columnar() {
-        format!("{} --wrap {} --wordwrap off --noquote", sh.fmt.mode.name(), super::columnar::WRAP)
+        format!("{} --wrap {} --wordwrap off --noquote", sh.fmt.mode.name(), sh.fmt.wrap)
     } else {
         sh.fmt.mode.name().to_string()
     };
