@@ -302,3 +302,108 @@ fn command_line_options() {
     assert_eq!(err, "Parse error near line 2: no such table: nosuch\n");
     assert_eq!(code, 1);
 }
+
+/// Starts `program args` with piped stdio in `cwd`, feeds it `input` (stdin
+/// stays open), sends SIGINT until it exits (at most twice, 2 s apart,
+/// in case the first comes before the statement starts), then feeds
+/// `after` and closes stdin: (stdout, stderr, exit code).
+fn interrupt_run(program: &str, args: &[&str], input: &str, after: &str, cwd: &Path) -> (String, String, i32) {
+    let mut child = Command::new(program)
+        .args(args)
+        .current_dir(cwd)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the shell");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(input.as_bytes()).expect("write stdin");
+    stdin.flush().expect("flush stdin");
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    for _ in 0..2 {
+        let sent = Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("run kill");
+        assert!(sent.success());
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+        while std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            // The shell stops reading piped input after Ctrl-C; writing
+            // more only tells whether it is still there.
+            if stdin.write_all(after.as_bytes()).and_then(|()| stdin.flush()).is_err() {
+                break;
+            }
+            if child.try_wait().expect("poll").is_some() {
+                break;
+            }
+        }
+        if child.try_wait().expect("poll").is_some() {
+            break;
+        }
+    }
+    drop(stdin);
+    let out = child.wait_with_output().expect("run the shell");
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+/// Ctrl-C stops the running statement with SQLite's `interrupted` error
+/// instead of killing the shell; as sqlite3 does with piped input, the
+/// shell then reads no more and exits with status 1 (typed input goes on
+/// at the next prompt). The data is intact afterwards.
+#[test]
+fn ctrl_c_interrupts_the_running_statement() {
+    let d = dir("interrupt");
+    let input = "create table one(y); insert into one values(1);\n\
+        WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c, one WHERE x < 1000000000) SELECT count(*) FROM c;\n";
+    let ours = interrupt_run(env!("CARGO_BIN_EXE_dosql"), &["shell", "db"], input, "select 2;\n", &d);
+    assert_eq!(ours, (String::new(), "Runtime error near line 2: interrupted (9)\n".to_string(), 1));
+    let (out, err, code) = dosql(&["db"], "select count(*) from one;\n", &d);
+    assert_eq!((out.as_str(), err.as_str(), code), ("1\n", "", 0));
+    if have_sqlite3() {
+        let theirs = interrupt_run("sqlite3", &["theirs.db"], input, "select 2;\n", &d);
+        assert_eq!(ours, theirs);
+    }
+}
+
+/// Typed input (a terminal, made with util-linux's `script` where it is
+/// installed): Ctrl-C stops the statement and the shell goes on with the
+/// next one, as sqlite3's does.
+#[test]
+fn ctrl_c_at_a_terminal_returns_to_the_prompt() {
+    let has_script = Command::new("script").arg("--version").output().is_ok_and(|o| o.status.success());
+    if !has_script {
+        eprintln!("script (util-linux) is not installed: no terminal to test with");
+        return;
+    }
+    let d = dir("interrupt-tty");
+    let db = d.join("db");
+    let mut child = Command::new("script")
+        .args(["-qfc", &format!("{} shell {}", env!("CARGO_BIN_EXE_dosql"), db.display()), "/dev/null"])
+        .env("RUST_BACKTRACE", "0")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start script");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let pause = |ms| std::thread::sleep(std::time::Duration::from_millis(ms));
+    let long = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c, one WHERE x < 1000000000) SELECT count(*) FROM c;\n";
+    for (text, wait) in [
+        ("create table one(y); insert into one values(1);\n", 1000),
+        (long, 1500),
+        ("\u{3}", 1000),
+        ("select 2;\n", 500),
+        ("\u{4}", 500),
+    ] {
+        stdin.write_all(text.as_bytes()).expect("write");
+        stdin.flush().expect("flush");
+        pause(wait);
+    }
+    drop(stdin);
+    let out = child.wait_with_output().expect("script ends");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let at = text.find("Runtime error: interrupted (9)").unwrap_or_else(|| panic!("no interrupt in {text:?}"));
+    assert!(text.get(at..).is_some_and(|rest| rest.contains("\n2\r\n")), "{text:?}");
+}

@@ -1247,6 +1247,7 @@ impl PathCursor {
     pub fn next(&mut self, rd: &dyn Reader, table: &Table, access: &Access) -> Result<Option<Vec<Value>>> {
         let Some(range) = self.range.as_mut() else { return Ok(None) };
         loop {
+            crate::interrupt::check()?;
             let entry = if self.reverse { range.next_back() } else { range.next() };
             let Some(entry) = entry else { return Ok(None) };
             let (k, v) = entry?;
@@ -1286,12 +1287,14 @@ type Entry = dosql_storage::Result<(Vec<u8>, Vec<u8>)>;
 fn walk(range: dosql_storage::Range, reverse: bool, step: &mut dyn FnMut(Entry) -> Result<bool>) -> Result<()> {
     if reverse {
         for e in range.rev() {
+            crate::interrupt::check()?;
             if !step(e)? {
                 break;
             }
         }
     } else {
         for e in range {
+            crate::interrupt::check()?;
             if !step(e)? {
                 break;
             }

@@ -222,7 +222,7 @@ pub fn run<W: Write, E: Write>(sh: &mut Shell<W, E>, line: &str) {
             let path = args.first().map(PathBuf::from);
             match super::open(path.as_deref()) {
                 Ok(conn) => {
-                    sh.conn = conn;
+                    sh.replace_connection(conn);
                     sh.db_name = path;
                 }
                 Err(e) => {

@@ -31,9 +31,17 @@
 //! runs the shell ([`options::run`]): with a terminal on stdin through
 //! `rustyline`, otherwise straight from stdin with no prompts.
 //!
-//! Not supported: sqlite3's other dot commands (`.eqp`, `.backup`, ...),
-//! the `/` and `go` statement terminators, and
-//! interrupting a running statement with Ctrl-C (it ends the process).
+//! Ctrl-C while a statement runs interrupts it (through the connection's
+//! [`InterruptHandle`]): it fails with `Runtime error: interrupted (9)`;
+//! typed input goes on at the next prompt, piped input and `.read` files
+//! stop there (exit status 1), as in sqlite3; a third Ctrl-C before the
+//! next prompt ends the process. At the prompt Ctrl-C drops the line and
+//! Ctrl-D ends the shell. The engine checks for an interrupt at each row
+//! it reads or changes, so work that reads no table (a recursive CTE over
+//! no table) runs on until it does.
+//!
+//! Not supported: sqlite3's other dot commands (`.eqp`, `.backup`, ...)
+//! and the `/` and `go` statement terminators.
 
 pub mod columnar;
 pub mod complete;
@@ -48,11 +56,56 @@ pub mod settings;
 
 use anyhow::Result;
 use dosql_sql::ast::Statement;
-use dosql_sql::{Connection, Error};
+use dosql_sql::{Connection, Error, InterruptHandle};
 use render::{Format, Mode};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
+
+/// Stops the shell's running statement on Ctrl-C, and counts the presses:
+/// shared between the shell and a signal handler thread.
+#[derive(Clone)]
+pub struct Interrupter {
+    /// The handle of the shell's current connection.
+    handle: Arc<Mutex<InterruptHandle>>,
+    /// Ctrl-C presses since the shell last read a typed line.
+    presses: Arc<AtomicUsize>,
+}
+
+impl Interrupter {
+    fn new(conn: &Connection) -> Interrupter {
+        Interrupter { handle: Arc::new(Mutex::new(conn.interrupt_handle())), presses: Arc::default() }
+    }
+
+    /// Makes Ctrl-C stop `conn`'s statements from now on.
+    fn watch(&self, conn: &Connection) {
+        if let Ok(mut h) = self.handle.lock() {
+            *h = conn.interrupt_handle();
+        }
+    }
+
+    /// Handles a Ctrl-C: interrupts the running statement. Returns `true`
+    /// on the third press before the shell reads another typed line: then,
+    /// as sqlite3, the process should exit (the statement is not stopping).
+    pub fn ctrl_c(&self) -> bool {
+        if let Ok(h) = self.handle.lock() {
+            h.interrupt();
+        }
+        self.presses.fetch_add(1, Ordering::Relaxed) + 1 > 2
+    }
+
+    /// Ctrl-C presses not yet dealt with.
+    fn pressed(&self) -> usize {
+        self.presses.load(Ordering::Relaxed)
+    }
+
+    /// Forgets the presses (the shell is reading a typed line again).
+    fn reset(&self) {
+        self.presses.store(0, Ordering::Relaxed);
+    }
+}
 
 /// The prompt for a new statement.
 pub const PROMPT: &str = "dosql> ";
@@ -84,6 +137,8 @@ struct Source {
 /// Output goes to `W`, messages and errors to `E`.
 pub struct Shell<W: Write, E: Write> {
     conn: Connection,
+    /// What Ctrl-C stops: the connection's running statement.
+    interrupt: Interrupter,
     /// What the banner and `.open` call the database.
     db_name: Option<PathBuf>,
     out: W,
@@ -123,6 +178,7 @@ impl<W: Write, E: Write> Shell<W, E> {
     /// messages name the input line, as for piped input.
     pub fn new(conn: Connection, db_name: Option<PathBuf>, out: W, err: E, numbered: bool) -> Self {
         Shell {
+            interrupt: Interrupter::new(&conn),
             conn,
             db_name,
             out,
@@ -143,6 +199,18 @@ impl<W: Write, E: Write> Shell<W, E> {
             arg_style: false,
             quit: false,
         }
+    }
+
+    /// Switches to another connection (`.open`): Ctrl-C now stops its
+    /// statements.
+    fn replace_connection(&mut self, conn: Connection) {
+        self.interrupt.watch(&conn);
+        self.conn = conn;
+    }
+
+    /// What a Ctrl-C handler calls (see [`Interrupter::ctrl_c`]).
+    pub fn interrupter(&self) -> Interrupter {
+        self.interrupt.clone()
     }
 
     /// Lets `.import` show a progress bar on stderr (only sensible when
@@ -235,6 +303,10 @@ impl<W: Write, E: Write> Shell<W, E> {
             match line {
                 Ok(line) => {
                     if !self.feed_line(line.strip_suffix('\r').unwrap_or(&line)) {
+                        return;
+                    }
+                    // As sqlite3: Ctrl-C ends input that is not typed.
+                    if self.interrupt.pressed() > 0 {
                         return;
                     }
                 }
@@ -345,11 +417,11 @@ impl<W: Write, E: Write> Shell<W, E> {
     /// error is when that is known.
     fn sql_error(&mut self, e: &Error, preparing: bool, text: &str) {
         let (parse, code) = match e {
+            e if dosql_sql::interrupt::is_interrupted(e) => (false, 9),
             Error::Parse(_) => (true, 1),
             Error::Sql(_) if preparing => (true, 1),
             Error::Constraint(_) | Error::ConstraintFail(_) | Error::ConstraintRollback(_) => (false, 19),
             Error::Sql(m) if m == "datatype mismatch" => (false, 20),
-            Error::Sql(m) if m == "interrupted" => (false, 9),
             _ => (false, 1),
         };
         // sqlite3 shows the result code when it is not plain SQLITE_ERROR.

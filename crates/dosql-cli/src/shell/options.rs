@@ -197,6 +197,9 @@ pub fn run(args: ShellArgs, settings: &[Setting]) -> Result<i32> {
     for s in settings {
         apply(&mut shell, s);
     }
+    if !interactive {
+        catch_ctrl_c(&shell);
+    }
     for c in &args.cmd {
         if let Err(code) = shell.run_argument(c)
             && shell.bail
@@ -218,6 +221,20 @@ pub fn run(args: ShellArgs, settings: &[Setting]) -> Result<i32> {
     }
     interactive_loop(&mut shell)?;
     Ok(if shell.bail && shell.errors() > 0 { 1 } else { 0 })
+}
+
+/// Makes Ctrl-C (SIGINT) interrupt the shell's running statement instead
+/// of ending the process (the third press before the next prompt still
+/// ends it, as in sqlite3). Interactive shells call this after creating
+/// the line editor, whose own SIGINT handler it must replace.
+fn catch_ctrl_c<W: Write, E: Write>(shell: &Shell<W, E>) {
+    let interrupter = shell.interrupter();
+    // If it cannot be installed, Ctrl-C ends the process as by default.
+    let _ = ctrlc::set_handler(move || {
+        if interrupter.ctrl_c() {
+            std::process::exit(1);
+        }
+    });
 }
 
 /// Applies one command-line setting, as the dot command would.
@@ -287,12 +304,17 @@ fn interactive_loop<W: Write, E: Write>(shell: &mut Shell<W, E>) -> Result<()> {
     }
     shell.flush();
     let mut editor = rustyline::DefaultEditor::new()?;
+    // rustyline's editor catches SIGINT for its whole life (at its prompt
+    // Ctrl-C is a key, not a signal): ours replaces it.
+    catch_ctrl_c(shell);
     let history = std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".dosql_history"));
     if let Some(h) = &history {
         // No history yet is normal.
         let _ = editor.load_history(h);
     }
     loop {
+        // A Ctrl-C that stopped the last statement is dealt with.
+        shell.interrupt.reset();
         match editor.readline(shell.prompt()) {
             Ok(line) => {
                 if !line.trim().is_empty() {

@@ -1,0 +1,101 @@
+//! `Connection::interrupt_handle`: another thread stops a long statement,
+//! which fails with `interrupted`; the connection stays usable and the
+//! data as SQLite leaves it (an interrupted change inside an explicit
+//! transaction rolls the transaction back), checked against SQLite itself.
+
+#![allow(clippy::unwrap_used)]
+
+use dosql_sql::{Connection, Value};
+use std::time::{Duration, Instant};
+
+/// A table of `n` rows (1..=n), so that a three-way join of it has n³ rows.
+const SETUP: &str = "CREATE TABLE big(x);
+    WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 1000) INSERT INTO big SELECT i FROM c;
+    CREATE TABLE one(y); INSERT INTO one VALUES(1);
+    CREATE TABLE t(a); INSERT INTO t VALUES(1), (2);";
+
+/// Statements that would run for minutes: a recursive CTE counting to
+/// 1e9, a join of 1e9 rows, and changes driven by them.
+const LONG: [&str; 4] = [
+    "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c, one WHERE x < 1000000000) SELECT count(*) FROM c",
+    "SELECT count(*) FROM big a, big b, big c",
+    "INSERT INTO t SELECT a.x FROM big a, big b, big c",
+    "UPDATE t SET a = (SELECT count(*) FROM big a, big b, big c)",
+];
+
+/// Runs `sql` on `conn`, interrupting it from another thread after 150 ms.
+fn interrupted(conn: &mut Connection, sql: &str) -> (dosql_sql::Error, Duration) {
+    let handle = conn.interrupt_handle();
+    let start = Instant::now();
+    let stopper = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(150));
+        handle.interrupt();
+    });
+    let r = conn.execute(sql);
+    stopper.join().unwrap();
+    (r.expect_err(sql), start.elapsed())
+}
+
+fn rows(conn: &mut Connection, sql: &str) -> Vec<Vec<Value>> {
+    conn.execute(sql).unwrap().pop().unwrap().rows
+}
+
+#[test]
+fn long_statements_stop_with_interrupted() {
+    let mut conn = Connection::open_in_memory().unwrap();
+    conn.execute(SETUP).unwrap();
+    for sql in LONG {
+        let (e, took) = interrupted(&mut conn, sql);
+        assert_eq!(e.to_string(), "interrupted", "{sql}");
+        assert!(dosql_sql::interrupt::is_interrupted(&e));
+        assert!(took < Duration::from_secs(20), "{sql} took {took:?}");
+        // The connection goes on, and the data is intact.
+        assert_eq!(rows(&mut conn, "SELECT a FROM t ORDER BY a"), [[Value::Integer(1)], [Value::Integer(2)]]);
+        assert_eq!(rows(&mut conn, "SELECT count(*) FROM big"), [[Value::Integer(1000)]]);
+        assert!(!conn.in_transaction());
+    }
+}
+
+/// An interrupt while nothing runs is dropped, as in SQLite.
+#[test]
+fn interrupt_between_statements_is_dropped() {
+    let mut conn = Connection::open_in_memory().unwrap();
+    conn.execute(SETUP).unwrap();
+    conn.interrupt_handle().interrupt();
+    assert_eq!(rows(&mut conn, "SELECT count(*) FROM big WHERE x > 500"), [[Value::Integer(500)]]);
+}
+
+/// Inside BEGIN: an interrupted query leaves the transaction open; an
+/// interrupted INSERT or UPDATE rolls it back. The same as SQLite does.
+#[test]
+fn interrupted_changes_in_a_transaction_match_sqlite() {
+    for (i, sql) in LONG.iter().enumerate() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute(SETUP).unwrap();
+        conn.execute("BEGIN; INSERT INTO t VALUES(3)").unwrap();
+        let (e, _) = interrupted(&mut conn, sql);
+        assert_eq!(e.to_string(), "interrupted");
+        let ours = (conn.in_transaction(), rows(&mut conn, "SELECT a FROM t ORDER BY a"));
+
+        let lite = rusqlite::Connection::open_in_memory().unwrap();
+        lite.execute_batch(SETUP).unwrap();
+        lite.execute_batch("BEGIN; INSERT INTO t VALUES(3)").unwrap();
+        let handle = lite.get_interrupt_handle();
+        let stopper = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(150));
+            handle.interrupt();
+        });
+        let r = lite.query_row(sql, [], |_| Ok(())).map(|_| ()).or_else(|e| match e {
+            rusqlite::Error::ExecuteReturnedResults | rusqlite::Error::QueryReturnedNoRows => Ok(()),
+            e => Err(e),
+        });
+        stopper.join().unwrap();
+        let err = r.expect_err(sql);
+        assert_eq!(err.sqlite_error_code(), Some(rusqlite::ErrorCode::OperationInterrupted), "{sql}: {err}");
+        let mut st = lite.prepare("SELECT a FROM t ORDER BY a").unwrap();
+        let theirs_rows: Vec<Vec<Value>> =
+            st.query_map([], |r| Ok(vec![Value::Integer(r.get(0)?)])).unwrap().map(Result::unwrap).collect();
+        let theirs = (!lite.is_autocommit(), theirs_rows);
+        assert_eq!(ours, theirs, "statement {i}: {sql}");
+    }
+}
