@@ -6,6 +6,8 @@
 #![allow(clippy::unwrap_used)]
 
 use dosql_sql::{Connection, Value};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 /// A table of `n` rows (1..=n), so that a three-way join of it has n³ rows.
@@ -23,15 +25,28 @@ const LONG: [&str; 4] = [
     "UPDATE t SET a = (SELECT count(*) FROM big a, big b, big c)",
 ];
 
-/// Runs `sql` on `conn`, interrupting it from another thread after 150 ms.
+/// Calls `interrupt` every 150 ms from another thread until the returned
+/// flag is set: an interrupt that comes before the statement starts is
+/// dropped (as SQLite drops it), so one alone could miss on a busy machine.
+fn keep_interrupting(interrupt: impl Fn() + Send + 'static) -> (Arc<AtomicBool>, std::thread::JoinHandle<()>) {
+    let done = Arc::new(AtomicBool::new(false));
+    let seen = Arc::clone(&done);
+    let stopper = std::thread::spawn(move || {
+        while !seen.load(Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_millis(150));
+            interrupt();
+        }
+    });
+    (done, stopper)
+}
+
+/// Runs `sql` on `conn`, interrupting it from another thread.
 fn interrupted(conn: &mut Connection, sql: &str) -> (dosql_sql::Error, Duration) {
     let handle = conn.interrupt_handle();
     let start = Instant::now();
-    let stopper = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(150));
-        handle.interrupt();
-    });
+    let (done, stopper) = keep_interrupting(move || handle.interrupt());
     let r = conn.execute(sql);
+    done.store(true, Ordering::Relaxed);
     stopper.join().unwrap();
     (r.expect_err(sql), start.elapsed())
 }
@@ -81,14 +96,12 @@ fn interrupted_changes_in_a_transaction_match_sqlite() {
         lite.execute_batch(SETUP).unwrap();
         lite.execute_batch("BEGIN; INSERT INTO t VALUES(3)").unwrap();
         let handle = lite.get_interrupt_handle();
-        let stopper = std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_millis(150));
-            handle.interrupt();
-        });
+        let (done, stopper) = keep_interrupting(move || handle.interrupt());
         let r = lite.query_row(sql, [], |_| Ok(())).map(|_| ()).or_else(|e| match e {
             rusqlite::Error::ExecuteReturnedResults | rusqlite::Error::QueryReturnedNoRows => Ok(()),
             e => Err(e),
         });
+        done.store(true, Ordering::Relaxed);
         stopper.join().unwrap();
         let err = r.expect_err(sql);
         assert_eq!(err.sqlite_error_code(), Some(rusqlite::ErrorCode::OperationInterrupted), "{sql}: {err}");
