@@ -14,9 +14,10 @@
 //! interrupt while no statement runs is dropped, as SQLite drops it.
 //!
 //! Left out: work that reads no table and changes no row — a recursive
-//! CTE over no table, sorting or grouping rows already read — is not
-//! checked until it next reads or writes a row, so such a statement may
-//! run on after an interrupt (the evaluator in `exec` has no check yet).
+//! CTE over no table, the product of a join built in memory from rows
+//! already read (`join.rs`), sorting or grouping — is not checked until
+//! it next reads or writes a row, so such a statement may run on after an
+//! interrupt (`exec` and `join.rs` have no check yet).
 
 use crate::error::{Error, Result};
 use std::cell::RefCell;
