@@ -407,3 +407,22 @@ fn ctrl_c_at_a_terminal_returns_to_the_prompt() {
     let at = text.find("Runtime error: interrupted (9)").unwrap_or_else(|| panic!("no interrupt in {text:?}"));
     assert!(text.get(at..).is_some_and(|rest| rest.contains("\n2\r\n")), "{text:?}");
 }
+
+/// The error mark goes under the token where the error is, not the first
+/// with its text (sqlite3 3.40's output, written out).
+#[test]
+fn error_marks_point_at_the_failing_token() {
+    let d = dir("marks");
+    let script = "create table t(a);\nselect 2, 2 2;\nselect 'x', /* x */ x from t;\n\
+        select 1; select a from t where a = 'from' and from;\n";
+    let (out, err, code) = dosql(&["db"], script, &d);
+    assert_eq!((out.as_str(), code), ("1\n", 1));
+    assert_eq!(
+        err,
+        "Parse error near line 2: near \"2\": syntax error\n  select 2, 2 2;\n              ^--- error here\n\
+         Parse error near line 3: no such column: x\n  select 'x', /* x */ x from t;\n                      ^--- error here\n\
+         Parse error near line 4: near \"from\": syntax error\n  select a from t where a = 'from' and from;\n\
+         \x20                        error here ---^\n"
+    );
+    same_as_sqlite3("marks", script);
+}

@@ -1,25 +1,47 @@
 //! Where an SQL error is in the statement, and sqlite3's picture of it
 //! (the statement with `^--- error here` under the place).
 //!
-//! The engine does not report positions: the place is found from the
-//! message, as the first whole-word occurrence of the token it names
-//! (sqlite3 knows the exact one).
+//! Syntax errors are placed where the parser found them (the token
+//! sqlite3 marks too). Unknown columns are placed at the first word token
+//! with that name (not in a string or comment), since the binder reports
+//! no place; sqlite3 knows the exact reference, which differs when the
+//! name appears earlier in another role. Unrecognized tokens are placed at
+//! the first occurrence of their text.
 
 use dosql_sql::Error;
+use dosql_sql::parse::{ParseError, SqlTokenKind};
 
-/// Where in `text` the error `e` was found, for the errors whose message
-/// names a token: syntax errors, unrecognized tokens, unknown columns. The
-/// engine does not report positions, so this is the token's first
-/// occurrence as a whole word (sqlite3 knows the exact one).
+/// Where in `text` (the input from the failing statement's start on) the
+/// error `e` was found, for the errors whose message names a token:
+/// syntax errors, unrecognized tokens, unknown columns.
 pub fn error_offset(text: &str, e: &Error) -> Option<usize> {
-    let name = match e {
-        Error::Parse(dosql_sql::parse::ParseError::Syntax(t)) => t.as_str(),
-        Error::Parse(dosql_sql::parse::ParseError::Unsupported(m)) => {
-            m.strip_prefix("unrecognized token: \"")?.strip_suffix('"')?
+    match e {
+        Error::Parse(ParseError::Syntax(t)) => {
+            dosql_sql::parse::syntax_error_offset(text).or_else(|| first_word(text, t))
         }
-        Error::Sql(m) => m.strip_prefix("no such column: ")?,
-        _ => return None,
-    };
+        Error::Parse(ParseError::Unsupported(m)) => {
+            first_word(text, m.strip_prefix("unrecognized token: \"")?.strip_suffix('"')?)
+        }
+        Error::Sql(m) => {
+            let name = m.strip_prefix("no such column: ")?;
+            column_reference(text, name).or_else(|| first_word(text, name))
+        }
+        _ => None,
+    }
+}
+
+/// The first word token of `text` that is `name` (any case), quoted or not.
+fn column_reference(text: &str, name: &str) -> Option<usize> {
+    let tokens = dosql_sql::parse::tokens(text).ok()?;
+    tokens.iter().find_map(|t| match &t.kind {
+        SqlTokenKind::Word { value, .. } if value.eq_ignore_ascii_case(name) => Some(t.start),
+        _ => None,
+    })
+}
+
+/// The first occurrence of `name` in `text` that is not part of a longer
+/// word.
+fn first_word(text: &str, name: &str) -> Option<usize> {
     if name.is_empty() {
         return None;
     }
@@ -77,6 +99,11 @@ mod tests {
         let e = |m: &str| Error::Sql(m.to_string());
         let syntax = |t: &str| Error::Parse(dosql_sql::parse::ParseError::Syntax(t.to_string()));
         assert_eq!(error_offset("select 12 2;", &syntax("2")), Some(10));
+        // The token where parsing failed, not the first with its text.
+        assert_eq!(error_offset("select 2, 2 2;", &syntax("2")), Some(12));
+        assert_eq!(error_offset("select a from from t", &syntax("from")), Some(14));
+        // A column's name in a string or comment is not the reference.
+        assert_eq!(error_offset("select 'x', /* x */ x from t", &e("no such column: x")), Some(20));
         assert_eq!(error_offset("select x, xx from t", &e("no such column: xx")), Some(10));
         assert_eq!(error_offset("select a from t", &e("no such column: b")), None);
         assert_eq!(error_offset("select 1", &e("no such table: t")), None);

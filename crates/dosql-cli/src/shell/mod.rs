@@ -20,8 +20,7 @@
 //! (e.g. `cannot start a transaction within a transaction`) therefore
 //! print as parse errors. As sqlite3 does, syntax errors, unrecognized
 //! tokens and unknown columns show the statement with `^--- error here`
-//! under the token; the engine reports no positions, so the mark goes to
-//! the token's first occurrence.
+//! under the token (placed as [`errors`] says).
 //!
 //! `.bail on` stops at the first error (exit status 1); `.echo`,
 //! `.changes`, `.output` / `.once` and the formatting settings are in
@@ -37,8 +36,8 @@
 //! stop there (exit status 1), as in sqlite3; a third Ctrl-C before the
 //! next prompt ends the process. At the prompt Ctrl-C drops the line and
 //! Ctrl-D ends the shell. The engine checks for an interrupt at each row
-//! it reads or changes, so work that reads no table (a recursive CTE over
-//! no table) runs on until it does.
+//! it reads or changes, so work on rows already read (a recursive CTE over
+//! no table, a join's product built in memory) runs on until it does.
 //!
 //! Not supported: sqlite3's other dot commands (`.eqp`, `.backup`, ...)
 //! and the `/` and `go` statement terminators.
