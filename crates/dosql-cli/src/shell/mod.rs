@@ -31,7 +31,7 @@
 //! `rustyline`, otherwise straight from stdin with no prompts.
 //!
 //! Ctrl-C while a statement runs interrupts it (through the connection's
-//! [`InterruptHandle`]): it fails with `Runtime error: interrupted (9)`;
+//! [`dosql_sql::InterruptHandle`]): it fails with `Runtime error: interrupted (9)`;
 //! typed input goes on at the next prompt, piped input and `.read` files
 //! stop there (exit status 1), as in sqlite3; a third Ctrl-C before the
 //! next prompt ends the process. At the prompt Ctrl-C drops the line and
@@ -55,56 +55,12 @@ pub mod settings;
 
 use anyhow::Result;
 use dosql_sql::ast::Statement;
-use dosql_sql::{Connection, Error, InterruptHandle};
+use dosql_sql::{Connection, Error};
+use options::Interrupter;
 use render::{Format, Mode};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Instant;
-
-/// Stops the shell's running statement on Ctrl-C, and counts the presses:
-/// shared between the shell and a signal handler thread.
-#[derive(Clone)]
-pub struct Interrupter {
-    /// The handle of the shell's current connection.
-    handle: Arc<Mutex<InterruptHandle>>,
-    /// Ctrl-C presses since the shell last read a typed line.
-    presses: Arc<AtomicUsize>,
-}
-
-impl Interrupter {
-    fn new(conn: &Connection) -> Interrupter {
-        Interrupter { handle: Arc::new(Mutex::new(conn.interrupt_handle())), presses: Arc::default() }
-    }
-
-    /// Makes Ctrl-C stop `conn`'s statements from now on.
-    fn watch(&self, conn: &Connection) {
-        if let Ok(mut h) = self.handle.lock() {
-            *h = conn.interrupt_handle();
-        }
-    }
-
-    /// Handles a Ctrl-C: interrupts the running statement. Returns `true`
-    /// on the third press before the shell reads another typed line: then,
-    /// as sqlite3, the process should exit (the statement is not stopping).
-    pub fn ctrl_c(&self) -> bool {
-        if let Ok(h) = self.handle.lock() {
-            h.interrupt();
-        }
-        self.presses.fetch_add(1, Ordering::Relaxed) + 1 > 2
-    }
-
-    /// Ctrl-C presses not yet dealt with.
-    fn pressed(&self) -> usize {
-        self.presses.load(Ordering::Relaxed)
-    }
-
-    /// Forgets the presses (the shell is reading a typed line again).
-    fn reset(&self) {
-        self.presses.store(0, Ordering::Relaxed);
-    }
-}
 
 /// The prompt for a new statement.
 pub const PROMPT: &str = "dosql> ";

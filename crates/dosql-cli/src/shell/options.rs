@@ -11,16 +11,20 @@
 //! in turn instead of reading stdin; the first that fails ends the run
 //! with its result code as exit status (sqlite3's `Error: in prepare, ...`
 //! / `Error: stepping, ...` messages). A file named `:memory:` is an
-//! in-memory database. Left out: `-readonly` (the engine has no read-only
+//! in-memory database. Ctrl-C goes to an [`Interrupter`], which stops the
+//! running statement (see the [`super`] module). Left out: `-readonly` (the engine has no read-only
 //! mode), `-batch`, `-interactive`, `-init`, `-html`, `-ascii`, `-vfs`.
 
 use super::render::Mode;
 use super::{Shell, open, settings};
 use anyhow::Result;
 use clap::ArgMatches;
+use dosql_sql::{Connection, InterruptHandle};
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// The mode options, each named as its `.mode`.
 const MODES: [&str; 10] = ["box", "column", "csv", "json", "line", "list", "markdown", "quote", "table", "tabs"];
@@ -37,6 +41,50 @@ const LONG_OPTIONS: [(&str, bool); 8] = [
     ("noheader", false),
     ("help", false),
 ];
+
+/// Stops the shell's running statement on Ctrl-C, and counts the presses:
+/// shared between the shell and a signal handler thread.
+#[derive(Clone)]
+pub struct Interrupter {
+    /// The handle of the shell's current connection.
+    handle: Arc<Mutex<InterruptHandle>>,
+    /// Ctrl-C presses since the shell last read a typed line.
+    presses: Arc<AtomicUsize>,
+}
+
+impl Interrupter {
+    /// Watches `conn`.
+    pub(super) fn new(conn: &Connection) -> Interrupter {
+        Interrupter { handle: Arc::new(Mutex::new(conn.interrupt_handle())), presses: Arc::default() }
+    }
+
+    /// Makes Ctrl-C stop `conn`'s statements from now on.
+    pub(super) fn watch(&self, conn: &Connection) {
+        if let Ok(mut h) = self.handle.lock() {
+            *h = conn.interrupt_handle();
+        }
+    }
+
+    /// Handles a Ctrl-C: interrupts the running statement. Returns `true`
+    /// on the third press before the shell reads another typed line: then,
+    /// as sqlite3, the process should exit (the statement is not stopping).
+    pub fn ctrl_c(&self) -> bool {
+        if let Ok(h) = self.handle.lock() {
+            h.interrupt();
+        }
+        self.presses.fetch_add(1, Ordering::Relaxed) + 1 > 2
+    }
+
+    /// Ctrl-C presses not yet dealt with.
+    pub(super) fn pressed(&self) -> usize {
+        self.presses.load(Ordering::Relaxed)
+    }
+
+    /// Forgets the presses (the shell is reading a typed line again).
+    pub(super) fn reset(&self) {
+        self.presses.store(0, Ordering::Relaxed);
+    }
+}
 
 /// `dosql shell`'s arguments.
 #[derive(clap::Args, Debug, Default)]
