@@ -6,7 +6,9 @@
 //! - `csv`: RFC 4180 fields, quoted when they are empty or hold a space,
 //!   control character, `"`, `'`, a non-ASCII byte or the column separator
 //!   (sqlite3's rule); separators `,` and CRLF unless changed.
-//! - `quote`: values as SQL literals (`quote()`), headers as strings.
+//! - `quote`: values as SQL literals (`quote()`, blobs in lower-case hex),
+//!   headers as strings. Reals have `quote()`'s 17 significant digits
+//!   where sqlite3 3.40 writes 20 (`0.1`, not `0.10000000000000000555`).
 //! - `insert`: one `INSERT INTO table VALUES(...);` per row, naming the
 //!   columns when headers are on; literals as `.dump` writes them.
 //! - `line`: one `name = value` line per column, names right-aligned to at
@@ -144,11 +146,16 @@ pub fn render(out: &mut dyn Write, fmt: &Format, columns: &[String], rows: &[Vec
             if v.is_null() { csv_quote(null.to_vec(), &fmt.col_sep, false) } else { csv_field(v, &fmt.col_sep) }
         }),
         Mode::Quote => {
+            // As quote(), but blobs in lower-case hex, as sqlite3 writes them.
+            let quoted = |v: &Value| match v {
+                Value::Blob(_) => super::dump::literal(v).into_bytes(),
+                v => v.sql_quote().into_bytes(),
+            };
             if fmt.headers {
-                write_fields(out, &names(), fmt, &|v| v.sql_quote().into_bytes())?;
+                write_fields(out, &names(), fmt, &quoted)?;
             }
             for row in rows {
-                write_fields(out, row, fmt, &|v| v.sql_quote().into_bytes())?;
+                write_fields(out, row, fmt, &quoted)?;
             }
             Ok(())
         }
@@ -413,6 +420,10 @@ mod tests {
         fmt.col_sep = ",".into();
         fmt.row_sep = "\n".into();
         assert_eq!(show(&fmt), "'a','b','c'\n1,'x y',NULL\n2.5,X'41','it''s'\n");
+        let blob = vec![vec![Value::Blob(vec![0xff, 0]), Value::Text("a\nb".into())]];
+        let mut out = Vec::new();
+        render(&mut out, &Format { headers: false, ..fmt.clone() }, &cols[..2], &blob).expect("vec");
+        assert_eq!(out, b"X'ff00','a\nb'\n");
         fmt.mode = Mode::Insert;
         assert_eq!(
             show(&fmt),
