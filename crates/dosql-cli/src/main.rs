@@ -9,7 +9,7 @@
 mod bench;
 
 use anyhow::{Context, Result};
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use dosql_storage::{Config, Database};
 use std::io::Write;
 use std::path::PathBuf;
@@ -45,11 +45,9 @@ enum Command {
     },
     /// An interactive SQL shell, as sqlite3's: dot commands (`.help`),
     /// output modes, `.import`, `.dump`. Reads stdin without prompts when it
-    /// is not a terminal.
-    Shell {
-        /// The database file; an in-memory database without one.
-        path: Option<PathBuf>,
-    },
+    /// is not a terminal. Options may also be written with one dash, as
+    /// sqlite3 writes them (`-csv`, `-cmd .tables`).
+    Shell(shell::options::ShellArgs),
     /// Run sqllogictest files (directories are walked for `*.test`), each on
     /// a fresh in-memory database; prints a line per file and a total.
     Slt {
@@ -162,8 +160,9 @@ fn exec(path: PathBuf, sql: &str, json: bool) -> Result<()> {
         match conn.execute(&s.sql) {
             Ok(results) => {
                 let mode = if json { shell::render::Mode::Json } else { shell::render::Mode::List };
+                let fmt = shell::render::Format::new(mode);
                 for r in results {
-                    shell::render::render(&mut out, mode, false, &r.columns, &r.rows)?;
+                    shell::render::render(&mut out, &fmt, &r.columns, &r.rows)?;
                 }
             }
             Err(e) => {
@@ -202,15 +201,23 @@ fn slt(paths: &[PathBuf], verbose: bool) -> Result<()> {
 }
 
 fn main() -> Result<()> {
-    let cli = Cli::parse();
+    let argv = shell::options::single_dash_long_options(std::env::args_os().collect());
+    let matches = Cli::command().get_matches_from(argv);
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     match cli.command {
         // The embedded default: the shell on `dosql.db` in the current directory.
-        None => std::process::exit(shell::run(Some(PathBuf::from("dosql.db")))?),
+        None => {
+            let args = shell::options::ShellArgs { path: Some(PathBuf::from("dosql.db")), ..Default::default() };
+            std::process::exit(shell::options::run(args, &[])?)
+        }
         Some(Command::Info { path }) => info(path),
         Some(Command::Soak { workloads, seed }) => soak(workloads, seed),
         Some(Command::Exec { path, sql, json }) => exec(path, &sql, json),
         Some(Command::Slt { paths, verbose }) => slt(&paths, verbose),
-        Some(Command::Shell { path }) => std::process::exit(shell::run(path)?),
+        Some(Command::Shell(args)) => {
+            let order = matches.subcommand_matches("shell").map(shell::options::ShellArgs::order).unwrap_or_default();
+            std::process::exit(shell::options::run(args, &order)?)
+        }
         Some(Command::Fuzz { seconds, statements, seed }) => fuzz(seconds, statements, seed),
         Some(Command::Bench(args)) => bench::bench(args),
     }

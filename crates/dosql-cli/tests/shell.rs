@@ -130,7 +130,7 @@ const DATA: &str = "CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT, c REAL, d);\n\
 
 #[test]
 fn output_modes_match_sqlite3() {
-    for mode in ["list", "csv", "line", "table", "box", "markdown"] {
+    for mode in ["list", "csv", "line", "table", "box", "markdown", "column", "quote", "insert", "tabs"] {
         for headers in ["on", "off"] {
             let script = format!(
                 "{DATA}.mode {mode}\n.headers {headers}\nSELECT * FROM t ORDER BY a;\nSELECT a AS \"long column name\", b FROM t WHERE a < 5 ORDER BY a;\nSELECT 1 WHERE 0;\nSELECT NULL AS n, 'é' AS accent;\n"
@@ -158,6 +158,15 @@ fn dot_commands_match_sqlite3() {
         INSERT INTO \"other table\" VALUES(-7, x'00ff'), (9223372036854775807, 'z');\n";
     same_as_sqlite3("tables", &format!("{schema}.tables\n.tables t%\n.indexes\n.indexes t\n.schema t\n.schema\n"));
     same_as_sqlite3("dump", &format!("{schema}.dump\n"));
+    same_as_sqlite3("dump-table", &format!("{schema}.dump t\n.dump t%\n.dump tb\n.dump nosuch\n.dump seq\n"));
+    same_as_sqlite3(
+        "view",
+        &format!("{schema}CREATE VIEW v AS SELECT a, b || 'x', 3 AS \"select\" FROM t;\n.schema v\n"),
+    );
+    let temp = "CREATE TABLE t(a);\nCREATE INDEX ti ON t(a);\nCREATE TEMP TABLE tt(x);\nCREATE INDEX temp.tti ON tt(x);\n\
+        CREATE TEMP VIEW tv AS SELECT 1, x FROM tt;\nCREATE TEMP TRIGGER ttr AFTER INSERT ON tt BEGIN SELECT 1; END;\n\
+        .tables\n.tables t%\n.indexes\n.indexes tt\n.schema\n.schema tt\n.dump\n";
+    same_as_sqlite3("temp", temp);
     same_as_sqlite3("plan", &format!("{schema}EXPLAIN QUERY PLAN SELECT * FROM t WHERE b = 'x';\n"));
 }
 
@@ -196,4 +205,224 @@ fn dump_loads_into_sqlite3() {
     assert_eq!((err.as_str(), code), ("", 0));
     let (expected, _, _) = run("sqlite3", &[], &format!("{setup}{check}"), &d);
     assert_eq!(theirs, expected);
+}
+
+/// The settings commands, through the binary: sqlite3 3.40's output
+/// for the same script, written out (CI has no sqlite3).
+#[test]
+fn settings_commands() {
+    let d = dir("settings");
+    let script = "create table t(a,b,c);\ninsert into t values(1,'x y',NULL),(2.5,x'41','it''s');\n\
+        .nullvalue NUL\n.separator ; #\nselect * from t;\n.separator \"\\t\" \\n\n.headers on\nselect * from t;\n\
+        .mode quote\nselect * from t;\n.mode insert foo\nselect * from t;\n.mode column\n.width 3 -4\nselect * from t;\n\
+        .print a\\tb 'c\\td'\n";
+    let (out, err, code) = dosql(&[], script, &d);
+    assert_eq!((err.as_str(), code), ("", 0));
+    assert_eq!(
+        out,
+        "1;x y;NUL#2.5;A;it's#a\tb\tc\n1\tx y\tNUL\n2.5\tA\tit's\n'a','b','c'\n1,'x y',NULL\n2.5,X'41','it''s'\n\
+         INSERT INTO foo(a,b,c) VALUES(1,'x y',NULL);\nINSERT INTO foo(a,b,c) VALUES(2.5,X'41','it''s');\n\
+         a       b  c   \n---  ----  ----\n1     x y  NUL \n2.5     A  it's\na\tb c\\td\n"
+    );
+    same_as_sqlite3("settings", script);
+    let bail = "select 1;\n.bail on\nselect * from nosuch;\nselect 2;\n";
+    let (out, err, code) = dosql(&[], bail, &d);
+    assert_eq!((out.as_str(), err.as_str(), code), ("1\n", "Parse error near line 3: no such table: nosuch\n", 1));
+    same_as_sqlite3("bail", bail);
+    let echo =
+        ".echo on\ncreate table t(a);\n.changes on\ninsert into t values(1),(2); select 3;\n.changes off\nselect 4;\n";
+    same_as_sqlite3("echo", echo);
+}
+
+/// Runs `dosql shell ARGS` (stdin empty): (stdout, stderr, exit code).
+fn dosql_args(args: &[&str], d: &Path) -> (String, String, i32) {
+    dosql(args, "", d)
+}
+
+/// sqlite3's command-line options, with sqlite3 3.40's outputs written out.
+#[test]
+fn command_line_options() {
+    let d = dir("options");
+    let cases: &[(&[&str], &str, &str, i32)] = &[
+        (&[":memory:", "select 1; select 2", ".mode csv", "select 'a b',3"], "1\n2\n\"a b\",3\r\n", "", 0),
+        (
+            &["-csv", "-separator", ";", "-nullvalue", "N", "-header", ":memory:", "select 1 as a, null as b"],
+            "a;b\n1;N\n",
+            "",
+            0,
+        ),
+        // Settings apply in order: -csv after -separator resets it.
+        (&["-separator", ";", "-csv", ":memory:", "select 1 as a, null as b"], "1,\n", "", 0),
+        (&["--line", ":memory:", "select 1 as a"], "    a = 1\n", "", 0),
+        (&["-box", "-noheader", ":memory:", "select 3"], "┌───┐\n│ 3 │\n├───┤\n│ 3 │\n└───┘\n", "", 0),
+        (&["-column", ":memory:", "select 1 as a, 2 as b"], "1  2\n", "", 0),
+        (&["-header", "-column", ":memory:", "select 1 as a"], "a\n-\n1\n", "", 0),
+        (&["-json", ":memory:", "select 1 as a"], "[{\"a\":1}]\n", "", 0),
+        (&["-tabs", "-markdown", "-quote", ":memory:", "select 'x' as a, 2"], "'x',2\n", "", 0),
+        (&[":memory:", "select * from nosuch", "select 2"], "", "Error: in prepare, no such table: nosuch\n", 1),
+        (
+            &[":memory:", "create table t(a unique); insert into t values(1),(1)"],
+            "",
+            "Error: stepping, UNIQUE constraint failed: t.a (19)\n",
+            19,
+        ),
+        (
+            &[":memory:", "selec x"],
+            "",
+            "Error: in prepare, near \"selec\": syntax error\n  selec x\n  ^--- error here\n",
+            1,
+        ),
+        (&["-cmd", "select 9", "-cmd", ".mode csv", ":memory:", "select 'a b',3"], "9\n\"a b\",3\r\n", "", 0),
+        (
+            &["-cmd", ".bogus", ":memory:", "select 1"],
+            "1\n",
+            "Error: unknown command or invalid arguments:  \"bogus\". Enter \".help\" for help\n",
+            0,
+        ),
+        (
+            &["-bail", "-cmd", ".bogus", ":memory:", "select 1"],
+            "",
+            "Error: unknown command or invalid arguments:  \"bogus\". Enter \".help\" for help\n",
+            1,
+        ),
+        (&["-echo", ":memory:", "select 1"], "1\n", "", 0),
+    ];
+    for (args, out, err, code) in cases {
+        let got = dosql_args(args, &d);
+        assert_eq!(got, (out.to_string(), err.to_string(), *code), "dosql shell {args:?}");
+        if have_sqlite3() {
+            let theirs = run("sqlite3", args, "", &d);
+            assert_eq!(got, theirs, "sqlite3 {args:?}");
+        }
+    }
+    // With stdin: -cmd runs first, -echo and -bail apply to the script.
+    let (out, err, code) =
+        dosql(&["-echo", "-bail", "-cmd", "select 0"], "select 1;\nselect * from nosuch;\nselect 2;\n", &d);
+    assert_eq!(out, "0\nselect 1;\n1\nselect * from nosuch;\n");
+    assert_eq!(err, "Parse error near line 2: no such table: nosuch\n");
+    assert_eq!(code, 1);
+}
+
+/// Starts `program args` with piped stdio in `cwd`, feeds it `input` (stdin
+/// stays open), sends SIGINT until it exits (at most twice, 2 s apart,
+/// in case the first comes before the statement starts), then feeds
+/// `after` and closes stdin: (stdout, stderr, exit code).
+fn interrupt_run(program: &str, args: &[&str], input: &str, after: &str, cwd: &Path) -> (String, String, i32) {
+    let mut child = Command::new(program)
+        .args(args)
+        .current_dir(cwd)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the shell");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(input.as_bytes()).expect("write stdin");
+    stdin.flush().expect("flush stdin");
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    for _ in 0..2 {
+        let sent = Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("run kill");
+        assert!(sent.success());
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+        while std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            // The shell stops reading piped input after Ctrl-C; writing
+            // more only tells whether it is still there.
+            if stdin.write_all(after.as_bytes()).and_then(|()| stdin.flush()).is_err() {
+                break;
+            }
+            if child.try_wait().expect("poll").is_some() {
+                break;
+            }
+        }
+        if child.try_wait().expect("poll").is_some() {
+            break;
+        }
+    }
+    drop(stdin);
+    let out = child.wait_with_output().expect("run the shell");
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+/// Ctrl-C stops the running statement with SQLite's `interrupted` error
+/// instead of killing the shell; as sqlite3 does with piped input, the
+/// shell then reads no more and exits with status 1 (typed input goes on
+/// at the next prompt). The data is intact afterwards.
+#[test]
+fn ctrl_c_interrupts_the_running_statement() {
+    let d = dir("interrupt");
+    let input = "create table one(y); insert into one values(1);\n\
+        WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c, one WHERE x < 1000000000) SELECT count(*) FROM c;\n";
+    let ours = interrupt_run(env!("CARGO_BIN_EXE_dosql"), &["shell", "db"], input, "select 2;\n", &d);
+    assert_eq!(ours, (String::new(), "Runtime error near line 2: interrupted (9)\n".to_string(), 1));
+    let (out, err, code) = dosql(&["db"], "select count(*) from one;\n", &d);
+    assert_eq!((out.as_str(), err.as_str(), code), ("1\n", "", 0));
+    if have_sqlite3() {
+        let theirs = interrupt_run("sqlite3", &["theirs.db"], input, "select 2;\n", &d);
+        assert_eq!(ours, theirs);
+    }
+}
+
+/// Typed input (a terminal, made with util-linux's `script` where it is
+/// installed): Ctrl-C stops the statement and the shell goes on with the
+/// next one, as sqlite3's does.
+#[test]
+fn ctrl_c_at_a_terminal_returns_to_the_prompt() {
+    let has_script = Command::new("script").arg("--version").output().is_ok_and(|o| o.status.success());
+    if !has_script {
+        eprintln!("script (util-linux) is not installed: no terminal to test with");
+        return;
+    }
+    let d = dir("interrupt-tty");
+    let db = d.join("db");
+    let mut child = Command::new("script")
+        .args(["-qfc", &format!("{} shell {}", env!("CARGO_BIN_EXE_dosql"), db.display()), "/dev/null"])
+        .env("RUST_BACKTRACE", "0")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start script");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let pause = |ms| std::thread::sleep(std::time::Duration::from_millis(ms));
+    let long = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c, one WHERE x < 1000000000) SELECT count(*) FROM c;\n";
+    for (text, wait) in [
+        ("create table one(y); insert into one values(1);\n", 1000),
+        (long, 1500),
+        ("\u{3}", 1000),
+        ("select 2;\n", 500),
+        ("\u{4}", 500),
+    ] {
+        stdin.write_all(text.as_bytes()).expect("write");
+        stdin.flush().expect("flush");
+        pause(wait);
+    }
+    drop(stdin);
+    let out = child.wait_with_output().expect("script ends");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let at = text.find("Runtime error: interrupted (9)").unwrap_or_else(|| panic!("no interrupt in {text:?}"));
+    assert!(text.get(at..).is_some_and(|rest| rest.contains("\n2\r\n")), "{text:?}");
+}
+
+/// The error mark goes under the token where the error is, not the first
+/// with its text (sqlite3 3.40's output, written out).
+#[test]
+fn error_marks_point_at_the_failing_token() {
+    let d = dir("marks");
+    let script = "create table t(a);\nselect 2, 2 2;\nselect 'x', /* x */ x from t;\n\
+        select 1; select a from t where a = 'from' and from;\n";
+    let (out, err, code) = dosql(&["db"], script, &d);
+    assert_eq!((out.as_str(), code), ("1\n", 1));
+    assert_eq!(
+        err,
+        "Parse error near line 2: near \"2\": syntax error\n  select 2, 2 2;\n              ^--- error here\n\
+         Parse error near line 3: no such column: x\n  select 'x', /* x */ x from t;\n                      ^--- error here\n\
+         Parse error near line 4: near \"from\": syntax error\n  select a from t where a = 'from' and from;\n\
+         \x20                        error here ---^\n"
+    );
+    same_as_sqlite3("marks", script);
 }

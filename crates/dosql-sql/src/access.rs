@@ -1246,6 +1246,7 @@ impl PathCursor {
         let Some(range) = self.range.as_mut() else { return Ok(None) };
         let rows = matches!(self.step, CursorStep::Rows);
         loop {
+            crate::interrupt::check()?;
             // A table row decodes straight from the page; other paths look
             // further with the key.
             let entry = range.step_with(self.reverse, |k, v| match rows {
@@ -1291,7 +1292,9 @@ enum Got {
 /// Calls `step` with the key of each entry of `range`, in key order or
 /// (`reverse`) against it, until it returns false.
 fn walk(mut range: dosql_storage::Range, reverse: bool, step: &mut dyn FnMut(&[u8]) -> Result<bool>) -> Result<()> {
-    while let Some(go) = range.step_with(reverse, |k, _| step(k)) {
+    loop {
+        crate::interrupt::check()?;
+        let Some(go) = range.step_with(reverse, |k, _| step(k)) else { break };
         if !go?? {
             break;
         }

@@ -65,6 +65,9 @@ pub struct Connection {
     /// noticed at the next statement that starts outside a transaction.
     schema_cookie: i64,
     cookie_checked_at: dosql_storage::Lsn,
+    /// Set by [`crate::InterruptHandle::interrupt`] to stop the running
+    /// statement (see [`crate::interrupt`]).
+    pub(crate) interrupt: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// Per-connection settings, as SQLite keeps them per connection.
@@ -135,6 +138,7 @@ impl Connection {
             savepoint_fk: Vec::new(),
             schema_cookie: 0,
             cookie_checked_at: 0,
+            interrupt: std::sync::Arc::default(),
         };
         c.reload_schema()?;
         Ok(c)
@@ -408,6 +412,13 @@ impl Connection {
         self.session.last_insert_rowid
     }
 
+    /// A handle that interrupts this connection's running statement from
+    /// another thread, as SQLite's `sqlite3_interrupt()`: the statement
+    /// fails with `interrupted` and its changes are undone.
+    pub fn interrupt_handle(&self) -> crate::InterruptHandle {
+        crate::InterruptHandle(std::sync::Arc::clone(&self.interrupt))
+    }
+
     /// Rows changed by the last completed INSERT, UPDATE or DELETE.
     pub fn changes(&self) -> i64 {
         self.session.changes
@@ -584,7 +595,9 @@ impl Connection {
                     self.fk_deferred = fk.0;
                 }
                 match &r {
-                    Err(Error::ConstraintRollback(_)) => {
+                    // ROLLBACK conflict resolution, and an interrupted
+                    // change, take the whole transaction (as SQLite).
+                    Err(e) if matches!(e, Error::ConstraintRollback(_)) || crate::interrupt::is_interrupted(e) => {
                         tx.rollback();
                         self.savepoints.clear();
                         self.savepoint_fk.clear();

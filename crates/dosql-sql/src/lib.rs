@@ -25,6 +25,7 @@ pub mod error;
 pub mod exec;
 pub mod explain;
 pub mod func;
+pub mod interrupt;
 pub mod join;
 pub mod parse;
 pub mod plan;
@@ -41,6 +42,7 @@ pub mod window;
 pub use conn::{Connection, StatementResult};
 pub use error::{Error, Result};
 pub use exec::stream::RowStream;
+pub use interrupt::InterruptHandle;
 pub use prepared::Prepared;
 pub use value::Value;
 

@@ -130,6 +130,7 @@ impl Connection {
     }
 
     fn run_statement(&mut self, p: &mut Prepared, i: usize, params: &[Value]) -> Result<StatementResult> {
+        let _running = crate::interrupt::Running::start(&self.interrupt);
         let bound = self.bound(p, i)?;
         let Some(s) = p.statements.get(i) else { return Ok(StatementResult::default()) };
         match bound {

@@ -2,40 +2,72 @@
 //! ...), parsed and run as sqlite3 runs them.
 //!
 //! A command line is split into words at whitespace; a word may be quoted
-//! with `'...'` or `"..."` to hold spaces (no backslash escapes). A command
+//! with `'...'` or `"..."` to hold spaces; outside `'...'`, C-style
+//! backslash escapes (`\t`, `\n`, `\\`, octal) stand for their characters,
+//! as in sqlite3. A command
 //! may be abbreviated to any prefix that names one command (sqlite3 matches
 //! prefixes similarly). Unknown commands and bad arguments print an error
 //! and the shell goes on.
 
-use super::render::Mode;
 use super::{ExplainMode, Shell};
-use dosql_sql::Value;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// `.help`'s text: each command with its arguments and what it does.
 pub const HELP: &[(&str, &str)] = &[
+    (".bail on|off", "Stop after hitting an error (exit status 1)"),
+    (".changes on|off", "Show number of rows changed by SQL"),
     (".dump ?TABLE?", "Render database content as SQL (only TABLE's when given)"),
+    (".echo on|off", "Turn command echo on or off"),
     (".exit", "Exit this program"),
     (".explain ?on|off|auto?", "EXPLAIN QUERY PLAN as a tree (on, auto) or as rows (off)"),
     (".headers on|off", "Turn display of headers on or off"),
     (".help", "Show this message"),
     (".import FILE TABLE", "Import CSV data from FILE into TABLE"),
     (".indexes ?TABLE?", "Show names of indexes (of tables matching LIKE pattern TABLE)"),
-    (".mode MODE", "Set output mode: list, table, box, csv, json, line, markdown"),
+    (".mode MODE ?TABLE?", "Set output mode: box column csv insert json line list markdown quote table tabs"),
+    (".nullvalue STRING", "Use STRING in place of NULL values"),
+    (".once FILE", "Output for the next SQL command only to FILE"),
     (".open ?FILE?", "Close the database and open FILE (in memory without FILE)"),
+    (".output ?FILE?", "Send output to FILE or stdout if FILE is omitted"),
     (".print STRING...", "Print the words of STRING, separated by spaces"),
     (".quit", "Exit this program"),
     (".read FILE", "Read input from FILE"),
     (".schema ?PATTERN?", "Show the CREATE statements matching LIKE pattern PATTERN"),
+    (".separator COL ?ROW?", "Change the column and row separators"),
+    (".show", "Show the current values for various settings"),
     (".tables ?PATTERN?", "List names of tables and views matching LIKE pattern PATTERN"),
     (".timer on|off", "Turn SQL timer on or off"),
+    (".width NUM1 NUM2 ...", "Set column widths for columnar modes (negative: right-aligned)"),
 ];
 
 /// The command names, for prefix matching.
 const COMMANDS: &[&str] = &[
-    "dump", "exit", "explain", "headers", "help", "import", "indexes", "indices", "mode", "open", "print", "quit",
-    "read", "schema", "tables", "timer",
+    "bail",
+    "changes",
+    "dump",
+    "echo",
+    "exit",
+    "explain",
+    "headers",
+    "help",
+    "import",
+    "indexes",
+    "indices",
+    "mode",
+    "nullvalue",
+    "once",
+    "open",
+    "output",
+    "print",
+    "quit",
+    "read",
+    "schema",
+    "separator",
+    "show",
+    "tables",
+    "timer",
+    "width",
 ];
 
 /// Splits a dot command line (without the leading `.`) into words.
@@ -51,10 +83,19 @@ pub fn split_args(line: &str) -> Result<Vec<String>, String> {
         if first == '\'' || first == '"' {
             chars.next();
             let mut closed = false;
-            for c in chars.by_ref() {
+            while let Some(c) = chars.next() {
                 if c == first {
                     closed = true;
                     break;
+                }
+                // A double-quoted argument may hold an escaped quote.
+                if first == '"'
+                    && c == '\\'
+                    && let Some(next) = chars.next()
+                {
+                    word.push(c);
+                    word.push(next);
+                    continue;
                 }
                 word.push(c);
             }
@@ -70,9 +111,52 @@ pub fn split_args(line: &str) -> Result<Vec<String>, String> {
                 chars.next();
             }
         }
-        words.push(word);
+        // As sqlite3: backslash escapes mean something except in '...'.
+        words.push(if first == '\'' { word } else { resolve_backslashes(&word) });
     }
     Ok(words)
+}
+
+/// `word` with C-style backslash escapes (`\t`, `\n`, `\\`, `\"`, octal
+/// `\NNN`, ...) replaced by what they stand for; a backslash before any
+/// other character is dropped.
+pub fn resolve_backslashes(word: &str) -> String {
+    let mut out = String::with_capacity(word.len());
+    let mut chars = word.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let Some(e) = chars.next() else {
+            out.push('\\');
+            break;
+        };
+        match e {
+            'a' => out.push('\u{7}'),
+            'b' => out.push('\u{8}'),
+            't' => out.push('\t'),
+            'n' => out.push('\n'),
+            'v' => out.push('\u{b}'),
+            'f' => out.push('\u{c}'),
+            'r' => out.push('\r'),
+            '0'..='7' => {
+                let mut n = e.to_digit(8).unwrap_or(0);
+                for _ in 0..2 {
+                    match chars.peek().and_then(|d| d.to_digit(8)) {
+                        Some(d) => {
+                            n = n * 8 + d;
+                            chars.next();
+                        }
+                        None => break,
+                    }
+                }
+                out.push(char::from_u32(n).unwrap_or('\u{fffd}'));
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// The command a (possibly abbreviated) name stands for.
@@ -87,15 +171,6 @@ fn resolve(name: &str) -> Option<&'static str> {
     }
 }
 
-/// sqlite3's boolean words.
-fn boolean(word: &str) -> Option<bool> {
-    match word.to_ascii_lowercase().as_str() {
-        "on" | "yes" | "true" | "1" => Some(true),
-        "off" | "no" | "false" | "0" => Some(false),
-        _ => None,
-    }
-}
-
 /// Runs the dot command `line` (which starts with `.`).
 pub fn run<W: Write, E: Write>(sh: &mut Shell<W, E>, line: &str) {
     let words = match split_args(line.get(1..).unwrap_or("")) {
@@ -106,6 +181,7 @@ pub fn run<W: Write, E: Write>(sh: &mut Shell<W, E>, line: &str) {
     let args: Vec<&str> = words.iter().skip(1).map(String::as_str).collect();
     let Some(cmd) = resolve(name) else { return unknown(sh, name) };
     match (cmd, args.as_slice()) {
+        (cmd, args) if super::settings::run(sh, cmd, args) => {}
         ("quit" | "exit", _) => sh.quit = true,
         ("print", words) => sh.print(&words.join(" ")),
         ("help", _) => {
@@ -114,64 +190,26 @@ pub fn run<W: Write, E: Write>(sh: &mut Shell<W, E>, line: &str) {
                 sh.print(&format!("{c:<width$}  {what}"));
             }
         }
-        ("mode", []) => {
-            let m = sh.mode.name();
-            sh.print(&format!("current output mode: {m}"));
-        }
-        ("mode", [m]) => match Mode::from_name(m) {
-            Some(m) => sh.mode = m,
-            None => {
-                let names: Vec<&str> = Mode::ALL.iter().map(|m| m.name()).collect();
-                sh.error(&format!("mode should be one of: {}", names.join(" ")));
-            }
-        },
-        ("headers", [b]) => match boolean(b) {
-            Some(on) => sh.headers = on,
-            None => sh.error(&format!("not a boolean value: \"{b}\". Assuming \"no\".")),
-        },
-        ("timer", [b]) => match boolean(b) {
+        ("timer", [b]) => match super::settings::boolean(b) {
             Some(on) => sh.timer = on,
             None => sh.error(&format!("not a boolean value: \"{b}\". Assuming \"no\".")),
         },
         ("explain", []) => sh.explain = ExplainMode::Tree,
         ("explain", [b]) => {
-            sh.explain = match (b.eq_ignore_ascii_case("auto"), boolean(b)) {
+            sh.explain = match (b.eq_ignore_ascii_case("auto"), super::settings::boolean(b)) {
                 (true, _) | (_, Some(true)) => ExplainMode::Tree,
                 (_, Some(false)) => ExplainMode::Rows,
                 _ => return sh.error(&format!("not a boolean value: \"{b}\"")),
             }
         }
-        ("tables", [] | [_]) => {
-            let pattern = args.first().copied().unwrap_or("%");
-            let sql = "SELECT name FROM sqlite_schema WHERE type IN ('table','view') \
-                       AND name NOT LIKE 'sqlite_%' AND name LIKE ?1 ORDER BY 1";
-            print_names(sh, sql, pattern);
-        }
-        ("indexes" | "indices", [] | [_]) => {
-            let pattern = args.first().copied().unwrap_or("%");
-            let sql = "SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name LIKE ?1 ORDER BY 1";
-            print_names(sh, sql, pattern);
-        }
-        ("schema", [] | [_]) => {
-            let pattern = args.first().copied().unwrap_or("%");
-            let sql = "SELECT sql FROM sqlite_schema WHERE (name LIKE ?1 OR tbl_name LIKE ?1) AND sql IS NOT NULL";
-            if let Some(rows) = query(sh, sql, pattern) {
-                for r in rows {
-                    let sql = r.first().map(Value::to_text).unwrap_or_default();
-                    // As sqlite3: a table whose name is quoted shows with
-                    // IF NOT EXISTS, as in a dump.
-                    match super::dump::quoted_name_create(&sql) {
-                        Some(rest) => sh.print(&format!("CREATE TABLE IF NOT EXISTS {rest};")),
-                        None => sh.print(&format!("{sql};")),
-                    }
-                }
-            }
-        }
+        ("tables", [] | [_]) => super::schema::tables(sh, args.first().copied().unwrap_or("%")),
+        ("indexes" | "indices", [] | [_]) => super::schema::indexes(sh, args.first().copied().unwrap_or("%")),
+        ("schema", [] | [_]) => super::schema::schema(sh, args.first().copied().unwrap_or("%")),
         ("dump", [] | [_]) => {
             let mut text = Vec::new();
             match super::dump::dump(&mut sh.conn, args.first().copied(), &mut text) {
                 Ok(()) => {
-                    if let Err(e) = sh.out.write_all(&text) {
+                    if let Err(e) = sh.sink().write_all(&text) {
                         sh.error(&format!("writing output: {e}"));
                     }
                 }
@@ -184,7 +222,7 @@ pub fn run<W: Write, E: Write>(sh: &mut Shell<W, E>, line: &str) {
             let path = args.first().map(PathBuf::from);
             match super::open(path.as_deref()) {
                 Ok(conn) => {
-                    sh.conn = conn;
+                    sh.replace_connection(conn);
                     sh.db_name = path;
                 }
                 Err(e) => {
@@ -196,7 +234,7 @@ pub fn run<W: Write, E: Write>(sh: &mut Shell<W, E>, line: &str) {
         (cmd, _) => {
             let usage = HELP.iter().find(|(c, _)| c.trim_start_matches('.').split(' ').next() == Some(cmd));
             match usage {
-                Some((u, _)) => sh.error(&format!("usage: {u}")),
+                Some((u, _)) => sh.usage(u),
                 None => unknown(sh, name),
             }
         }
@@ -206,50 +244,6 @@ pub fn run<W: Write, E: Write>(sh: &mut Shell<W, E>, line: &str) {
 /// sqlite3's message for a command it does not know.
 fn unknown<W: Write, E: Write>(sh: &mut Shell<W, E>, name: &str) {
     sh.error(&format!("unknown command or invalid arguments:  \"{name}\". Enter \".help\" for help"));
-}
-
-/// Runs `sql` with `pattern` as `?1`; reports an error and gives `None` if
-/// it fails.
-fn query<W: Write, E: Write>(sh: &mut Shell<W, E>, sql: &str, pattern: &str) -> Option<Vec<Vec<Value>>> {
-    match sh.conn.execute_with(sql, &[Value::Text(pattern.to_string())]) {
-        Ok(mut r) => Some(r.pop().map(|r| r.rows).unwrap_or_default()),
-        Err(e) => {
-            sh.error(&e.to_string());
-            None
-        }
-    }
-}
-
-/// Prints the names `sql` selects in sqlite3's `.tables` layout: columns
-/// as wide as the longest name, filled top to bottom, in 80 characters.
-fn print_names<W: Write, E: Write>(sh: &mut Shell<W, E>, sql: &str, pattern: &str) {
-    let Some(rows) = query(sh, sql, pattern) else { return };
-    let names: Vec<String> = rows.iter().map(|r| r.first().map(Value::to_text).unwrap_or_default()).collect();
-    for line in columns(&names) {
-        sh.print(&line);
-    }
-}
-
-/// `names` laid out as `.tables` does.
-pub fn columns(names: &[String]) -> Vec<String> {
-    if names.is_empty() {
-        return Vec::new();
-    }
-    let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
-    let per_line = (80 / (width + 2)).max(1);
-    let lines = names.len().div_ceil(per_line);
-    (0..lines)
-        .map(|i| {
-            let mut line = String::new();
-            for (k, name) in names.iter().enumerate().skip(i).step_by(lines) {
-                if k >= lines {
-                    line.push_str("  ");
-                }
-                line.push_str(&format!("{name:<width$}"));
-            }
-            line
-        })
-        .collect()
 }
 
 /// `.import [--csv] [--skip N] FILE TABLE`.
@@ -310,11 +304,11 @@ mod tests {
         assert_eq!(
             err,
             "Error: unknown command or invalid arguments:  \"foo\". Enter \".help\" for help\n\
-             Error: mode should be one of: list table box csv json line markdown\n\
+             Error: mode should be one of: box column csv insert json line list markdown quote table tabs\n\
              Error: not a boolean value: \"maybe\". Assuming \"no\".\n"
         );
         let (_, err) = feed(&mut sh, ".read\n");
-        assert_eq!(err, "Error: usage: .read FILE\n");
+        assert_eq!(err, "Usage: .read FILE\n");
     }
 
     #[test]
@@ -350,14 +344,14 @@ mod tests {
              CREATE TRIGGER tr after insert on t begin select 1; end;\n"
         );
         let (out, _) = feed(&mut sh, ".schema\n");
-        assert_eq!(out.lines().count(), 7, "{out}");
-        assert!(out.contains("CREATE VIEW v as select a from t;\n"), "{out}");
+        assert_eq!(out.lines().count(), 8, "{out}");
+        assert!(out.contains("CREATE VIEW v as select a from t\n/* v(a) */;\n"), "{out}");
     }
 
     #[test]
     fn table_name_columns_fill_top_to_bottom() {
         let names: Vec<String> = (0..30).map(|i| format!("table_{i:02}")).collect();
-        let lines = columns(&names);
+        let lines = super::super::schema::columns(&names);
         // 8-character names: 80 / 10 = 8 a line, so 4 lines.
         assert_eq!(lines.len(), 4);
         assert!(lines[0].starts_with("table_00  table_04  table_08"), "{}", lines[0]);

@@ -13,8 +13,10 @@
 //! text with line breaks as `replace('a\nb','\n',char(10))`, so each row
 //! is one line.
 //!
-//! With a table name (a LIKE pattern) only matching tables are dumped,
-//! with their indexes and triggers (sqlite3 3.40 leaves the indexes out).
+//! With a LIKE pattern (`\\` escapes `%` and `_`) only the objects whose
+//! own name matches are dumped, as sqlite3 does: `.dump t` gives table
+//! `t` and its rows without its indexes and triggers, `.dump t%` gives
+//! those whose names start with `t` too.
 //! Left out: rowids of tables without an INTEGER PRIMARY KEY are not
 //! preserved (sqlite3's default too); text containing NUL is cut there (as
 //! `quote()` and sqlite3 cut it); reals that are not exact in 20 digits
@@ -24,12 +26,12 @@ use dosql_sql::parse::quote_ident;
 use dosql_sql::{Connection, Value};
 use std::io::Write;
 
-/// Writes the dump of `conn`'s database (or of the tables matching
-/// `table`) to `out`.
+/// Writes the dump of `conn`'s database (or of the objects whose names
+/// match the LIKE pattern `table`) to `out`.
 pub fn dump(conn: &mut Connection, table: Option<&str>, out: &mut dyn Write) -> anyhow::Result<()> {
     let pattern = Value::Text(table.unwrap_or("%").to_string());
     let objects = conn.execute_with(
-        "SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE sql IS NOT NULL AND tbl_name LIKE ?1",
+        "SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE sql IS NOT NULL AND name LIKE ?1 ESCAPE '\\'",
         &[pattern],
     )?;
     let objects: Vec<[String; 4]> = objects
@@ -80,7 +82,7 @@ pub fn dump(conn: &mut Connection, table: Option<&str>, out: &mut dyn Write) -> 
 /// text with line breaks is written on one line as
 /// `replace('a\nb','\n',char(10))` (with a stand-in for `\n` that the
 /// text does not contain).
-fn literal(v: &Value) -> String {
+pub(crate) fn literal(v: &Value) -> String {
     match v {
         Value::Blob(b) => {
             let hex: String = b.iter().map(|byte| format!("{byte:02x}")).collect();
@@ -291,10 +293,18 @@ mod tests {
              INSERT INTO log VALUES(4);\nINSERT INTO log VALUES(5);\nINSERT INTO log VALUES(6);\n\
              INSERT INTO log VALUES(7);\nCOMMIT;\n"
         );
+        // As sqlite3 3.40: the pattern matches objects' own names, so a
+        // table's indexes and triggers come only when their names match.
         let (text, _) = feed(&mut sh, ".dump t\n");
+        assert!(text.contains("CREATE TABLE t"), "{text}");
+        assert!(!text.contains("CREATE INDEX ti on t(b);\n"), "{text}");
+        assert!(!text.contains("CREATE TRIGGER tr "), "{text}");
+        assert!(!text.contains("CREATE TABLE log"), "{text}");
+        let (text, _) = feed(&mut sh, ".dump t%\n");
         assert!(text.contains("CREATE INDEX ti on t(b);\n"), "{text}");
         assert!(text.contains("CREATE TRIGGER tr "), "{text}");
         assert!(!text.contains("CREATE TABLE log"), "{text}");
-        assert!(!text.contains("CREATE VIEW"), "{text}");
+        let (text, _) = feed(&mut sh, ".dump ti\n");
+        assert_eq!(text, "PRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;\nCREATE INDEX ti on t(b);\nCOMMIT;\n");
     }
 }

@@ -5,16 +5,14 @@
 //! [`complete`]), runs the SQL on a [`Connection`] and prints results in the
 //! current output mode ([`render`]) to its output writer and errors to its
 //! error writer. Lines starting with `.` (with no SQL pending) are dot
-//! commands ([`dot`]). [`run`] drives it: with a terminal on stdin through
-//! `rustyline` (prompts, line editing, history in `~/.dosql_history`),
-//! otherwise straight from stdin with no prompts.
+//! commands ([`dot`]).
 //!
 //! Errors print as sqlite3 3.40 prints them: `Parse error: MSG` for
 //! statements that fail to prepare (syntax, unknown names), `Runtime error:
 //! MSG` for failures while running (constraint failures get sqlite3's ` (19)`
 //! code), `Error: MSG` for dot commands; when input does not come from a
 //! terminal (or comes from `.read`), ` near line N` follows the kind. The
-//! shell always keeps going after an error; without a terminal the exit
+//! shell keeps going after an error (unless `.bail on`); without a terminal the exit
 //! status is 1 if any error happened (sqlite3 without `-bail` does the
 //! same). Errors found while preparing a statement are parse errors, and
 //! so are schema errors of DDL (which the engine finds when it runs it,
@@ -22,25 +20,45 @@
 //! (e.g. `cannot start a transaction within a transaction`) therefore
 //! print as parse errors. As sqlite3 does, syntax errors, unrecognized
 //! tokens and unknown columns show the statement with `^--- error here`
-//! under the token; the engine reports no positions, so the mark goes to
-//! the token's first occurrence.
+//! under the token (placed as [`errors`] says).
 //!
-//! Not supported: sqlite3's other dot commands (`.separator`, `.nullvalue`,
-//! `.width`, `.bail`, `.eqp`, `.show`, `.backup`, ...), command-line
-//! options, the `/` and `go` statement terminators, and interrupting a
-//! running statement with Ctrl-C (it ends the process).
+//! `.bail on` stops at the first error (exit status 1); `.echo`,
+//! `.changes`, `.output` / `.once` and the formatting settings are in
+//! [`settings`].
+//!
+//! Command-line options and SQL arguments are in [`options`], which also
+//! runs the shell ([`options::run`]): with a terminal on stdin through
+//! `rustyline`, otherwise straight from stdin with no prompts.
+//!
+//! Ctrl-C while a statement runs interrupts it (through the connection's
+//! [`dosql_sql::InterruptHandle`]): it fails with `Runtime error: interrupted (9)`;
+//! typed input goes on at the next prompt, piped input and `.read` files
+//! stop there (exit status 1), as in sqlite3; a third Ctrl-C before the
+//! next prompt ends the process. At the prompt Ctrl-C drops the line and
+//! Ctrl-D ends the shell. The engine checks for an interrupt at each row
+//! it reads or changes, so work on rows already read (a recursive CTE over
+//! no table, a join's product built in memory) runs on until it does.
+//!
+//! Not supported: sqlite3's other dot commands (`.eqp`, `.backup`, ...)
+//! and the `/` and `go` statement terminators.
 
+pub mod columnar;
 pub mod complete;
 pub mod dot;
 pub mod dump;
+pub mod errors;
 pub mod import;
+pub mod options;
 pub mod render;
+pub mod schema;
+pub mod settings;
 
 use anyhow::Result;
 use dosql_sql::ast::Statement;
 use dosql_sql::{Connection, Error};
-use render::Mode;
-use std::io::{BufRead, IsTerminal, Write};
+use options::Interrupter;
+use render::{Format, Mode};
+use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -74,12 +92,24 @@ struct Source {
 /// Output goes to `W`, messages and errors to `E`.
 pub struct Shell<W: Write, E: Write> {
     conn: Connection,
+    /// What Ctrl-C stops: the connection's running statement.
+    interrupt: Interrupter,
     /// What the banner and `.open` call the database.
     db_name: Option<PathBuf>,
     out: W,
     err: E,
-    mode: Mode,
-    headers: bool,
+    /// The output mode and what it uses (`.mode`, `.headers`, ...).
+    fmt: Format,
+    /// Whether `.headers` was given (then `.mode column` leaves it alone).
+    headers_set: bool,
+    /// `.bail`: stop at the first error.
+    bail: bool,
+    /// `.echo`: print each command and statement before running it.
+    echo: bool,
+    /// `.changes`: print the change counts after each statement.
+    changes: bool,
+    /// `.output FILE` / `.once FILE`: where results go instead of `out`.
+    redirect: Option<settings::Redirect>,
     timer: bool,
     explain: ExplainMode,
     /// Whether `.import` may draw a progress bar on stderr.
@@ -88,6 +118,12 @@ pub struct Shell<W: Write, E: Write> {
     /// Nesting of `.read`.
     read_depth: usize,
     errors: usize,
+    /// The result code of the last SQL error (sqlite3's exit status for
+    /// SQL given on the command line): 1, or 19 for constraints, ...
+    last_code: i32,
+    /// Whether errors print as for SQL given on the command line
+    /// (`Error: in prepare, ...` / `Error: stepping, ...`).
+    arg_style: bool,
     quit: bool,
 }
 
@@ -97,20 +133,39 @@ impl<W: Write, E: Write> Shell<W, E> {
     /// messages name the input line, as for piped input.
     pub fn new(conn: Connection, db_name: Option<PathBuf>, out: W, err: E, numbered: bool) -> Self {
         Shell {
+            interrupt: Interrupter::new(&conn),
             conn,
             db_name,
             out,
             err,
-            mode: Mode::List,
-            headers: false,
+            fmt: Format::new(Mode::List),
+            headers_set: false,
+            bail: false,
+            echo: false,
+            changes: false,
+            redirect: None,
             timer: false,
             explain: ExplainMode::Tree,
             progress: false,
             source: Source { numbered, line: 0, pending: String::new(), pending_line: 0 },
             read_depth: 0,
             errors: 0,
+            last_code: 0,
+            arg_style: false,
             quit: false,
         }
+    }
+
+    /// Switches to another connection (`.open`): Ctrl-C now stops its
+    /// statements.
+    fn replace_connection(&mut self, conn: Connection) {
+        self.interrupt.watch(&conn);
+        self.conn = conn;
+    }
+
+    /// What a Ctrl-C handler calls (see [`Interrupter::ctrl_c`]).
+    pub fn interrupter(&self) -> Interrupter {
+        self.interrupt.clone()
     }
 
     /// Lets `.import` show a progress bar on stderr (only sensible when
@@ -142,8 +197,12 @@ impl<W: Write, E: Write> Shell<W, E> {
         if self.source.pending.is_empty() {
             let trimmed = line.trim_start();
             if trimmed.starts_with('.') {
+                if self.echo {
+                    self.print(line);
+                }
+                let before = self.errors;
                 dot::run(self, trimmed);
-                self.flush();
+                self.after_input(before);
                 return !self.quit;
             }
             if trimmed.is_empty() {
@@ -155,10 +214,31 @@ impl<W: Write, E: Write> Shell<W, E> {
         self.source.pending.push('\n');
         if complete::is_complete(&self.source.pending) {
             let sql = std::mem::take(&mut self.source.pending);
-            self.run_sql(&sql);
-            self.flush();
+            self.run_input(&sql);
         }
         !self.quit
+    }
+
+    /// Runs a complete piece of SQL input: echoes it (`.echo`), runs it,
+    /// then does what follows every input (see [`Shell::after_input`]).
+    fn run_input(&mut self, sql: &str) {
+        if self.echo {
+            self.print(sql.strip_suffix('\n').unwrap_or(sql));
+        }
+        let before = self.errors;
+        self.run_sql(sql);
+        self.after_input(before);
+    }
+
+    /// After a dot command or a piece of SQL: ends a `.once` redirection
+    /// that has served its command, stops on an error under `.bail`, and
+    /// flushes the output.
+    fn after_input(&mut self, errors_before: usize) {
+        settings::count_down_once(self);
+        if self.bail && self.errors > errors_before {
+            self.quit = true;
+        }
+        self.flush();
     }
 
     /// Runs what is left of an unfinished statement at the end of input,
@@ -166,7 +246,7 @@ impl<W: Write, E: Write> Shell<W, E> {
     pub fn finish(&mut self) {
         let sql = std::mem::take(&mut self.source.pending);
         if has_sql(&sql) {
-            self.run_sql(&sql);
+            self.run_input(&sql);
         }
         self.flush();
     }
@@ -178,6 +258,10 @@ impl<W: Write, E: Write> Shell<W, E> {
             match line {
                 Ok(line) => {
                     if !self.feed_line(line.strip_suffix('\r').unwrap_or(&line)) {
+                        return;
+                    }
+                    // As sqlite3: Ctrl-C ends input that is not typed.
+                    if self.interrupt.pressed() > 0 {
                         return;
                     }
                 }
@@ -240,9 +324,14 @@ impl<W: Write, E: Write> Shell<W, E> {
                 Ok(results) => {
                     for r in results {
                         let written = if query_plan && self.explain == ExplainMode::Tree && !r.rows.is_empty() {
-                            self.out.write_all(render::query_plan_tree(&r.rows).as_bytes())
+                            self.sink().write_all(render::query_plan_tree(&r.rows).as_bytes())
                         } else {
-                            render::render(&mut self.out, self.mode, self.headers, &r.columns, &r.rows)
+                            let fmt = &self.fmt;
+                            let sink: &mut dyn Write = match &mut self.redirect {
+                                Some(r) => &mut r.file,
+                                None => &mut self.out,
+                            };
+                            render::render(sink, fmt, &r.columns, &r.rows)
                         };
                         if let Err(e) = written {
                             self.error(&format!("writing output: {e}"));
@@ -259,6 +348,11 @@ impl<W: Write, E: Write> Shell<W, E> {
         if let (Some(e), false) = (parse_error, failed) {
             let rest = statement_start(sql.get(cursor..).unwrap_or(""));
             self.sql_error(&Error::Parse(e), true, rest);
+            failed = true;
+        }
+        if self.changes && !failed {
+            let line = format!("changes: {}   total_changes: {}", self.conn.changes(), self.conn.total_changes());
+            self.print(&line);
         }
         if let Some((t0, cpu0)) = start {
             let real = t0.elapsed().as_secs_f64();
@@ -277,33 +371,57 @@ impl<W: Write, E: Write> Shell<W, E> {
     /// input from the statement's start on, shown with a mark where the
     /// error is when that is known.
     fn sql_error(&mut self, e: &Error, preparing: bool, text: &str) {
-        let (kind, code) = match e {
-            Error::Parse(_) => ("Parse error", ""),
-            Error::Sql(_) if preparing => ("Parse error", ""),
-            Error::Constraint(_) | Error::ConstraintFail(_) | Error::ConstraintRollback(_) => {
-                ("Runtime error", " (19)")
-            }
-            // sqlite3 shows the result code when it is not plain SQLITE_ERROR.
-            Error::Sql(m) if m == "datatype mismatch" => ("Runtime error", " (20)"),
-            _ => ("Runtime error", ""),
+        let (parse, code) = match e {
+            e if dosql_sql::interrupt::is_interrupted(e) => (false, 9),
+            Error::Parse(_) => (true, 1),
+            Error::Sql(_) if preparing => (true, 1),
+            Error::Constraint(_) | Error::ConstraintFail(_) | Error::ConstraintRollback(_) => (false, 19),
+            Error::Sql(m) if m == "datatype mismatch" => (false, 20),
+            _ => (false, 1),
         };
-        let place =
-            if self.source.numbered { format!(" near line {}", self.source.pending_line) } else { String::new() };
+        // sqlite3 shows the result code when it is not plain SQLITE_ERROR.
+        let shown_code = if code == 1 { String::new() } else { format!(" ({code})") };
         self.errors += 1;
-        let context = if preparing { error_offset(text, e).map(|at| error_context(text, at)) } else { None };
-        let _ = writeln!(self.err, "{kind}{place}: {e}{code}{}", context.unwrap_or_default());
+        self.last_code = code;
+        let context =
+            if preparing { errors::error_offset(text, e).map(|at| errors::error_context(text, at)) } else { None };
+        let context = context.unwrap_or_default();
+        let _ = if self.arg_style {
+            let kind = if parse { "in prepare" } else { "stepping" };
+            writeln!(self.err, "Error: {kind}, {e}{shown_code}{context}")
+        } else {
+            let kind = if parse { "Parse error" } else { "Runtime error" };
+            let place =
+                if self.source.numbered { format!(" near line {}", self.source.pending_line) } else { String::new() };
+            writeln!(self.err, "{kind}{place}: {e}{shown_code}{context}")
+        };
     }
 
     /// Reports a dot command's (or the shell's) error as `Error: MSG`.
     fn error(&mut self, msg: &str) {
         self.errors += 1;
-        let _ = self.out.flush();
+        let _ = self.sink().flush();
         let _ = writeln!(self.err, "Error: {msg}");
+    }
+
+    /// Reports a dot command used wrongly as sqlite3 does: `Usage: ...`.
+    fn usage(&mut self, usage: &str) {
+        self.errors += 1;
+        let _ = self.sink().flush();
+        let _ = writeln!(self.err, "Usage: {usage}");
+    }
+
+    /// Where results go: the `.output` / `.once` file, else the output.
+    fn sink(&mut self) -> &mut dyn Write {
+        match &mut self.redirect {
+            Some(r) => &mut r.file,
+            None => &mut self.out,
+        }
     }
 
     /// Prints a line of output.
     fn print(&mut self, line: &str) {
-        if let Err(e) = writeln!(self.out, "{line}") {
+        if let Err(e) = writeln!(self.sink(), "{line}") {
             self.error(&format!("writing output: {e}"));
         }
     }
@@ -314,6 +432,7 @@ impl<W: Write, E: Write> Shell<W, E> {
     }
 
     fn flush(&mut self) {
+        let _ = self.sink().flush();
         let _ = self.out.flush();
         let _ = self.err.flush();
     }
@@ -324,67 +443,6 @@ impl<W: Write, E: Write> Shell<W, E> {
 fn statement_start(text: &str) -> &str {
     let text = text.trim_start();
     text.strip_prefix(';').unwrap_or(text).trim_start()
-}
-
-/// Where in `text` the error `e` was found, for the errors whose message
-/// names a token: syntax errors, unrecognized tokens, unknown columns. The
-/// engine does not report positions, so this is the token's first
-/// occurrence as a whole word (sqlite3 knows the exact one).
-fn error_offset(text: &str, e: &Error) -> Option<usize> {
-    let name = match e {
-        Error::Parse(dosql_sql::parse::ParseError::Syntax(t)) => t.as_str(),
-        Error::Parse(dosql_sql::parse::ParseError::Unsupported(m)) => {
-            m.strip_prefix("unrecognized token: \"")?.strip_suffix('"')?
-        }
-        Error::Sql(m) => m.strip_prefix("no such column: ")?,
-        _ => return None,
-    };
-    if name.is_empty() {
-        return None;
-    }
-    let word = |c: char| c.is_alphanumeric() || c == '_';
-    let mut from = 0;
-    while let Some(i) = text.get(from..).and_then(|t| t.find(name)) {
-        let at = from + i;
-        let end = at + name.len();
-        let before = text.get(..at).and_then(|t| t.chars().next_back());
-        let after = text.get(end..).and_then(|t| t.chars().next());
-        let starts_word = name.chars().next().is_some_and(word);
-        let ends_word = name.chars().next_back().is_some_and(word);
-        if !(starts_word && before.is_some_and(word) || ends_word && after.is_some_and(word)) {
-            return Some(at);
-        }
-        from = end;
-    }
-    None
-}
-
-/// sqlite3's picture of where an error is: the statement (up to 78 bytes,
-/// starting at most 50 bytes before the error, whitespace shown as spaces)
-/// on a line, and a mark under the error on the next.
-fn error_context(text: &str, offset: usize) -> String {
-    let mut start = 0;
-    let mut at = offset;
-    while at > 50 {
-        start += 1;
-        at -= 1;
-        while start < text.len() && !text.is_char_boundary(start) {
-            start += 1;
-            at = at.saturating_sub(1);
-        }
-    }
-    let shown = text.get(start..).unwrap_or("");
-    let mut len = shown.len().min(78);
-    while !shown.is_char_boundary(len) {
-        len -= 1;
-    }
-    let code: String =
-        shown.get(..len).unwrap_or("").chars().map(|c| if c.is_whitespace() { ' ' } else { c }).collect();
-    if at < 25 {
-        format!("\n  {code}\n  {}^--- error here", " ".repeat(at))
-    } else {
-        format!("\n  {code}\n  {}error here ---^", " ".repeat(at - 14))
-    }
 }
 
 /// Whether `sql` holds anything but whitespace and comments.
@@ -415,71 +473,6 @@ fn open(path: Option<&Path>) -> Result<Connection, Error> {
         Some(p) => Connection::open(p),
         None => Connection::open_in_memory(),
     }
-}
-
-/// `dosql shell [PATH]`: opens the database (in-memory without a path) and
-/// runs the shell on stdin. Returns the process exit status: 1 if input
-/// did not come from a terminal and any error happened, else 0.
-pub fn run(path: Option<PathBuf>) -> Result<i32> {
-    let conn = open(path.as_deref()).map_err(|e| {
-        anyhow::anyhow!(
-            "unable to open database \"{}\": {e}",
-            path.as_deref().unwrap_or(Path::new(":memory:")).display()
-        )
-    })?;
-    let interactive = std::io::stdin().is_terminal();
-    let stdout = std::io::stdout();
-    let stderr = std::io::stderr();
-    let mut shell = Shell::new(conn, path, std::io::BufWriter::new(stdout.lock()), stderr.lock(), !interactive);
-    shell.set_progress(std::io::stderr().is_terminal());
-    if !interactive {
-        shell.run_script(std::io::stdin().lock());
-        return Ok(if shell.errors() > 0 { 1 } else { 0 });
-    }
-    interactive_loop(&mut shell)?;
-    Ok(0)
-}
-
-/// Reads lines with `rustyline` until end of input or `.quit`.
-fn interactive_loop<W: Write, E: Write>(shell: &mut Shell<W, E>) -> Result<()> {
-    use rustyline::error::ReadlineError;
-    shell.print(&format!("DoSQL version {}", env!("CARGO_PKG_VERSION")));
-    shell.print("Enter \".help\" for usage hints.");
-    if shell.db_name.is_none() {
-        shell.print("Connected to a transient in-memory database.");
-        shell.print("Use \".open FILENAME\" to reopen on a persistent database.");
-    }
-    shell.flush();
-    let mut editor = rustyline::DefaultEditor::new()?;
-    let history = std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".dosql_history"));
-    if let Some(h) = &history {
-        // No history yet is normal.
-        let _ = editor.load_history(h);
-    }
-    loop {
-        match editor.readline(shell.prompt()) {
-            Ok(line) => {
-                if !line.trim().is_empty() {
-                    let _ = editor.add_history_entry(line.as_str());
-                }
-                if !shell.feed_line(&line) {
-                    break;
-                }
-            }
-            // Ctrl-C abandons the statement being typed, as in sqlite3.
-            Err(ReadlineError::Interrupted) => shell.clear_pending(),
-            Err(ReadlineError::Eof) => {
-                shell.finish();
-                break;
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
-    if let Some(h) = &history {
-        // A history that cannot be saved must not fail the session.
-        let _ = editor.save_history(h);
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -552,27 +545,6 @@ pub(crate) mod tests {
         let (_, err) = feed(&mut sh, "select 1;\n\nselect\n  x;\n");
         // sqlite3 shows the statement (whitespace as spaces) and marks the error.
         assert_eq!(err, "Parse error near line 3: no such column: x\n  select   x;\n           ^--- error here\n");
-    }
-
-    #[test]
-    fn error_marks() {
-        let e = |m: &str| Error::Sql(m.to_string());
-        let syntax = |t: &str| Error::Parse(dosql_sql::parse::ParseError::Syntax(t.to_string()));
-        assert_eq!(error_offset("select 12 2;", &syntax("2")), Some(10));
-        assert_eq!(error_offset("select x, xx from t", &e("no such column: xx")), Some(10));
-        assert_eq!(error_offset("select a from t", &e("no such column: b")), None);
-        assert_eq!(error_offset("select 1", &e("no such table: t")), None);
-        let long = "select 123456789012345678901234567890 +;";
-        let at = error_offset(long, &syntax(";")).expect("found");
-        assert_eq!(error_context(long, at), format!("\n  {long}\n  {}error here ---^", " ".repeat(25)));
-        // Long statements are shown from 50 bytes before the error, 78 at most.
-        let text = format!("select {} + nosuch + 1 {};", "1 + ".repeat(20), "- 2 ".repeat(30));
-        let at = text.find("nosuch").expect("there");
-        let shown = error_context(&text, at);
-        let code = shown.lines().nth(1).expect("code line");
-        assert_eq!(code.len(), 80);
-        assert_eq!(code.find("nosuch"), Some(52));
-        assert!(shown.ends_with(&format!("\n  {}error here ---^", " ".repeat(36))), "{shown}");
     }
 
     #[test]

@@ -1,34 +1,39 @@
-//! Printing result rows in the shell's output modes, as sqlite3 3.40 prints
+//! Printing result rows in the shell's output modes, as sqlite3 prints
 //! them; `dosql exec` prints through here too (list and JSON modes).
 //!
-//! - `list`: values separated by `|`, one row a line.
+//! - `list`: values separated by the column separator (`|`), rows ended by
+//!   the row separator (newline); `.mode tabs` is list mode with a tab.
 //! - `csv`: RFC 4180 fields, quoted when they are empty or hold a space,
-//!   control character, `"`, `,` or a non-ASCII byte (sqlite3's rule); rows
-//!   end with CRLF.
+//!   control character, `"`, `'`, a non-ASCII byte or the column separator
+//!   (sqlite3's rule); separators `,` and CRLF unless changed.
+//! - `quote`: values as SQL literals (`quote()`, blobs in lower-case hex),
+//!   headers as strings. Reals have `quote()`'s 17 significant digits
+//!   where sqlite3 3.40 writes 20 (`0.1`, not `0.10000000000000000555`).
+//! - `insert`: one `INSERT INTO table VALUES(...);` per row, naming the
+//!   columns when headers are on; literals as `.dump` writes them.
 //! - `line`: one `name = value` line per column, names right-aligned to at
 //!   least five characters, a blank line between rows.
 //! - `json`: an array of objects keyed by column name.
-//! - `table`, `box`, `markdown`: aligned columns, headers centred, values
-//!   left-aligned (numbers too, as sqlite3 3.40), always with headers; a
-//!   value with newlines spans several lines and then `table`/`box` draw a
-//!   rule between all rows.
+//! - `column`, `table`, `box`, `markdown`: aligned columns, see [`columnar`].
 //!
-//! NULL prints as an empty string (JSON: `null`), numbers as SQLite's text
+//! NULL prints as the `.nullvalue` text (empty by default; `quote` and
+//! `insert` write `NULL`, JSON `null`), numbers as SQLite's text
 //! conversion prints them, blobs as their raw bytes (lossily decoded in the
-//! aligned modes and JSON); outside JSON, text and blobs end at a NUL byte,
-//! as in sqlite3. A statement with no rows prints nothing, not
-//! even headers. Widths count characters, not terminal cells (sqlite3 counts
-//! East Asian wide characters twice), and control characters are printed as
-//! they are.
+//! aligned modes and JSON); outside JSON, `quote` and `insert`, text and
+//! blobs end at a NUL byte, as in sqlite3. A statement with no rows prints
+//! nothing, not even headers.
 
+use super::columnar;
 use dosql_sql::Value;
 use std::io::{self, Write};
 
 /// An output mode (`.mode NAME`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
-    /// Values separated by `|`.
+    /// Values separated by the column separator.
     List,
+    /// Aligned columns without borders.
+    Column,
     /// ASCII-art table.
     Table,
     /// Table drawn with box characters.
@@ -41,22 +46,40 @@ pub enum Mode {
     Line,
     /// A Markdown table.
     Markdown,
+    /// Values as SQL literals.
+    Quote,
+    /// `INSERT` statements.
+    Insert,
 }
 
 impl Mode {
-    /// Every mode, in `.help`'s order.
-    pub const ALL: [Mode; 7] = [Mode::List, Mode::Table, Mode::Box, Mode::Csv, Mode::Json, Mode::Line, Mode::Markdown];
+    /// Every mode.
+    pub const ALL: [Mode; 10] = [
+        Mode::List,
+        Mode::Column,
+        Mode::Table,
+        Mode::Box,
+        Mode::Csv,
+        Mode::Json,
+        Mode::Line,
+        Mode::Markdown,
+        Mode::Quote,
+        Mode::Insert,
+    ];
 
     /// The mode's name as `.mode` takes it.
     pub fn name(self) -> &'static str {
         match self {
             Mode::List => "list",
+            Mode::Column => "column",
             Mode::Table => "table",
             Mode::Box => "box",
             Mode::Csv => "csv",
             Mode::Json => "json",
             Mode::Line => "line",
             Mode::Markdown => "markdown",
+            Mode::Quote => "quote",
+            Mode::Insert => "insert",
         }
     }
 
@@ -64,33 +87,101 @@ impl Mode {
     pub fn from_name(name: &str) -> Option<Mode> {
         Mode::ALL.into_iter().find(|m| m.name().eq_ignore_ascii_case(name))
     }
+
+    /// Whether the mode aligns columns (and so uses `.width`).
+    pub fn is_columnar(self) -> bool {
+        matches!(self, Mode::Column | Mode::Table | Mode::Box | Mode::Markdown)
+    }
 }
 
-/// Writes one statement's result in `mode`. `headers` matters only in
-/// `list` and `csv` mode: `table`, `box` and `markdown` always show the
-/// column names, `line` and `json` name every value.
-pub fn render(
-    out: &mut dyn Write,
-    mode: Mode,
-    headers: bool,
-    columns: &[String],
-    rows: &[Vec<Value>],
-) -> io::Result<()> {
+/// How results print: the mode and the settings the modes use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Format {
+    /// The output mode.
+    pub mode: Mode,
+    /// Whether `list`, `csv`, `quote`, `insert`, `column` show column names.
+    pub headers: bool,
+    /// Between values (`list`, `csv`, `quote`).
+    pub col_sep: String,
+    /// After each row (`list`, `csv`, `quote`).
+    pub row_sep: String,
+    /// What NULL prints as (`.nullvalue`).
+    pub null: String,
+    /// `.width`: per column, 0 automatic, negative right-aligned.
+    pub widths: Vec<i64>,
+    /// The table `insert` mode names.
+    pub table: String,
+    /// Where the aligned modes wrap columns without a `.width` (0: never).
+    pub wrap: usize,
+}
+
+impl Format {
+    /// sqlite3's defaults for `mode`: `|` and newline separators (`,` and
+    /// CRLF for csv), NULL as empty text, no headers, automatic widths.
+    pub fn new(mode: Mode) -> Format {
+        let (col, row) = if mode == Mode::Csv { (",", "\r\n") } else { ("|", "\n") };
+        Format {
+            mode,
+            headers: false,
+            col_sep: col.to_string(),
+            row_sep: row.to_string(),
+            null: String::new(),
+            widths: Vec::new(),
+            table: "table".to_string(),
+            wrap: columnar::WRAP,
+        }
+    }
+}
+
+/// Writes one statement's result as `fmt` says.
+pub fn render(out: &mut dyn Write, fmt: &Format, columns: &[String], rows: &[Vec<Value>]) -> io::Result<()> {
     if rows.is_empty() || columns.is_empty() {
         return Ok(());
     }
-    match mode {
-        Mode::List => delimited(out, headers, columns, rows, b"|", b"\n", raw),
-        Mode::Csv => delimited(out, headers, columns, rows, b",", b"\r\n", csv_field),
+    let null = fmt.null.as_bytes();
+    let names = || columns.iter().map(|c| Value::Text(c.clone())).collect::<Vec<_>>();
+    match fmt.mode {
+        Mode::List => delimited(out, fmt, columns, rows, |v| if v.is_null() { null.to_vec() } else { raw(v) }),
+        Mode::Csv => delimited(out, fmt, columns, rows, |v| {
+            if v.is_null() { csv_quote(null.to_vec(), &fmt.col_sep, false) } else { csv_field(v, &fmt.col_sep) }
+        }),
+        Mode::Quote => {
+            // As quote(), but blobs in lower-case hex, as sqlite3 writes them.
+            let quoted = |v: &Value| match v {
+                Value::Blob(_) => super::dump::literal(v).into_bytes(),
+                v => v.sql_quote().into_bytes(),
+            };
+            if fmt.headers {
+                write_fields(out, &names(), fmt, &quoted)?;
+            }
+            for row in rows {
+                write_fields(out, row, fmt, &quoted)?;
+            }
+            Ok(())
+        }
+        Mode::Insert => {
+            let table = dosql_sql::parse::quote_ident(&fmt.table);
+            let cols = if fmt.headers {
+                let quoted: Vec<String> = columns.iter().map(|c| dosql_sql::parse::quote_ident(c)).collect();
+                format!("({})", quoted.join(","))
+            } else {
+                String::new()
+            };
+            for row in rows {
+                let values: Vec<String> = row.iter().map(super::dump::literal).collect();
+                writeln!(out, "INSERT INTO {table}{cols} VALUES({});", values.join(","))?;
+            }
+            Ok(())
+        }
         Mode::Json => writeln!(out, "{}", json_rows(columns, rows)),
-        Mode::Line => line_mode(out, columns, rows),
-        Mode::Table | Mode::Box | Mode::Markdown => aligned(out, mode, columns, rows),
+        Mode::Line => line_mode(out, null, columns, rows),
+        Mode::Column | Mode::Table | Mode::Box | Mode::Markdown => columnar::aligned(out, fmt, columns, rows),
     }
 }
 
 /// A value's bytes as sqlite3 prints it unquoted: NULL empty, blobs raw;
 /// text and blobs end at a NUL byte (sqlite3 prints them as C strings).
-fn raw(v: &Value) -> Vec<u8> {
+pub(crate) fn raw(v: &Value) -> Vec<u8> {
     match v {
         Value::Null => Vec::new(),
         v => {
@@ -103,23 +194,21 @@ fn raw(v: &Value) -> Vec<u8> {
     }
 }
 
-/// Rows with fields separated by `sep`, each ending with `end`; a header
-/// row first when `headers`.
+/// Rows with fields separated by `fmt`'s column separator, each ending
+/// with its row separator; a header row first when headers are on.
 fn delimited(
     out: &mut dyn Write,
-    headers: bool,
+    fmt: &Format,
     columns: &[String],
     rows: &[Vec<Value>],
-    sep: &[u8],
-    end: &[u8],
     field: impl Fn(&Value) -> Vec<u8>,
 ) -> io::Result<()> {
-    if headers {
+    if fmt.headers {
         let names: Vec<Value> = columns.iter().map(|c| Value::Text(c.clone())).collect();
-        write_fields(out, &names, sep, end, &field)?;
+        write_fields(out, &names, fmt, &field)?;
     }
     for row in rows {
-        write_fields(out, row, sep, end, &field)?;
+        write_fields(out, row, fmt, &field)?;
     }
     Ok(())
 }
@@ -127,26 +216,32 @@ fn delimited(
 fn write_fields(
     out: &mut dyn Write,
     row: &[Value],
-    sep: &[u8],
-    end: &[u8],
+    fmt: &Format,
     field: &impl Fn(&Value) -> Vec<u8>,
 ) -> io::Result<()> {
     for (i, v) in row.iter().enumerate() {
         if i > 0 {
-            out.write_all(sep)?;
+            out.write_all(fmt.col_sep.as_bytes())?;
         }
         out.write_all(&field(v))?;
     }
-    out.write_all(end)
+    out.write_all(fmt.row_sep.as_bytes())
 }
 
-/// A CSV field: NULL empty; anything else quoted when sqlite3 would.
-fn csv_field(v: &Value) -> Vec<u8> {
-    if v.is_null() {
-        return Vec::new();
-    }
-    let bytes = raw(v);
-    let needs_quote = bytes.is_empty() || bytes.iter().any(|&b| b <= b' ' || b == b'"' || b == b',' || b >= 0x7f);
+/// A non-NULL value as a CSV field, quoted when sqlite3 would quote it.
+fn csv_field(v: &Value, sep: &str) -> Vec<u8> {
+    csv_quote(raw(v), sep, true)
+}
+
+/// `bytes` in double quotes (with `"` doubled) if they hold a space,
+/// control character, `"`, `'`, non-ASCII byte or `sep`, or are empty and
+/// `quote_empty`; else as they are.
+fn csv_quote(bytes: Vec<u8>, sep: &str, quote_empty: bool) -> Vec<u8> {
+    let sep = sep.as_bytes();
+    let holds_sep = !sep.is_empty() && bytes.windows(sep.len()).any(|w| w == sep);
+    let needs_quote = (quote_empty && bytes.is_empty())
+        || holds_sep
+        || bytes.iter().any(|&b| b <= b' ' || b == b'"' || b == b'\'' || b >= 0x7f);
     if !needs_quote {
         return bytes;
     }
@@ -162,113 +257,19 @@ fn csv_field(v: &Value) -> Vec<u8> {
     out
 }
 
-/// sqlite3's line mode.
-fn line_mode(out: &mut dyn Write, columns: &[String], rows: &[Vec<Value>]) -> io::Result<()> {
-    let width = columns.iter().map(|c| c.chars().count()).max().unwrap_or(0).max(5);
+/// sqlite3's line mode; NULL prints as `null`.
+fn line_mode(out: &mut dyn Write, null: &[u8], columns: &[String], rows: &[Vec<Value>]) -> io::Result<()> {
+    let width = columns.iter().map(|c| columnar::cells(c)).max().unwrap_or(0).max(5);
     for (i, row) in rows.iter().enumerate() {
         if i > 0 {
             out.write_all(b"\n")?;
         }
         for (name, v) in columns.iter().zip(row) {
-            write!(out, "{name:>width$} = ")?;
-            out.write_all(&raw(v))?;
+            let fill = " ".repeat(width.saturating_sub(columnar::cells(name)));
+            write!(out, "{fill}{name} = ")?;
+            out.write_all(&if v.is_null() { null.to_vec() } else { raw(v) })?;
             out.write_all(b"\n")?;
         }
-    }
-    Ok(())
-}
-
-/// The characters that draw an aligned table's rules and borders.
-struct Frame {
-    /// Left, middle (between columns), right, horizontal for the top rule.
-    top: Option<[&'static str; 4]>,
-    /// The same for the rule under the headers (and between rows).
-    mid: [&'static str; 4],
-    /// The same for the bottom rule.
-    bottom: Option<[&'static str; 4]>,
-    /// Left border, column separator, right border of a text line.
-    bar: [&'static str; 3],
-    /// Whether rows with several lines get rules between rows.
-    row_rules: bool,
-}
-
-fn frame(mode: Mode) -> Frame {
-    match mode {
-        Mode::Box => Frame {
-            top: Some(["┌─", "─┬─", "─┐", "─"]),
-            mid: ["├─", "─┼─", "─┤", "─"],
-            bottom: Some(["└─", "─┴─", "─┘", "─"]),
-            bar: ["│ ", " │ ", " │"],
-            row_rules: true,
-        },
-        Mode::Markdown => {
-            Frame { top: None, mid: ["|-", "-|-", "-|", "-"], bottom: None, bar: ["| ", " | ", " |"], row_rules: false }
-        }
-        _ => Frame {
-            top: Some(["+-", "-+-", "-+", "-"]),
-            mid: ["+-", "-+-", "-+", "-"],
-            bottom: Some(["+-", "-+-", "-+", "-"]),
-            bar: ["| ", " | ", " |"],
-            row_rules: true,
-        },
-    }
-}
-
-/// The table, box and markdown modes.
-fn aligned(out: &mut dyn Write, mode: Mode, columns: &[String], rows: &[Vec<Value>]) -> io::Result<()> {
-    let cells: Vec<Vec<Vec<String>>> = rows
-        .iter()
-        .map(|row| {
-            row.iter().map(|v| String::from_utf8_lossy(&raw(v)).split('\n').map(str::to_string).collect()).collect()
-        })
-        .collect();
-    let mut widths: Vec<usize> = columns.iter().map(|c| c.chars().count()).collect();
-    for row in &cells {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            for line in cell {
-                *w = (*w).max(line.chars().count());
-            }
-        }
-    }
-    let multi_line = cells.iter().any(|row| row.iter().any(|c| c.len() > 1));
-    let f = frame(mode);
-    let rule = |out: &mut dyn Write, parts: [&str; 4]| -> io::Result<()> {
-        let segs: Vec<String> = widths.iter().map(|&w| parts[3].repeat(w)).collect();
-        writeln!(out, "{}{}{}", parts[0], segs.join(parts[1]), parts[2])
-    };
-    if let Some(top) = f.top {
-        rule(out, top)?;
-    }
-    let header: Vec<String> = columns
-        .iter()
-        .zip(&widths)
-        .map(|(c, &w)| {
-            let pad = w.saturating_sub(c.chars().count());
-            let left = pad / 2;
-            format!("{}{c}{}", " ".repeat(left), " ".repeat(pad - left))
-        })
-        .collect();
-    writeln!(out, "{}{}{}", f.bar[0], header.join(f.bar[1]), f.bar[2])?;
-    rule(out, f.mid)?;
-    for (i, row) in cells.iter().enumerate() {
-        if i > 0 && multi_line && f.row_rules {
-            rule(out, f.mid)?;
-        }
-        let height = row.iter().map(Vec::len).max().unwrap_or(1);
-        for l in 0..height {
-            let parts: Vec<String> = row
-                .iter()
-                .zip(&widths)
-                .map(|(cell, &w)| {
-                    let text = cell.get(l).map(String::as_str).unwrap_or("");
-                    format!("{text}{}", " ".repeat(w.saturating_sub(text.chars().count())))
-                })
-                .collect();
-            writeln!(out, "{}{}{}", f.bar[0], parts.join(f.bar[1]), f.bar[2])?;
-        }
-    }
-    if let Some(bottom) = f.bottom {
-        rule(out, bottom)?;
     }
     Ok(())
 }
@@ -352,15 +353,9 @@ mod tests {
 
     fn show(mode: Mode, headers: bool, columns: &[&str], rows: &[Vec<Value>]) -> String {
         let mut out = Vec::new();
-        render(&mut out, mode, headers, &cols(columns), rows).expect("write to a Vec");
+        let fmt = Format { headers, ..Format::new(mode) };
+        render(&mut out, &fmt, &cols(columns), rows).expect("write to a Vec");
         String::from_utf8_lossy(&out).into_owned()
-    }
-
-    fn sample() -> Vec<Vec<Value>> {
-        vec![
-            vec![Value::Integer(1), Value::Text("x".into())],
-            vec![Value::Integer(12345), Value::Text("yyyyyy".into())],
-        ]
     }
 
     #[test]
@@ -368,64 +363,14 @@ mod tests {
         let rows = vec![vec![Value::Integer(1), Value::Real(2.5), Value::Null, Value::Blob(vec![0x41, 0xff])]];
         assert_eq!(show(Mode::List, false, &["a", "b", "c", "d"], &rows).as_bytes(), b"1|2.5||A\xef\xbf\xbd\n");
         let mut out = Vec::new();
-        render(&mut out, Mode::List, true, &cols(&["a", "b", "c", "d"]), &rows).expect("vec");
+        let fmt = Format { headers: true, ..Format::new(Mode::List) };
+        render(&mut out, &fmt, &cols(&["a", "b", "c", "d"]), &rows).expect("vec");
         assert_eq!(out, b"a|b|c|d\n1|2.5||A\xff\n");
         assert_eq!(show(Mode::List, true, &["a"], &[]), "");
         assert_eq!(show(Mode::List, false, &["r"], &[vec![Value::Real(1e300)]]), "1.0e+300\n");
         let nul = vec![vec![Value::Blob(vec![b'a', 0, b'b']), Value::Text("x\0y".into())]];
         assert_eq!(show(Mode::List, false, &["a", "b"], &nul), "a|x\n");
         assert_eq!(show(Mode::Csv, false, &["a", "b"], &nul), "a,x\r\n");
-    }
-
-    #[test]
-    fn table_mode() {
-        assert_eq!(
-            show(Mode::Table, false, &["a", "b"], &sample()),
-            "+-------+--------+\n\
-             |   a   |   b    |\n\
-             +-------+--------+\n\
-             | 1     | x      |\n\
-             | 12345 | yyyyyy |\n\
-             +-------+--------+\n"
-        );
-        let multi =
-            vec![vec![Value::Integer(1), Value::Text("two\nlines".into())], vec![Value::Integer(2), Value::Null]];
-        assert_eq!(
-            show(Mode::Table, true, &["a", "b"], &multi),
-            "+---+-------+\n\
-             | a |   b   |\n\
-             +---+-------+\n\
-             | 1 | two   |\n\
-             |   | lines |\n\
-             +---+-------+\n\
-             | 2 |       |\n\
-             +---+-------+\n"
-        );
-        assert_eq!(show(Mode::Table, true, &["a"], &[]), "");
-    }
-
-    #[test]
-    fn box_mode() {
-        assert_eq!(
-            show(Mode::Box, false, &["a", "b"], &sample()),
-            "┌───────┬────────┐\n\
-             │   a   │   b    │\n\
-             ├───────┼────────┤\n\
-             │ 1     │ x      │\n\
-             │ 12345 │ yyyyyy │\n\
-             └───────┴────────┘\n"
-        );
-    }
-
-    #[test]
-    fn markdown_mode() {
-        assert_eq!(
-            show(Mode::Markdown, false, &["a", "b"], &sample()),
-            "|   a   |   b    |\n\
-             |-------|--------|\n\
-             | 1     | x      |\n\
-             | 12345 | yyyyyy |\n"
-        );
     }
 
     #[test]
@@ -444,6 +389,52 @@ mod tests {
             show(Mode::Csv, true, &["h", "x,y", "c", "d", "e", "f", "g", "i"], &rows),
             "h,\"x,y\",c,d,e,f,g,i\r\n\"\",,\"a\"\"b\",1.0,-3,\"a b\",\"é\",\"x,y\"\r\n"
         );
+    }
+
+    /// The outputs sqlite3 3.40 gives for the same settings.
+    #[test]
+    fn separators_nullvalue_quote_insert() {
+        let rows = vec![
+            vec![Value::Integer(1), Value::Text("x y".into()), Value::Null],
+            vec![Value::Real(2.5), Value::Blob(b"A".to_vec()), Value::Text("it's".into())],
+        ];
+        let cols = cols(&["a", "b", "c"]);
+        let show = |fmt: &Format| {
+            let mut out = Vec::new();
+            render(&mut out, fmt, &cols, &rows).expect("vec");
+            String::from_utf8_lossy(&out).into_owned()
+        };
+        let mut fmt =
+            Format { col_sep: ";".into(), row_sep: "#".into(), null: "NUL".into(), ..Format::new(Mode::List) };
+        assert_eq!(show(&fmt), "1;x y;NUL#2.5;A;it's#");
+        fmt.headers = true;
+        assert_eq!(show(&fmt), "a;b;c#1;x y;NUL#2.5;A;it's#");
+        fmt.mode = Mode::Csv;
+        fmt.col_sep = ",".into();
+        fmt.row_sep = "\r\n".into();
+        assert_eq!(show(&fmt), "a,b,c\r\n1,\"x y\",NUL\r\n2.5,A,\"it's\"\r\n");
+        fmt.col_sep = ";".into();
+        fmt.null = String::new();
+        assert_eq!(show(&Format { headers: false, ..fmt.clone() }), "1;\"x y\";\r\n2.5;A;\"it's\"\r\n");
+        fmt.mode = Mode::Quote;
+        fmt.col_sep = ",".into();
+        fmt.row_sep = "\n".into();
+        assert_eq!(show(&fmt), "'a','b','c'\n1,'x y',NULL\n2.5,X'41','it''s'\n");
+        let blob = vec![vec![Value::Blob(vec![0xff, 0]), Value::Text("a\nb".into())]];
+        let mut out = Vec::new();
+        render(&mut out, &Format { headers: false, ..fmt.clone() }, &cols[..2], &blob).expect("vec");
+        assert_eq!(out, b"X'ff00','a\nb'\n");
+        fmt.mode = Mode::Insert;
+        assert_eq!(
+            show(&fmt),
+            "INSERT INTO \"table\"(a,b,c) VALUES(1,'x y',NULL);\nINSERT INTO \"table\"(a,b,c) VALUES(2.5,X'41','it''s');\n"
+        );
+        fmt.headers = false;
+        fmt.table = "foo".into();
+        assert!(show(&fmt).starts_with("INSERT INTO foo VALUES(1,'x y',NULL);\n"));
+        fmt.mode = Mode::Line;
+        fmt.null = "N".into();
+        assert_eq!(show(&fmt), "    a = 1\n    b = x y\n    c = N\n\n    a = 2.5\n    b = A\n    c = it's\n");
     }
 
     #[test]
@@ -470,7 +461,7 @@ mod tests {
             assert_eq!(Mode::from_name(m.name()), Some(m));
         }
         assert_eq!(Mode::from_name("BOX"), Some(Mode::Box));
-        assert_eq!(Mode::from_name("column"), None);
+        assert_eq!(Mode::from_name("tabs"), None);
     }
 
     #[test]

@@ -101,6 +101,7 @@ pub(crate) fn run_delete(tx: &mut Txn, run: &mut Run<'_>, plan: &DeletePlan, fra
     let or = run.conflict(None);
     let mut out = Outcome { columns: columns.clone(), ..Outcome::default() };
     for rowid in doomed {
+        crate::interrupt::check()?;
         let Some(mut row) = read_row(tx, table, rowid)? else { continue };
         if triggers.any_before() {
             let change = RowChange { shape: me, old: Some(&row), new: None, or };

@@ -194,6 +194,7 @@ pub(crate) fn run_insert(tx: &mut Txn, run: &mut Run<'_>, plan: &InsertPlan, fra
     let fks = Plan::new(run, table, Op::Insert { single })?;
     let mut out = Outcome { columns, ..Outcome::default() };
     for src in source_rows {
+        crate::interrupt::check()?;
         let mut row = vec![Value::Null; n + 1];
         let mut given = vec![false; n + 1];
         for (&t, v) in slots.iter().zip(src) {

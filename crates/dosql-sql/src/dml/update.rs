@@ -323,6 +323,7 @@ pub(crate) fn run_update(tx: &mut Txn, run: &mut Run<'_>, plan: &UpdatePlan, fra
     // statement (SQLite computes it once, before the first row changes).
     let subqueries = crate::exec::SubqueryCache::default();
     for (rowid, values) in work {
+        crate::interrupt::check()?;
         let Some(old) = read_row(tx, table, rowid)? else { continue };
         let mut new = old.clone();
         {

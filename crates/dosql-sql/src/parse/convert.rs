@@ -94,7 +94,13 @@ impl<'a, 's> Conv<'a, 's> {
 
     /// The error SQLite gives at token `i` (whole-input index).
     pub fn near_index(&self, i: usize) -> ParseError {
-        if i >= self.end { ParseError::Incomplete } else { ParseError::Syntax(self.lx.text(i, i + 1).to_string()) }
+        if i >= self.end {
+            return ParseError::Incomplete;
+        }
+        if let Some(&(at, _)) = self.lx.offs.get(i) {
+            super::note_syntax_error_at(at);
+        }
+        ParseError::Syntax(self.lx.text(i, i + 1).to_string())
     }
 
     /// A syntax error at the start of `span`.

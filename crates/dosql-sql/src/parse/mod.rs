@@ -141,6 +141,29 @@ pub fn parse_sql_prefix(sql: &str) -> (Vec<ParsedStatement>, Option<ParseError>)
     (out, None)
 }
 
+thread_local! {
+    /// Where the last syntax error this thread's parser reported was
+    /// (a byte offset into the text parsed), for [`syntax_error_offset`].
+    static SYNTAX_ERROR_AT: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+}
+
+/// Notes where a syntax error was found (see [`syntax_error_offset`]).
+pub(crate) fn note_syntax_error_at(at: usize) {
+    SYNTAX_ERROR_AT.with(|c| c.set(Some(at)));
+}
+
+/// The byte offset in `sql` of the token the first syntax error of `sql`
+/// names (`near "X": syntax error`), as SQLite reports it to the shell;
+/// `None` if `sql` has no syntax error or the place is not known.
+pub fn syntax_error_offset(sql: &str) -> Option<usize> {
+    SYNTAX_ERROR_AT.with(|c| c.set(None));
+    let (_, err) = parse_sql_prefix(sql);
+    let Some(ParseError::Syntax(token)) = err else { return None };
+    let at = SYNTAX_ERROR_AT.with(std::cell::Cell::get)?;
+    // Only if the place noted is that token (not an earlier attempt's).
+    sql.get(at..)?.starts_with(token.as_str()).then_some(at)
+}
+
 /// One token of SQL text and where it is, for rewriting stored SQL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SqlToken {

@@ -1,7 +1,7 @@
 //! Unit tests: each construct, asserted on the resulting AST.
 
 use super::lexer::Lexed;
-use super::{ParseError, ParsedStatement, parse_sql};
+use super::{ParseError, ParsedStatement, parse_sql, syntax_error_offset};
 use crate::ast::*;
 use crate::value::Value;
 
@@ -1195,6 +1195,10 @@ fn errors_use_sqlite_wording() {
         ParseError::Unsupported("hex literal too big: 0xFFFFFFFFFFFFFFFFF".into())
     );
     assert_eq!(ParseError::Syntax("x".into()).to_string(), "near \"x\": syntax error");
+    // The place of the token named, not its first occurrence.
+    assert_eq!(syntax_error_offset("select 2, 2 2"), Some(12));
+    assert_eq!(syntax_error_offset("select 1; select a from from t"), Some(24));
+    assert_eq!(syntax_error_offset("select 1"), None);
     assert_eq!(ParseError::Incomplete.to_string(), "incomplete input");
 }
 

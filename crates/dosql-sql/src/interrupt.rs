@@ -1,0 +1,84 @@
+//! Interrupting a running statement from another thread, as SQLite's
+//! `sqlite3_interrupt()`.
+//!
+//! A [`Connection`](crate::Connection) owns a flag; an [`InterruptHandle`]
+//! (cloneable, `Send`) sets it. While a statement runs, the connection
+//! publishes the flag to its thread (`Running`), and the places that
+//! produce rows — each row a table or index cursor yields
+//! (`access.rs`) and each row INSERT, UPDATE and DELETE change
+//! (`dml/`) — call `check`, a relaxed load, which fails the statement
+//! with SQLite's SQLITE_INTERRUPT message, `interrupted`. The statement
+//! then ends as any failing statement does: its changes are undone (in
+//! an explicit transaction, the transaction stays open, see
+//! [`crate::conn`]). The flag is cleared when a statement starts, so an
+//! interrupt while no statement runs is dropped, as SQLite drops it.
+//!
+//! Left out: work that reads no table and changes no row — a recursive
+//! CTE over no table, the product of a join built in memory from rows
+//! already read (`join.rs`), sorting or grouping — is not checked until
+//! it next reads or writes a row, so such a statement may run on after an
+//! interrupt (`exec` and `join.rs` have no check yet).
+
+use crate::error::{Error, Result};
+use std::cell::RefCell;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// SQLite's message for SQLITE_INTERRUPT.
+pub const INTERRUPTED: &str = "interrupted";
+
+/// Interrupts the statement its connection is running (from any thread).
+#[derive(Debug, Clone)]
+pub struct InterruptHandle(pub(crate) Arc<AtomicBool>);
+
+impl InterruptHandle {
+    /// Makes the connection's running statement, if any, fail with
+    /// `interrupted` at its next row.
+    pub fn interrupt(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Whether `e` is the error of an interrupted statement.
+pub fn is_interrupted(e: &Error) -> bool {
+    matches!(e, Error::Runtime(m) if m == INTERRUPTED)
+}
+
+thread_local! {
+    /// The flag of the statement running on this thread, if any.
+    static RUNNING: RefCell<Option<Arc<AtomicBool>>> = const { RefCell::new(None) };
+}
+
+/// Publishes a connection's flag to this thread while a statement runs;
+/// dropping it restores what was published before (statements may nest).
+pub(crate) struct Running {
+    previous: Option<Arc<AtomicBool>>,
+}
+
+impl Running {
+    /// Starts a statement with `flag`: clears it (an earlier interrupt
+    /// found no statement to stop) unless a statement is already running on
+    /// this thread, and publishes it.
+    pub(crate) fn start(flag: &Arc<AtomicBool>) -> Running {
+        let previous = RUNNING.with(|r| r.replace(Some(Arc::clone(flag))));
+        if previous.is_none() {
+            flag.store(false, Ordering::Relaxed);
+        }
+        Running { previous }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let previous = self.previous.take();
+        RUNNING.with(|r| *r.borrow_mut() = previous);
+    }
+}
+
+/// Fails with `interrupted` if the running statement's connection was
+/// interrupted.
+#[inline]
+pub(crate) fn check() -> Result<()> {
+    let hit = RUNNING.with(|r| r.borrow().as_ref().is_some_and(|f| f.load(Ordering::Relaxed)));
+    if hit { Err(Error::Runtime(INTERRUPTED.to_string())) } else { Ok(()) }
+}
