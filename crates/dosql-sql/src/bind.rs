@@ -587,6 +587,36 @@ impl<'a> Binder<'a> {
 
     fn bind_from(&mut self, f: &FromItem) -> Result<Source> {
         match f {
+            FromItem::Table { schema: Some(db), name, alias, indexed } => {
+                // A qualified name means a table or view of that database,
+                // never a CTE; `temp.sqlite_schema` is the temporary one's.
+                let db_key = lower(db);
+                let temp = match db_key.as_str() {
+                    "temp" => true,
+                    "main" => false,
+                    _ => return sql_err(format!("no such table: {db}.{name}")),
+                };
+                let key = lower(name);
+                let target = match key.as_str() {
+                    "sqlite_schema" | "sqlite_master" if temp => "sqlite_temp_schema",
+                    _ => name.as_str(),
+                };
+                let in_db = match (self.schema.table(target), self.schema.views.get(&lower(target))) {
+                    (Some(t), _) => crate::txn::is_temp(t.tree) == temp,
+                    (None, Some(v)) => v.temp == temp,
+                    (None, None) => false,
+                };
+                if !in_db {
+                    return sql_err(format!("no such table: {db}.{name}"));
+                }
+                let alias = alias.clone().or_else(|| (target != name.as_str()).then(|| name.clone()));
+                // Bound with the CTEs out of sight, so the name reaches the schema.
+                let ctes = std::mem::take(&mut self.ctes);
+                let item = FromItem::Table { schema: None, name: target.to_string(), alias, indexed: indexed.clone() };
+                let bound = self.bind_from(&item);
+                self.ctes = ctes;
+                bound
+            }
             FromItem::Table { name, alias, .. } => {
                 let key = lower(name);
                 let scope_name = lower(alias.as_deref().unwrap_or(name));

@@ -230,17 +230,19 @@ impl Schema {
             next_temp_tree: crate::txn::TEMP_BIT | (SCHEMA_TREE + 1),
             ..Schema::default()
         };
+        // Each row with whether it came from the temporary database (whose
+        // rows, as SQLite stores them, do not say TEMP).
         let mut entries = Vec::new();
-        for raw in rows.chain(temp_rows) {
+        for (raw, temp) in rows.map(|r| (r, false)).chain(temp_rows.map(|r| (r, true))) {
             let Some(row) = decode_row(&raw) else {
                 return sql_err("malformed database schema: undecodable sqlite_schema row");
             };
-            entries.push(row);
+            entries.push((row, temp));
         }
         // Automatic indexes have no SQL; their tables' constraints rebuild
         // them, taking their trees from here.
         let mut auto_trees = BTreeMap::new();
-        for row in &entries {
+        for (row, _) in &entries {
             if let (Some(Value::Text(name)), Some(Value::Integer(root)), Some(Value::Null)) =
                 (row.get(1), row.get(3), row.get(4))
             {
@@ -248,8 +250,8 @@ impl Schema {
             }
         }
         // Tables first, so that indexes find them.
-        entries.sort_by_key(|r| !matches!(r.first(), Some(Value::Text(t)) if t == "table"));
-        for row in entries {
+        entries.sort_by_key(|(r, _)| !matches!(r.first(), Some(Value::Text(t)) if t == "table"));
+        for (row, temp) in entries {
             let (Some(Value::Text(kind)), Some(Value::Text(name)), Some(root)) = (row.first(), row.get(1), row.get(3))
             else {
                 return sql_err("malformed database schema: bad sqlite_schema row");
@@ -295,7 +297,10 @@ impl Schema {
                     })?;
                 }
                 ("index", ast::Statement::CreateIndex(ci)) => schema.add_index(&ci, tree, Some(sql))?,
-                ("view", ast::Statement::CreateView(cv)) => schema.add_view(&cv, sql),
+                ("view", ast::Statement::CreateView(mut cv)) => {
+                    cv.temporary |= temp;
+                    schema.add_view(&cv, sql)
+                }
                 ("trigger", ast::Statement::CreateTrigger(ct)) => schema.add_trigger(*ct, sql),
                 _ => return sql_err(format!("malformed database schema ({name})")),
             }

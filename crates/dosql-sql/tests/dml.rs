@@ -535,3 +535,31 @@ fn row_value_assignment_from_a_subquery() {
         "SELECT * FROM u",
     ]);
 }
+
+#[test]
+fn schema_qualified_names_reach_only_their_database() {
+    check_script(&[
+        "CREATE TABLE m(a)",
+        "CREATE TEMP TABLE tt(b)",
+        "CREATE TEMP VIEW tv AS SELECT 1",
+        "CREATE VIEW mv AS SELECT 2",
+        "INSERT INTO m VALUES (1)",
+        "INSERT INTO tt VALUES (2)",
+        "SELECT * FROM main.m, temp.tt",
+        "SELECT * FROM temp.tv",
+        "SELECT * FROM main.mv",
+        "SELECT * FROM temp.m",
+        "SELECT * FROM main.tt",
+        "SELECT * FROM foo.m",
+        "SELECT * FROM main.tv",
+        "SELECT * FROM temp.mv",
+        // The temporary database's schema table, under either name.
+        "SELECT type, name FROM temp.sqlite_master ORDER BY name",
+        "SELECT type, name FROM TEMP.sqlite_schema ORDER BY name",
+        "SELECT type, name FROM main.sqlite_schema ORDER BY name",
+        "SELECT * FROM main.sqlite_temp_schema",
+        // A qualified name is never a CTE.
+        "WITH c AS (SELECT 5) SELECT * FROM main.c",
+        "WITH m AS (SELECT 5) SELECT * FROM main.m",
+    ]);
+}
