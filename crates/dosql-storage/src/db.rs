@@ -204,6 +204,8 @@ struct Inner {
     recovery: RecoveryReport,
     commits: AtomicU64,
     checkpoints: AtomicU64,
+    /// The file was opened as a clean close left it (nothing to recover).
+    opened_clean: bool,
     /// The durability mode in force (it may change after opening).
     synchronous: AtomicU8,
 }
@@ -427,6 +429,7 @@ impl Database {
             recovery,
             commits: AtomicU64::new(0),
             checkpoints: AtomicU64::new(0),
+            opened_clean: clean,
             synchronous: AtomicU8::new(sync_code(config.synchronous)),
             config,
         };
@@ -876,7 +879,13 @@ impl Database {
 
     /// Checkpoints (if configured to) and closes the database.
     pub fn close(self) -> Result<()> {
-        if self.inner.config.checkpoint.checkpoint_on_close && self.inner.poisoned.lock().is_none() {
+        let inner = &*self.inner;
+        // A session that opened a cleanly closed file and changed nothing
+        // leaves it as it found it: no checkpoint, no write, no fsync.
+        let untouched = inner.opened_clean
+            && inner.commits.load(Ordering::SeqCst) == 0
+            && inner.checkpoints.load(Ordering::SeqCst) == 0;
+        if inner.config.checkpoint.checkpoint_on_close && !untouched && inner.poisoned.lock().is_none() {
             self.checkpoint()?;
         }
         Ok(())

@@ -215,6 +215,14 @@ fn clean_reopen_writes_nothing_and_later_commits_survive_power_loss() {
                 .expect("reopen");
             assert_eq!(storage.ops(), ops, "opening a cleanly closed database wrote or synced");
             assert_eq!(db.recovery_report().replayed_txns, 0);
+            // A session that only reads closes without a write or a sync
+            // too, and leaves the file as clean as it found it.
+            assert!(matches!(db.begin_read().get(1, &7u32.to_be_bytes()), Ok(Some(_))));
+            db.close().expect("close after reading");
+            assert_eq!(storage.ops(), ops, "closing a session that changed nothing wrote or synced");
+            let db = Database::open_with_storage(Arc::new(storage.clone()), "c.db", small_config(Synchronous::Full))
+                .expect("reopen after a read-only session");
+            assert_eq!(storage.ops(), ops, "the read-only session left the file unclean");
             commit_acked(&db);
             drop(db);
             storage.crash(mode, seed);
