@@ -89,7 +89,7 @@ impl Connection {
     /// # Ok::<(), dosql::Error>(())
     /// ```
     pub fn execute(&mut self, sql: &str, params: impl Params) -> Result<u64> {
-        let results = self.inner.execute_with(sql, &params.into_values())?;
+        let results = params.with_values(|v| self.inner.execute_with(sql, v))?;
         Ok(results.last().map_or(0, |r| r.changes))
     }
 
@@ -117,8 +117,8 @@ impl Connection {
     /// # Ok::<(), dosql::Error>(())
     /// ```
     pub fn query(&mut self, sql: &str, params: impl Params) -> Result<Rows<'_>> {
-        let values = params.into_values();
-        Ok(Rows::new(self.inner.query_stream(sql, &values)?))
+        let inner = &mut self.inner;
+        Ok(Rows::new(params.with_values(|v| inner.query_stream(sql, v))?))
     }
 
     /// Every row of `sql`'s last statement.
@@ -389,7 +389,8 @@ impl Statement<'_> {
     /// # Ok::<(), dosql::Error>(())
     /// ```
     pub fn execute(&mut self, params: impl Params) -> Result<u64> {
-        let results = self.conn.inner.run_prepared(&mut self.prepared, &params.into_values())?;
+        let (inner, prepared) = (&mut self.conn.inner, &mut self.prepared);
+        let results = params.with_values(|v| inner.run_prepared(prepared, v))?;
         Ok(results.last().map_or(0, |r| r.changes))
     }
 
@@ -403,8 +404,8 @@ impl Statement<'_> {
     /// # Ok::<(), dosql::Error>(())
     /// ```
     pub fn query(&mut self, params: impl Params) -> Result<Rows<'_>> {
-        let values = params.into_values();
-        Ok(Rows::new(self.conn.inner.query_prepared(&mut self.prepared, &values)?))
+        let (inner, prepared) = (&mut self.conn.inner, &mut self.prepared);
+        Ok(Rows::new(params.with_values(|v| inner.query_prepared(prepared, v))?))
     }
 
     /// `f` of the first row; [`Error::NoRows`] when there is none.

@@ -199,6 +199,22 @@ impl<T: ToValue> ToValue for Option<T> {
 pub trait Params {
     /// The values, in parameter order.
     fn into_values(self) -> Vec<Value>;
+
+    /// `f` of the values, borrowed where they already are [`Value`]s
+    /// (slices, arrays and vectors by reference are not copied).
+    ///
+    /// ```
+    /// # use dosql::{Params, Value};
+    /// let vals = [Value::Integer(1), Value::Text("a".into())];
+    /// assert_eq!((&vals).with_values(|v| v.len()), 2);
+    /// assert_eq!((1, "a").with_values(|v| v.to_vec()), vals);
+    /// ```
+    fn with_values<R>(self, f: impl FnOnce(&[Value]) -> R) -> R
+    where
+        Self: Sized,
+    {
+        f(&self.into_values())
+    }
 }
 
 impl Params for () {
@@ -217,11 +233,17 @@ impl Params for &[Value] {
     fn into_values(self) -> Vec<Value> {
         self.to_vec()
     }
+    fn with_values<R>(self, f: impl FnOnce(&[Value]) -> R) -> R {
+        f(self)
+    }
 }
 
 impl Params for &Vec<Value> {
     fn into_values(self) -> Vec<Value> {
         self.clone()
+    }
+    fn with_values<R>(self, f: impl FnOnce(&[Value]) -> R) -> R {
+        f(self)
     }
 }
 
@@ -234,6 +256,9 @@ impl<const N: usize> Params for [Value; N] {
 impl<const N: usize> Params for &[Value; N] {
     fn into_values(self) -> Vec<Value> {
         self.to_vec()
+    }
+    fn with_values<R>(self, f: impl FnOnce(&[Value]) -> R) -> R {
+        f(self)
     }
 }
 
