@@ -13,7 +13,7 @@ use crate::error::{Error, Result, sql_err};
 use crate::exec::{Ctx, Reader, Session, run_query};
 use crate::parse::parse_sql;
 use crate::record::{decode_row, encode_row, key_rowid, rowid_key};
-use crate::schema::{Column, SCHEMA_TREE, Schema, Table, lower};
+use crate::schema::{AUTOINDEX_ORDER_KEY, Column, META_TREE, SCHEMA_TREE, Schema, Table, lower};
 use crate::txn::{Snapshot, TEMP_BIT, Txn, is_temp};
 use crate::value::{Affinity, Collation, Value};
 use dosql_storage::{Config, Database, Synchronous};
@@ -113,6 +113,11 @@ impl Connection {
         if !db.begin_read().tree_exists(SCHEMA_TREE) {
             let mut tx = db.begin_write()?;
             tx.create_tree(SCHEMA_TREE)?;
+            // A new file numbers its automatic indexes as SQLite does.
+            if !tx.tree_exists(META_TREE) {
+                tx.create_tree(META_TREE)?;
+            }
+            tx.put(META_TREE, AUTOINDEX_ORDER_KEY, &encode_row(&[Value::Integer(1)]))?;
             tx.commit()?;
         }
         let temp = Database::open_in_memory(Config { synchronous: Synchronous::Off, ..Config::default() })?;
@@ -256,14 +261,15 @@ impl Connection {
 
     fn reload_schema(&mut self) -> Result<()> {
         // The stored rows of both schemas, and the cookie.
-        type Loaded = (Vec<Vec<u8>>, Vec<Vec<u8>>, i64);
+        type Loaded = (Vec<Vec<u8>>, Vec<Vec<u8>>, i64, bool);
         let load = |rd: &dyn Reader| -> Result<Loaded> {
             let read = |tree| -> Result<Vec<Vec<u8>>> {
                 rd.scan(tree)?.map(|e| e.map(|(_, v)| v).map_err(Error::from)).collect()
             };
-            Ok((read(SCHEMA_TREE)?, read(TEMP_SCHEMA_TREE)?, read_schema_cookie(rd)?))
+            let legacy = !rd.has_tree(META_TREE) || rd.get(META_TREE, AUTOINDEX_ORDER_KEY)?.is_none();
+            Ok((read(SCHEMA_TREE)?, read(TEMP_SCHEMA_TREE)?, read_schema_cookie(rd)?, legacy))
         };
-        let (rows, temp_rows, cookie) = match &self.txn {
+        let (rows, temp_rows, cookie, legacy) = match &self.txn {
             Some(tx) => load(tx)?,
             None => {
                 let snap = self.snapshot();
@@ -274,7 +280,7 @@ impl Connection {
             }
         };
         self.schema_cookie = cookie;
-        let mut schema = Schema::load_memo(rows.into_iter(), temp_rows.into_iter(), &mut self.schema_memo)?;
+        let mut schema = Schema::load_memo(rows.into_iter(), temp_rows.into_iter(), &mut self.schema_memo, legacy)?;
         let text = |n: &str| Column {
             name: n.into(),
             decl_type: "text".into(),
@@ -655,7 +661,6 @@ const SCHEMA_COOKIE_KEY: &[u8] = b"schema_cookie";
 
 /// The stored schema cookie (0 before the first schema change).
 pub(crate) fn read_schema_cookie(rd: &dyn Reader) -> Result<i64> {
-    use crate::schema::META_TREE;
     let raw = if rd.has_tree(META_TREE) { rd.get(META_TREE, SCHEMA_COOKIE_KEY)? } else { None };
     Ok(match raw.as_deref().and_then(decode_row).and_then(|r| r.into_iter().next()) {
         Some(Value::Integer(i)) => i,
@@ -672,7 +677,6 @@ fn shared_schema_changed(stmt: &Statement, tx: &Txn, writes_before: u64) -> bool
 
 /// Counts one more schema change in the transaction.
 fn bump_schema_cookie(tx: &mut Txn) -> Result<()> {
-    use crate::schema::META_TREE;
     let next = read_schema_cookie(tx)?.wrapping_add(1);
     if !tx.tree_exists(META_TREE) {
         tx.create_tree(META_TREE)?;

@@ -187,6 +187,39 @@ pub struct Schema {
     pub stats: crate::analyze::Stats,
     /// Read every table by a full scan (no index or rowid lookups).
     pub scan_only: bool,
+    /// The main database numbers its automatic indexes as files made
+    /// before 2026-11-27 did: the primary key's first, duplicates kept.
+    /// Files made since say otherwise in [`META_TREE`] (see
+    /// [`AUTOINDEX_ORDER_KEY`]), and so does every TEMP table; a file keeps
+    /// the numbering it was made with, since its stored index names map to
+    /// trees by number.
+    pub legacy_autoindex_order: bool,
+}
+
+/// The [`META_TREE`] key of a database whose automatic indexes are
+/// numbered as SQLite numbers them: in the order their constraints appear,
+/// a constraint identical to an earlier one adding none.
+pub const AUTOINDEX_ORDER_KEY: &[u8] = b"autoindex_order";
+
+/// The UNIQUE / PRIMARY KEY constraints that make an index, in order: one
+/// over the same columns as an earlier one makes none and lends it its
+/// ON CONFLICT clause if the earlier has none (two different clauses are
+/// an error), as in SQLite.
+fn distinct_constraints(
+    all: Vec<(Vec<usize>, Option<ast::Conflict>)>,
+) -> Result<Vec<(Vec<usize>, Option<ast::Conflict>)>> {
+    let mut kept: Vec<(Vec<usize>, Option<ast::Conflict>)> = Vec::new();
+    for (cols, conflict) in all {
+        match kept.iter_mut().find(|(k, _)| *k == cols) {
+            Some((_, have)) => match (*have, conflict) {
+                (Some(a), Some(b)) if a != b => return sql_err("conflicting ON CONFLICT clauses specified"),
+                (None, c) => *have = c,
+                _ => {}
+            },
+            None => kept.push((cols, conflict)),
+        }
+    }
+    Ok(kept)
 }
 
 /// Strips one level of SQL identifier quoting.
@@ -201,20 +234,22 @@ impl Schema {
     /// Rebuilds the schema from the rows of `sqlite_schema` and of the
     /// temporary database's `sqlite_temp_schema`.
     pub fn load(rows: impl Iterator<Item = Vec<u8>>, temp_rows: impl Iterator<Item = Vec<u8>>) -> Result<Schema> {
-        Schema::load_memo(rows, temp_rows, &mut ParseMemo::default())
+        Schema::load_memo(rows, temp_rows, &mut ParseMemo::default(), false)
     }
 
     /// [`Schema::load`], reusing the statements `memo` parsed in the last
     /// load: a connection reloads its schema after every DDL statement, and
     /// parsing every stored CREATE text each time would make a schema of
     /// `n` objects cost `n²` parses to build. `memo` keeps what this load used.
+    /// `legacy` is [`Schema::legacy_autoindex_order`] of the main database.
     pub fn load_memo(
         rows: impl Iterator<Item = Vec<u8>>,
         temp_rows: impl Iterator<Item = Vec<u8>>,
         memo: &mut ParseMemo,
+        legacy: bool,
     ) -> Result<Schema> {
         let mut used = ParseMemo::default();
-        let r = Schema::load_using(rows, temp_rows, memo, &mut used);
+        let r = Schema::load_using(rows, temp_rows, memo, &mut used, legacy);
         *memo = used;
         r
     }
@@ -224,8 +259,10 @@ impl Schema {
         temp_rows: impl Iterator<Item = Vec<u8>>,
         memo: &mut ParseMemo,
         used: &mut ParseMemo,
+        legacy_autoindex_order: bool,
     ) -> Result<Schema> {
         let mut schema = Schema {
+            legacy_autoindex_order,
             next_tree: SCHEMA_TREE + 1,
             next_temp_tree: crate::txn::TEMP_BIT | (SCHEMA_TREE + 1),
             ..Schema::default()
@@ -341,6 +378,8 @@ impl Schema {
         let mut uniques: Vec<(Vec<usize>, Option<ast::Conflict>)> = Vec::new();
         let mut pk_conflict = None;
         let mut pk_cols: Vec<usize> = Vec::new();
+        // Where the primary key falls among the UNIQUE constraints.
+        let mut pk_at = 0;
         let mut foreign_keys = Vec::new();
         for (i, c) in ct.columns.iter().enumerate() {
             if columns.iter().any(|x: &Column| x.name.eq_ignore_ascii_case(&c.name)) {
@@ -367,6 +406,7 @@ impl Schema {
                 match k {
                     ColumnConstraint::PrimaryKey { desc, autoincrement: ai, conflict } => {
                         pk_conflict = *conflict;
+                        pk_at = uniques.len();
                         if col.generated.is_some() {
                             return sql_err("generated columns cannot be part of the PRIMARY KEY");
                         }
@@ -427,6 +467,7 @@ impl Schema {
             match k {
                 TableConstraint::PrimaryKey(cols, conflict) => {
                     pk_conflict = *conflict;
+                    pk_at = uniques.len();
                     if !pk_cols.is_empty() {
                         return sql_err(format!("table \"{}\" has more than one primary key", ct.name));
                     }
@@ -484,14 +525,18 @@ impl Schema {
             }
         }
         let primary_key = pk_cols.clone();
+        let legacy = self.legacy_autoindex_order && !crate::txn::is_temp(tree);
         if !pk_cols.is_empty() && rowid_alias.is_none() {
-            uniques.insert(0, (pk_cols, pk_conflict));
+            uniques.insert(if legacy { 0 } else { pk_at.min(uniques.len()) }, (pk_cols.clone(), pk_conflict));
+        }
+        if !legacy {
+            uniques = distinct_constraints(uniques)?;
         }
         let name = ct.name.clone();
         let mut without_rowid = None;
         for (n, (cols, on_conflict)) in uniques.into_iter().enumerate() {
             let tree = auto_tree(n)?;
-            if ct.without_rowid && n == 0 {
+            if ct.without_rowid && without_rowid.is_none() && cols == pk_cols {
                 without_rowid = Some(tree);
             }
             self.note_tree(tree);

@@ -510,21 +510,13 @@ fn locate(schema: &Schema, child: &Table, fk: &ForeignKey, parent: &Table) -> Re
             return Ok((None, vec![(c, ipk)]));
         }
     }
-    let pk_name = format!("sqlite_autoindex_{}_1", parent.name);
-    let pk_cols: Vec<usize> =
-        parent.columns.iter().enumerate().filter(|(_, c)| c.primary_key).map(|(i, _)| i).collect();
     for ix in schema.table_indexes(&parent.name) {
         if ix.columns.len() != ncol || !ix.unique || ix.where_.is_some() {
             continue;
         }
         if fk.parent_columns.is_empty() {
-            let mut have = ix.columns.clone();
-            have.sort_unstable();
-            if ix.sql.is_none()
-                && ix.name.eq_ignore_ascii_case(&pk_name)
-                && have == pk_cols
-                && parent.rowid_alias.is_none()
-            {
+            // The primary key's own automatic index.
+            if ix.sql.is_none() && ix.columns == parent.primary_key && parent.rowid_alias.is_none() {
                 let pairs = fk.columns.iter().copied().zip(ix.columns.iter().copied()).collect();
                 return Ok((Some(ix.clone()), pairs));
             }
