@@ -408,7 +408,7 @@ fn once_rows(ctx: &Ctx<'_>, src: &Source, access: &Access, parent: Option<&Env<'
 /// operand converted by its comparison's affinity and folded by its
 /// collation, so two keys are equal exactly when every comparison is true;
 /// `None` when an operand is NULL (it equals nothing).
-fn hash_key(
+pub(crate) fn hash_key(
     ctx: &Ctx<'_>,
     keys: &[HashKey],
     side: impl Fn(&HashKey) -> &BExpr,

@@ -1,18 +1,44 @@
 //! Queries read row by row: [`RowStream`].
 //!
-//! A one-table query without grouping, windows, DISTINCT, compounds or a
-//! sort the path does not already give is read straight off its access
-//! path's key range ([`crate::access::PathCursor`]): each row is fetched,
-//! filtered and projected when it is pulled, so a result of any size takes
-//! bounded memory. Every other query runs to completion first and its rows
-//! are handed out from memory.
+//! A query streams (each row is read, filtered, joined and projected only
+//! when it is pulled, so a result of any size takes bounded memory) when
+//! it is one SELECT without grouping, aggregates, windows, DISTINCT,
+//! HAVING or compounds, over:
+//!
+//! - one table whose access path reads one key range
+//!   ([`crate::access::PathCursor`]);
+//! - an inner join in the order [`crate::join`] planned: the first source
+//!   off its cursor, each later one looked up per row so far or found in a
+//!   hash table / rows read once when the query opened;
+//! - a left-deep chain of inner, cross and LEFT joins in FROM order.
+//!
+//! (The pulling itself is in the `pull` submodule.) An ORDER BY that the path does not
+//! already give is done by [`sort`]: an external merge sort that spills
+//! sorted runs to temporary files past a memory budget, or a bounded top-k
+//! under a small LIMIT; the sort pulls its input the same way.
+//!
+//! Everything else runs to completion first and its rows are handed out
+//! from memory: aggregates and GROUP BY, DISTINCT, windows, compounds
+//! (UNION ALL included), VALUES, a FROM subquery or CTE as the whole
+//! source, RIGHT and FULL joins, a one-table path that looks up several
+//! keys, and `min()`/`max()` answered from an index. Inside a streamed join,
+//! a source that no cursor or lookup reads row by row (a hash join's build
+//! side, a FROM subquery) is read whole when the query opens: memory is
+//! bounded by that source, not by the result.
+//!
+//! Rows, their order and the conjuncts tested are the complete run's
+//! ([`super::run_query`]); only when an error surfaces differs: a stream
+//! gives the rows before the one that fails.
 
-use super::{Ctx, Session, eval, eval_limit, passes, semi::SetCache};
-use crate::access::PathCursor;
+mod pull;
+pub mod sort;
+
+use super::{Ctx, Env, Session, eval, eval_limit, semi::SetCache};
 use crate::error::Result;
-use crate::plan::{BExpr, QueryPlan, Source};
+use crate::plan::{BExpr, QueryPlan, SortKey, Source};
 use crate::txn::{Snapshot, Txn};
 use crate::value::Value;
+use pull::{Chain, Cond, Node, Planned};
 use std::sync::Arc;
 
 /// What a stream reads: the open transaction of the connection it came
@@ -47,7 +73,7 @@ enum Rows<'c> {
     Done,
 }
 
-/// A query being read off its path.
+/// A query being read as it is pulled.
 struct Live<'c> {
     reader: StreamReader<'c>,
     params: Vec<Value>,
@@ -55,33 +81,46 @@ struct Live<'c> {
     session: Session,
     sets: SetCache,
     plan: Arc<QueryPlan>,
-    cursor: PathCursor,
+    /// The source rows that pass WHERE.
+    source: Node,
+    /// ORDER BY, when the source does not give its order.
+    order: Order,
     /// Rows OFFSET still skips, and rows LIMIT still allows.
     skip: usize,
     left: Option<usize>,
     /// The slots the result takes as they are, when it is nothing but
     /// distinct columns.
     moved: Option<Vec<usize>>,
-    /// The WHERE conjuncts the path already guarantees (see
-    /// [`crate::access::implied`]), as a bit set in conjunct order.
-    implied: u64,
-    /// Whether WHERE has a conjunct left to test.
-    check_where: bool,
 }
 
-/// Whether `plan` can be read row by row off its access path.
+/// Where a streamed ORDER BY stands.
+enum Order {
+    /// The source's order is the query's.
+    Source,
+    /// Rows still to be gathered (the sort's keys and the rows wanted).
+    Gather(Vec<SortKey>, Option<usize>),
+    /// Sorted rows being handed out.
+    Sorted(sort::Sorted),
+}
+
+/// Whether `plan` can be read row by row (see the module docs).
 pub(crate) fn streamable(plan: &QueryPlan) -> bool {
     let c = &plan.first;
     plan.compound.is_empty()
-        && (plan.order_by.is_empty() || c.ordered)
+        && !plan.order_on_result
         && c.values.is_none()
         && !c.aggregate
         && c.windows.is_empty()
         && !c.distinct
         && c.first_row.is_none()
         && c.having.is_none()
-        && c.join.is_none()
-        && matches!(c.source, Source::Table(_))
+        && match &c.source {
+            Source::Table(_) => c.join.is_none(),
+            Source::Join { .. } => {
+                (c.join.is_some() && crate::join::leaves(&c.source).is_some()) || pull::chain_streams(&c.source)
+            }
+            _ => false,
+        }
 }
 
 impl<'c> RowStream<'c> {
@@ -90,8 +129,8 @@ impl<'c> RowStream<'c> {
         RowStream { columns, rows: Rows::Ready(rows.into_iter()) }
     }
 
-    /// Starts reading a [`streamable`] plan; a plan whose path is not one
-    /// key range runs to completion here instead.
+    /// Starts reading a [`streamable`] plan; a one-table plan whose path is
+    /// not one key range runs to completion here instead.
     pub(crate) fn open(
         reader: StreamReader<'c>,
         plan: Arc<QueryPlan>,
@@ -100,28 +139,18 @@ impl<'c> RowStream<'c> {
     ) -> Result<RowStream<'c>> {
         let columns = plan.columns.clone();
         let sets = SetCache::default();
-        let Source::Table(t) = &plan.first.source else {
-            let ctx = Ctx::at_instant(reader.get(), params, now_ms).with_session(session).with_sets(&sets);
+        let ctx = Ctx::at_instant(reader.get(), params, now_ms).with_session(session).with_sets(&sets);
+        let Some(source) = open_source(&ctx, &plan)? else {
             return Ok(RowStream::ready(columns, super::run_query(&ctx, &plan, None)?));
         };
-        let ctx = Ctx::at_instant(reader.get(), params, now_ms).with_session(session).with_sets(&sets);
         let limit = eval_limit(&ctx, &plan.limit, "LIMIT")?.filter(|l| *l >= 0).map(|l| l as usize);
         let offset = eval_limit(&ctx, &plan.offset, "OFFSET")?.unwrap_or(0).max(0) as usize;
-        let Some(cursor) = PathCursor::open(&ctx, &t.table, &t.access, (&[], None))? else {
-            let rows = super::run_query(&ctx, &plan, None)?;
-            return Ok(RowStream::ready(columns, rows));
+        let order = if plan.order_by.is_empty() || plan.first.ordered {
+            Order::Source
+        } else {
+            Order::Gather(plan.order_by.clone(), limit.map(|l| l.saturating_add(offset)))
         };
         let moved = super::moved_columns(&plan.first);
-        let (implied, check_where) = match &plan.first.where_ {
-            Some(w) => {
-                let mut conjuncts = Vec::new();
-                crate::access::split_and(w, &mut conjuncts);
-                let implied = crate::access::implied(&ctx, &t.table, &t.access, &conjuncts, (&[], None))?;
-                let all = conjuncts.len() <= 64 && implied.count_ones() as usize == conjuncts.len();
-                (implied, !all)
-            }
-            None => (0, false),
-        };
         let live = Live {
             reader,
             params: params.to_vec(),
@@ -129,12 +158,11 @@ impl<'c> RowStream<'c> {
             session,
             sets,
             plan,
-            cursor,
+            source,
+            order,
             skip: offset,
             left: limit,
             moved,
-            implied,
-            check_where,
         };
         Ok(RowStream { columns, rows: Rows::Live(Box::new(live)) })
     }
@@ -145,6 +173,54 @@ impl<'c> RowStream<'c> {
     }
 }
 
+/// The pulled source of a streamable plan's core; `None` when it cannot be
+/// pulled (a one-table path that looks up several keys).
+fn open_source(ctx: &Ctx<'_>, plan: &QueryPlan) -> Result<Option<Node>> {
+    let core = &plan.first;
+    let mut conjuncts = Vec::new();
+    if let Some(w) = &core.where_ {
+        crate::access::split_and(w, &mut conjuncts);
+    }
+    if let (Some(join), Some((leaves, ons))) = (&core.join, crate::join::leaves(&core.source)) {
+        for on in ons {
+            crate::access::split_and(on, &mut conjuncts);
+        }
+        let width = super::full_width(&core.source);
+        return Ok(Some(Node::Planned(Box::new(Planned::open(ctx, &leaves, join, &conjuncts, width)?))));
+    }
+    match &core.source {
+        Source::Table(t) => {
+            // Comparisons the path answers exactly need no test.
+            let implied = crate::access::implied(ctx, &t.table, &t.access, &conjuncts, (&[], None))?;
+            let conds: Vec<BExpr> = conjuncts
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i >= 64 || implied & (1 << i) == 0)
+                .map(|(_, c)| (*c).clone())
+                .collect();
+            match Node::leaf(ctx, &core.source, conds)? {
+                node @ Node::Table { .. } => Ok(Some(node)),
+                _ => Ok(None),
+            }
+        }
+        Source::Join { .. } => {
+            // Each conjunct is tested at the first join that has every slot
+            // it reads (all of them, past a RIGHT or FULL join).
+            let width = super::full_width(&core.source);
+            let pushable = crate::access::pushable(&core.source);
+            let conds: Vec<Cond> = conjuncts
+                .iter()
+                .map(|c| match super::column_span(c).filter(|_| pushable) {
+                    Some((lo, hi)) => Cond { lo, hi: hi.max(1), e: (*c).clone() },
+                    None => Cond { lo: 0, hi: width.max(1), e: (*c).clone() },
+                })
+                .collect();
+            Ok(Some(Chain::open(ctx, &core.source, &conds)?))
+        }
+        _ => Ok(None),
+    }
+}
+
 impl Live<'_> {
     fn next_row(&mut self) -> Result<Option<Vec<Value>>> {
         if self.left == Some(0) {
@@ -152,26 +228,33 @@ impl Live<'_> {
         }
         let ctx = Ctx::at_instant(self.reader.get(), &self.params, self.now_ms).with_session(self.session);
         let ctx = ctx.with_sets(&self.sets);
-        let core = &self.plan.first;
-        let Source::Table(t) = &core.source else { return Ok(None) };
-        while let Some(row) = self.cursor.next(ctx.rd, &t.table, &t.access)? {
-            if let Some(w) = core.where_.as_ref().filter(|_| self.check_where)
-                && !conjuncts_hold(&ctx, w, &row, self.implied, &mut 0)?
-            {
-                continue;
-            }
-            if self.skip > 0 {
-                self.skip -= 1;
-                continue;
-            }
-            let out = match &self.moved {
-                Some(slots) => {
-                    let mut row = row;
-                    super::take_columns(&mut row, slots)
+        loop {
+            let out = match &mut self.order {
+                Order::Source => {
+                    let Some(row) = self.source.next(&ctx)? else { return Ok(None) };
+                    if self.skip > 0 {
+                        self.skip -= 1;
+                        continue;
+                    }
+                    project(&ctx, &self.plan, self.moved.as_deref(), row)?
                 }
-                None => {
-                    let env = super::Env { row: &row, aggs: &[], parent: None };
-                    core.result.iter().map(|e| eval(&ctx, e, &env)).collect::<Result<Vec<_>>>()?
+                Order::Gather(keys, top) => {
+                    let mut sorter = sort::Sorter::new(std::mem::take(keys), *top);
+                    while let Some(row) = self.source.next(&ctx)? {
+                        let env = Env { row: &row, aggs: &[], parent: None };
+                        let k = self.plan.order_by.iter().map(|k| eval(&ctx, &k.expr, &env)).collect::<Result<_>>()?;
+                        sorter.push((project(&ctx, &self.plan, self.moved.as_deref(), row)?, k))?;
+                    }
+                    self.order = Order::Sorted(sorter.finish()?);
+                    continue;
+                }
+                Order::Sorted(sorted) => {
+                    let Some(row) = sorted.next()? else { return Ok(None) };
+                    if self.skip > 0 {
+                        self.skip -= 1;
+                        continue;
+                    }
+                    row
                 }
             };
             if let Some(l) = self.left.as_mut() {
@@ -179,28 +262,18 @@ impl Live<'_> {
             }
             return Ok(Some(out));
         }
-        Ok(None)
     }
 }
 
-/// Whether every conjunct of `w` is true for `row`, tested left to right
-/// until one is not, as a query that runs to completion tests them. The
-/// conjuncts in `skip` (bit `i` for the conjunct numbered `i` in that
-/// order; `at` counts them) are known to hold and are not tested.
-fn conjuncts_hold(ctx: &Ctx<'_>, w: &BExpr, row: &[Value], skip: u64, at: &mut usize) -> Result<bool> {
-    match w {
-        BExpr::Bin { op: crate::ast::BinaryOp::And, l, r, .. } => {
-            Ok(conjuncts_hold(ctx, l, row, skip, at)? && conjuncts_hold(ctx, r, row, skip, at)?)
+/// The result row of source row `row`.
+fn project(ctx: &Ctx<'_>, plan: &QueryPlan, moved: Option<&[usize]>, mut row: Vec<Value>) -> Result<Vec<Value>> {
+    Ok(match moved {
+        Some(slots) => super::take_columns(&mut row, slots),
+        None => {
+            let env = Env { row: &row, aggs: &[], parent: None };
+            plan.first.result.iter().map(|e| eval(ctx, e, &env)).collect::<Result<Vec<_>>>()?
         }
-        _ => {
-            let i = *at;
-            *at += 1;
-            if i < 64 && skip & (1 << i) != 0 {
-                return Ok(true);
-            }
-            passes(ctx, &[w], row, None)
-        }
-    }
+    })
 }
 
 impl Iterator for RowStream<'_> {
