@@ -85,6 +85,11 @@ const ORDERED: &[&str] = &[
     "SELECT a.id, c.rowid, d.id FROM a LEFT JOIN c ON c.k = a.x LEFT JOIN d ON d.c_k = c.k \
      WHERE a.id % 7 = 0 ORDER BY d.z DESC, a.id, c.rowid, d.id",
     "SELECT a.id, j.value FROM a, json_each('[3,1,2]') j WHERE a.id < 9 ORDER BY j.value, a.id",
+    "SELECT DISTINCT s FROM a ORDER BY s",
+    "SELECT DISTINCT a.x, b.y FROM a JOIN b ON b.a_id = a.id ORDER BY 1, 2 DESC",
+    "SELECT id, s FROM a WHERE id < 50 UNION ALL SELECT id, t FROM b WHERE id < 80 ORDER BY 2, 1 DESC",
+    "SELECT x FROM a UNION ALL SELECT y FROM b ORDER BY 1 LIMIT 20 OFFSET 5",
+    "SELECT a.id, b.id FROM a JOIN b ON b.a_id = a.id UNION ALL SELECT id, NULL FROM a WHERE x IS NULL ORDER BY 1, 2",
 ];
 
 /// Queries whose order SQL leaves open: SQLite must give the same rows as
@@ -108,6 +113,10 @@ const UNORDERED: &[&str] = &[
     "SELECT t, id FROM b ORDER BY t DESC",
     "SELECT a.x, b.y FROM a JOIN b ON b.a_id = a.id ORDER BY a.x",
     "SELECT a.id, b.id FROM a JOIN b ON b.a_id = a.id AND a.x IN (SELECT k FROM c)",
+    "SELECT DISTINCT x FROM a",
+    "SELECT DISTINCT a.x, c.v FROM a JOIN c ON c.k = a.x",
+    "SELECT a.id FROM a WHERE x > 10 UNION ALL SELECT b.id FROM b JOIN a ON a.id = b.a_id WHERE a.x < 3",
+    "SELECT x, s FROM a UNION ALL SELECT DISTINCT y, t FROM b LEFT JOIN c ON c.k = b.y",
 ];
 
 /// Queries checked against the complete run only: LIMIT without a total
@@ -118,6 +127,9 @@ const OURS_ONLY: &[&str] = &[
     "SELECT a.id, c.v FROM a, c WHERE a.x = c.k LIMIT 3",
     "SELECT a.x, b.y FROM a JOIN b ON b.a_id = a.id ORDER BY a.x LIMIT 7 OFFSET 3",
     "SELECT x, s FROM a ORDER BY x LIMIT 100",
+    "SELECT DISTINCT s COLLATE NOCASE AS n FROM a ORDER BY 1",
+    "SELECT DISTINCT t FROM b UNION ALL SELECT DISTINCT s FROM a",
+    "SELECT a.id FROM a UNION ALL SELECT id FROM b LIMIT 10 OFFSET 295",
 ];
 
 fn load() -> (Connection, rusqlite::Connection) {
@@ -229,4 +241,12 @@ fn a_streamed_join_gives_the_rows_before_an_error() {
     assert_eq!(got.len(), at + 1);
     assert!(got[..at].iter().zip(&order).all(|(g, w)| g.as_ref().unwrap() == w));
     assert!(got[at].is_err());
+    // And through the arms of a UNION ALL: all of the first, then the
+    // second's rows before the failing one.
+    let q = "SELECT id FROM a UNION ALL SELECT CASE WHEN id = 5 THEN abs(-9223372036854775808) ELSE id END FROM b";
+    assert!(c.execute(q).is_err());
+    let got: Vec<_> = c.query_stream(q, &[]).unwrap().collect();
+    assert_eq!(got.len(), 300 + 5 + 1);
+    assert!(got[..305].iter().all(Result::is_ok));
+    assert!(got[305].is_err());
 }

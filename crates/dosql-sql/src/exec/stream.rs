@@ -34,11 +34,14 @@ mod pull;
 pub mod sort;
 
 use super::{Ctx, Env, Session, eval, eval_limit, semi::SetCache};
+use crate::ast::CompoundOp;
 use crate::error::Result;
-use crate::plan::{BExpr, QueryPlan, SortKey, Source};
+use crate::plan::{BExpr, CorePlan, QueryPlan, SortKey, Source};
 use crate::txn::{Snapshot, Txn};
+use crate::value::Collation;
 use crate::value::Value;
 use pull::{Chain, Cond, Node, Planned};
+use std::collections::HashSet;
 use std::sync::Arc;
 
 /// What a stream reads: the open transaction of the connection it came
@@ -80,15 +83,26 @@ struct Live<'c> {
     now_ms: i64,
     session: Session,
     sets: SetCache,
-    plan: Arc<QueryPlan>,
-    /// The source rows that pass WHERE.
-    source: Node,
+    /// Where the SELECTs' rows stand.
+    arms: Arms,
     /// ORDER BY, when the source does not give its order.
     order: Order,
     /// Rows OFFSET still skips, and rows LIMIT still allows.
     skip: usize,
     left: Option<usize>,
-    /// The slots the result takes as they are, when it is nothing but
+}
+
+/// The SELECTs of a query (one, or the arms of a UNION ALL) read in turn.
+struct Arms {
+    plan: Arc<QueryPlan>,
+    /// The source rows that pass WHERE, one per SELECT.
+    sources: Vec<Node>,
+    /// The SELECT being read.
+    arm: usize,
+    /// Its DISTINCT: the keys of the rows it gave and its columns'
+    /// collations (`None` without DISTINCT).
+    seen: Option<(HashSet<Vec<u8>>, Vec<Collation>)>,
+    /// The slots its result takes as they are, when it is nothing but
     /// distinct columns.
     moved: Option<Vec<usize>>,
 }
@@ -105,13 +119,15 @@ enum Order {
 
 /// Whether `plan` can be read row by row (see the module docs).
 pub(crate) fn streamable(plan: &QueryPlan) -> bool {
-    let c = &plan.first;
-    plan.compound.is_empty()
-        && !plan.order_on_result
-        && c.values.is_none()
+    plan.compound.iter().all(|(op, core)| *op == CompoundOp::UnionAll && core_streams(core))
+        && core_streams(&plan.first)
+}
+
+/// Whether one SELECT of a query can be read row by row.
+fn core_streams(c: &CorePlan) -> bool {
+    c.values.is_none()
         && !c.aggregate
         && c.windows.is_empty()
-        && !c.distinct
         && c.first_row.is_none()
         && c.having.is_none()
         && match &c.source {
@@ -123,14 +139,22 @@ pub(crate) fn streamable(plan: &QueryPlan) -> bool {
         }
 }
 
+/// SELECT number `i` of `plan` (0: the first, then the compound's).
+fn core_at(plan: &QueryPlan, i: usize) -> Option<&CorePlan> {
+    match i.checked_sub(1) {
+        None => Some(&plan.first),
+        Some(j) => plan.compound.get(j).map(|(_, c)| c),
+    }
+}
+
 impl<'c> RowStream<'c> {
     /// Rows already computed.
     pub(crate) fn ready(columns: Vec<String>, rows: Vec<Vec<Value>>) -> RowStream<'c> {
         RowStream { columns, rows: Rows::Ready(rows.into_iter()) }
     }
 
-    /// Starts reading a [`streamable`] plan; a one-table plan whose path is
-    /// not one key range runs to completion here instead.
+    /// Starts reading a [`streamable`] plan; a plan with a one-table SELECT
+    /// whose path is not one key range runs to completion here instead.
     pub(crate) fn open(
         reader: StreamReader<'c>,
         plan: Arc<QueryPlan>,
@@ -140,29 +164,31 @@ impl<'c> RowStream<'c> {
         let columns = plan.columns.clone();
         let sets = SetCache::default();
         let ctx = Ctx::at_instant(reader.get(), params, now_ms).with_session(session).with_sets(&sets);
-        let Some(source) = open_source(&ctx, &plan)? else {
-            return Ok(RowStream::ready(columns, super::run_query(&ctx, &plan, None)?));
-        };
+        let mut sources = Vec::with_capacity(plan.compound.len() + 1);
+        for i in 0..=plan.compound.len() {
+            match core_at(&plan, i).map(|core| open_source(&ctx, core)).transpose()?.flatten() {
+                Some(node) => sources.push(node),
+                None => return Ok(RowStream::ready(columns, super::run_query(&ctx, &plan, None)?)),
+            }
+        }
         let limit = eval_limit(&ctx, &plan.limit, "LIMIT")?.filter(|l| *l >= 0).map(|l| l as usize);
         let offset = eval_limit(&ctx, &plan.offset, "OFFSET")?.unwrap_or(0).max(0) as usize;
-        let order = if plan.order_by.is_empty() || plan.first.ordered {
+        let order = if plan.order_by.is_empty() || (plan.first.ordered && plan.compound.is_empty()) {
             Order::Source
         } else {
             Order::Gather(plan.order_by.clone(), limit.map(|l| l.saturating_add(offset)))
         };
-        let moved = super::moved_columns(&plan.first);
+        let (seen, moved) = arm_state(&plan.first);
         let live = Live {
             reader,
             params: params.to_vec(),
             now_ms,
             session,
             sets,
-            plan,
-            source,
+            arms: Arms { plan, sources, arm: 0, seen, moved },
             order,
             skip: offset,
             left: limit,
-            moved,
         };
         Ok(RowStream { columns, rows: Rows::Live(Box::new(live)) })
     }
@@ -173,10 +199,17 @@ impl<'c> RowStream<'c> {
     }
 }
 
-/// The pulled source of a streamable plan's core; `None` when it cannot be
+/// What reading a SELECT keeps: its DISTINCT state and its moved columns.
+type ArmState = (Option<(HashSet<Vec<u8>>, Vec<Collation>)>, Option<Vec<usize>>);
+
+fn arm_state(core: &CorePlan) -> ArmState {
+    let seen = core.distinct.then(|| (HashSet::new(), super::result_collations(core)));
+    (seen, super::moved_columns(core))
+}
+
+/// The pulled source of a SELECT that streams; `None` when it cannot be
 /// pulled (a one-table path that looks up several keys).
-fn open_source(ctx: &Ctx<'_>, plan: &QueryPlan) -> Result<Option<Node>> {
-    let core = &plan.first;
+fn open_source(ctx: &Ctx<'_>, core: &CorePlan) -> Result<Option<Node>> {
     let mut conjuncts = Vec::new();
     if let Some(w) = &core.where_ {
         crate::access::split_and(w, &mut conjuncts);
@@ -231,19 +264,17 @@ impl Live<'_> {
         loop {
             let out = match &mut self.order {
                 Order::Source => {
-                    let Some(row) = self.source.next(&ctx)? else { return Ok(None) };
+                    let Some((row, _)) = self.arms.pull(&ctx, false)? else { return Ok(None) };
                     if self.skip > 0 {
                         self.skip -= 1;
                         continue;
                     }
-                    project(&ctx, &self.plan, self.moved.as_deref(), row)?
+                    row
                 }
                 Order::Gather(keys, top) => {
                     let mut sorter = sort::Sorter::new(std::mem::take(keys), *top);
-                    while let Some(row) = self.source.next(&ctx)? {
-                        let env = Env { row: &row, aggs: &[], parent: None };
-                        let k = self.plan.order_by.iter().map(|k| eval(&ctx, &k.expr, &env)).collect::<Result<_>>()?;
-                        sorter.push((project(&ctx, &self.plan, self.moved.as_deref(), row)?, k))?;
+                    while let Some(entry) = self.arms.pull(&ctx, true)? {
+                        sorter.push(entry)?;
                     }
                     self.order = Order::Sorted(sorter.finish()?);
                     continue;
@@ -265,15 +296,47 @@ impl Live<'_> {
     }
 }
 
-/// The result row of source row `row`.
-fn project(ctx: &Ctx<'_>, plan: &QueryPlan, moved: Option<&[usize]>, mut row: Vec<Value>) -> Result<Vec<Value>> {
-    Ok(match moved {
-        Some(slots) => super::take_columns(&mut row, slots),
-        None => {
-            let env = Env { row: &row, aggs: &[], parent: None };
-            plan.first.result.iter().map(|e| eval(ctx, e, &env)).collect::<Result<Vec<_>>>()?
+impl Arms {
+    /// The next result row of the SELECTs in turn, with its ORDER BY keys
+    /// when `keyed` (over the source row for one SELECT, over the result
+    /// row for a compound, as the complete run computes them).
+    fn pull(&mut self, ctx: &Ctx<'_>, keyed: bool) -> Result<Option<(Vec<Value>, Vec<Value>)>> {
+        loop {
+            let (Some(core), Some(source)) = (core_at(&self.plan, self.arm), self.sources.get_mut(self.arm)) else {
+                return Ok(None);
+            };
+            let Some(mut row) = source.next(ctx)? else {
+                self.arm += 1;
+                if let Some(next) = core_at(&self.plan, self.arm) {
+                    (self.seen, self.moved) = arm_state(next);
+                }
+                continue;
+            };
+            let on_result = self.plan.order_on_result;
+            let mut keys = Vec::new();
+            if keyed && !on_result {
+                let env = Env { row: &row, aggs: &[], parent: None };
+                keys = self.plan.order_by.iter().map(|k| eval(ctx, &k.expr, &env)).collect::<Result<_>>()?;
+            }
+            let out = match &self.moved {
+                Some(slots) => super::take_columns(&mut row, slots),
+                None => {
+                    let env = Env { row: &row, aggs: &[], parent: None };
+                    core.result.iter().map(|e| eval(ctx, e, &env)).collect::<Result<Vec<_>>>()?
+                }
+            };
+            if let Some((seen, colls)) = &mut self.seen
+                && !seen.insert(super::row_key_coll(&out, colls))
+            {
+                continue;
+            }
+            if keyed && on_result {
+                let env = Env { row: &out, aggs: &[], parent: None };
+                keys = self.plan.order_by.iter().map(|k| eval(ctx, &k.expr, &env)).collect::<Result<_>>()?;
+            }
+            return Ok(Some((out, keys)));
         }
-    })
+    }
 }
 
 impl Iterator for RowStream<'_> {
