@@ -2,9 +2,9 @@
 //!
 //! A query runs to completion here: each source gives all of its rows
 //! (through the access path and join order the planner chose), then
-//! grouping, windows, DISTINCT, compounds and sorting work on them. Only
-//! a one-table query that needs none of those can instead be read row by
-//! row ([`stream`]).
+//! grouping, windows, DISTINCT, compounds and sorting work on them. Most
+//! queries (joins, sorts, GROUP BY, DISTINCT, UNION ALL) can instead be
+//! read row by row in bounded memory ([`stream`], which says which).
 
 mod recursive;
 pub mod semi;

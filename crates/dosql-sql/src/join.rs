@@ -1,5 +1,7 @@
 //! Inner joins of two or more sources: the order they are read in, chosen
-//! by cost when the query is bound, and the executor of that order.
+//! by cost when the query is bound, and the executor of that order (a
+//! streamed query reads the same order row by row:
+//! [`crate::exec::stream`]).
 //!
 //! Each source in turn is joined onto the rows of those before it, in one
 //! of three ways:

@@ -90,6 +90,14 @@ const ORDERED: &[&str] = &[
     "SELECT id, s FROM a WHERE id < 50 UNION ALL SELECT id, t FROM b WHERE id < 80 ORDER BY 2, 1 DESC",
     "SELECT x FROM a UNION ALL SELECT y FROM b ORDER BY 1 LIMIT 20 OFFSET 5",
     "SELECT a.id, b.id FROM a JOIN b ON b.a_id = a.id UNION ALL SELECT id, NULL FROM a WHERE x IS NULL ORDER BY 1, 2",
+    "SELECT x, count(*), sum(id), min(s), max(r) FROM a GROUP BY x ORDER BY x",
+    "SELECT a.x, count(b.id) FROM a JOIN b ON b.a_id = a.id GROUP BY a.x HAVING count(*) > 20 ORDER BY 2 DESC, 1",
+    "SELECT count(DISTINCT y), t COLLATE BINARY FROM b GROUP BY t COLLATE BINARY ORDER BY 2",
+    "SELECT s, max(x), id FROM a GROUP BY s ORDER BY s",
+    "SELECT a_id, count(*), max(y) FROM b GROUP BY a_id ORDER BY a_id",
+    "SELECT x, count(*) FROM a GROUP BY x UNION ALL SELECT y, count(*) FROM b GROUP BY y ORDER BY 1, 2",
+    "SELECT DISTINCT count(*) FROM b GROUP BY y ORDER BY 1",
+    "SELECT c.k, avg(d.z), count(d.id) FROM c LEFT JOIN d ON d.c_k = c.k GROUP BY c.k ORDER BY c.k LIMIT 5 OFFSET 2",
 ];
 
 /// Queries whose order SQL leaves open: SQLite must give the same rows as
@@ -117,6 +125,8 @@ const UNORDERED: &[&str] = &[
     "SELECT DISTINCT a.x, c.v FROM a JOIN c ON c.k = a.x",
     "SELECT a.id FROM a WHERE x > 10 UNION ALL SELECT b.id FROM b JOIN a ON a.id = b.a_id WHERE a.x < 3",
     "SELECT x, s FROM a UNION ALL SELECT DISTINCT y, t FROM b LEFT JOIN c ON c.k = b.y",
+    "SELECT a_id, count(*) FROM b GROUP BY a_id",
+    "SELECT x % 4, sum(id) FROM a GROUP BY 1 HAVING sum(id) > 100",
 ];
 
 /// Queries checked against the complete run only: LIMIT without a total
@@ -130,6 +140,9 @@ const OURS_ONLY: &[&str] = &[
     "SELECT DISTINCT s COLLATE NOCASE AS n FROM a ORDER BY 1",
     "SELECT DISTINCT t FROM b UNION ALL SELECT DISTINCT s FROM a",
     "SELECT a.id FROM a UNION ALL SELECT id FROM b LIMIT 10 OFFSET 295",
+    "SELECT t, count(*) FROM b GROUP BY t",
+    "SELECT y % 5, total(id), group_concat(id) FROM b WHERE id < 60 GROUP BY 1 ORDER BY 1",
+    "SELECT a.s, b.t, max(b.y), a.id FROM a JOIN b ON b.a_id = a.id GROUP BY a.s ORDER BY b.t",
 ];
 
 fn load() -> (Connection, rusqlite::Connection) {
@@ -201,7 +214,11 @@ fn a_large_spilled_sort_merges_generations_in_order() {
     )
     .unwrap();
     let before = sort::runs_written();
-    for sql in ["SELECT id, k FROM big ORDER BY k", "SELECT s, id FROM big ORDER BY s DESC LIMIT 9000 OFFSET 11"] {
+    for sql in [
+        "SELECT id, k FROM big ORDER BY k",
+        "SELECT s, id FROM big ORDER BY s DESC LIMIT 9000 OFFSET 11",
+        "SELECT k, count(*), sum(id), min(s) FROM big GROUP BY k",
+    ] {
         let s = streamed(&mut c, sql).unwrap();
         assert_eq!(s, complete(&mut c, sql).unwrap(), "{sql}");
     }

@@ -1,6 +1,7 @@
 //! Bounded memory of streamed queries, measured: a counting global
 //! allocator records the peak bytes allocated while a 200,000-row join and
-//! a 200,000-row ORDER BY (no index gives it: an external sort) are read
+//! a 200,000-row ORDER BY (no index gives it: an external sort) and a
+//! GROUP BY of 200,000 groups (grouped through the same sort) are read
 //! through `query_stream`, and while the same queries run to completion.
 //! The stream's peak must stay under a fixed bound far below the result's
 //! size; the complete run's peak, far above it, shows the bound is one a
@@ -58,6 +59,7 @@ fn streamed_joins_and_sorts_stay_within_a_fixed_bound() {
         "SELECT p.id, p.k, q.id, q.pad FROM p JOIN q ON q.p_id = p.id",
         "SELECT id, pad FROM q ORDER BY pad DESC",
         "SELECT p.k, q.pad FROM p JOIN q ON q.p_id = p.id WHERE p.k < 10 ORDER BY q.pad, q.id",
+        "SELECT pad, count(*), max(id) FROM q GROUP BY pad",
     ];
     for sql in queries {
         let (stream, n) = streamed_peak(&mut c, sql);

@@ -1,30 +1,39 @@
 //! Queries read row by row: [`RowStream`].
 //!
-//! A query streams (each row is read, filtered, joined and projected only
-//! when it is pulled, so a result of any size takes bounded memory) when
-//! it is one SELECT without grouping, aggregates, windows, DISTINCT,
-//! HAVING or compounds, over:
+//! Rows are read, filtered, joined, grouped and projected only as they are
+//! pulled, so a result of any size takes bounded memory. A query streams
+//! when each of its SELECTs (one, or the arms of a UNION ALL, read in turn)
+//! reads one of these sources (the pulling itself is in the `pull`
+//! submodule):
 //!
 //! - one table whose access path reads one key range
 //!   ([`crate::access::PathCursor`]);
-//! - an inner join in the order [`crate::join`] planned: the first source
-//!   off its cursor, each later one looked up per row so far or found in a
-//!   hash table / rows read once when the query opened;
+//! - an inner join in the order [`crate::join`] planned, read depth first:
+//!   the first source off its cursor, each later one looked up per row so
+//!   far, or found in a hash table / rows read once when the query opened;
 //! - a left-deep chain of inner, cross and LEFT joins in FROM order.
 //!
-//! (The pulling itself is in the `pull` submodule.) An ORDER BY that the path does not
-//! already give is done by [`sort`]: an external merge sort that spills
-//! sorted runs to temporary files past a memory budget, or a bounded top-k
-//! under a small LIMIT; the sort pulls its input the same way.
+//! On top of the source, in the complete run's order of steps:
+//!
+//! - GROUP BY: rows in group order (as the path gives them, or through the
+//!   external sort of [`sort`]), one group at a time; memory is the sort's
+//!   budget plus one group's rows. HAVING, aggregates and the row bare
+//!   columns read are the complete run's;
+//! - DISTINCT: a hash set of the rows given (bounded by the distinct rows,
+//!   as in SQLite);
+//! - an ORDER BY the path does not give: [`sort`]'s external merge sort,
+//!   spilling sorted runs to temporary files past a memory budget, or a
+//!   bounded top-k under a small LIMIT;
+//! - LIMIT and OFFSET.
 //!
 //! Everything else runs to completion first and its rows are handed out
-//! from memory: aggregates and GROUP BY, DISTINCT, windows, compounds
-//! (UNION ALL included), VALUES, a FROM subquery or CTE as the whole
-//! source, RIGHT and FULL joins, a one-table path that looks up several
-//! keys, and `min()`/`max()` answered from an index. Inside a streamed join,
-//! a source that no cursor or lookup reads row by row (a hash join's build
-//! side, a FROM subquery) is read whole when the query opens: memory is
-//! bounded by that source, not by the result.
+//! from memory: aggregates without GROUP BY (one group of every row),
+//! windows, UNION / INTERSECT / EXCEPT, VALUES, a FROM subquery or CTE as
+//! the whole source, RIGHT and FULL joins, a one-table path that looks up
+//! several keys, and `min()`/`max()` answered from an index. Inside a
+//! streamed join, a source that no cursor or lookup reads row by row (a
+//! hash join's build side, a FROM subquery) is read whole when the query
+//! opens: memory is bounded by that source, not by the result.
 //!
 //! Rows, their order and the conjuncts tested are the complete run's
 //! ([`super::run_query`]); only when an error surfaces differs: a stream
@@ -105,6 +114,8 @@ struct Arms {
     /// The slots its result takes as they are, when it is nothing but
     /// distinct columns.
     moved: Option<Vec<usize>>,
+    /// Its groups, when it has GROUP BY.
+    groups: Option<Groups>,
 }
 
 /// Where a streamed ORDER BY stands.
@@ -126,10 +137,10 @@ pub(crate) fn streamable(plan: &QueryPlan) -> bool {
 /// Whether one SELECT of a query can be read row by row.
 fn core_streams(c: &CorePlan) -> bool {
     c.values.is_none()
-        && !c.aggregate
+        && (!c.aggregate || !c.group_by.is_empty())
         && c.windows.is_empty()
         && c.first_row.is_none()
-        && c.having.is_none()
+        && (c.aggregate || c.having.is_none())
         && match &c.source {
             Source::Table(_) => c.join.is_none(),
             Source::Join { .. } => {
@@ -178,14 +189,14 @@ impl<'c> RowStream<'c> {
         } else {
             Order::Gather(plan.order_by.clone(), limit.map(|l| l.saturating_add(offset)))
         };
-        let (seen, moved) = arm_state(&plan.first);
+        let (seen, moved, groups) = arm_state(&plan.first);
         let live = Live {
             reader,
             params: params.to_vec(),
             now_ms,
             session,
             sets,
-            arms: Arms { plan, sources, arm: 0, seen, moved },
+            arms: Arms { plan, sources, arm: 0, seen, moved, groups },
             order,
             skip: offset,
             left: limit,
@@ -199,12 +210,13 @@ impl<'c> RowStream<'c> {
     }
 }
 
-/// What reading a SELECT keeps: its DISTINCT state and its moved columns.
-type ArmState = (Option<(HashSet<Vec<u8>>, Vec<Collation>)>, Option<Vec<usize>>);
+/// What reading a SELECT keeps: its DISTINCT state, its moved columns and
+/// its groups.
+type ArmState = (Option<(HashSet<Vec<u8>>, Vec<Collation>)>, Option<Vec<usize>>, Option<Groups>);
 
 fn arm_state(core: &CorePlan) -> ArmState {
     let seen = core.distinct.then(|| (HashSet::new(), super::result_collations(core)));
-    (seen, super::moved_columns(core))
+    (seen, super::moved_columns(core), core.aggregate.then(|| Groups::new(core)))
 }
 
 /// The pulled source of a SELECT that streams; `None` when it cannot be
@@ -298,44 +310,144 @@ impl Live<'_> {
 
 impl Arms {
     /// The next result row of the SELECTs in turn, with its ORDER BY keys
-    /// when `keyed` (over the source row for one SELECT, over the result
-    /// row for a compound, as the complete run computes them).
+    /// when `keyed` (over the source row, or the group's row and
+    /// aggregates, for one SELECT; over the result row for a compound, as
+    /// the complete run computes them).
     fn pull(&mut self, ctx: &Ctx<'_>, keyed: bool) -> Result<Option<(Vec<Value>, Vec<Value>)>> {
+        let source_keyed = keyed && !self.plan.order_on_result;
         loop {
             let (Some(core), Some(source)) = (core_at(&self.plan, self.arm), self.sources.get_mut(self.arm)) else {
                 return Ok(None);
             };
-            let Some(mut row) = source.next(ctx)? else {
+            let pulled = match &mut self.groups {
+                Some(groups) => {
+                    let order: &[SortKey] = if self.plan.order_on_result { &[] } else { &self.plan.order_by };
+                    groups.next(ctx, (core, order), source)?
+                }
+                None => source.next(ctx)?.map(|row| (row, Vec::new())),
+            };
+            let Some((mut row, aggs)) = pulled else {
                 self.arm += 1;
                 if let Some(next) = core_at(&self.plan, self.arm) {
-                    (self.seen, self.moved) = arm_state(next);
+                    (self.seen, self.moved, self.groups) = arm_state(next);
                 }
                 continue;
             };
-            let on_result = self.plan.order_on_result;
+            let env = Env { row: &row, aggs: &aggs, parent: None };
+            if let Some(h) = &core.having
+                && crate::value::is_true(&eval(ctx, h, &env)?) != Some(true)
+            {
+                continue;
+            }
             let mut keys = Vec::new();
-            if keyed && !on_result {
-                let env = Env { row: &row, aggs: &[], parent: None };
+            if source_keyed {
                 keys = self.plan.order_by.iter().map(|k| eval(ctx, &k.expr, &env)).collect::<Result<_>>()?;
             }
             let out = match &self.moved {
                 Some(slots) => super::take_columns(&mut row, slots),
-                None => {
-                    let env = Env { row: &row, aggs: &[], parent: None };
-                    core.result.iter().map(|e| eval(ctx, e, &env)).collect::<Result<Vec<_>>>()?
-                }
+                None => core.result.iter().map(|e| eval(ctx, e, &env)).collect::<Result<Vec<_>>>()?,
             };
             if let Some((seen, colls)) = &mut self.seen
                 && !seen.insert(super::row_key_coll(&out, colls))
             {
                 continue;
             }
-            if keyed && on_result {
+            if keyed && !source_keyed {
                 let env = Env { row: &out, aggs: &[], parent: None };
                 keys = self.plan.order_by.iter().map(|k| eval(ctx, &k.expr, &env)).collect::<Result<_>>()?;
             }
             return Ok(Some((out, keys)));
         }
+    }
+}
+
+/// The groups of a streamed GROUP BY, one at a time: source rows in group
+/// order (as the source gives them when it gives that order, else through
+/// the external sort by the GROUP BY terms, stable as the complete run's
+/// sort), cut where the terms' values change under their collations.
+/// Memory: the sort's budget and one group's rows.
+struct Groups {
+    /// The GROUP BY terms as sort keys (ascending, NULLs first, each
+    /// term's collation: the order groups form in).
+    keys: Vec<SortKey>,
+    /// Whether the source already gives rows in group order.
+    in_order: bool,
+    /// The sorted rows with their group keys, once sorted.
+    sorted: Option<sort::Sorted>,
+    /// The first row of the next group, read ahead.
+    pending: Option<sort::Entry>,
+}
+
+impl Groups {
+    fn new(core: &CorePlan) -> Groups {
+        let keys = core
+            .group_by
+            .iter()
+            .map(|g| SortKey { expr: g.clone(), desc: false, nulls_first: true, coll: crate::bind::expr_collation(g) })
+            .collect();
+        Groups { keys, in_order: core.grouped, sorted: None, pending: None }
+    }
+
+    /// The next source row in group order, with its group key.
+    fn next_row(&mut self, ctx: &Ctx<'_>, source: &mut Node) -> Result<Option<sort::Entry>> {
+        let key = |ctx: &Ctx<'_>, row: &[Value], keys: &[SortKey]| -> Result<Vec<Value>> {
+            let env = Env { row, aggs: &[], parent: None };
+            keys.iter().map(|k| eval(ctx, &k.expr, &env)).collect()
+        };
+        if self.in_order {
+            return match source.next(ctx)? {
+                Some(row) => {
+                    let k = key(ctx, &row, &self.keys)?;
+                    Ok(Some((row, k)))
+                }
+                None => Ok(None),
+            };
+        }
+        if self.sorted.is_none() {
+            let mut sorter = sort::Sorter::new(self.keys.clone(), None);
+            while let Some(row) = source.next(ctx)? {
+                let k = key(ctx, &row, &self.keys)?;
+                sorter.push((row, k))?;
+            }
+            self.sorted = Some(sorter.finish()?);
+        }
+        match self.sorted.as_mut() {
+            Some(s) => s.next_entry(),
+            None => Ok(None),
+        }
+    }
+
+    /// The next group's row (the one bare columns read, as the complete
+    /// run picks it) and aggregate values.
+    /// `order` is the ORDER BY evaluated over the group's row, which the
+    /// choice of that row depends on.
+    fn next(
+        &mut self,
+        ctx: &Ctx<'_>,
+        (core, order): (&CorePlan, &[SortKey]),
+        source: &mut Node,
+    ) -> Result<Option<(Vec<Value>, Vec<Value>)>> {
+        let first = match self.pending.take() {
+            Some(e) => e,
+            None => match self.next_row(ctx, source)? {
+                Some(e) => e,
+                None => return Ok(None),
+            },
+        };
+        let (row, key) = first;
+        let mut group = vec![row];
+        while let Some((row, k)) = self.next_row(ctx, source)? {
+            if super::compare_keys(&key, &k, &self.keys) == std::cmp::Ordering::Equal {
+                group.push(row);
+            } else {
+                self.pending = Some((row, k));
+                break;
+            }
+        }
+        let refs: Vec<&Vec<Value>> = group.iter().collect();
+        let aggs = super::compute_aggs(ctx, &core.aggs, &refs, None)?;
+        let rep = super::representative(ctx, core, order, &refs, None)?.cloned();
+        Ok(Some((rep.unwrap_or_else(|| group.swap_remove(0)), aggs)))
     }
 }
 

@@ -261,4 +261,12 @@ impl Sorted {
             Sorted::Merge(m) => m.next_entry()?.map(|e| e.0),
         })
     }
+
+    /// The next row in order with its sort keys.
+    pub(crate) fn next_entry(&mut self) -> Result<Option<Entry>> {
+        match self {
+            Sorted::Memory(it) => Ok(it.next()),
+            Sorted::Merge(m) => m.next_entry(),
+        }
+    }
 }
