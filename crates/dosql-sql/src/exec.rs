@@ -1355,6 +1355,21 @@ fn group_cmp(a: &[Value], b: &[Value], colls: &[Collation]) -> Ordering {
     Ordering::Equal
 }
 
+/// Whether a grouped core reads its group's row outside aggregates (bare
+/// columns, in its result, HAVING, the ORDER BY `keys` or windows).
+fn reads_bare_row(core: &CorePlan, keys: &[SortKey]) -> bool {
+    fn reads_row(e: &BExpr) -> bool {
+        if matches!(e, BExpr::Col { depth: 0, .. }) || e.subquery().is_some() {
+            return true;
+        }
+        let mut found = false;
+        e.for_each_child(&mut |c| found = found || reads_row(c));
+        found
+    }
+    !core.windows.is_empty()
+        || core.result.iter().chain(&core.having).chain(keys.iter().map(|k| &k.expr)).any(reads_row)
+}
+
 /// The row of a group that bare columns (result columns outside any
 /// aggregate) are read from, as SQLite picks it: with `min(x)` / `max(x)`
 /// aggregates, the last row at which one of them took a new value (each
@@ -1368,17 +1383,7 @@ fn representative<'g>(
 ) -> Result<Option<&'g Vec<Value>>> {
     // Which row does not matter when nothing reads one (the usual case):
     // spare evaluating min()/max()'s argument a second time.
-    fn reads_row(e: &BExpr) -> bool {
-        if matches!(e, BExpr::Col { depth: 0, .. }) || e.subquery().is_some() {
-            return true;
-        }
-        let mut found = false;
-        e.for_each_child(&mut |c| found = found || reads_row(c));
-        found
-    }
-    let bare = !core.windows.is_empty()
-        || core.result.iter().chain(&core.having).chain(keys.iter().map(|k| &k.expr)).any(reads_row);
-    if !bare {
+    if !reads_bare_row(core, keys) {
         return Ok(group.first().copied());
     }
     let extremes: Vec<(&BExpr, bool, Collation)> = core

@@ -39,6 +39,7 @@
 //! ([`super::run_query`]); only when an error surfaces differs: a stream
 //! gives the rows before the one that fails.
 
+mod agg;
 mod pull;
 pub mod sort;
 
@@ -137,7 +138,7 @@ pub(crate) fn streamable(plan: &QueryPlan) -> bool {
 /// Whether one SELECT of a query can be read row by row.
 fn core_streams(c: &CorePlan) -> bool {
     c.values.is_none()
-        && (!c.aggregate || !c.group_by.is_empty())
+        && (!c.aggregate || !c.group_by.is_empty() || agg::foldable(c))
         && c.windows.is_empty()
         && c.first_row.is_none()
         && (c.aggregate || c.having.is_none())
@@ -184,7 +185,9 @@ impl<'c> RowStream<'c> {
         }
         let limit = eval_limit(&ctx, &plan.limit, "LIMIT")?.filter(|l| *l >= 0).map(|l| l as usize);
         let offset = eval_limit(&ctx, &plan.offset, "OFFSET")?.unwrap_or(0).max(0) as usize;
-        let order = if plan.order_by.is_empty() || (plan.first.ordered && plan.compound.is_empty()) {
+        // A path's order is the result's only for rows, not groups.
+        let in_order = plan.first.ordered && plan.compound.is_empty() && !plan.first.aggregate;
+        let order = if plan.order_by.is_empty() || in_order {
             Order::Source
         } else {
             Order::Gather(plan.order_by.clone(), limit.map(|l| l.saturating_add(offset)))
@@ -364,18 +367,26 @@ impl Arms {
 /// The groups of a streamed GROUP BY, one at a time: source rows in group
 /// order (as the source gives them when it gives that order, else through
 /// the external sort by the GROUP BY terms, stable as the complete run's
-/// sort), cut where the terms' values change under their collations.
-/// Memory: the sort's budget and one group's rows.
+/// sort), cut where the terms' values change under their collations, and
+/// folded into accumulators as they come ([`agg::GroupAcc`]; a group with
+/// a JSON aggregate gathers its rows instead). Without GROUP BY, every row
+/// is one group, which exists even when no row does.
 struct Groups {
     /// The GROUP BY terms as sort keys (ascending, NULLs first, each
     /// term's collation: the order groups form in).
     keys: Vec<SortKey>,
     /// Whether the source already gives rows in group order.
     in_order: bool,
+    /// No GROUP BY: one group of every row.
+    whole: bool,
+    /// Whether the aggregates fold row by row.
+    fold: bool,
     /// The sorted rows with their group keys, once sorted.
     sorted: Option<sort::Sorted>,
     /// The first row of the next group, read ahead.
     pending: Option<sort::Entry>,
+    /// Whether the last group was given.
+    done: bool,
 }
 
 impl Groups {
@@ -385,7 +396,16 @@ impl Groups {
             .iter()
             .map(|g| SortKey { expr: g.clone(), desc: false, nulls_first: true, coll: crate::bind::expr_collation(g) })
             .collect();
-        Groups { keys, in_order: core.grouped, sorted: None, pending: None }
+        let whole = core.group_by.is_empty();
+        Groups {
+            keys,
+            in_order: core.grouped || whole,
+            whole,
+            fold: agg::foldable(core),
+            sorted: None,
+            pending: None,
+            done: false,
+        }
     }
 
     /// The next source row in group order, with its group key.
@@ -417,32 +437,58 @@ impl Groups {
         }
     }
 
+    /// The next row of the current group, if the next row is in it.
+    fn same_group(&mut self, ctx: &Ctx<'_>, source: &mut Node, key: &[Value]) -> Result<Option<Vec<Value>>> {
+        match self.next_row(ctx, source)? {
+            Some((row, k)) if super::compare_keys(key, &k, &self.keys) == std::cmp::Ordering::Equal => Ok(Some(row)),
+            Some(other) => {
+                self.pending = Some(other);
+                Ok(None)
+            }
+            None => Ok(None),
+        }
+    }
+
     /// The next group's row (the one bare columns read, as the complete
-    /// run picks it) and aggregate values.
-    /// `order` is the ORDER BY evaluated over the group's row, which the
-    /// choice of that row depends on.
+    /// run picks it) and aggregate values. `order` is the ORDER BY
+    /// evaluated over the group's row, which the choice of that row
+    /// depends on.
     fn next(
         &mut self,
         ctx: &Ctx<'_>,
         (core, order): (&CorePlan, &[SortKey]),
         source: &mut Node,
     ) -> Result<Option<(Vec<Value>, Vec<Value>)>> {
+        if self.done {
+            return Ok(None);
+        }
         let first = match self.pending.take() {
-            Some(e) => e,
-            None => match self.next_row(ctx, source)? {
-                Some(e) => e,
-                None => return Ok(None),
-            },
+            Some(e) => Some(e),
+            None => self.next_row(ctx, source)?,
         };
-        let (row, key) = first;
-        let mut group = vec![row];
-        while let Some((row, k)) = self.next_row(ctx, source)? {
-            if super::compare_keys(&key, &k, &self.keys) == std::cmp::Ordering::Equal {
-                group.push(row);
-            } else {
-                self.pending = Some((row, k));
-                break;
+        self.done = self.whole;
+        let Some((row, key)) = first else {
+            self.done = true;
+            if !self.whole {
+                return Ok(None);
             }
+            // No GROUP BY and no row: one group of none, over a row of NULLs.
+            let (aggs, _) = agg::GroupAcc::new(core, order).finish(&core.aggs)?;
+            return Ok(Some((vec![Value::Null; super::source_width(&core.source, &[])], aggs)));
+        };
+        if self.fold {
+            let mut acc = agg::GroupAcc::new(core, order);
+            acc.add(ctx, &core.aggs, row)?;
+            while let Some(row) = self.same_group(ctx, source, &key)? {
+                acc.add(ctx, &core.aggs, row)?;
+            }
+            let (aggs, rep) = acc.finish(&core.aggs)?;
+            let rep = rep.unwrap_or_else(|| vec![Value::Null; super::source_width(&core.source, &[])]);
+            return Ok(Some((rep, aggs)));
+        }
+        let mut group = vec![row];
+        while let Some(row) = self.same_group(ctx, source, &key)? {
+            group.push(row);
         }
         let refs: Vec<&Vec<Value>> = group.iter().collect();
         let aggs = super::compute_aggs(ctx, &core.aggs, &refs, None)?;
