@@ -171,8 +171,7 @@ impl Row {
 /// DISTINCT, UNION ALL and sorts (spilled to temporary files past a
 /// memory budget) read rows from storage as they are pulled, so results
 /// of any size take bounded memory; the few other queries (windows,
-/// aggregates without GROUP BY, UNION, RIGHT / FULL joins) run to
-/// completion first. The iterator
+/// UNION, RIGHT / FULL joins) run to completion first. The iterator
 /// borrows its connection until dropped.
 ///
 /// ```

@@ -16,9 +16,12 @@
 //! On top of the source, in the complete run's order of steps:
 //!
 //! - GROUP BY: rows in group order (as the path gives them, or through the
-//!   external sort of [`sort`]), one group at a time; memory is the sort's
-//!   budget plus one group's rows. HAVING, aggregates and the row bare
-//!   columns read are the complete run's;
+//!   external sort of [`sort`]), one group at a time, each row folded into
+//!   the group's aggregates as it comes (the `agg` submodule); memory is
+//!   the sort's budget plus one group's accumulators (its rows, for a
+//!   group with a JSON aggregate). Without GROUP BY every row is one
+//!   group. HAVING, aggregate values and the row bare columns read are the
+//!   complete run's;
 //! - DISTINCT: a hash set of the rows given (bounded by the distinct rows,
 //!   as in SQLite);
 //! - an ORDER BY the path does not give: [`sort`]'s external merge sort,
@@ -27,8 +30,8 @@
 //! - LIMIT and OFFSET.
 //!
 //! Everything else runs to completion first and its rows are handed out
-//! from memory: aggregates without GROUP BY (one group of every row),
-//! windows, UNION / INTERSECT / EXCEPT, VALUES, a FROM subquery or CTE as
+//! from memory: a JSON aggregate without GROUP BY, windows, UNION /
+//! INTERSECT / EXCEPT, VALUES, a FROM subquery or CTE as
 //! the whole source, RIGHT and FULL joins, a one-table path that looks up
 //! several keys, and `min()`/`max()` answered from an index. Inside a
 //! streamed join, a source that no cursor or lookup reads row by row (a
