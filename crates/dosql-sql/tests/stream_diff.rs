@@ -108,6 +108,8 @@ const ORDERED: &[&str] = &[
     "SELECT sum(x) FILTER (WHERE id % 2 = 0), count(*) FILTER (WHERE s IS NULL) FROM a",
     "SELECT count(*) FROM a HAVING count(*) > 1",
     "SELECT avg(r), total(r), sum(r), min(r), max(r) FROM a",
+    "SELECT x FROM a UNION SELECT y FROM b ORDER BY 1",
+    "SELECT s FROM a UNION SELECT t FROM b UNION ALL SELECT v FROM c ORDER BY 1 DESC LIMIT 30",
 ];
 
 /// Queries whose order SQL leaves open: SQLite must give the same rows as
@@ -137,6 +139,9 @@ const UNORDERED: &[&str] = &[
     "SELECT x, s FROM a UNION ALL SELECT DISTINCT y, t FROM b LEFT JOIN c ON c.k = b.y",
     "SELECT a_id, count(*) FROM b GROUP BY a_id",
     "SELECT x % 4, sum(id) FROM a GROUP BY 1 HAVING sum(id) > 100",
+    "SELECT x FROM a UNION SELECT y FROM b UNION ALL SELECT k FROM c",
+    "SELECT a.id FROM a JOIN b ON b.a_id = a.id UNION SELECT id FROM b WHERE id < 400",
+    "SELECT x, s FROM a UNION ALL SELECT y, t FROM b UNION SELECT k, v FROM c",
 ];
 
 /// Queries checked against the complete run only: LIMIT without a total

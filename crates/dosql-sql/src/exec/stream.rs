@@ -2,7 +2,8 @@
 //!
 //! Rows are read, filtered, joined, grouped and projected only as they are
 //! pulled, so a result of any size takes bounded memory. A query streams
-//! when each of its SELECTs (one, or the arms of a UNION ALL, read in turn)
+//! when each of its SELECTs (one, or the arms of a UNION ALL or UNION, read
+//! in turn; UNION keeps the first of equal rows in a hash set)
 //! reads one of these sources (the pulling itself is in the `pull`
 //! submodule):
 //!
@@ -30,8 +31,8 @@
 //! - LIMIT and OFFSET.
 //!
 //! Everything else runs to completion first and its rows are handed out
-//! from memory: a JSON aggregate without GROUP BY, windows, UNION /
-//! INTERSECT / EXCEPT, VALUES, a FROM subquery or CTE as
+//! from memory: a JSON aggregate without GROUP BY, windows, INTERSECT and
+//! EXCEPT, VALUES, a FROM subquery or CTE as
 //! the whole source, RIGHT and FULL joins, a one-table path that looks up
 //! several keys, and `min()`/`max()` answered from an index. Inside a
 //! streamed join, a source that no cursor or lookup reads row by row (a
@@ -105,7 +106,8 @@ struct Live<'c> {
     left: Option<usize>,
 }
 
-/// The SELECTs of a query (one, or the arms of a UNION ALL) read in turn.
+/// The SELECTs of a query (one, or the arms of a UNION ALL or UNION) read
+/// in turn.
 struct Arms {
     plan: Arc<QueryPlan>,
     /// The source rows that pass WHERE, one per SELECT.
@@ -120,6 +122,11 @@ struct Arms {
     moved: Option<Vec<usize>>,
     /// Its groups, when it has GROUP BY.
     groups: Option<Groups>,
+    /// UNION: the SELECTs up to the last UNION give each row once (the
+    /// first time it comes), keyed under the first SELECT's column
+    /// collations, as the complete run's dedup keeps it; the number of
+    /// those SELECTs, the keys given and the collations.
+    union: (usize, HashSet<Vec<u8>>, Vec<Collation>),
 }
 
 /// Where a streamed ORDER BY stands.
@@ -134,7 +141,7 @@ enum Order {
 
 /// Whether `plan` can be read row by row (see the module docs).
 pub(crate) fn streamable(plan: &QueryPlan) -> bool {
-    plan.compound.iter().all(|(op, core)| *op == CompoundOp::UnionAll && core_streams(core))
+    plan.compound.iter().all(|(op, core)| matches!(op, CompoundOp::UnionAll | CompoundOp::Union) && core_streams(core))
         && core_streams(&plan.first)
 }
 
@@ -196,13 +203,15 @@ impl<'c> RowStream<'c> {
             Order::Gather(plan.order_by.clone(), limit.map(|l| l.saturating_add(offset)))
         };
         let (seen, moved, groups) = arm_state(&plan.first);
+        let deduped = plan.compound.iter().rposition(|(op, _)| *op == CompoundOp::Union).map_or(0, |i| i + 2);
+        let union = (deduped, HashSet::new(), super::result_collations(&plan.first));
         let live = Live {
             reader,
             params: params.to_vec(),
             now_ms,
             session,
             sets,
-            arms: Arms { plan, sources, arm: 0, seen, moved, groups },
+            arms: Arms { plan, sources, arm: 0, seen, moved, groups, union },
             order,
             skip: offset,
             left: limit,
@@ -356,6 +365,10 @@ impl Arms {
             if let Some((seen, colls)) = &mut self.seen
                 && !seen.insert(super::row_key_coll(&out, colls))
             {
+                continue;
+            }
+            let (deduped, given, colls) = &mut self.union;
+            if self.arm < *deduped && !given.insert(super::row_key_coll(&out, colls)) {
                 continue;
             }
             if keyed && !source_keyed {
