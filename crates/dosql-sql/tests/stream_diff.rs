@@ -20,6 +20,7 @@ fn script() -> Vec<String> {
         "CREATE TABLE c(k INT, v TEXT, w REAL)".into(),
         "CREATE TABLE d(id INTEGER PRIMARY KEY, c_k INT, z)".into(),
         "CREATE INDEX d_ck ON d(c_k)".into(),
+        "CREATE VIEW ab AS SELECT a.id AS aid, a.x, b.id AS bid, b.t FROM a LEFT JOIN b ON b.a_id = a.id".into(),
         "BEGIN".into(),
     ];
     // A small linear congruential generator: the same rows every run.
@@ -109,6 +110,12 @@ const ORDERED: &[&str] = &[
     "SELECT count(*) FROM a HAVING count(*) > 1",
     "SELECT avg(r), total(r), sum(r), min(r), max(r) FROM a",
     "SELECT x FROM a UNION SELECT y FROM b ORDER BY 1",
+    "SELECT * FROM (SELECT id, x FROM a WHERE x > 5) WHERE id % 3 = 0 ORDER BY id",
+    "SELECT q.x, count(*) FROM (SELECT a.x FROM a JOIN b ON b.a_id = a.id) q GROUP BY q.x ORDER BY 1",
+    "SELECT * FROM (SELECT id, s FROM a ORDER BY s, id LIMIT 50) ORDER BY id DESC",
+    "WITH w AS (SELECT y, count(*) AS n FROM b GROUP BY y) SELECT * FROM w WHERE n > 30 ORDER BY y",
+    "SELECT * FROM ab ORDER BY aid, bid",
+    "SELECT x, count(bid) FROM ab GROUP BY x ORDER BY x",
     "SELECT s FROM a UNION SELECT t FROM b UNION ALL SELECT v FROM c ORDER BY 1 DESC LIMIT 30",
 ];
 
@@ -140,6 +147,9 @@ const UNORDERED: &[&str] = &[
     "SELECT a_id, count(*) FROM b GROUP BY a_id",
     "SELECT x % 4, sum(id) FROM a GROUP BY 1 HAVING sum(id) > 100",
     "SELECT x FROM a UNION SELECT y FROM b UNION ALL SELECT k FROM c",
+    "SELECT * FROM ab WHERE t = 'apple'",
+    "SELECT s.aid, c.v FROM ab s JOIN c ON c.k = s.x",
+    "SELECT s.aid, c.v FROM ab s LEFT JOIN c ON c.k = s.x WHERE s.aid < 100",
     "SELECT a.id FROM a JOIN b ON b.a_id = a.id UNION SELECT id FROM b WHERE id < 400",
     "SELECT x, s FROM a UNION ALL SELECT y, t FROM b UNION SELECT k, v FROM c",
 ];
@@ -155,6 +165,8 @@ const OURS_ONLY: &[&str] = &[
     "SELECT DISTINCT s COLLATE NOCASE AS n FROM a ORDER BY 1",
     "SELECT DISTINCT t FROM b UNION ALL SELECT DISTINCT s FROM a",
     "SELECT a.id FROM a UNION ALL SELECT id FROM b LIMIT 10 OFFSET 295",
+    "SELECT * FROM (SELECT DISTINCT x FROM a) LIMIT 5",
+    "SELECT * FROM ab LIMIT 7 OFFSET 100",
     "SELECT t, count(*) FROM b GROUP BY t",
     "SELECT y % 5, total(id), group_concat(id) FROM b WHERE id < 60 GROUP BY 1 ORDER BY 1",
     "SELECT a.s, b.t, max(b.y), a.id FROM a JOIN b ON b.a_id = a.id GROUP BY a.s ORDER BY b.t",

@@ -69,6 +69,8 @@ fn streamed_joins_and_sorts_stay_within_a_fixed_bound() {
         // as they come, so memory is not the groups' rows.
         ("SELECT p_id % 10, count(*), sum(length(pad)), max(pad) FROM q GROUP BY 1", 10),
         ("SELECT count(*), max(pad), avg(p_id) FROM q", 1),
+        // A FROM subquery is pulled too.
+        ("SELECT * FROM (SELECT p.id, q.pad FROM p JOIN q ON q.p_id = p.id) WHERE id >= 0", ROWS),
     ];
     for (sql, rows) in queries {
         let (stream, n) = streamed_peak(&mut c, sql);

@@ -12,7 +12,9 @@
 //! - an inner join in the order [`crate::join`] planned, read depth first:
 //!   the first source off its cursor, each later one looked up per row so
 //!   far, or found in a hash table / rows read once when the query opened;
-//! - a left-deep chain of inner, cross and LEFT joins in FROM order.
+//! - a left-deep chain of inner, cross and LEFT joins in FROM order;
+//! - a FROM subquery, view or CTE that itself streams (also as the first
+//!   source of such a chain), pulled through its own pipeline.
 //!
 //! On top of the source, in the complete run's order of steps:
 //!
@@ -32,12 +34,12 @@
 //!
 //! Everything else runs to completion first and its rows are handed out
 //! from memory: a JSON aggregate without GROUP BY, windows, INTERSECT and
-//! EXCEPT, VALUES, a FROM subquery or CTE as
-//! the whole source, RIGHT and FULL joins, a one-table path that looks up
-//! several keys, and `min()`/`max()` answered from an index. Inside a
-//! streamed join, a source that no cursor or lookup reads row by row (a
-//! hash join's build side, a FROM subquery) is read whole when the query
-//! opens: memory is bounded by that source, not by the result.
+//! EXCEPT, VALUES, recursive CTEs, RIGHT and FULL joins, a one-table path
+//! that looks up several keys, `min()`/`max()` answered from an index, and
+//! a query over a FROM subquery that does not stream. Inside a streamed
+//! join, a source that no cursor or lookup reads row by row (a hash join's
+//! build side, a FROM subquery after the first source) is read whole when
+//! the query opens: memory is bounded by that source, not by the result.
 //!
 //! Rows, their order and the conjuncts tested are the complete run's
 //! ([`super::run_query`]); only when an error surfaces differs: a stream
@@ -97,6 +99,13 @@ struct Live<'c> {
     now_ms: i64,
     session: Session,
     sets: SetCache,
+    pipe: Pipeline,
+}
+
+/// A query's rows as they are pulled: its SELECTs, then ORDER BY, OFFSET
+/// and LIMIT. (A FROM subquery that streams is one too, inside its
+/// query's source.)
+pub(crate) struct Pipeline {
     /// Where the SELECTs' rows stand.
     arms: Arms,
     /// ORDER BY, when the source does not give its order.
@@ -157,6 +166,7 @@ fn core_streams(c: &CorePlan) -> bool {
             Source::Join { .. } => {
                 (c.join.is_some() && crate::join::leaves(&c.source).is_some()) || pull::chain_streams(&c.source)
             }
+            Source::Query(q) => streamable(q),
             _ => false,
         }
 }
@@ -186,36 +196,10 @@ impl<'c> RowStream<'c> {
         let columns = plan.columns.clone();
         let sets = SetCache::default();
         let ctx = Ctx::at_instant(reader.get(), params, now_ms).with_session(session).with_sets(&sets);
-        let mut sources = Vec::with_capacity(plan.compound.len() + 1);
-        for i in 0..=plan.compound.len() {
-            match core_at(&plan, i).map(|core| open_source(&ctx, core)).transpose()?.flatten() {
-                Some(node) => sources.push(node),
-                None => return Ok(RowStream::ready(columns, super::run_query(&ctx, &plan, None)?)),
-            }
-        }
-        let limit = eval_limit(&ctx, &plan.limit, "LIMIT")?.filter(|l| *l >= 0).map(|l| l as usize);
-        let offset = eval_limit(&ctx, &plan.offset, "OFFSET")?.unwrap_or(0).max(0) as usize;
-        // A path's order is the result's only for rows, not groups.
-        let in_order = plan.first.ordered && plan.compound.is_empty() && !plan.first.aggregate;
-        let order = if plan.order_by.is_empty() || in_order {
-            Order::Source
-        } else {
-            Order::Gather(plan.order_by.clone(), limit.map(|l| l.saturating_add(offset)))
+        let Some(pipe) = Pipeline::open(&ctx, plan.clone())? else {
+            return Ok(RowStream::ready(columns, super::run_query(&ctx, &plan, None)?));
         };
-        let (seen, moved, groups) = arm_state(&plan.first);
-        let deduped = plan.compound.iter().rposition(|(op, _)| *op == CompoundOp::Union).map_or(0, |i| i + 2);
-        let union = (deduped, HashSet::new(), super::result_collations(&plan.first));
-        let live = Live {
-            reader,
-            params: params.to_vec(),
-            now_ms,
-            session,
-            sets,
-            arms: Arms { plan, sources, arm: 0, seen, moved, groups, union },
-            order,
-            skip: offset,
-            left: limit,
-        };
+        let live = Live { reader, params: params.to_vec(), now_ms, session, sets, pipe };
         Ok(RowStream { columns, rows: Rows::Live(Box::new(live)) })
     }
 
@@ -277,21 +261,56 @@ fn open_source(ctx: &Ctx<'_>, core: &CorePlan) -> Result<Option<Node>> {
                 .collect();
             Ok(Some(Chain::open(ctx, &core.source, &conds)?))
         }
+        // Every conjunct is tested on the subquery's rows.
+        Source::Query(_) => Ok(Some(Node::leaf(ctx, &core.source, conjuncts.into_iter().cloned().collect())?)),
         _ => Ok(None),
     }
 }
 
 impl Live<'_> {
     fn next_row(&mut self) -> Result<Option<Vec<Value>>> {
+        let ctx = Ctx::at_instant(self.reader.get(), &self.params, self.now_ms).with_session(self.session);
+        self.pipe.next(&ctx.with_sets(&self.sets))
+    }
+}
+
+impl Pipeline {
+    /// Opens a [`streamable`] plan; `None` when one of its SELECTs is a
+    /// one-table path that looks up several keys (it must run to
+    /// completion).
+    pub(crate) fn open(ctx: &Ctx<'_>, plan: Arc<QueryPlan>) -> Result<Option<Pipeline>> {
+        let mut sources = Vec::with_capacity(plan.compound.len() + 1);
+        for i in 0..=plan.compound.len() {
+            match core_at(&plan, i).map(|core| open_source(ctx, core)).transpose()?.flatten() {
+                Some(node) => sources.push(node),
+                None => return Ok(None),
+            }
+        }
+        let limit = eval_limit(ctx, &plan.limit, "LIMIT")?.filter(|l| *l >= 0).map(|l| l as usize);
+        let offset = eval_limit(ctx, &plan.offset, "OFFSET")?.unwrap_or(0).max(0) as usize;
+        // A path's order is the result's only for rows, not groups.
+        let in_order = plan.first.ordered && plan.compound.is_empty() && !plan.first.aggregate;
+        let order = if plan.order_by.is_empty() || in_order {
+            Order::Source
+        } else {
+            Order::Gather(plan.order_by.clone(), limit.map(|l| l.saturating_add(offset)))
+        };
+        let (seen, moved, groups) = arm_state(&plan.first);
+        let deduped = plan.compound.iter().rposition(|(op, _)| *op == CompoundOp::Union).map_or(0, |i| i + 2);
+        let union = (deduped, HashSet::new(), super::result_collations(&plan.first));
+        let arms = Arms { plan, sources, arm: 0, seen, moved, groups, union };
+        Ok(Some(Pipeline { arms, order, skip: offset, left: limit }))
+    }
+
+    /// The next result row.
+    pub(crate) fn next(&mut self, ctx: &Ctx<'_>) -> Result<Option<Vec<Value>>> {
         if self.left == Some(0) {
             return Ok(None);
         }
-        let ctx = Ctx::at_instant(self.reader.get(), &self.params, self.now_ms).with_session(self.session);
-        let ctx = ctx.with_sets(&self.sets);
         loop {
             let out = match &mut self.order {
                 Order::Source => {
-                    let Some((row, _)) = self.arms.pull(&ctx, false)? else { return Ok(None) };
+                    let Some((row, _)) = self.arms.pull(ctx, false)? else { return Ok(None) };
                     if self.skip > 0 {
                         self.skip -= 1;
                         continue;
@@ -300,7 +319,7 @@ impl Live<'_> {
                 }
                 Order::Gather(keys, top) => {
                     let mut sorter = sort::Sorter::new(std::mem::take(keys), *top);
-                    while let Some(entry) = self.arms.pull(&ctx, true)? {
+                    while let Some(entry) = self.arms.pull(ctx, true)? {
                         sorter.push(entry)?;
                     }
                     self.order = Order::Sorted(sorter.finish()?);

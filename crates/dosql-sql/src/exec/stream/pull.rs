@@ -4,7 +4,8 @@
 //! clause, in exactly the order (and with exactly the tests) the complete
 //! run gives them:
 //!
-//! - one table read off its path's key range ([`PathCursor`]);
+//! - one table read off its path's key range ([`PathCursor`]), or a FROM
+//!   subquery that streams, through its own `stream::Pipeline`;
 //! - an inner join in the order [`crate::join`] planned, read depth first:
 //!   the first source off its cursor one row at a time, each later source
 //!   looked up for the row so far (an index lookup), or found in rows read
@@ -17,9 +18,8 @@
 //!
 //! Memory held between rows: the matches of one row so far per source,
 //! plus the sources that are read once (a hash join's build side, a source
-//! no path or lookup reads row by row). Joins with RIGHT or FULL, and FROM
-//! subqueries as the whole source, are not pulled (the query runs to
-//! completion instead).
+//! no path or lookup reads row by row). Joins with RIGHT or FULL are not
+//! pulled (the query runs to completion instead).
 
 use crate::access::{Access, PathCursor};
 use crate::error::Result;
@@ -35,6 +35,8 @@ pub(crate) enum Node {
     /// A table read off its path's one key range; `conds` are the WHERE
     /// conjuncts still to test.
     Table { table: Box<Table>, access: Box<Access>, cursor: Box<PathCursor>, conds: Vec<BExpr> },
+    /// A FROM subquery's rows as it gives them, with the conjuncts to test.
+    Query { pipe: Box<super::Pipeline>, conds: Vec<BExpr> },
     /// Rows read ahead (a source no cursor reads), with the conjuncts to test.
     Rows { rows: std::vec::IntoIter<Vec<Value>>, conds: Vec<BExpr> },
     /// An inner join in its planned order.
@@ -75,6 +77,12 @@ impl Node {
                 conds,
             });
         }
+        if let Source::Query(q) = src
+            && super::streamable(q)
+            && let Some(pipe) = super::Pipeline::open(ctx, std::sync::Arc::new((**q).clone()))?
+        {
+            return Ok(Node::Query { pipe: Box::new(pipe), conds });
+        }
         Ok(Node::Rows { rows: source_rows(ctx, src, None, &[])?.into_iter(), conds })
     }
 
@@ -83,6 +91,14 @@ impl Node {
         match self {
             Node::Table { table, access, cursor, conds } => {
                 while let Some(row) = cursor.next(ctx.rd, table, access)? {
+                    if all_true(ctx, conds, &row)? {
+                        return Ok(Some(row));
+                    }
+                }
+                Ok(None)
+            }
+            Node::Query { pipe, conds } => {
+                while let Some(row) = pipe.next(ctx)? {
                     if all_true(ctx, conds, &row)? {
                         return Ok(Some(row));
                     }
