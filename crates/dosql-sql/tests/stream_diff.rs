@@ -306,3 +306,25 @@ fn a_streamed_join_gives_the_rows_before_an_error() {
     assert!(got[..305].iter().all(Result::is_ok));
     assert!(got[305].is_err());
 }
+
+#[test]
+fn deeply_nested_subqueries_stream_on_a_small_stack() {
+    let worker = std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(|| {
+            let mut c = Connection::open_in_memory().unwrap();
+            c.execute("CREATE TABLE t(x); INSERT INTO t VALUES(3),(1),(2)").unwrap();
+            let mut q = "SELECT x FROM t ORDER BY x".to_string();
+            for _ in 0..40 {
+                q = format!("SELECT x FROM ({q})");
+            }
+            q.push_str(" WHERE x > 1");
+            let want = complete(&mut c, &q).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(want, vec![vec![Value::Integer(2)], vec![Value::Integer(3)]]);
+            assert_eq!(streamed(&mut c, &q).unwrap(), want);
+        })
+        .unwrap();
+    if let Err(panic) = worker.join() {
+        std::panic::resume_unwind(panic);
+    }
+}

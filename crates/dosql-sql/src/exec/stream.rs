@@ -279,6 +279,11 @@ impl Pipeline {
     /// one-table path that looks up several keys (it must run to
     /// completion).
     pub(crate) fn open(ctx: &Ctx<'_>, plan: Arc<QueryPlan>) -> Result<Option<Pipeline>> {
+        // Nested FROM subqueries open (and pull) one level inside another.
+        crate::stack::grow(|| Self::open_here(ctx, plan))
+    }
+
+    fn open_here(ctx: &Ctx<'_>, plan: Arc<QueryPlan>) -> Result<Option<Pipeline>> {
         let mut sources = Vec::with_capacity(plan.compound.len() + 1);
         for i in 0..=plan.compound.len() {
             match core_at(&plan, i).map(|core| open_source(ctx, core)).transpose()?.flatten() {
@@ -304,6 +309,10 @@ impl Pipeline {
 
     /// The next result row.
     pub(crate) fn next(&mut self, ctx: &Ctx<'_>) -> Result<Option<Vec<Value>>> {
+        crate::stack::grow(|| self.next_here(ctx))
+    }
+
+    fn next_here(&mut self, ctx: &Ctx<'_>) -> Result<Option<Vec<Value>>> {
         if self.left == Some(0) {
             return Ok(None);
         }
