@@ -150,6 +150,12 @@ const UNORDERED: &[&str] = &[
     "SELECT * FROM ab WHERE t = 'apple'",
     "SELECT s.aid, c.v FROM ab s JOIN c ON c.k = s.x",
     "SELECT s.aid, c.v FROM ab s LEFT JOIN c ON c.k = s.x WHERE s.aid < 100",
+    // Queries that still run to completion behind the stream.
+    "SELECT a.id, b.id FROM b RIGHT JOIN a ON b.a_id = a.id WHERE a.id < 50",
+    "SELECT x FROM a INTERSECT SELECT y FROM b",
+    "SELECT y FROM b EXCEPT SELECT x FROM a",
+    "SELECT id, row_number() OVER (ORDER BY id) FROM a WHERE id < 30",
+    "SELECT x, json_group_array(x) FROM a WHERE id < 5",
     "SELECT a.id FROM a JOIN b ON b.a_id = a.id UNION SELECT id FROM b WHERE id < 400",
     "SELECT x, s FROM a UNION ALL SELECT y, t FROM b UNION SELECT k, v FROM c",
 ];
