@@ -18,7 +18,9 @@
 //! reference too (the mismatch names the variant). [`Dosql`] answers every
 //! query a second time with index and rowid lookups switched off
 //! ([`dosql_sql::Connection::set_index_lookups`]), so a plan that changes a
-//! result is a mismatch.
+//! result is a mismatch, and a third time through
+//! [`dosql_sql::Connection::query_stream`], so reading rows as they are
+//! pulled must give the complete run's answer.
 //!
 //! Left out: statements are run one at a time as whole texts (no bound
 //! parameters), and column names are not compared.
@@ -115,6 +117,24 @@ impl Dosql {
     }
 }
 
+impl Dosql {
+    /// The query read through [`Connection::query_stream`] (joins and
+    /// sorts pulled row by row): its rows, or the error that ended it.
+    fn stream(&mut self, sql: &str) -> Answer {
+        let _active = Active::new();
+        let rows = guarded(|| match self.conn.query_stream(sql, &[]) {
+            Ok(rows) => rows.collect::<Result<Vec<_>, _>>(),
+            Err(e) => Err(e),
+        });
+        match rows {
+            Ok(Ok(rows)) => Answer::Rows { rows, changes: 0 },
+            Ok(Err(e)) => Answer::Error(e.to_string()),
+            Err(FindingKind::Panic { message, location, .. }) => Answer::Panic(format!("{message} at {location}")),
+            Err(other) => Answer::Panic(format!("{other:?}")),
+        }
+    }
+}
+
 impl Engine for Dosql {
     fn run(&mut self, sql: &str) -> Answer {
         let _active = Active::new();
@@ -143,7 +163,7 @@ impl Engine for Dosql {
         if let Err(e) = self.conn.set_index_lookups(true) {
             return vec![("dosql, switching index lookups back on".into(), Answer::Error(e.to_string()))];
         }
-        vec![("dosql scanning every table".into(), answer)]
+        vec![("dosql scanning every table".into(), answer), ("dosql streaming the rows".into(), self.stream(sql))]
     }
 }
 

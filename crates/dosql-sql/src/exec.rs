@@ -2,9 +2,9 @@
 //!
 //! A query runs to completion here: each source gives all of its rows
 //! (through the access path and join order the planner chose), then
-//! grouping, windows, DISTINCT, compounds and sorting work on them. Only
-//! a one-table query that needs none of those can instead be read row by
-//! row ([`stream`]).
+//! grouping, windows, DISTINCT, compounds and sorting work on them. Most
+//! queries (joins, sorts, GROUP BY, DISTINCT, UNION ALL) can instead be
+//! read row by row in bounded memory ([`stream`], which says which).
 
 mod recursive;
 pub mod semi;
@@ -1366,6 +1366,21 @@ fn group_cmp(a: &[Value], b: &[Value], colls: &[Collation]) -> Ordering {
     Ordering::Equal
 }
 
+/// Whether a grouped core reads its group's row outside aggregates (bare
+/// columns, in its result, HAVING, the ORDER BY `keys` or windows).
+fn reads_bare_row(core: &CorePlan, keys: &[SortKey]) -> bool {
+    fn reads_row(e: &BExpr) -> bool {
+        if matches!(e, BExpr::Col { depth: 0, .. }) || e.subquery().is_some() {
+            return true;
+        }
+        let mut found = false;
+        e.for_each_child(&mut |c| found = found || reads_row(c));
+        found
+    }
+    !core.windows.is_empty()
+        || core.result.iter().chain(&core.having).chain(keys.iter().map(|k| &k.expr)).any(reads_row)
+}
+
 /// The row of a group that bare columns (result columns outside any
 /// aggregate) are read from, as SQLite picks it: with `min(x)` / `max(x)`
 /// aggregates, the last row at which one of them took a new value (each
@@ -1379,17 +1394,7 @@ fn representative<'g>(
 ) -> Result<Option<&'g Vec<Value>>> {
     // Which row does not matter when nothing reads one (the usual case):
     // spare evaluating min()/max()'s argument a second time.
-    fn reads_row(e: &BExpr) -> bool {
-        if matches!(e, BExpr::Col { depth: 0, .. }) || e.subquery().is_some() {
-            return true;
-        }
-        let mut found = false;
-        e.for_each_child(&mut |c| found = found || reads_row(c));
-        found
-    }
-    let bare = !core.windows.is_empty()
-        || core.result.iter().chain(&core.having).chain(keys.iter().map(|k| &k.expr)).any(reads_row);
-    if !bare {
+    if !reads_bare_row(core, keys) {
         return Ok(group.first().copied());
     }
     let extremes: Vec<(&BExpr, bool, Collation)> = core

@@ -1,5 +1,7 @@
 //! Inner joins of two or more sources: the order they are read in, chosen
-//! by cost when the query is bound, and the executor of that order.
+//! by cost when the query is bound, and the executor of that order (a
+//! streamed query reads the same order row by row:
+//! [`crate::exec::stream`]).
 //!
 //! Each source in turn is joined onto the rows of those before it, in one
 //! of three ways:
@@ -408,7 +410,7 @@ fn once_rows(ctx: &Ctx<'_>, src: &Source, access: &Access, parent: Option<&Env<'
 /// operand converted by its comparison's affinity and folded by its
 /// collation, so two keys are equal exactly when every comparison is true;
 /// `None` when an operand is NULL (it equals nothing).
-fn hash_key(
+pub(crate) fn hash_key(
     ctx: &Ctx<'_>,
     keys: &[HashKey],
     side: impl Fn(&HashKey) -> &BExpr,

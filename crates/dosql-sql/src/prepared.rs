@@ -141,11 +141,13 @@ impl Connection {
     }
 
     /// Runs every statement of `sql` and gives the rows of the last one as
-    /// they are read: a one-table query without grouping, DISTINCT,
-    /// compounds or a sort its path does not give reads a row from storage
-    /// only when the next one is pulled, so a result of any size takes
-    /// bounded memory (other queries run to completion first). The stream
-    /// reads the snapshot the query started on, or the open transaction.
+    /// they are read: scans, joins, subqueries in FROM, GROUP BY and
+    /// aggregates, DISTINCT, UNION and sorts (an external merge sort past
+    /// a memory budget) read rows from storage only as the next one is
+    /// pulled, so a result of any size takes bounded memory (the queries
+    /// [`crate::exec::stream`] lists as exceptions run to completion
+    /// first). The stream reads the snapshot the query started on, or the
+    /// open transaction.
     /// Like [`Connection::execute_with`], it keeps the text prepared.
     ///
     /// ```

@@ -167,11 +167,12 @@ impl Row {
     }
 }
 
-/// A query's rows, produced as they are read. A one-table query without
-/// grouping, DISTINCT, compounds or a sort its index does not give reads
-/// each row from storage when it is pulled, so results of any size take
-/// bounded memory; other queries run to completion first. The iterator
-/// borrows its connection until dropped.
+/// A query's rows, produced as they are read. Scans, joins, subqueries
+/// in FROM, GROUP BY and aggregates, DISTINCT, UNION and sorts (spilled to
+/// temporary files past a memory budget) read rows from storage as they
+/// are pulled, so results of any size take bounded memory; the few other
+/// queries (windows, INTERSECT / EXCEPT, RIGHT / FULL joins) run to
+/// completion first. The iterator borrows its connection until dropped.
 ///
 /// ```
 /// # use dosql::Connection;

@@ -1,18 +1,63 @@
 //! Queries read row by row: [`RowStream`].
 //!
-//! A one-table query without grouping, windows, DISTINCT, compounds or a
-//! sort the path does not already give is read straight off its access
-//! path's key range ([`crate::access::PathCursor`]): each row is fetched,
-//! filtered and projected when it is pulled, so a result of any size takes
-//! bounded memory. Every other query runs to completion first and its rows
-//! are handed out from memory.
+//! Rows are read, filtered, joined, grouped and projected only as they are
+//! pulled, so a result of any size takes bounded memory. A query streams
+//! when each of its SELECTs (one, or the arms of a UNION ALL or UNION, read
+//! in turn; UNION keeps the first of equal rows in a hash set)
+//! reads one of these sources (the pulling itself is in the `pull`
+//! submodule):
+//!
+//! - one table whose access path reads one key range
+//!   ([`crate::access::PathCursor`]);
+//! - an inner join in the order [`crate::join`] planned, read depth first:
+//!   the first source off its cursor, each later one looked up per row so
+//!   far, or found in a hash table / rows read once when the query opened;
+//! - a left-deep chain of inner, cross and LEFT joins in FROM order;
+//! - a FROM subquery, view or CTE that itself streams (also as the first
+//!   source of such a chain), pulled through its own pipeline.
+//!
+//! On top of the source, in the complete run's order of steps:
+//!
+//! - GROUP BY: rows in group order (as the path gives them, or through the
+//!   external sort of [`sort`]), one group at a time, each row folded into
+//!   the group's aggregates as it comes (the `agg` submodule); memory is
+//!   the sort's budget plus one group's accumulators (its rows, for a
+//!   group with a JSON aggregate). Without GROUP BY every row is one
+//!   group. HAVING, aggregate values and the row bare columns read are the
+//!   complete run's;
+//! - DISTINCT: a hash set of the rows given (bounded by the distinct rows,
+//!   as in SQLite);
+//! - an ORDER BY the path does not give: [`sort`]'s external merge sort,
+//!   spilling sorted runs to temporary files past a memory budget, or a
+//!   bounded top-k under a small LIMIT;
+//! - LIMIT and OFFSET.
+//!
+//! Everything else runs to completion first and its rows are handed out
+//! from memory: a JSON aggregate without GROUP BY, windows, INTERSECT and
+//! EXCEPT, VALUES, recursive CTEs, RIGHT and FULL joins, a one-table path
+//! that looks up several keys, `min()`/`max()` answered from an index, and
+//! a query over a FROM subquery that does not stream. Inside a streamed
+//! join, a source that no cursor or lookup reads row by row (a hash join's
+//! build side, a FROM subquery after the first source) is read whole when
+//! the query opens: memory is bounded by that source, not by the result.
+//!
+//! Rows, their order and the conjuncts tested are the complete run's
+//! ([`super::run_query`]); only when an error surfaces differs: a stream
+//! gives the rows before the one that fails.
 
-use super::{Ctx, Session, eval, eval_limit, passes, semi::SetCache};
-use crate::access::PathCursor;
+mod agg;
+mod pull;
+pub mod sort;
+
+use super::{Ctx, Env, Session, eval, eval_limit, semi::SetCache};
+use crate::ast::CompoundOp;
 use crate::error::Result;
-use crate::plan::{BExpr, QueryPlan, Source};
+use crate::plan::{BExpr, CorePlan, QueryPlan, SortKey, Source};
 use crate::txn::{Snapshot, Txn};
+use crate::value::Collation;
 use crate::value::Value;
+use pull::{Chain, Cond, Node, Planned};
+use std::collections::HashSet;
 use std::sync::Arc;
 
 /// What a stream reads: the open transaction of the connection it came
@@ -47,41 +92,91 @@ enum Rows<'c> {
     Done,
 }
 
-/// A query being read off its path.
+/// A query being read as it is pulled.
 struct Live<'c> {
     reader: StreamReader<'c>,
     params: Vec<Value>,
     now_ms: i64,
     session: Session,
     sets: SetCache,
-    plan: Arc<QueryPlan>,
-    cursor: PathCursor,
+    pipe: Pipeline,
+}
+
+/// A query's rows as they are pulled: its SELECTs, then ORDER BY, OFFSET
+/// and LIMIT. (A FROM subquery that streams is one too, inside its
+/// query's source.)
+pub(crate) struct Pipeline {
+    /// Where the SELECTs' rows stand.
+    arms: Arms,
+    /// ORDER BY, when the source does not give its order.
+    order: Order,
     /// Rows OFFSET still skips, and rows LIMIT still allows.
     skip: usize,
     left: Option<usize>,
-    /// The slots the result takes as they are, when it is nothing but
-    /// distinct columns.
-    moved: Option<Vec<usize>>,
-    /// The WHERE conjuncts the path already guarantees (see
-    /// [`crate::access::implied`]), as a bit set in conjunct order.
-    implied: u64,
-    /// Whether WHERE has a conjunct left to test.
-    check_where: bool,
 }
 
-/// Whether `plan` can be read row by row off its access path.
+/// The SELECTs of a query (one, or the arms of a UNION ALL or UNION) read
+/// in turn.
+struct Arms {
+    plan: Arc<QueryPlan>,
+    /// The source rows that pass WHERE, one per SELECT.
+    sources: Vec<Node>,
+    /// The SELECT being read.
+    arm: usize,
+    /// Its DISTINCT: the keys of the rows it gave and its columns'
+    /// collations (`None` without DISTINCT).
+    seen: Option<(HashSet<Vec<u8>>, Vec<Collation>)>,
+    /// The slots its result takes as they are, when it is nothing but
+    /// distinct columns.
+    moved: Option<Vec<usize>>,
+    /// Its groups, when it has GROUP BY.
+    groups: Option<Groups>,
+    /// UNION: the SELECTs up to the last UNION give each row once (the
+    /// first time it comes), keyed under the first SELECT's column
+    /// collations, as the complete run's dedup keeps it; the number of
+    /// those SELECTs, the keys given and the collations.
+    union: (usize, HashSet<Vec<u8>>, Vec<Collation>),
+}
+
+/// Where a streamed ORDER BY stands.
+enum Order {
+    /// The source's order is the query's.
+    Source,
+    /// Rows still to be gathered (the sort's keys and the rows wanted).
+    Gather(Vec<SortKey>, Option<usize>),
+    /// Sorted rows being handed out.
+    Sorted(sort::Sorted),
+}
+
+/// Whether `plan` can be read row by row (see the module docs).
 pub(crate) fn streamable(plan: &QueryPlan) -> bool {
-    let c = &plan.first;
-    plan.compound.is_empty()
-        && (plan.order_by.is_empty() || c.ordered)
-        && c.values.is_none()
-        && !c.aggregate
+    plan.compound.iter().all(|(op, core)| matches!(op, CompoundOp::UnionAll | CompoundOp::Union) && core_streams(core))
+        && core_streams(&plan.first)
+}
+
+/// Whether one SELECT of a query can be read row by row.
+fn core_streams(c: &CorePlan) -> bool {
+    c.values.is_none()
+        && (!c.aggregate || !c.group_by.is_empty() || agg::foldable(c))
         && c.windows.is_empty()
-        && !c.distinct
         && c.first_row.is_none()
-        && c.having.is_none()
-        && c.join.is_none()
-        && matches!(c.source, Source::Table(_))
+        && (c.aggregate || c.having.is_none())
+        && match &c.source {
+            Source::Table(_) => c.join.is_none(),
+            Source::Join { .. } => {
+                (c.join.is_some() && crate::join::leaves(&c.source).is_some()) || pull::chain_streams(&c.source)
+            }
+            Source::Query(q) => streamable(q),
+            _ => false,
+        }
+}
+
+/// SELECT number `i` of `plan` (0: the first, then the compound's).
+fn core_at(plan: &QueryPlan, i: usize) -> Option<&CorePlan> {
+    match i.checked_sub(1) {
+        None => Some(&plan.first),
+        Some(j) => plan.compound.get(j).map(|(_, c)| c),
+    }
 }
 
 impl<'c> RowStream<'c> {
@@ -90,8 +185,8 @@ impl<'c> RowStream<'c> {
         RowStream { columns, rows: Rows::Ready(rows.into_iter()) }
     }
 
-    /// Starts reading a [`streamable`] plan; a plan whose path is not one
-    /// key range runs to completion here instead.
+    /// Starts reading a [`streamable`] plan; a plan with a one-table SELECT
+    /// whose path is not one key range runs to completion here instead.
     pub(crate) fn open(
         reader: StreamReader<'c>,
         plan: Arc<QueryPlan>,
@@ -100,42 +195,11 @@ impl<'c> RowStream<'c> {
     ) -> Result<RowStream<'c>> {
         let columns = plan.columns.clone();
         let sets = SetCache::default();
-        let Source::Table(t) = &plan.first.source else {
-            let ctx = Ctx::at_instant(reader.get(), params, now_ms).with_session(session).with_sets(&sets);
+        let ctx = Ctx::at_instant(reader.get(), params, now_ms).with_session(session).with_sets(&sets);
+        let Some(pipe) = Pipeline::open(&ctx, plan.clone())? else {
             return Ok(RowStream::ready(columns, super::run_query(&ctx, &plan, None)?));
         };
-        let ctx = Ctx::at_instant(reader.get(), params, now_ms).with_session(session).with_sets(&sets);
-        let limit = eval_limit(&ctx, &plan.limit, "LIMIT")?.filter(|l| *l >= 0).map(|l| l as usize);
-        let offset = eval_limit(&ctx, &plan.offset, "OFFSET")?.unwrap_or(0).max(0) as usize;
-        let Some(cursor) = PathCursor::open(&ctx, &t.table, &t.access, (&[], None))? else {
-            let rows = super::run_query(&ctx, &plan, None)?;
-            return Ok(RowStream::ready(columns, rows));
-        };
-        let moved = super::moved_columns(&plan.first);
-        let (implied, check_where) = match &plan.first.where_ {
-            Some(w) => {
-                let mut conjuncts = Vec::new();
-                crate::access::split_and(w, &mut conjuncts);
-                let implied = crate::access::implied(&ctx, &t.table, &t.access, &conjuncts, (&[], None))?;
-                let all = conjuncts.len() <= 64 && implied.count_ones() as usize == conjuncts.len();
-                (implied, !all)
-            }
-            None => (0, false),
-        };
-        let live = Live {
-            reader,
-            params: params.to_vec(),
-            now_ms,
-            session,
-            sets,
-            plan,
-            cursor,
-            skip: offset,
-            left: limit,
-            moved,
-            implied,
-            check_where,
-        };
+        let live = Live { reader, params: params.to_vec(), now_ms, session, sets, pipe };
         Ok(RowStream { columns, rows: Rows::Live(Box::new(live)) })
     }
 
@@ -145,33 +209,138 @@ impl<'c> RowStream<'c> {
     }
 }
 
+/// What reading a SELECT keeps: its DISTINCT state, its moved columns and
+/// its groups.
+type ArmState = (Option<(HashSet<Vec<u8>>, Vec<Collation>)>, Option<Vec<usize>>, Option<Groups>);
+
+fn arm_state(core: &CorePlan) -> ArmState {
+    let seen = core.distinct.then(|| (HashSet::new(), super::result_collations(core)));
+    (seen, super::moved_columns(core), core.aggregate.then(|| Groups::new(core)))
+}
+
+/// The pulled source of a SELECT that streams; `None` when it cannot be
+/// pulled (a one-table path that looks up several keys).
+fn open_source(ctx: &Ctx<'_>, core: &CorePlan) -> Result<Option<Node>> {
+    let mut conjuncts = Vec::new();
+    if let Some(w) = &core.where_ {
+        crate::access::split_and(w, &mut conjuncts);
+    }
+    if let (Some(join), Some((leaves, ons))) = (&core.join, crate::join::leaves(&core.source)) {
+        for on in ons {
+            crate::access::split_and(on, &mut conjuncts);
+        }
+        let width = super::full_width(&core.source);
+        return Ok(Some(Node::Planned(Box::new(Planned::open(ctx, &leaves, join, &conjuncts, width)?))));
+    }
+    match &core.source {
+        Source::Table(t) => {
+            // Comparisons the path answers exactly need no test.
+            let implied = crate::access::implied(ctx, &t.table, &t.access, &conjuncts, (&[], None))?;
+            let conds: Vec<BExpr> = conjuncts
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i >= 64 || implied & (1 << i) == 0)
+                .map(|(_, c)| (*c).clone())
+                .collect();
+            match Node::leaf(ctx, &core.source, conds)? {
+                node @ Node::Table { .. } => Ok(Some(node)),
+                _ => Ok(None),
+            }
+        }
+        Source::Join { .. } => {
+            // Each conjunct is tested at the first join that has every slot
+            // it reads (all of them, past a RIGHT or FULL join).
+            let width = super::full_width(&core.source);
+            let pushable = crate::access::pushable(&core.source);
+            let conds: Vec<Cond> = conjuncts
+                .iter()
+                .map(|c| match super::column_span(c).filter(|_| pushable) {
+                    Some((lo, hi)) => Cond { lo, hi: hi.max(1), e: (*c).clone() },
+                    None => Cond { lo: 0, hi: width.max(1), e: (*c).clone() },
+                })
+                .collect();
+            Ok(Some(Chain::open(ctx, &core.source, &conds)?))
+        }
+        // Every conjunct is tested on the subquery's rows.
+        Source::Query(_) => Ok(Some(Node::leaf(ctx, &core.source, conjuncts.into_iter().cloned().collect())?)),
+        _ => Ok(None),
+    }
+}
+
 impl Live<'_> {
     fn next_row(&mut self) -> Result<Option<Vec<Value>>> {
+        let ctx = Ctx::at_instant(self.reader.get(), &self.params, self.now_ms).with_session(self.session);
+        self.pipe.next(&ctx.with_sets(&self.sets))
+    }
+}
+
+impl Pipeline {
+    /// Opens a [`streamable`] plan; `None` when one of its SELECTs is a
+    /// one-table path that looks up several keys (it must run to
+    /// completion).
+    pub(crate) fn open(ctx: &Ctx<'_>, plan: Arc<QueryPlan>) -> Result<Option<Pipeline>> {
+        // Nested FROM subqueries open (and pull) one level inside another.
+        crate::stack::grow(|| Self::open_here(ctx, plan))
+    }
+
+    fn open_here(ctx: &Ctx<'_>, plan: Arc<QueryPlan>) -> Result<Option<Pipeline>> {
+        let mut sources = Vec::with_capacity(plan.compound.len() + 1);
+        for i in 0..=plan.compound.len() {
+            match core_at(&plan, i).map(|core| open_source(ctx, core)).transpose()?.flatten() {
+                Some(node) => sources.push(node),
+                None => return Ok(None),
+            }
+        }
+        let limit = eval_limit(ctx, &plan.limit, "LIMIT")?.filter(|l| *l >= 0).map(|l| l as usize);
+        let offset = eval_limit(ctx, &plan.offset, "OFFSET")?.unwrap_or(0).max(0) as usize;
+        // A path's order is the result's only for rows, not groups.
+        let in_order = plan.first.ordered && plan.compound.is_empty() && !plan.first.aggregate;
+        let order = if plan.order_by.is_empty() || in_order {
+            Order::Source
+        } else {
+            Order::Gather(plan.order_by.clone(), limit.map(|l| l.saturating_add(offset)))
+        };
+        let (seen, moved, groups) = arm_state(&plan.first);
+        let deduped = plan.compound.iter().rposition(|(op, _)| *op == CompoundOp::Union).map_or(0, |i| i + 2);
+        let union = (deduped, HashSet::new(), super::result_collations(&plan.first));
+        let arms = Arms { plan, sources, arm: 0, seen, moved, groups, union };
+        Ok(Some(Pipeline { arms, order, skip: offset, left: limit }))
+    }
+
+    /// The next result row.
+    pub(crate) fn next(&mut self, ctx: &Ctx<'_>) -> Result<Option<Vec<Value>>> {
+        crate::stack::grow(|| self.next_here(ctx))
+    }
+
+    fn next_here(&mut self, ctx: &Ctx<'_>) -> Result<Option<Vec<Value>>> {
         if self.left == Some(0) {
             return Ok(None);
         }
-        let ctx = Ctx::at_instant(self.reader.get(), &self.params, self.now_ms).with_session(self.session);
-        let ctx = ctx.with_sets(&self.sets);
-        let core = &self.plan.first;
-        let Source::Table(t) = &core.source else { return Ok(None) };
-        while let Some(row) = self.cursor.next(ctx.rd, &t.table, &t.access)? {
-            if let Some(w) = core.where_.as_ref().filter(|_| self.check_where)
-                && !conjuncts_hold(&ctx, w, &row, self.implied, &mut 0)?
-            {
-                continue;
-            }
-            if self.skip > 0 {
-                self.skip -= 1;
-                continue;
-            }
-            let out = match &self.moved {
-                Some(slots) => {
-                    let mut row = row;
-                    super::take_columns(&mut row, slots)
+        loop {
+            let out = match &mut self.order {
+                Order::Source => {
+                    let Some((row, _)) = self.arms.pull(ctx, false)? else { return Ok(None) };
+                    if self.skip > 0 {
+                        self.skip -= 1;
+                        continue;
+                    }
+                    row
                 }
-                None => {
-                    let env = super::Env { row: &row, aggs: &[], parent: None };
-                    core.result.iter().map(|e| eval(&ctx, e, &env)).collect::<Result<Vec<_>>>()?
+                Order::Gather(keys, top) => {
+                    let mut sorter = sort::Sorter::new(std::mem::take(keys), *top);
+                    while let Some(entry) = self.arms.pull(ctx, true)? {
+                        sorter.push(entry)?;
+                    }
+                    self.order = Order::Sorted(sorter.finish()?);
+                    continue;
+                }
+                Order::Sorted(sorted) => {
+                    let Some(row) = sorted.next()? else { return Ok(None) };
+                    if self.skip > 0 {
+                        self.skip -= 1;
+                        continue;
+                    }
+                    row
                 }
             };
             if let Some(l) = self.left.as_mut() {
@@ -179,27 +348,196 @@ impl Live<'_> {
             }
             return Ok(Some(out));
         }
-        Ok(None)
     }
 }
 
-/// Whether every conjunct of `w` is true for `row`, tested left to right
-/// until one is not, as a query that runs to completion tests them. The
-/// conjuncts in `skip` (bit `i` for the conjunct numbered `i` in that
-/// order; `at` counts them) are known to hold and are not tested.
-fn conjuncts_hold(ctx: &Ctx<'_>, w: &BExpr, row: &[Value], skip: u64, at: &mut usize) -> Result<bool> {
-    match w {
-        BExpr::Bin { op: crate::ast::BinaryOp::And, l, r, .. } => {
-            Ok(conjuncts_hold(ctx, l, row, skip, at)? && conjuncts_hold(ctx, r, row, skip, at)?)
-        }
-        _ => {
-            let i = *at;
-            *at += 1;
-            if i < 64 && skip & (1 << i) != 0 {
-                return Ok(true);
+impl Arms {
+    /// The next result row of the SELECTs in turn, with its ORDER BY keys
+    /// when `keyed` (over the source row, or the group's row and
+    /// aggregates, for one SELECT; over the result row for a compound, as
+    /// the complete run computes them).
+    fn pull(&mut self, ctx: &Ctx<'_>, keyed: bool) -> Result<Option<(Vec<Value>, Vec<Value>)>> {
+        let source_keyed = keyed && !self.plan.order_on_result;
+        loop {
+            let (Some(core), Some(source)) = (core_at(&self.plan, self.arm), self.sources.get_mut(self.arm)) else {
+                return Ok(None);
+            };
+            let pulled = match &mut self.groups {
+                Some(groups) => {
+                    let order: &[SortKey] = if self.plan.order_on_result { &[] } else { &self.plan.order_by };
+                    groups.next(ctx, (core, order), source)?
+                }
+                None => source.next(ctx)?.map(|row| (row, Vec::new())),
+            };
+            let Some((mut row, aggs)) = pulled else {
+                self.arm += 1;
+                if let Some(next) = core_at(&self.plan, self.arm) {
+                    (self.seen, self.moved, self.groups) = arm_state(next);
+                }
+                continue;
+            };
+            let env = Env { row: &row, aggs: &aggs, parent: None };
+            if let Some(h) = &core.having
+                && crate::value::is_true(&eval(ctx, h, &env)?) != Some(true)
+            {
+                continue;
             }
-            passes(ctx, &[w], row, None)
+            let mut keys = Vec::new();
+            if source_keyed {
+                keys = self.plan.order_by.iter().map(|k| eval(ctx, &k.expr, &env)).collect::<Result<_>>()?;
+            }
+            let out = match &self.moved {
+                Some(slots) => super::take_columns(&mut row, slots),
+                None => core.result.iter().map(|e| eval(ctx, e, &env)).collect::<Result<Vec<_>>>()?,
+            };
+            if let Some((seen, colls)) = &mut self.seen
+                && !seen.insert(super::row_key_coll(&out, colls))
+            {
+                continue;
+            }
+            let (deduped, given, colls) = &mut self.union;
+            if self.arm < *deduped && !given.insert(super::row_key_coll(&out, colls)) {
+                continue;
+            }
+            if keyed && !source_keyed {
+                let env = Env { row: &out, aggs: &[], parent: None };
+                keys = self.plan.order_by.iter().map(|k| eval(ctx, &k.expr, &env)).collect::<Result<_>>()?;
+            }
+            return Ok(Some((out, keys)));
         }
+    }
+}
+
+/// The groups of a streamed GROUP BY, one at a time: source rows in group
+/// order (as the source gives them when it gives that order, else through
+/// the external sort by the GROUP BY terms, stable as the complete run's
+/// sort), cut where the terms' values change under their collations, and
+/// folded into accumulators as they come ([`agg::GroupAcc`]; a group with
+/// a JSON aggregate gathers its rows instead). Without GROUP BY, every row
+/// is one group, which exists even when no row does.
+struct Groups {
+    /// The GROUP BY terms as sort keys (ascending, NULLs first, each
+    /// term's collation: the order groups form in).
+    keys: Vec<SortKey>,
+    /// Whether the source already gives rows in group order.
+    in_order: bool,
+    /// No GROUP BY: one group of every row.
+    whole: bool,
+    /// Whether the aggregates fold row by row.
+    fold: bool,
+    /// The sorted rows with their group keys, once sorted.
+    sorted: Option<sort::Sorted>,
+    /// The first row of the next group, read ahead.
+    pending: Option<sort::Entry>,
+    /// Whether the last group was given.
+    done: bool,
+}
+
+impl Groups {
+    fn new(core: &CorePlan) -> Groups {
+        let keys = core
+            .group_by
+            .iter()
+            .map(|g| SortKey { expr: g.clone(), desc: false, nulls_first: true, coll: crate::bind::expr_collation(g) })
+            .collect();
+        let whole = core.group_by.is_empty();
+        Groups {
+            keys,
+            in_order: core.grouped || whole,
+            whole,
+            fold: agg::foldable(core),
+            sorted: None,
+            pending: None,
+            done: false,
+        }
+    }
+
+    /// The next source row in group order, with its group key.
+    fn next_row(&mut self, ctx: &Ctx<'_>, source: &mut Node) -> Result<Option<sort::Entry>> {
+        let key = |ctx: &Ctx<'_>, row: &[Value], keys: &[SortKey]| -> Result<Vec<Value>> {
+            let env = Env { row, aggs: &[], parent: None };
+            keys.iter().map(|k| eval(ctx, &k.expr, &env)).collect()
+        };
+        if self.in_order {
+            return match source.next(ctx)? {
+                Some(row) => {
+                    let k = key(ctx, &row, &self.keys)?;
+                    Ok(Some((row, k)))
+                }
+                None => Ok(None),
+            };
+        }
+        if self.sorted.is_none() {
+            let mut sorter = sort::Sorter::new(self.keys.clone(), None);
+            while let Some(row) = source.next(ctx)? {
+                let k = key(ctx, &row, &self.keys)?;
+                sorter.push((row, k))?;
+            }
+            self.sorted = Some(sorter.finish()?);
+        }
+        match self.sorted.as_mut() {
+            Some(s) => s.next_entry(),
+            None => Ok(None),
+        }
+    }
+
+    /// The next row of the current group, if the next row is in it.
+    fn same_group(&mut self, ctx: &Ctx<'_>, source: &mut Node, key: &[Value]) -> Result<Option<Vec<Value>>> {
+        match self.next_row(ctx, source)? {
+            Some((row, k)) if super::compare_keys(key, &k, &self.keys) == std::cmp::Ordering::Equal => Ok(Some(row)),
+            Some(other) => {
+                self.pending = Some(other);
+                Ok(None)
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// The next group's row (the one bare columns read, as the complete
+    /// run picks it) and aggregate values. `order` is the ORDER BY
+    /// evaluated over the group's row, which the choice of that row
+    /// depends on.
+    fn next(
+        &mut self,
+        ctx: &Ctx<'_>,
+        (core, order): (&CorePlan, &[SortKey]),
+        source: &mut Node,
+    ) -> Result<Option<(Vec<Value>, Vec<Value>)>> {
+        if self.done {
+            return Ok(None);
+        }
+        let first = match self.pending.take() {
+            Some(e) => Some(e),
+            None => self.next_row(ctx, source)?,
+        };
+        self.done = self.whole;
+        let Some((row, key)) = first else {
+            self.done = true;
+            if !self.whole {
+                return Ok(None);
+            }
+            // No GROUP BY and no row: one group of none, over a row of NULLs.
+            let (aggs, _) = agg::GroupAcc::new(core, order).finish(&core.aggs)?;
+            return Ok(Some((vec![Value::Null; super::source_width(&core.source, &[])], aggs)));
+        };
+        if self.fold {
+            let mut acc = agg::GroupAcc::new(core, order);
+            acc.add(ctx, &core.aggs, row)?;
+            while let Some(row) = self.same_group(ctx, source, &key)? {
+                acc.add(ctx, &core.aggs, row)?;
+            }
+            let (aggs, rep) = acc.finish(&core.aggs)?;
+            let rep = rep.unwrap_or_else(|| vec![Value::Null; super::source_width(&core.source, &[])]);
+            return Ok(Some((rep, aggs)));
+        }
+        let mut group = vec![row];
+        while let Some(row) = self.same_group(ctx, source, &key)? {
+            group.push(row);
+        }
+        let refs: Vec<&Vec<Value>> = group.iter().collect();
+        let aggs = super::compute_aggs(ctx, &core.aggs, &refs, None)?;
+        let rep = super::representative(ctx, core, order, &refs, None)?.cloned();
+        Ok(Some((rep.unwrap_or_else(|| group.swap_remove(0)), aggs)))
     }
 }
 
