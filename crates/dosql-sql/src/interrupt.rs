@@ -13,11 +13,13 @@
 //! [`crate::conn`]). The flag is cleared when a statement starts, so an
 //! interrupt while no statement runs is dropped, as SQLite drops it.
 //!
-//! Left out: work that reads no table and changes no row — a recursive
-//! CTE over no table, the product of a join built in memory from rows
-//! already read (`join.rs`), sorting or grouping — is not checked until
-//! it next reads or writes a row, so such a statement may run on after an
-//! interrupt (`exec` and `join.rs` have no check yet).
+//! Work that reads no table also checks: each row a recursive CTE adds
+//! and each pair a join builds in memory (`join.rs`). A streamed query
+//! ([`crate::RowStream`]) publishes the flag again while each row is
+//! pulled, so an interrupt between rows stops it at the next one.
+//!
+//! Left out: an in-memory sort or grouping runs to its end before the
+//! next check.
 
 use crate::error::{Error, Result};
 use std::cell::RefCell;
@@ -65,6 +67,14 @@ impl Running {
             flag.store(false, Ordering::Relaxed);
         }
         Running { previous }
+    }
+}
+
+impl Running {
+    /// Publishes `flag` again without clearing it: a streamed query
+    /// between two rows, where an interrupt that came meanwhile must count.
+    pub(crate) fn resume(flag: &Arc<AtomicBool>) -> Running {
+        Running { previous: RUNNING.with(|r| r.replace(Some(Arc::clone(flag)))) }
     }
 }
 

@@ -360,6 +360,9 @@ pub(crate) fn run(
         if step.hash.is_empty() {
             'pairs: for r in &rows {
                 for lr in &padded {
+                    // The product is built from rows already read: no
+                    // storage read would notice an interrupt here.
+                    crate::interrupt::check()?;
                     let mut row = r.clone();
                     row[off..off + lr.len()].clone_from_slice(lr);
                     if passes(ctx, &now, &row, parent)? {
@@ -379,6 +382,7 @@ pub(crate) fn run(
                 }
             }
             'probes: for r in &rows {
+                crate::interrupt::check()?;
                 let Some(key) = hash_key(ctx, &step.hash, |h| &h.probe, r, parent)? else { continue };
                 for &x in table.get(&key).map(Vec::as_slice).unwrap_or_default() {
                     let mut row = r.clone();

@@ -219,7 +219,9 @@ impl Connection {
         params: &[Value],
     ) -> Result<RowStream<'_>> {
         match started {
-            Ok(plan) => RowStream::open(self.stream_reader(), plan, params, self.stream_clock()),
+            Ok(plan) => {
+                RowStream::open(self.stream_reader(), plan, params, self.stream_clock(), self.interrupt.clone())
+            }
             Err(result) => Ok(RowStream::ready(result.columns, result.rows)),
         }
     }

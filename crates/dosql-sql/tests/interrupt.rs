@@ -117,3 +117,29 @@ fn interrupted_changes_in_a_transaction_match_sqlite() {
         assert_eq!(ours, theirs, "statement {i}: {sql}");
     }
 }
+
+/// Work that reads no table stops too: a recursive CTE that only counts,
+/// and a join's product built in memory; so does a streamed query, at the
+/// row after the interrupt.
+#[test]
+fn counting_products_and_streams_stop_too() {
+    let mut conn = Connection::open_in_memory().unwrap();
+    conn.execute(SETUP).unwrap();
+    for sql in [
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000000000) SELECT count(*) FROM c",
+        "SELECT count(*) FROM big a, big b, big c",
+    ] {
+        let (e, took) = interrupted(&mut conn, sql);
+        assert!(dosql_sql::interrupt::is_interrupted(&e), "{sql}: {e}");
+        assert!(took < Duration::from_secs(20), "{sql} took {took:?}");
+    }
+    let handle = conn.interrupt_handle();
+    let mut rows_read = conn.query_stream("SELECT a.x, b.x FROM big a, big b", &[]).unwrap();
+    assert!(rows_read.next().is_some_and(|r| r.is_ok()));
+    handle.interrupt();
+    let e = rows_read.next().unwrap().unwrap_err();
+    assert!(dosql_sql::interrupt::is_interrupted(&e), "{e}");
+    assert!(rows_read.next().is_none());
+    drop(rows_read);
+    assert_eq!(rows(&mut conn, "SELECT count(*) FROM big"), [[Value::Integer(1000)]]);
+}

@@ -54,6 +54,8 @@ pub(super) fn run(ctx: &Ctx<'_>, plan: &RecursivePlan, parent: Option<&Env<'_>>)
     let mut out = Vec::new();
     let mut skipped = 0;
     while let Some(Queued { row, .. }) = queue.pop_front() {
+        // A recursive CTE may read no table at all (counting, say).
+        crate::interrupt::check()?;
         if skipped < offset {
             skipped += 1;
         } else {

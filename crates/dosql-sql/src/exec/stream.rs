@@ -95,6 +95,8 @@ enum Rows<'c> {
 /// A query being read as it is pulled.
 struct Live<'c> {
     reader: StreamReader<'c>,
+    /// The connection's interrupt flag, published while a row is pulled.
+    interrupt: Arc<std::sync::atomic::AtomicBool>,
     params: Vec<Value>,
     now_ms: i64,
     session: Session,
@@ -192,14 +194,17 @@ impl<'c> RowStream<'c> {
         plan: Arc<QueryPlan>,
         params: &[Value],
         (now_ms, session): (i64, Session),
+        interrupt: Arc<std::sync::atomic::AtomicBool>,
     ) -> Result<RowStream<'c>> {
+        // Opening is a statement start: an earlier interrupt is dropped.
+        let _running = crate::interrupt::Running::start(&interrupt);
         let columns = plan.columns.clone();
         let sets = SetCache::default();
         let ctx = Ctx::at_instant(reader.get(), params, now_ms).with_session(session).with_sets(&sets);
         let Some(pipe) = Pipeline::open(&ctx, plan.clone())? else {
             return Ok(RowStream::ready(columns, super::run_query(&ctx, &plan, None)?));
         };
-        let live = Live { reader, params: params.to_vec(), now_ms, session, sets, pipe };
+        let live = Live { reader, interrupt, params: params.to_vec(), now_ms, session, sets, pipe };
         Ok(RowStream { columns, rows: Rows::Live(Box::new(live)) })
     }
 
@@ -269,6 +274,8 @@ fn open_source(ctx: &Ctx<'_>, core: &CorePlan) -> Result<Option<Node>> {
 
 impl Live<'_> {
     fn next_row(&mut self) -> Result<Option<Vec<Value>>> {
+        let _running = crate::interrupt::Running::resume(&self.interrupt);
+        crate::interrupt::check()?;
         let ctx = Ctx::at_instant(self.reader.get(), &self.params, self.now_ms).with_session(self.session);
         self.pipe.next(&ctx.with_sets(&self.sets))
     }
