@@ -1204,6 +1204,16 @@ enum CursorStep {
 }
 
 impl PathCursor {
+    /// Whether [`PathCursor::open`] can open `access` (it reads one key
+    /// range), known without evaluating anything.
+    pub fn applies(access: &Access) -> bool {
+        match access {
+            Access::Scan | Access::RowidRange { .. } => true,
+            Access::Index { order, .. } => *order != Order::Table,
+            _ => false,
+        }
+    }
+
     /// The cursor of `access` over `table`, if the path reads one key range;
     /// `at` is what lookup values may read (see [`visit`]). Other paths
     /// (lookups of several keys) give `None`.

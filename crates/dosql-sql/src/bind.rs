@@ -278,7 +278,7 @@ impl<'a> Binder<'a> {
             order_on_result: !simple,
             limit: limit?,
             offset: offset?,
-            columns,
+            columns: columns.into(),
             affinities,
         })
     }
@@ -639,7 +639,7 @@ impl<'a> Binder<'a> {
                         let (name, width, n) = (&cte.name, plan.columns.len(), cte.columns.len());
                         return sql_err(format!("table {name} has {width} values for {n} columns"));
                     }
-                    let names = if cte.columns.is_empty() { plan.columns.clone() } else { cte.columns.clone() };
+                    let names = if cte.columns.is_empty() { plan.columns.to_vec() } else { cte.columns.clone() };
                     return self.add_query_source(plan, names, scope_name);
                 }
                 if let Some(t) = self.schema.table(name) {
@@ -656,14 +656,14 @@ impl<'a> Binder<'a> {
                         }
                         e => e,
                     })?;
-                    let names = if v.columns.is_empty() { plan.columns.clone() } else { v.columns.clone() };
+                    let names = if v.columns.is_empty() { plan.columns.to_vec() } else { v.columns.clone() };
                     return self.add_query_source(plan, names, scope_name);
                 }
                 sql_err(format!("no such table: {name}"))
             }
             FromItem::Subquery { query, alias } => {
                 let plan = self.bind_select(query)?;
-                let names = plan.columns.clone();
+                let names = plan.columns.to_vec();
                 let name = alias.as_deref().map(lower).unwrap_or_default();
                 self.add_query_source(plan, names, name)
             }

@@ -348,7 +348,7 @@ impl Connection {
         let mut stmts = parse_sql(sql)?;
         self.refresh_schema()?;
         match stmts.pop().map(|p| p.statement) {
-            Some(Statement::Select(q)) => Ok(Binder::new(&self.schema).bind_select(&q)?.columns),
+            Some(Statement::Select(q)) => Ok(Binder::new(&self.schema).bind_select(&q)?.columns.to_vec()),
             _ => Ok(Vec::new()),
         }
     }
@@ -446,7 +446,7 @@ impl Connection {
                 run_query(&self.ctx(&r, params).with_sets(&sets), plan, None)?
             }
         };
-        Ok(StatementResult { columns: plan.columns.clone(), rows, changes: 0 })
+        Ok(StatementResult { columns: plan.columns.to_vec(), rows, changes: 0 })
     }
 
     pub(crate) fn run(&mut self, stmt: &Statement, text: &str, params: &[Value]) -> Result<StatementResult> {

@@ -339,7 +339,7 @@ pub struct QueryPlan {
     /// OFFSET.
     pub offset: Option<BExpr>,
     /// Result column names.
-    pub columns: Vec<String>,
+    pub columns: std::sync::Arc<[String]>,
     /// Result column affinities (for IN and comparisons with columns).
     pub affinities: Vec<Option<Affinity>>,
 }

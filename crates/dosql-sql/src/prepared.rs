@@ -231,7 +231,7 @@ impl Connection {
     pub fn prepared_columns(&mut self, p: &mut Prepared) -> Result<Option<Vec<String>>> {
         let Some(last) = p.statements.len().checked_sub(1) else { return Ok(None) };
         Ok(match self.bound(p, last) {
-            Ok(Some(Bound::Query(plan))) => Some(plan.columns.clone()),
+            Ok(Some(Bound::Query(plan))) => Some(plan.columns.to_vec()),
             // A query over a table an earlier statement creates binds when it runs.
             _ => None,
         })

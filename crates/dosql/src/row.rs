@@ -192,7 +192,7 @@ pub struct Rows<'c> {
 
 impl<'c> Rows<'c> {
     pub(crate) fn new(stream: RowStream<'c>) -> Rows<'c> {
-        Rows { columns: stream.columns().into(), stream }
+        Rows { columns: stream.shared_columns(), stream }
     }
 
     /// The result's column names.

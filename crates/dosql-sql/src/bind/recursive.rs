@@ -101,7 +101,7 @@ impl Binder<'_> {
         let initial = initial?;
         let width = initial.columns.len();
         let names = if cte.columns.is_empty() {
-            initial.columns.clone()
+            initial.columns.to_vec()
         } else if cte.columns.len() != width {
             return sql_err(format!("table {} has {width} values for {} columns", cte.name, cte.columns.len()));
         } else {

@@ -20,7 +20,7 @@ fn shape(schema: &Schema, name: &str) -> Result<(RowTable, String)> {
     let cols = Binder::new(schema).bind_select(&q)?.columns;
     let t = RowTable {
         name: lower(&view.name),
-        cols: cols.into_iter().map(|c| (c, None, Collation::Binary)).collect(),
+        cols: cols.iter().map(|c| (c.clone(), None, Collation::Binary)).collect(),
         has_rowid: false,
         qualified_only: false,
         hidden_rowid: false,

@@ -82,7 +82,7 @@ impl StreamReader<'_> {
 /// which queries stream). Each item is a row or the error that ended the
 /// query; nothing follows an error.
 pub struct RowStream<'c> {
-    columns: Vec<String>,
+    columns: Arc<[String]>,
     rows: Rows<'c>,
 }
 
@@ -183,8 +183,8 @@ fn core_at(plan: &QueryPlan, i: usize) -> Option<&CorePlan> {
 
 impl<'c> RowStream<'c> {
     /// Rows already computed.
-    pub(crate) fn ready(columns: Vec<String>, rows: Vec<Vec<Value>>) -> RowStream<'c> {
-        RowStream { columns, rows: Rows::Ready(rows.into_iter()) }
+    pub(crate) fn ready(columns: impl Into<Arc<[String]>>, rows: Vec<Vec<Value>>) -> RowStream<'c> {
+        RowStream { columns: columns.into(), rows: Rows::Ready(rows.into_iter()) }
     }
 
     /// Starts reading a [`streamable`] plan; a plan with a one-table SELECT
@@ -212,6 +212,11 @@ impl<'c> RowStream<'c> {
     pub fn columns(&self) -> &[String] {
         &self.columns
     }
+
+    /// The result column names, shared (each row can keep them cheaply).
+    pub fn shared_columns(&self) -> Arc<[String]> {
+        Arc::clone(&self.columns)
+    }
 }
 
 /// What reading a SELECT keeps: its DISTINCT state, its moved columns and
@@ -226,6 +231,14 @@ fn arm_state(core: &CorePlan) -> ArmState {
 /// The pulled source of a SELECT that streams; `None` when it cannot be
 /// pulled (a one-table path that looks up several keys).
 fn open_source(ctx: &Ctx<'_>, core: &CorePlan) -> Result<Option<Node>> {
+    // A lookup of several keys runs to completion: find that out before
+    // doing anything else.
+    if let Source::Table(t) = &core.source
+        && core.join.is_none()
+        && !crate::access::PathCursor::applies(&t.access)
+    {
+        return Ok(None);
+    }
     let mut conjuncts = Vec::new();
     if let Some(w) = &core.where_ {
         crate::access::split_and(w, &mut conjuncts);
