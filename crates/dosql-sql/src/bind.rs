@@ -646,7 +646,11 @@ impl<'a> Binder<'a> {
                     let alias = alias.clone().filter(|a| !a.eq_ignore_ascii_case(&t.name));
                     self.push_table(scope_name, table_scope_cols(t))?;
                     let access = crate::access::Access::Scan;
-                    return Ok(Source::Table(Box::new(crate::plan::TableSource { table: t.clone(), alias, access })));
+                    return Ok(Source::Table(Box::new(crate::plan::TableSource {
+                        table: std::sync::Arc::new(t.clone()),
+                        alias,
+                        access,
+                    })));
                 }
                 if let Some(v) = self.schema.views.get(&key).cloned() {
                     // A view's missing tables are named in its schema, as SQLite does.

@@ -70,11 +70,26 @@ impl Running {
     }
 }
 
-impl Running {
-    /// Publishes `flag` again without clearing it: a streamed query
-    /// between two rows, where an interrupt that came meanwhile must count.
-    pub(crate) fn resume(flag: &Arc<AtomicBool>) -> Running {
-        Running { previous: RUNNING.with(|r| r.replace(Some(Arc::clone(flag)))) }
+/// A streamed query's flag, published (moved, not cloned: this happens
+/// for every row pulled) while one row is pulled, without clearing it, so
+/// an interrupt that came between rows counts. Dropping it puts the flag
+/// back in its slot and restores what was published before.
+pub(crate) struct Lent<'a> {
+    slot: &'a mut Option<Arc<AtomicBool>>,
+    previous: Option<Arc<AtomicBool>>,
+}
+
+impl<'a> Lent<'a> {
+    /// Publishes the flag in `slot` until the guard drops.
+    pub(crate) fn new(slot: &'a mut Option<Arc<AtomicBool>>) -> Lent<'a> {
+        let previous = RUNNING.with(|r| r.replace(slot.take()));
+        Lent { slot, previous }
+    }
+}
+
+impl Drop for Lent<'_> {
+    fn drop(&mut self) {
+        *self.slot = RUNNING.with(|r| r.replace(self.previous.take()));
     }
 }
 

@@ -240,7 +240,7 @@ pub enum Source {
 #[derive(Debug, Clone)]
 pub struct TableSource {
     /// The table.
-    pub table: Table,
+    pub table: std::sync::Arc<Table>,
     /// The name the query gives it, when not its own.
     pub alias: Option<String>,
     /// How its rows are found.

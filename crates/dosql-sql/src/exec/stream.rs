@@ -95,8 +95,9 @@ enum Rows<'c> {
 /// A query being read as it is pulled.
 struct Live<'c> {
     reader: StreamReader<'c>,
-    /// The connection's interrupt flag, published while a row is pulled.
-    interrupt: Arc<std::sync::atomic::AtomicBool>,
+    /// The connection's interrupt flag, published while a row is pulled
+    /// (see [`crate::interrupt::Lent`]).
+    interrupt: Option<Arc<std::sync::atomic::AtomicBool>>,
     params: Vec<Value>,
     now_ms: i64,
     session: Session,
@@ -115,6 +116,10 @@ pub(crate) struct Pipeline {
     /// Rows OFFSET still skips, and rows LIMIT still allows.
     skip: usize,
     left: Option<usize>,
+    /// One SELECT of plain columns read in its source's order, with no
+    /// grouping, HAVING or duplicates to drop: each source row is a result
+    /// row ([`Arms::pull_plain`]), the common case worth a short path.
+    plain: bool,
 }
 
 /// The SELECTs of a query (one, or the arms of a UNION ALL or UNION) read
@@ -204,7 +209,7 @@ impl<'c> RowStream<'c> {
         let Some(pipe) = Pipeline::open(&ctx, plan.clone())? else {
             return Ok(RowStream::ready(columns, super::run_query(&ctx, &plan, None)?));
         };
-        let live = Live { reader, interrupt, params: params.to_vec(), now_ms, session, sets, pipe };
+        let live = Live { reader, interrupt: Some(interrupt), params: params.to_vec(), now_ms, session, sets, pipe };
         Ok(RowStream { columns, rows: Rows::Live(Box::new(live)) })
     }
 
@@ -287,10 +292,12 @@ fn open_source(ctx: &Ctx<'_>, core: &CorePlan) -> Result<Option<Node>> {
 
 impl Live<'_> {
     fn next_row(&mut self) -> Result<Option<Vec<Value>>> {
-        let _running = crate::interrupt::Running::resume(&self.interrupt);
+        let _lent = crate::interrupt::Lent::new(&mut self.interrupt);
         crate::interrupt::check()?;
         let ctx = Ctx::at_instant(self.reader.get(), &self.params, self.now_ms).with_session(self.session);
-        self.pipe.next(&ctx.with_sets(&self.sets))
+        // The outermost pipeline is shallow on the stack: only nested ones
+        // (FROM subqueries) pay for the stack check, once per row each.
+        self.pipe.next_here(&ctx.with_sets(&self.sets))
     }
 }
 
@@ -323,8 +330,14 @@ impl Pipeline {
         let (seen, moved, groups) = arm_state(&plan.first);
         let deduped = plan.compound.iter().rposition(|(op, _)| *op == CompoundOp::Union).map_or(0, |i| i + 2);
         let union = (deduped, HashSet::new(), super::result_collations(&plan.first));
+        let plain = matches!(order, Order::Source)
+            && plan.compound.is_empty()
+            && plan.first.having.is_none()
+            && seen.is_none()
+            && groups.is_none()
+            && moved.is_some();
         let arms = Arms { plan, sources, arm: 0, seen, moved, groups, union };
-        Ok(Some(Pipeline { arms, order, skip: offset, left: limit }))
+        Ok(Some(Pipeline { arms, order, skip: offset, left: limit, plain }))
     }
 
     /// The next result row.
@@ -335,6 +348,17 @@ impl Pipeline {
     fn next_here(&mut self, ctx: &Ctx<'_>) -> Result<Option<Vec<Value>>> {
         if self.left == Some(0) {
             return Ok(None);
+        }
+        while self.plain {
+            let Some(row) = self.arms.pull_plain(ctx)? else { return Ok(None) };
+            if self.skip > 0 {
+                self.skip -= 1;
+                continue;
+            }
+            if let Some(l) = self.left.as_mut() {
+                *l -= 1;
+            }
+            return Ok(Some(row));
         }
         loop {
             let out = match &mut self.order {
@@ -372,6 +396,13 @@ impl Pipeline {
 }
 
 impl Arms {
+    /// The next row of a [`Pipeline::plain`] query: its source's next row
+    /// with the result columns moved out of it.
+    fn pull_plain(&mut self, ctx: &Ctx<'_>) -> Result<Option<Vec<Value>>> {
+        let (Some(source), Some(slots)) = (self.sources.first_mut(), &self.moved) else { return Ok(None) };
+        Ok(source.next(ctx)?.map(|mut row| super::take_columns(&mut row, slots)))
+    }
+
     /// The next result row of the SELECTs in turn, with its ORDER BY keys
     /// when `keyed` (over the source row, or the group's row and
     /// aggregates, for one SELECT; over the result row for a compound, as

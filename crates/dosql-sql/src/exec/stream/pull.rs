@@ -34,7 +34,7 @@ use std::collections::HashMap;
 pub(crate) enum Node {
     /// A table read off its path's one key range; `conds` are the WHERE
     /// conjuncts still to test.
-    Table { table: Box<Table>, access: Box<Access>, cursor: Box<PathCursor>, conds: Vec<BExpr> },
+    Table { table: std::sync::Arc<Table>, access: Box<Access>, cursor: Box<PathCursor>, conds: Vec<BExpr> },
     /// A FROM subquery's rows as it gives them, with the conjuncts to test.
     Query { pipe: Box<super::Pipeline>, conds: Vec<BExpr> },
     /// Rows read ahead (a source no cursor reads), with the conjuncts to test.
@@ -71,7 +71,7 @@ impl Node {
             && let Some(cursor) = PathCursor::open(ctx, &t.table, &t.access, (&[], None))?
         {
             return Ok(Node::Table {
-                table: Box::new(t.table.clone()),
+                table: t.table.clone(),
                 access: Box::new(t.access.clone()),
                 cursor: Box::new(cursor),
                 conds,
@@ -146,7 +146,7 @@ enum How {
     /// holding only it), then matched against the hash key of the empty
     /// row so far when the step has one.
     Cursor {
-        table: Box<Table>,
+        table: std::sync::Arc<Table>,
         access: Box<Access>,
         cursor: Box<PathCursor>,
         own: Vec<BExpr>,
@@ -154,7 +154,7 @@ enum How {
         scratch: Vec<Value>,
     },
     /// Looked up for each row so far.
-    Lookup { table: Box<Table>, access: Box<Access> },
+    Lookup { table: std::sync::Arc<Table>, access: Box<Access> },
     /// Rows read once (already tested with `own`), found through a hash
     /// table keyed by the build side when the step has hash keys, else
     /// each paired with every row so far.
@@ -231,7 +231,7 @@ impl Planned {
                 .collect();
             let how = match src {
                 Source::Table(t) if lookup => {
-                    How::Lookup { table: Box::new(t.table.clone()), access: Box::new(step.access.clone()) }
+                    How::Lookup { table: t.table.clone(), access: Box::new(step.access.clone()) }
                 }
                 Source::Table(t) if k == 0 => match PathCursor::open(ctx, &t.table, &step.access, (&[], None))? {
                     Some(cursor) => {
@@ -243,7 +243,7 @@ impl Planned {
                             Some((step.hash.clone(), probe))
                         };
                         How::Cursor {
-                            table: Box::new(t.table.clone()),
+                            table: t.table.clone(),
                             access: Box::new(step.access.clone()),
                             cursor: Box::new(cursor),
                             own,
@@ -404,7 +404,7 @@ pub(crate) struct Chain {
 /// The right side of a chained join.
 enum Right {
     /// A table looked up for each left row.
-    Lookup { table: Box<Table>, access: Box<Access> },
+    Lookup { table: std::sync::Arc<Table>, access: Box<Access> },
     /// `json_each` / `json_tree` over each left row.
     Json { tree: bool, blob: bool, args: Vec<BExpr> },
     /// Rows read once.
@@ -450,7 +450,7 @@ impl Chain {
         let right = match &**right {
             Source::JsonEach { tree, blob, args } => Right::Json { tree: *tree, blob: *blob, args: args.clone() },
             Source::Table(t) if t.access.reads_left() => {
-                Right::Lookup { table: Box::new(t.table.clone()), access: Box::new(t.access.clone()) }
+                Right::Lookup { table: t.table.clone(), access: Box::new(t.access.clone()) }
             }
             other => {
                 let mut rows = source_rows(ctx, other, None, &[])?;
