@@ -1077,8 +1077,10 @@ fn run_core(
     // Rows beyond `want` are never used when nothing after the source drops
     // or reorders them.
     let cap = want.filter(|_| core.ordered && !core.aggregate && !core.distinct && core.windows.is_empty());
-    let joined = match (&core.join, crate::join::leaves(&core.source)) {
-        (Some(plan), Some((leaves, ons))) if streamed.is_none() => {
+    // The join's leaves are gathered only when there is a join plan.
+    let leaves = if core.join.is_some() && streamed.is_none() { crate::join::leaves(&core.source) } else { None };
+    let joined = match (&core.join, leaves) {
+        (Some(plan), Some((leaves, ons))) => {
             let mut all = conjuncts.clone();
             for on in ons {
                 crate::access::split_and(on, &mut all);
