@@ -14,16 +14,21 @@ fn dir(name: &str) -> PathBuf {
     dir
 }
 
-/// Runs `program args` with `input` on stdin: (stdout, stderr, exit code).
-fn run(program: &str, args: &[&str], input: &str, cwd: &Path) -> (String, String, i32) {
-    let mut child = Command::new(program)
+/// Starts `program args` in `cwd` with stdin, stdout and stderr piped.
+fn spawn_piped(program: &str, args: &[&str], cwd: &Path) -> std::process::Child {
+    Command::new(program)
         .args(args)
         .current_dir(cwd)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("start the shell");
+        .expect("start the shell")
+}
+
+/// Runs `program args` with `input` on stdin: (stdout, stderr, exit code).
+fn run(program: &str, args: &[&str], input: &str, cwd: &Path) -> (String, String, i32) {
+    let mut child = spawn_piped(program, args, cwd);
     child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write stdin");
     let out = child.wait_with_output().expect("run the shell");
     (
@@ -308,14 +313,7 @@ fn command_line_options() {
 /// in case the first comes before the statement starts), then feeds
 /// `after` and closes stdin: (stdout, stderr, exit code).
 fn interrupt_run(program: &str, args: &[&str], input: &str, after: &str, cwd: &Path) -> (String, String, i32) {
-    let mut child = Command::new(program)
-        .args(args)
-        .current_dir(cwd)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the shell");
+    let mut child = spawn_piped(program, args, cwd);
     let mut stdin = child.stdin.take().expect("stdin");
     stdin.write_all(input.as_bytes()).expect("write stdin");
     stdin.flush().expect("flush stdin");

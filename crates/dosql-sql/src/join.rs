@@ -291,23 +291,7 @@ pub(crate) fn run(
     cap: Option<usize>,
 ) -> Result<Vec<Vec<Value>>> {
     let n = leaves.len();
-    let range = |i: usize| {
-        let (off, src) = leaves[i];
-        (off, off + crate::exec::full_width(src))
-    };
-    // Which leaves each conjunct reads (all of them when that is unknown).
-    let reads: Vec<Vec<usize>> = conjuncts
-        .iter()
-        .map(|c| match crate::exec::columns_read(c) {
-            Some(cols) => (0..n)
-                .filter(|&i| {
-                    let (a, b) = range(i);
-                    cols.iter().any(|c| (a..b).contains(c))
-                })
-                .collect(),
-            None => (0..n).collect(),
-        })
-        .collect();
+    let reads = conjunct_leaves(leaves, conjuncts);
     let mut bound = vec![false; n];
     let mut rows = vec![vec![Value::Null; width]];
     for (k, step) in plan.steps.iter().enumerate() {
@@ -403,6 +387,25 @@ pub(crate) fn run(
 }
 
 /// The rows of a source read once (its access path reads no other source).
+/// Which leaves each conjunct reads (all of them when that is unknown),
+/// so each is tested once every leaf it reads is bound.
+pub(crate) fn conjunct_leaves(leaves: &[(usize, &Source)], conjuncts: &[&BExpr]) -> Vec<Vec<usize>> {
+    let n = leaves.len();
+    let range = |i: usize| leaves.get(i).map_or((0, 0), |&(off, src)| (off, off + crate::exec::full_width(src)));
+    conjuncts
+        .iter()
+        .map(|c| match crate::exec::columns_read(c) {
+            Some(cols) => (0..n)
+                .filter(|&i| {
+                    let (a, b) = range(i);
+                    cols.iter().any(|c| (a..b).contains(c))
+                })
+                .collect(),
+            None => (0..n).collect(),
+        })
+        .collect()
+}
+
 fn once_rows(ctx: &Ctx<'_>, src: &Source, access: &Access, parent: Option<&Env<'_>>) -> Result<Vec<Vec<Value>>> {
     match src {
         Source::Table(t) => crate::access::rows(ctx, &t.table, access, parent),

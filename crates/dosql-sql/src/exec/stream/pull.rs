@@ -192,19 +192,7 @@ impl Planned {
         width: usize,
     ) -> Result<Planned> {
         let n = leaves.len();
-        let range = |i: usize| leaves.get(i).map_or((0, 0), |&(off, src)| (off, off + crate::exec::full_width(src)));
-        let reads: Vec<Vec<usize>> = conjuncts
-            .iter()
-            .map(|c| match crate::exec::columns_read(c) {
-                Some(cols) => (0..n)
-                    .filter(|&i| {
-                        let (a, b) = range(i);
-                        cols.iter().any(|c| (a..b).contains(c))
-                    })
-                    .collect(),
-                None => (0..n).collect(),
-            })
-            .collect();
+        let reads = crate::join::conjunct_leaves(leaves, conjuncts);
         let mut bound = vec![false; n];
         let mut steps = Vec::with_capacity(plan.steps.len());
         for (k, step) in plan.steps.iter().enumerate() {
