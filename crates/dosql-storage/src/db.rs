@@ -1385,7 +1385,7 @@ impl WriteTxn {
         let now = inner.config.clock.now_ms();
         let (buf, commit_lsn) = self.log.finish(now);
         let appended = inner.wal.append(buf, commit_lsn, entries);
-        w.log_buf = std::mem::replace(&mut self.log, TxnLog::new(Vec::new(), 0, 0)).into_buffer();
+        w.log_buf = self.log.take_buffer();
         if let Err(e) = appended {
             db.poison(&e);
             return Err(e);
@@ -1421,7 +1421,7 @@ impl Drop for WriteTxn {
     /// and hands the log buffer to the next transaction.
     fn drop(&mut self) {
         if let Some(mut w) = self.guard.take() {
-            w.log_buf = std::mem::replace(&mut self.log, TxnLog::new(Vec::new(), 0, 0)).into_buffer();
+            w.log_buf = self.log.take_buffer();
         }
     }
 }

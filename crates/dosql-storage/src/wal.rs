@@ -135,9 +135,12 @@ impl TxnLog {
         TxnLog { buf, starts: Vec::new(), first_lsn, txid }
     }
 
-    /// The buffer back, for the next transaction (unless it grew large).
-    pub(crate) fn into_buffer(self) -> Vec<u8> {
-        if self.buf.capacity() > KEEP_LOG_BYTES { Vec::new() } else { self.buf }
+    /// Takes the buffer, for the next transaction (unless it grew large),
+    /// leaving this log empty.
+    pub(crate) fn take_buffer(&mut self) -> Vec<u8> {
+        self.starts.clear();
+        let buf = std::mem::take(&mut self.buf);
+        if buf.capacity() > KEEP_LOG_BYTES { Vec::new() } else { buf }
     }
 
     /// Number of change records.
