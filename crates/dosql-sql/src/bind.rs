@@ -242,7 +242,7 @@ impl<'a> Binder<'a> {
 
     fn bind_select_inner(&mut self, s: &ast::Select) -> Result<QueryPlan> {
         let simple = s.compound.is_empty();
-        let (first, columns, affinities, mut order_by) =
+        let (first, columns, affinities, order_by) =
             self.bind_core(&s.body, if simple { Some(&s.order_by) } else { None })?;
         let mut compound = Vec::new();
         for (op, body) in &s.compound {
@@ -260,9 +260,6 @@ impl<'a> Binder<'a> {
             }
             compound.push((*op, core));
         }
-        if !simple {
-            order_by = self.bind_result_order(&s.order_by, &columns, &s.body)?;
-        }
         self.scopes.push(Scope::default());
         let limit = s.limit.as_ref().map(|e| self.bind_expr(e)).transpose();
         let offset = s.offset.as_ref().map(|e| self.bind_expr(e)).transpose();
@@ -271,7 +268,7 @@ impl<'a> Binder<'a> {
         if simple {
             crate::access::plan_order(self.schema, &mut first, &order_by, s.limit.is_some());
         }
-        Ok(QueryPlan {
+        let mut plan = QueryPlan {
             first,
             compound,
             order_by,
@@ -280,7 +277,11 @@ impl<'a> Binder<'a> {
             offset: offset?,
             columns: columns.into(),
             affinities,
-        })
+        };
+        if !simple {
+            plan.order_by = self.bind_result_order(&s.order_by, &plan.columns, &compound_collations(&plan), &s.body)?;
+        }
+        Ok(plan)
     }
 
     /// ORDER BY of a compound query: each term names a result column.
@@ -288,8 +289,10 @@ impl<'a> Binder<'a> {
         &mut self,
         terms: &[ast::OrderTerm],
         columns: &[String],
+        colls: &[Collation],
         first: &SelectBody,
     ) -> Result<Vec<SortKey>> {
+        // A term without COLLATE sorts under its column's compound collation.
         let aliases: Vec<Option<String>> = match first {
             SelectBody::Select(core) => core
                 .columns
@@ -320,11 +323,12 @@ impl<'a> Binder<'a> {
                     ordinal(n + 1)
                 ));
             };
+            let coll = coll.or_else(|| colls.get(idx).copied()).unwrap_or(Collation::Binary);
             keys.push(SortKey {
-                expr: BExpr::Col { depth: 0, idx, aff: None, coll: coll.unwrap_or(Collation::Binary) },
+                expr: BExpr::Col { depth: 0, idx, aff: None, coll },
                 desc: t.desc,
                 nulls_first: t.nulls_first.unwrap_or(!t.desc),
-                coll: coll.unwrap_or(Collation::Binary),
+                coll,
             });
         }
         Ok(keys)
@@ -1424,6 +1428,30 @@ pub fn expr_affinity(e: &BExpr) -> Option<Affinity> {
 /// The collation an expression carries: explicit COLLATE, else a column's.
 pub fn expr_collation(e: &BExpr) -> Collation {
     explicit_collation(e).or_else(|| column_collation(e)).unwrap_or(Collation::Binary)
+}
+
+/// The collations a compound compares its result columns under (for
+/// UNION, INTERSECT and EXCEPT, and for its ORDER BY terms): per column,
+/// the collation the leftmost SELECT's expression defines, else the next
+/// SELECT's, and so on, else BINARY (SQLite's `multiSelectCollSeq`).
+pub fn compound_collations(plan: &QueryPlan) -> Vec<Collation> {
+    collations_of(&[plan])
+}
+
+/// [`compound_collations`] of the SELECTs of `plans` taken in turn (a
+/// recursive CTE's initial SELECTs, then its recursive ones).
+pub(crate) fn collations_of(plans: &[&QueryPlan]) -> Vec<Collation> {
+    let width = plans.first().map_or(0, |p| p.columns.len());
+    let cores = plans.iter().flat_map(|p| std::iter::once(&p.first).chain(p.compound.iter().map(|(_, c)| c)));
+    let exprs: Vec<&[BExpr]> = cores
+        .map(|c| match &c.values {
+            Some(rows) => rows.first().map_or(&[][..], |r| r.as_slice()),
+            None => c.result.as_slice(),
+        })
+        .collect();
+    (0..width)
+        .map(|i| exprs.iter().find_map(|r| r.get(i).and_then(defined_collation)).unwrap_or(Collation::Binary))
+        .collect()
 }
 
 /// The collation `e` defines, if any: an explicit COLLATE, else a

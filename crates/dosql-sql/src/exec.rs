@@ -902,8 +902,8 @@ fn run_query_here(
     };
     let mut rows: Vec<(Vec<Value>, Vec<Value>)> =
         run_core(ctx, &q.first, &q.order_by, q.order_on_result, parent, want)?;
-    // A compound compares rows with its first SELECT's column collations.
-    let colls = result_collations(&q.first);
+    // A compound compares rows under its columns' compound collations.
+    let colls = crate::bind::compound_collations(q);
     for (op, core) in &q.compound {
         let right = run_core(ctx, core, &[], true, parent, None)?;
         rows = match op {
@@ -1003,11 +1003,6 @@ pub(crate) fn row_key_coll(row: &[Value], colls: &[Collation]) -> Vec<u8> {
         })
         .collect();
     crate::record::encode_row(&norm)
-}
-
-/// [`row_key_coll`] with BINARY text comparison.
-pub(crate) fn row_key(row: &[Value]) -> Vec<u8> {
-    row_key_coll(row, &[])
 }
 
 fn dedup(rows: Vec<(Vec<Value>, Vec<Value>)>, colls: &[Collation]) -> Vec<(Vec<Value>, Vec<Value>)> {

@@ -401,6 +401,20 @@ fn distinct_grouping_and_compounds_use_column_collations() {
         "SELECT count(*) FROM (SELECT d FROM t UNION SELECT 'q')",
         "SELECT count(*) FROM (SELECT b FROM t INTERSECT SELECT 'PEAR')",
         "SELECT count(*) FROM (SELECT b FROM t EXCEPT SELECT 'apple')",
+        // A compound's ORDER BY sorts under the column's collation: the
+        // leftmost SELECT's that defines one (a literal defines none).
+        "SELECT b FROM t UNION ALL SELECT 'banana' ORDER BY 1",
+        "SELECT 'banana' UNION ALL SELECT b FROM t ORDER BY 1 DESC",
+        "SELECT d FROM t UNION ALL SELECT b FROM t ORDER BY 1",
+        "SELECT b, a FROM t UNION ALL SELECT d, a FROM t ORDER BY 1, 2",
+        "SELECT b COLLATE BINARY, a FROM t UNION ALL SELECT b, a FROM t ORDER BY 1, 2",
+        "SELECT count(*) FROM (SELECT 'APPLE' UNION SELECT b FROM t)",
+        "SELECT count(*) FROM (SELECT 'x' INTERSECT SELECT c FROM t)",
+        // A recursive CTE compares and exposes its columns the same way.
+        "WITH RECURSIVE r(v) AS (SELECT b FROM t UNION SELECT upper(v) FROM r) SELECT v FROM r ORDER BY 1",
+        "WITH RECURSIVE r(v) AS (SELECT d FROM t UNION SELECT lower(v) FROM r) SELECT v FROM r ORDER BY 1",
+        "WITH RECURSIVE r(v, n) AS (SELECT b, 0 FROM t UNION ALL SELECT v, n + 1 FROM r WHERE n < 1 ORDER BY 1 LIMIT 20) \
+         SELECT * FROM r",
     ]);
 }
 

@@ -137,13 +137,22 @@ impl Binder<'_> {
             }
             steps.push(step);
         }
-        let order_by = self.bind_result_order(&q.order_by, &names, &q.body)?;
+        let mut plans = vec![&initial];
+        plans.extend(&steps);
+        let order_by = self.bind_result_order(&q.order_by, &names, &super::collations_of(&plans), &q.body)?;
         self.scopes.push(super::Scope::default());
         let limit = q.limit.as_ref().map(|e| self.bind_expr(e)).transpose();
         let offset = q.offset.as_ref().map(|e| self.bind_expr(e)).transpose();
         self.scopes.pop();
-        let cols: Vec<ScopeCol> =
-            names.iter().zip(&initial.affinities).map(|(n, a)| ScopeCol::plain(n, *a, Collation::Binary)).collect();
+        // A column takes the collation of the leftmost SELECT's expression,
+        // as a FROM subquery's columns do.
+        let colls = initial.first.result.iter().map(super::expr_collation).chain(std::iter::repeat(Collation::Binary));
+        let cols: Vec<ScopeCol> = names
+            .iter()
+            .zip(&initial.affinities)
+            .zip(colls)
+            .map(|((n, a), c)| ScopeCol::plain(n, *a, c))
+            .collect();
         let plan = RecursivePlan { id, initial, steps, distinct, order_by, limit: limit?, offset: offset?, width };
         self.push_table(scope_name, cols)?;
         Ok(Source::Recursive(Box::new(plan)))

@@ -5,7 +5,7 @@
 //! UNION drops rows seen before; LIMIT stops the recursion once that many
 //! rows have been output; OFFSET rows still recurse but are not output.
 
-use super::{Ctx, Env, Working, compare_keys, eval, eval_limit, row_key, run_query};
+use super::{Ctx, Env, Working, compare_keys, eval, eval_limit, row_key_coll, run_query};
 use crate::error::Result;
 use crate::plan::RecursivePlan;
 use crate::value::Value;
@@ -26,9 +26,17 @@ pub(super) fn run(ctx: &Ctx<'_>, plan: &RecursivePlan, parent: Option<&Env<'_>>)
     let offset = eval_limit(ctx, &plan.offset, "OFFSET")?.map_or(0, |o| usize::try_from(o).unwrap_or(0));
     let mut queue: VecDeque<Queued> = VecDeque::new();
     let mut seen: HashSet<Vec<u8>> = HashSet::new();
+    // UNION compares rows under the compound's column collations.
+    let colls = if plan.distinct {
+        let mut plans = vec![&plan.initial];
+        plans.extend(&plan.steps);
+        crate::bind::collations_of(&plans)
+    } else {
+        Vec::new()
+    };
     let mut seq = 0u64;
     let mut add = |row: Vec<Value>, queue: &mut VecDeque<Queued>| -> Result<()> {
-        if plan.distinct && !seen.insert(row_key(&row)) {
+        if plan.distinct && !seen.insert(row_key_coll(&row, &colls)) {
             return Ok(());
         }
         let env = Env { row: &row, aggs: &[], parent: None };
