@@ -117,6 +117,18 @@ const ORDERED: &[&str] = &[
     "SELECT * FROM ab ORDER BY aid, bid",
     "SELECT x, count(bid) FROM ab GROUP BY x ORDER BY x",
     "SELECT s FROM a UNION SELECT t FROM b UNION ALL SELECT v FROM c ORDER BY 1 DESC LIMIT 30",
+    // INTERSECT and EXCEPT, alone and mixed with UNION and UNION ALL (the
+    // first SELECT's collation decides equality: b.t is NOCASE, a.s not).
+    "SELECT x FROM a INTERSECT SELECT y FROM b ORDER BY 1",
+    "SELECT t, y % 3 FROM b EXCEPT SELECT s, x FROM a ORDER BY 1, 2",
+    "SELECT s FROM a EXCEPT SELECT t FROM b ORDER BY 1",
+    "SELECT s FROM a INTERSECT SELECT t FROM b ORDER BY 1 DESC",
+    "SELECT x FROM a UNION ALL SELECT y FROM b EXCEPT SELECT k FROM c WHERE k < 10 ORDER BY 1 DESC",
+    "SELECT x FROM a EXCEPT SELECT k FROM c UNION SELECT y FROM b WHERE y > 20 ORDER BY 1",
+    "SELECT x FROM a INTERSECT SELECT y FROM b EXCEPT SELECT k FROM c UNION ALL SELECT k FROM c WHERE k < 3 ORDER BY 1",
+    "SELECT x, count(*) FROM a GROUP BY x EXCEPT SELECT y, count(*) FROM b GROUP BY y ORDER BY 1",
+    "SELECT a.x FROM a JOIN b ON b.a_id = a.id INTERSECT SELECT k FROM c ORDER BY 1 LIMIT 3 OFFSET 1",
+    "SELECT x FROM a EXCEPT SELECT y FROM b WHERE y < 10 INTERSECT SELECT k FROM c ORDER BY x",
 ];
 
 /// Queries whose order SQL leaves open: SQLite must give the same rows as
@@ -150,10 +162,14 @@ const UNORDERED: &[&str] = &[
     "SELECT * FROM ab WHERE t = 'apple'",
     "SELECT s.aid, c.v FROM ab s JOIN c ON c.k = s.x",
     "SELECT s.aid, c.v FROM ab s LEFT JOIN c ON c.k = s.x WHERE s.aid < 100",
-    // Queries that still run to completion behind the stream.
-    "SELECT a.id, b.id FROM b RIGHT JOIN a ON b.a_id = a.id WHERE a.id < 50",
     "SELECT x FROM a INTERSECT SELECT y FROM b",
     "SELECT y FROM b EXCEPT SELECT x FROM a",
+    "SELECT x, s FROM a EXCEPT SELECT y, t FROM b",
+    "SELECT DISTINCT k FROM c INTERSECT SELECT x FROM a INTERSECT SELECT y FROM b",
+    "SELECT id FROM a WHERE id < 100 EXCEPT SELECT a_id FROM b UNION ALL SELECT id FROM a WHERE id < 3",
+    "SELECT aid FROM ab EXCEPT SELECT a_id FROM b WHERE y > 5",
+    // Queries that still run to completion behind the stream.
+    "SELECT a.id, b.id FROM b RIGHT JOIN a ON b.a_id = a.id WHERE a.id < 50",
     "SELECT id, row_number() OVER (ORDER BY id) FROM a WHERE id < 30",
     "SELECT x, json_group_array(x) FROM a WHERE id < 5",
     "SELECT a.id FROM a JOIN b ON b.a_id = a.id UNION SELECT id FROM b WHERE id < 400",

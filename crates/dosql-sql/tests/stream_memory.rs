@@ -71,6 +71,9 @@ fn streamed_joins_and_sorts_stay_within_a_fixed_bound() {
         ("SELECT count(*), max(pad), avg(p_id) FROM q", 1),
         // A FROM subquery is pulled too.
         ("SELECT * FROM (SELECT p.id, q.pad FROM p JOIN q ON q.p_id = p.id) WHERE id >= 0", ROWS),
+        // EXCEPT keeps the right-hand rows and the distinct rows given,
+        // not the 200,000 join rows they come from.
+        ("SELECT p.id, p.k FROM p JOIN q ON q.p_id = p.id EXCEPT SELECT id, k FROM p WHERE k = 0", 1800),
     ];
     for (sql, rows) in queries {
         let (stream, n) = streamed_peak(&mut c, sql);

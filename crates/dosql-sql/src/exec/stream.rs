@@ -2,9 +2,11 @@
 //!
 //! Rows are read, filtered, joined, grouped and projected only as they are
 //! pulled, so a result of any size takes bounded memory. A query streams
-//! when each of its SELECTs (one, or the arms of a UNION ALL or UNION, read
-//! in turn; UNION keeps the first of equal rows in a hash set)
-//! reads one of these sources (the pulling itself is in the `pull`
+//! when each of its SELECTs (one, or the arms of a compound, read in turn:
+//! UNION keeps the first of equal rows in a hash set; the right-hand
+//! SELECT of an INTERSECT or EXCEPT is read into a hash set of its rows
+//! when the first row is pulled, and the rows of the SELECTs before it
+//! are tested against that set) reads one of these sources (the pulling itself is in the `pull`
 //! submodule):
 //!
 //! - one table whose access path reads one key range
@@ -33,8 +35,7 @@
 //! - LIMIT and OFFSET.
 //!
 //! Everything else runs to completion first and its rows are handed out
-//! from memory: a JSON aggregate without GROUP BY, windows, INTERSECT and
-//! EXCEPT, VALUES, recursive CTEs, RIGHT and FULL joins, a one-table path
+//! from memory: a JSON aggregate without GROUP BY, windows, VALUES, recursive CTEs, RIGHT and FULL joins, a one-table path
 //! that looks up several keys, `min()`/`max()` answered from an index, and
 //! a query over a FROM subquery that does not stream. Inside a streamed
 //! join, a source that no cursor or lookup reads row by row (a hash join's
@@ -138,11 +139,28 @@ struct Arms {
     moved: Option<Vec<usize>>,
     /// Its groups, when it has GROUP BY.
     groups: Option<Groups>,
-    /// UNION: the SELECTs up to the last UNION give each row once (the
-    /// first time it comes), keyed under the first SELECT's column
-    /// collations, as the complete run's dedup keeps it; the number of
-    /// those SELECTs, the keys given and the collations.
+    /// UNION, INTERSECT and EXCEPT: the SELECTs up to the last of them
+    /// give each row once (the first time it passes), keyed under the
+    /// compound's column collations, as the complete run's dedup keeps
+    /// it; the number of those SELECTs, the keys given and the collations.
     union: (usize, HashSet<Vec<u8>>, Vec<Collation>),
+    /// INTERSECT and EXCEPT, once their right-hand SELECTs are read (at the
+    /// first pull): see [`Filter`].
+    filters: Option<Vec<Filter>>,
+}
+
+/// An INTERSECT or EXCEPT of a compound, as a test on the rows of the
+/// SELECTs before it. Compounds group from the left, so a row of SELECT
+/// `i` is in the result when it passes every INTERSECT and EXCEPT that
+/// follows SELECT `i`; the right-hand SELECT itself gives no rows.
+struct Filter {
+    /// The SELECTs up to this one are tested (this filter's right-hand
+    /// SELECT is number `before`).
+    before: usize,
+    /// INTERSECT keeps a row whose key is in `keys`; EXCEPT drops it.
+    keep: bool,
+    /// The keys of the right-hand SELECT's rows.
+    keys: HashSet<Vec<u8>>,
 }
 
 /// Where a streamed ORDER BY stands.
@@ -157,8 +175,7 @@ enum Order {
 
 /// Whether `plan` can be read row by row (see the module docs).
 pub(crate) fn streamable(plan: &QueryPlan) -> bool {
-    plan.compound.iter().all(|(op, core)| matches!(op, CompoundOp::UnionAll | CompoundOp::Union) && core_streams(core))
-        && core_streams(&plan.first)
+    plan.compound.iter().all(|(_, core)| core_streams(core)) && core_streams(&plan.first)
 }
 
 /// Whether one SELECT of a query can be read row by row.
@@ -328,15 +345,15 @@ impl Pipeline {
             Order::Gather(plan.order_by.clone(), limit.map(|l| l.saturating_add(offset)))
         };
         let (seen, moved, groups) = arm_state(&plan.first);
-        let deduped = plan.compound.iter().rposition(|(op, _)| *op == CompoundOp::Union).map_or(0, |i| i + 2);
-        let union = (deduped, HashSet::new(), super::result_collations(&plan.first));
+        let deduped = plan.compound.iter().rposition(|(op, _)| *op != CompoundOp::UnionAll).map_or(0, |i| i + 2);
+        let union = (deduped, HashSet::new(), crate::bind::compound_collations(&plan));
         let plain = matches!(order, Order::Source)
             && plan.compound.is_empty()
             && plan.first.having.is_none()
             && seen.is_none()
             && groups.is_none()
             && moved.is_some();
-        let arms = Arms { plan, sources, arm: 0, seen, moved, groups, union };
+        let arms = Arms { plan, sources, arm: 0, seen, moved, groups, union, filters: None };
         Ok(Some(Pipeline { arms, order, skip: offset, left: limit, plain }))
     }
 
@@ -408,6 +425,76 @@ impl Arms {
     /// aggregates, for one SELECT; over the result row for a compound, as
     /// the complete run computes them).
     fn pull(&mut self, ctx: &Ctx<'_>, keyed: bool) -> Result<Option<(Vec<Value>, Vec<Value>)>> {
+        if self.filters.is_none() {
+            self.filters = Some(self.read_filters(ctx)?);
+        }
+        loop {
+            let Some((out, mut keys)) = self.pull_arm(ctx, keyed)? else {
+                // The right-hand SELECT of an INTERSECT or EXCEPT was read
+                // into its filter: skip it.
+                self.arm += 1;
+                while self.tested(self.arm) {
+                    self.arm += 1;
+                }
+                let Some(next) = core_at(&self.plan, self.arm) else { return Ok(None) };
+                (self.seen, self.moved, self.groups) = arm_state(next);
+                continue;
+            };
+            let (deduped, given, colls) = &mut self.union;
+            if self.arm < *deduped {
+                let key = super::row_key_coll(&out, colls);
+                let filters = self.filters.as_deref().unwrap_or_default();
+                let passes = filters.iter().filter(|f| self.arm < f.before).all(|f| f.keys.contains(&key) == f.keep);
+                if !passes || !given.insert(key) {
+                    continue;
+                }
+            }
+            if keyed && self.plan.order_on_result {
+                let env = Env { row: &out, aggs: &[], parent: None };
+                keys = self.plan.order_by.iter().map(|k| eval(ctx, &k.expr, &env)).collect::<Result<_>>()?;
+            }
+            return Ok(Some((out, keys)));
+        }
+    }
+
+    /// Whether SELECT `i` is the right-hand side of an INTERSECT or EXCEPT
+    /// (read into a [`Filter`], giving no rows itself).
+    fn tested(&self, i: usize) -> bool {
+        i.checked_sub(1)
+            .and_then(|j| self.plan.compound.get(j))
+            .is_some_and(|(op, _)| matches!(op, CompoundOp::Intersect | CompoundOp::Except))
+    }
+
+    /// Reads the right-hand SELECT of each INTERSECT and EXCEPT into its
+    /// filter, leaving the arms at the first SELECT.
+    fn read_filters(&mut self, ctx: &Ctx<'_>) -> Result<Vec<Filter>> {
+        let mut filters = Vec::new();
+        for before in 1..=self.plan.compound.len() {
+            if !self.tested(before) {
+                continue;
+            }
+            let plan = Arc::clone(&self.plan);
+            let (Some(core), Some((op, _))) = (core_at(&plan, before), plan.compound.get(before - 1)) else {
+                continue;
+            };
+            let first = (self.arm, self.seen.take(), self.moved.take(), self.groups.take());
+            self.arm = before;
+            (self.seen, self.moved, self.groups) = arm_state(core);
+            let mut keys = HashSet::new();
+            while let Some((row, _)) = self.pull_arm(ctx, false)? {
+                keys.insert(super::row_key_coll(&row, &self.union.2));
+            }
+            (self.arm, self.seen, self.moved, self.groups) = first;
+            filters.push(Filter { before, keep: *op == CompoundOp::Intersect, keys });
+        }
+        Ok(filters)
+    }
+
+    /// The next result row of the SELECT being read (its HAVING, result
+    /// columns and DISTINCT applied), with its ORDER BY keys over the
+    /// source when `keyed` and the query does not order on the result;
+    /// `None` at the SELECT's end.
+    fn pull_arm(&mut self, ctx: &Ctx<'_>, keyed: bool) -> Result<Option<(Vec<Value>, Vec<Value>)>> {
         let source_keyed = keyed && !self.plan.order_on_result;
         loop {
             let (Some(core), Some(source)) = (core_at(&self.plan, self.arm), self.sources.get_mut(self.arm)) else {
@@ -420,13 +507,7 @@ impl Arms {
                 }
                 None => source.next(ctx)?.map(|row| (row, Vec::new())),
             };
-            let Some((mut row, aggs)) = pulled else {
-                self.arm += 1;
-                if let Some(next) = core_at(&self.plan, self.arm) {
-                    (self.seen, self.moved, self.groups) = arm_state(next);
-                }
-                continue;
-            };
+            let Some((mut row, aggs)) = pulled else { return Ok(None) };
             let env = Env { row: &row, aggs: &aggs, parent: None };
             if let Some(h) = &core.having
                 && crate::value::is_true(&eval(ctx, h, &env)?) != Some(true)
@@ -445,14 +526,6 @@ impl Arms {
                 && !seen.insert(super::row_key_coll(&out, colls))
             {
                 continue;
-            }
-            let (deduped, given, colls) = &mut self.union;
-            if self.arm < *deduped && !given.insert(super::row_key_coll(&out, colls)) {
-                continue;
-            }
-            if keyed && !source_keyed {
-                let env = Env { row: &out, aggs: &[], parent: None };
-                keys = self.plan.order_by.iter().map(|k| eval(ctx, &k.expr, &env)).collect::<Result<_>>()?;
             }
             return Ok(Some((out, keys)));
         }
