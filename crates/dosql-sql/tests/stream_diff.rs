@@ -129,6 +129,20 @@ const ORDERED: &[&str] = &[
     "SELECT x, count(*) FROM a GROUP BY x EXCEPT SELECT y, count(*) FROM b GROUP BY y ORDER BY 1",
     "SELECT a.x FROM a JOIN b ON b.a_id = a.id INTERSECT SELECT k FROM c ORDER BY 1 LIMIT 3 OFFSET 1",
     "SELECT x FROM a EXCEPT SELECT y FROM b WHERE y < 10 INTERSECT SELECT k FROM c ORDER BY x",
+    // Recursive CTEs, pulled a row at a time: counting, LIMIT and OFFSET,
+    // UNION under a collation, a priority queue (ORDER BY), a join.
+    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500) SELECT i, i * i FROM n",
+    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n LIMIT 40 OFFSET 7) SELECT i FROM n WHERE i % 3 = 0",
+    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100) SELECT i FROM n ORDER BY i DESC LIMIT 5",
+    "WITH RECURSIVE r(v) AS (SELECT t FROM b WHERE id < 20 UNION SELECT upper(v) FROM r) SELECT v FROM r ORDER BY 1",
+    "WITH RECURSIVE r(v, d) AS (SELECT 1, 0 UNION ALL SELECT v * 2 + d % 2, d + 1 FROM r WHERE d < 8 \
+     UNION ALL SELECT v * 2 + 1, d + 1 FROM r WHERE d < 3 ORDER BY 2 DESC, 1) SELECT * FROM r",
+    "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 30) \
+     SELECT n.i, a.s FROM n JOIN a ON a.id = n.i * 7 ORDER BY 1",
+    "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 30) \
+     SELECT n.i, count(b.id) FROM n LEFT JOIN b ON b.y = n.i GROUP BY n.i ORDER BY 1",
+    "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 50) \
+     SELECT i % 7, sum(i) FROM n GROUP BY 1 ORDER BY 2 DESC",
 ];
 
 /// Queries whose order SQL leaves open: SQLite must give the same rows as

@@ -74,6 +74,10 @@ fn streamed_joins_and_sorts_stay_within_a_fixed_bound() {
         // EXCEPT keeps the right-hand rows and the distinct rows given,
         // not the 200,000 join rows they come from.
         ("SELECT p.id, p.k FROM p JOIN q ON q.p_id = p.id EXCEPT SELECT id, k FROM p WHERE k = 0", 1800),
+        // A counting CTE holds one queued row, not the rows it gave.
+        ("WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 199999) \
+          SELECT i, printf('%040d', i) FROM n",
+         ROWS),
     ];
     for (sql, rows) in queries {
         let (stream, n) = streamed_peak(&mut c, sql);

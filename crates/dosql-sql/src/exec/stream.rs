@@ -16,7 +16,11 @@
 //!   far, or found in a hash table / rows read once when the query opened;
 //! - a left-deep chain of inner, cross and LEFT joins in FROM order;
 //! - a FROM subquery, view or CTE that itself streams (also as the first
-//!   source of such a chain), pulled through its own pipeline.
+//!   source of such a chain), pulled through its own pipeline;
+//! - a recursive CTE (also as the first source of a chain): each row is
+//!   taken from its queue as it is pulled, and the recursive SELECTs run
+//!   for it at the next pull; memory is the queue and, for UNION, the
+//!   keys of the rows seen.
 //!
 //! On top of the source, in the complete run's order of steps:
 //!
@@ -35,7 +39,7 @@
 //! - LIMIT and OFFSET.
 //!
 //! Everything else runs to completion first and its rows are handed out
-//! from memory: a JSON aggregate without GROUP BY, windows, VALUES, recursive CTEs, RIGHT and FULL joins, a one-table path
+//! from memory: a JSON aggregate without GROUP BY, windows, VALUES, RIGHT and FULL joins, a one-table path
 //! that looks up several keys, `min()`/`max()` answered from an index, and
 //! a query over a FROM subquery that does not stream. Inside a streamed
 //! join, a source that no cursor or lookup reads row by row (a hash join's
@@ -191,6 +195,7 @@ fn core_streams(c: &CorePlan) -> bool {
                 (c.join.is_some() && crate::join::leaves(&c.source).is_some()) || pull::chain_streams(&c.source)
             }
             Source::Query(q) => streamable(q),
+            Source::Recursive(_) => c.join.is_none(),
             _ => false,
         }
 }
@@ -301,8 +306,10 @@ fn open_source(ctx: &Ctx<'_>, core: &CorePlan) -> Result<Option<Node>> {
                 .collect();
             Ok(Some(Chain::open(ctx, &core.source, &conds)?))
         }
-        // Every conjunct is tested on the subquery's rows.
-        Source::Query(_) => Ok(Some(Node::leaf(ctx, &core.source, conjuncts.into_iter().cloned().collect())?)),
+        // Every conjunct is tested on the subquery's (or CTE's) rows.
+        Source::Query(_) | Source::Recursive(_) => {
+            Ok(Some(Node::leaf(ctx, &core.source, conjuncts.into_iter().cloned().collect())?))
+        }
         _ => Ok(None),
     }
 }

@@ -4,8 +4,9 @@
 //! clause, in exactly the order (and with exactly the tests) the complete
 //! run gives them:
 //!
-//! - one table read off its path's key range ([`PathCursor`]), or a FROM
-//!   subquery that streams, through its own `stream::Pipeline`;
+//! - one table read off its path's key range ([`PathCursor`]), a FROM
+//!   subquery that streams, through its own `stream::Pipeline`, or a
+//!   recursive CTE, each row computed as it is pulled;
 //! - an inner join in the order [`crate::join`] planned, read depth first:
 //!   the first source off its cursor one row at a time, each later source
 //!   looked up for the row so far (an index lookup), or found in rows read
@@ -25,7 +26,8 @@ use crate::access::{Access, PathCursor};
 use crate::error::Result;
 use crate::exec::{Ctx, Env, eval, source_rows};
 use crate::join::{HashKey, JoinPlan};
-use crate::plan::{BExpr, Source};
+use crate::exec::recursive::Recursion;
+use crate::plan::{BExpr, RecursivePlan, Source};
 use crate::schema::Table;
 use crate::value::{self, Value};
 use std::collections::HashMap;
@@ -37,6 +39,9 @@ pub(crate) enum Node {
     Table { table: std::sync::Arc<Table>, access: Box<Access>, cursor: Box<PathCursor>, conds: Vec<BExpr> },
     /// A FROM subquery's rows as it gives them, with the conjuncts to test.
     Query { pipe: Box<super::Pipeline>, conds: Vec<BExpr> },
+    /// A recursive CTE's rows as it computes them, with the conjuncts to
+    /// test.
+    Recursive { plan: Box<RecursivePlan>, rec: Box<Recursion>, conds: Vec<BExpr> },
     /// Rows read ahead (a source no cursor reads), with the conjuncts to test.
     Rows { rows: std::vec::IntoIter<Vec<Value>>, conds: Vec<BExpr> },
     /// An inner join in its planned order.
@@ -44,6 +49,11 @@ pub(crate) enum Node {
     /// A left-deep chain of inner and LEFT joins in FROM order.
     Chain(Box<Chain>),
 }
+
+/// The enclosing row a recursive CTE's SELECTs see, as in the complete
+/// run (`exec::source_rows`): an empty one, since a streamed query is not
+/// correlated.
+const CTE_PARENT: Env<'static> = Env { row: &[], aggs: &[], parent: None };
 
 /// Whether every expression in `conds` is true for `row`, tested in order.
 fn all_true(ctx: &Ctx<'_>, conds: &[BExpr], row: &[Value]) -> Result<bool> {
@@ -83,6 +93,10 @@ impl Node {
         {
             return Ok(Node::Query { pipe: Box::new(pipe), conds });
         }
+        if let Source::Recursive(plan) = src {
+            let rec = Recursion::open(ctx, plan, Some(&CTE_PARENT))?;
+            return Ok(Node::Recursive { plan: plan.clone(), rec: Box::new(rec), conds });
+        }
         Ok(Node::Rows { rows: source_rows(ctx, src, None, &[])?.into_iter(), conds })
     }
 
@@ -99,6 +113,14 @@ impl Node {
             }
             Node::Query { pipe, conds } => {
                 while let Some(row) = pipe.next(ctx)? {
+                    if all_true(ctx, conds, &row)? {
+                        return Ok(Some(row));
+                    }
+                }
+                Ok(None)
+            }
+            Node::Recursive { plan, rec, conds } => {
+                while let Some(row) = rec.next(ctx, plan, Some(&CTE_PARENT))? {
                     if all_true(ctx, conds, &row)? {
                         return Ok(Some(row));
                     }
