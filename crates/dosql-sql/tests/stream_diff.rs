@@ -129,6 +129,8 @@ const ORDERED: &[&str] = &[
     "SELECT x, count(*) FROM a GROUP BY x EXCEPT SELECT y, count(*) FROM b GROUP BY y ORDER BY 1",
     "SELECT a.x FROM a JOIN b ON b.a_id = a.id INTERSECT SELECT k FROM c ORDER BY 1 LIMIT 3 OFFSET 1",
     "SELECT x FROM a EXCEPT SELECT y FROM b WHERE y < 10 INTERSECT SELECT k FROM c ORDER BY x",
+    "SELECT a.id, c.rowid FROM a FULL JOIN c ON c.k = a.x ORDER BY 1, 2",
+    "SELECT b.id, a.id FROM a RIGHT JOIN b ON b.a_id = a.id AND a.x < 5 ORDER BY b.id LIMIT 40",
     // Recursive CTEs, pulled a row at a time: counting, LIMIT and OFFSET,
     // UNION under a collation, a priority queue (ORDER BY), a join.
     "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500) SELECT i, i * i FROM n",
@@ -182,8 +184,15 @@ const UNORDERED: &[&str] = &[
     "SELECT DISTINCT k FROM c INTERSECT SELECT x FROM a INTERSECT SELECT y FROM b",
     "SELECT id FROM a WHERE id < 100 EXCEPT SELECT a_id FROM b UNION ALL SELECT id FROM a WHERE id < 3",
     "SELECT aid FROM ab EXCEPT SELECT a_id FROM b WHERE y > 5",
-    // Queries that still run to completion behind the stream.
+    // RIGHT and FULL joins: unmatched right rows come after the left's.
     "SELECT a.id, b.id FROM b RIGHT JOIN a ON b.a_id = a.id WHERE a.id < 50",
+    "SELECT a.id, b.id, b.y FROM a FULL JOIN b ON b.a_id = a.id AND b.y > 12",
+    "SELECT a.id, c.k, d.id FROM a RIGHT JOIN c ON c.k = a.x LEFT JOIN d ON d.c_k = c.k WHERE d.id IS NULL OR d.id < 100",
+    "SELECT a.id, b.id, c.v FROM a JOIN b ON b.a_id = a.id FULL JOIN c ON c.k = b.y",
+    "SELECT c.v, a.id FROM c FULL JOIN a ON a.x = c.k WHERE a.id IS NULL OR c.k IS NULL",
+    "SELECT * FROM a NATURAL FULL JOIN d WHERE d.z > 50 OR a.x > 14",
+    "SELECT a.x, count(*), count(c.k) FROM a FULL JOIN c ON c.k = a.x GROUP BY a.x",
+    // Queries that still run to completion behind the stream.
     "SELECT id, row_number() OVER (ORDER BY id) FROM a WHERE id < 30",
     "SELECT x, json_group_array(x) FROM a WHERE id < 5",
     "SELECT a.id FROM a JOIN b ON b.a_id = a.id UNION SELECT id FROM b WHERE id < 400",

@@ -52,6 +52,8 @@ fn streamed_joins_and_sorts_stay_within_a_fixed_bound() {
          CREATE INDEX q_p ON q(p_id);
          WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 1999)
          INSERT INTO p SELECT i, i % 10 FROM n;
+         CREATE TABLE r(id INTEGER PRIMARY KEY, k INT);
+         INSERT INTO r SELECT id, k FROM p WHERE id < 30;
          WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < {})
          INSERT INTO q SELECT i, (i * 7) % 2000, printf('%040d', (i * 7919) % {ROWS}) FROM n;",
         ROWS - 1
@@ -74,6 +76,9 @@ fn streamed_joins_and_sorts_stay_within_a_fixed_bound() {
         // EXCEPT keeps the right-hand rows and the distinct rows given,
         // not the 200,000 join rows they come from.
         ("SELECT p.id, p.k FROM p JOIN q ON q.p_id = p.id EXCEPT SELECT id, k FROM p WHERE k = 0", 1800),
+        // A FULL join reads its right side once (r, 30 rows) and streams
+        // its left; r's unmatched rows come last.
+        ("SELECT q.id, q.pad, r.k FROM q FULL JOIN r ON r.id = q.p_id % 40 AND r.k < 5", ROWS),
         // A counting CTE holds one queued row, not the rows it gave.
         ("WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 199999) \
           SELECT i, printf('%040d', i) FROM n",

@@ -14,13 +14,15 @@
 //!   source that no lookup serves). Depth first gives the same order as
 //!   the complete run's source-by-source loop, which keeps each row so
 //!   far's matches together in the order they are found;
-//! - a left-deep chain of inner, cross and LEFT joins (the FROM-order run
-//!   of `exec`), with the NULL-extended row of an unmatched left row.
+//! - a left-deep chain of joins of any kind (the FROM-order run of
+//!   `exec`), with the NULL-extended row of an unmatched left row (LEFT,
+//!   FULL) and, once the left side is done, of each right row no left row
+//!   matched (RIGHT, FULL: the right side is read once and a flag per row
+//!   kept).
 //!
 //! Memory held between rows: the matches of one row so far per source,
 //! plus the sources that are read once (a hash join's build side, a source
-//! no path or lookup reads row by row). Joins with RIGHT or FULL are not
-//! pulled (the query runs to completion instead).
+//! no path or lookup reads row by row).
 
 use crate::access::{Access, PathCursor};
 use crate::error::Result;
@@ -403,12 +405,20 @@ pub(crate) struct Cond {
 pub(crate) struct Chain {
     left: Node,
     right: Right,
+    /// LEFT or FULL: a left row no right row matches comes NULL-extended.
     left_join: bool,
+    /// RIGHT or FULL: the right rows no left row matched come last,
+    /// NULL-extended on the left. Which rows matched (of rows read once),
+    /// and where the walk through them stands once the left side is done.
+    right_join: Option<(Vec<bool>, usize)>,
     on: Option<BExpr>,
     /// The conjuncts that need this join's right side.
     level: Vec<BExpr>,
+    left_width: usize,
     right_width: usize,
     cur: Option<Current>,
+    /// The left side gave its last row (it is not pulled again).
+    left_done: bool,
 }
 
 /// The right side of a chained join.
@@ -428,15 +438,27 @@ struct Current {
     matched: bool,
 }
 
-/// Whether `src` is a chain of joins [`Chain`] reads: inner, cross and
-/// LEFT joins down its left side.
+/// Whether `src` is a chain of joins [`Chain`] reads: joins down its left
+/// side, where a RIGHT or FULL join's right side is read once (not looked
+/// up per left row), as the complete run requires to find the right rows
+/// nothing matched.
 pub(crate) fn chain_streams(src: &Source) -> bool {
     match src {
-        Source::Join { left, kind, .. } => {
-            matches!(kind, crate::ast::JoinKind::Inner | crate::ast::JoinKind::Cross | crate::ast::JoinKind::Left)
-                && chain_streams(left)
+        Source::Join { left, kind, right, .. } => {
+            let outer_right = matches!(kind, crate::ast::JoinKind::Right | crate::ast::JoinKind::Full);
+            !(outer_right && reads_per_left(right)) && chain_streams(left)
         }
         _ => true,
+    }
+}
+
+/// Whether a join's right side gives rows per left row (a table-valued
+/// function, or a table looked up by the left row's values).
+fn reads_per_left(right: &Source) -> bool {
+    match right {
+        Source::JsonEach { .. } => true,
+        Source::Table(t) => t.access.reads_left(),
+        _ => false,
     }
 }
 
@@ -482,14 +504,23 @@ impl Chain {
             }
         };
         let level = conds.iter().filter(|c| c.hi > lw && c.hi <= total).map(|c| c.e.clone()).collect();
+        let right_join = match (&right, kind) {
+            (Right::Once(rows), crate::ast::JoinKind::Right | crate::ast::JoinKind::Full) => {
+                Some((vec![false; rows.len()], 0))
+            }
+            _ => None,
+        };
         Ok(Node::Chain(Box::new(Chain {
             left: left_node,
             right,
-            left_join: matches!(kind, crate::ast::JoinKind::Left),
+            left_join: matches!(kind, crate::ast::JoinKind::Left | crate::ast::JoinKind::Full),
+            right_join,
             on: on.clone(),
             level,
+            left_width: lw,
             right_width: *right_width,
             cur: None,
+            left_done: false,
         })))
     }
 
@@ -498,7 +529,13 @@ impl Chain {
             let cur = match &mut self.cur {
                 Some(cur) => cur,
                 None => {
-                    let Some(left) = self.left.next(ctx)? else { return Ok(None) };
+                    if self.left_done {
+                        return self.unmatched_right(ctx);
+                    }
+                    let Some(left) = self.left.next(ctx)? else {
+                        self.left_done = true;
+                        return self.unmatched_right(ctx);
+                    };
                     let cands = match &self.right {
                         Right::Lookup { table, access } => {
                             Cands::List(crate::access::rows_after(ctx, table, access, &left, None)?.into_iter())
@@ -511,10 +548,13 @@ impl Chain {
                     self.cur.insert(Current { left, cands, matched: false })
                 }
             };
+            // Which row read once this candidate is, for RIGHT and FULL.
+            let mut once_at = None;
             let part = match (&mut cur.cands, &self.right) {
                 (Cands::List(it), _) => it.next(),
                 (Cands::All(pos), Right::Once(rows)) => {
                     let r = rows.get(*pos).cloned();
+                    once_at = Some(*pos);
                     *pos += 1;
                     r
                 }
@@ -532,6 +572,11 @@ impl Chain {
                         }
                     }
                     cur.matched = true;
+                    if let (Some((matched, _)), Some(i)) = (&mut self.right_join, once_at)
+                        && let Some(m) = matched.get_mut(i)
+                    {
+                        *m = true;
+                    }
                     if all_true(ctx, &self.level, &row)? {
                         return Ok(Some(row));
                     }
@@ -548,5 +593,26 @@ impl Chain {
                 }
             }
         }
+    }
+
+    /// After the last left row: the next right row of a RIGHT or FULL join
+    /// that no left row matched, NULL-extended on the left.
+    fn unmatched_right(&mut self, ctx: &Ctx<'_>) -> Result<Option<Vec<Value>>> {
+        let (Some((matched, at)), Right::Once(rows)) = (&mut self.right_join, &self.right) else {
+            return Ok(None);
+        };
+        while let Some(r) = rows.get(*at) {
+            let was = matched.get(*at).copied().unwrap_or(true);
+            *at += 1;
+            if was {
+                continue;
+            }
+            let mut row = vec![Value::Null; self.left_width];
+            row.extend_from_slice(r);
+            if all_true(ctx, &self.level, &row)? {
+                return Ok(Some(row));
+            }
+        }
+        Ok(None)
     }
 }
