@@ -34,6 +34,15 @@ fn tables_inserts_and_selects() {
         "SELECT nosuch FROM t1",
         "SELECT * FROM nosuch",
         "SELECT 1 UNION SELECT 1, 2",
+        // ORDER BY and LIMIT belong to a SELECT: none may follow a VALUES
+        // that ends the query.
+        "VALUES(2), (1) ORDER BY 1",
+        "VALUES(1) LIMIT 1",
+        "SELECT 1 UNION VALUES(2), (3) ORDER BY 1",
+        "SELECT * FROM (VALUES(2), (1) ORDER BY 1)",
+        "VALUES(1), (2) UNION ALL VALUES(3) LIMIT 2, 1",
+        "VALUES(2), (3) UNION SELECT 1 ORDER BY 1",
+        "VALUES(2), (3) UNION SELECT 1 ORDER BY 1 LIMIT 2",
     ]);
 }
 

@@ -130,6 +130,11 @@ const ORDERED: &[&str] = &[
     "SELECT a.x FROM a JOIN b ON b.a_id = a.id INTERSECT SELECT k FROM c ORDER BY 1 LIMIT 3 OFFSET 1",
     "SELECT x FROM a EXCEPT SELECT y FROM b WHERE y < 10 INTERSECT SELECT k FROM c ORDER BY x",
     "SELECT a.id, c.rowid FROM a FULL JOIN c ON c.k = a.x ORDER BY 1, 2",
+    // VALUES and SELECTs without FROM, alone and as compound arms.
+    "SELECT * FROM (VALUES(3, 'c'), (1, 'a'), (2, NULL), (1 + 1, 'b' || 'b')) ORDER BY 1, 2",
+    "SELECT 1, 'x' UNION ALL SELECT id, s FROM a WHERE id < 5 ORDER BY 1, 2",
+    "VALUES(100), (3), (NULL) UNION SELECT x FROM a ORDER BY 1",
+    "SELECT id FROM a WHERE id < 3 UNION ALL SELECT 99 WHERE 0 UNION ALL SELECT 7 WHERE 1 ORDER BY 1",
     "SELECT b.id, a.id FROM a RIGHT JOIN b ON b.a_id = a.id AND a.x < 5 ORDER BY b.id LIMIT 40",
     // Recursive CTEs, pulled a row at a time: counting, LIMIT and OFFSET,
     // UNION under a collation, a priority queue (ORDER BY), a join.
@@ -192,6 +197,10 @@ const UNORDERED: &[&str] = &[
     "SELECT c.v, a.id FROM c FULL JOIN a ON a.x = c.k WHERE a.id IS NULL OR c.k IS NULL",
     "SELECT * FROM a NATURAL FULL JOIN d WHERE d.z > 50 OR a.x > 14",
     "SELECT a.x, count(*), count(c.k) FROM a FULL JOIN c ON c.k = a.x GROUP BY a.x",
+    "VALUES(1, 2), (3, 4), (NULL, 'x')",
+    "SELECT abs(-5), typeof(NULL)",
+    "SELECT count(*), max(5), sum(NULL)",
+    "SELECT x FROM a INTERSECT VALUES(1), (2), (16)",
     // Queries that still run to completion behind the stream.
     "SELECT id, row_number() OVER (ORDER BY id) FROM a WHERE id < 30",
     "SELECT x, json_group_array(x) FROM a WHERE id < 5",

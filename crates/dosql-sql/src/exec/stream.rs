@@ -6,21 +6,24 @@
 //! UNION keeps the first of equal rows in a hash set; the right-hand
 //! SELECT of an INTERSECT or EXCEPT is read into a hash set of its rows
 //! when the first row is pulled, and the rows of the SELECTs before it
-//! are tested against that set) reads one of these sources (the pulling itself is in the `pull`
-//! submodule):
+//! are tested against that set) reads one of these sources (the pulling
+//! itself is in the `pull` submodule):
 //!
 //! - one table whose access path reads one key range
 //!   ([`crate::access::PathCursor`]);
 //! - an inner join in the order [`crate::join`] planned, read depth first:
 //!   the first source off its cursor, each later one looked up per row so
 //!   far, or found in a hash table / rows read once when the query opened;
-//! - a left-deep chain of inner, cross and LEFT joins in FROM order;
+//! - a left-deep chain of joins of any kind in FROM order (a RIGHT or FULL
+//!   join's right side is read once, and its unmatched rows come last);
 //! - a FROM subquery, view or CTE that itself streams (also as the first
 //!   source of such a chain), pulled through its own pipeline;
 //! - a recursive CTE (also as the first source of a chain): each row is
 //!   taken from its queue as it is pulled, and the recursive SELECTs run
 //!   for it at the next pull; memory is the queue and, for UNION, the
-//!   keys of the rows seen.
+//!   keys of the rows seen;
+//! - VALUES, each row evaluated as it is pulled, and the one empty row of
+//!   a SELECT without FROM.
 //!
 //! On top of the source, in the complete run's order of steps:
 //!
@@ -39,10 +42,10 @@
 //! - LIMIT and OFFSET.
 //!
 //! Everything else runs to completion first and its rows are handed out
-//! from memory: a JSON aggregate without GROUP BY, windows, VALUES, RIGHT and FULL joins, a one-table path
-//! that looks up several keys, `min()`/`max()` answered from an index, and
-//! a query over a FROM subquery that does not stream. Inside a streamed
-//! join, a source that no cursor or lookup reads row by row (a hash join's
+//! from memory: a JSON aggregate without GROUP BY, windows, a one-table
+//! path that looks up several keys, `min()`/`max()` answered from an
+//! index, and a query over a FROM subquery that does not stream. Inside a
+//! streamed join, a source that no cursor or lookup reads row by row (a hash join's
 //! build side, a FROM subquery after the first source) is read whole when
 //! the query opens: memory is bounded by that source, not by the result.
 //!
@@ -184,8 +187,10 @@ pub(crate) fn streamable(plan: &QueryPlan) -> bool {
 
 /// Whether one SELECT of a query can be read row by row.
 fn core_streams(c: &CorePlan) -> bool {
-    c.values.is_none()
-        && (!c.aggregate || !c.group_by.is_empty() || agg::foldable(c))
+    if c.values.is_some() {
+        return true;
+    }
+    (!c.aggregate || !c.group_by.is_empty() || agg::foldable(c))
         && c.windows.is_empty()
         && c.first_row.is_none()
         && (c.aggregate || c.having.is_none())
@@ -195,7 +200,7 @@ fn core_streams(c: &CorePlan) -> bool {
                 (c.join.is_some() && crate::join::leaves(&c.source).is_some()) || pull::chain_streams(&c.source)
             }
             Source::Query(q) => streamable(q),
-            Source::Recursive(_) => c.join.is_none(),
+            Source::Recursive(_) | Source::Single => c.join.is_none(),
             _ => false,
         }
 }
@@ -252,7 +257,12 @@ type ArmState = (Option<(HashSet<Vec<u8>>, Vec<Collation>)>, Option<Vec<usize>>,
 
 fn arm_state(core: &CorePlan) -> ArmState {
     let seen = core.distinct.then(|| (HashSet::new(), super::result_collations(core)));
-    (seen, super::moved_columns(core), core.aggregate.then(|| Groups::new(core)))
+    // A VALUES row is its result row.
+    let moved = match &core.values {
+        Some(rows) => Some((0..rows.first().map_or(0, Vec::len)).collect()),
+        None => super::moved_columns(core),
+    };
+    (seen, moved, core.aggregate.then(|| Groups::new(core)))
 }
 
 /// The pulled source of a SELECT that streams; `None` when it cannot be
@@ -265,6 +275,9 @@ fn open_source(ctx: &Ctx<'_>, core: &CorePlan) -> Result<Option<Node>> {
         && !crate::access::PathCursor::applies(&t.access)
     {
         return Ok(None);
+    }
+    if let Some(rows) = &core.values {
+        return Ok(Some(Node::Values { rows: rows.clone().into_iter() }));
     }
     let mut conjuncts = Vec::new();
     if let Some(w) = &core.where_ {
@@ -306,8 +319,9 @@ fn open_source(ctx: &Ctx<'_>, core: &CorePlan) -> Result<Option<Node>> {
                 .collect();
             Ok(Some(Chain::open(ctx, &core.source, &conds)?))
         }
-        // Every conjunct is tested on the subquery's (or CTE's) rows.
-        Source::Query(_) | Source::Recursive(_) => {
+        // Every conjunct is tested on the subquery's (or CTE's) rows, or
+        // on the one empty row of a SELECT without FROM.
+        Source::Query(_) | Source::Recursive(_) | Source::Single => {
             Ok(Some(Node::leaf(ctx, &core.source, conjuncts.into_iter().cloned().collect())?))
         }
         _ => Ok(None),

@@ -207,7 +207,26 @@ impl<'a, 's> Conv<'a, 's> {
         self.flatten(body, &mut parts)?;
         let mut parts = parts.into_iter();
         let Some((_, body)) = parts.next() else { return Err(self.near_index(self.base)) };
-        let compound = parts.map(|(op, b)| (op.unwrap_or(CompoundOp::Union), b)).collect();
+        let compound: Vec<(CompoundOp, SelectBody)> =
+            parts.map(|(op, b)| (op.unwrap_or(CompoundOp::Union), b)).collect();
+        // In SQLite's grammar ORDER BY and LIMIT belong to a SELECT, so
+        // none may follow a VALUES that ends the query.
+        if matches!(compound.last().map_or(&body, |(_, b)| b), SelectBody::Values(_)) {
+            // The keyword is two tokens before the first ORDER BY term, one
+            // before the LIMIT (or the `OFFSET,` form's first) expression.
+            let first_term = order_by.as_ref().and_then(|o| match &o.kind {
+                sp::OrderByKind::Expressions(v) => v.first().map(|t| (&t.expr, 2)),
+                sp::OrderByKind::All(_) => None,
+            });
+            let limit_expr = match limit_clause {
+                Some(sp::LimitClause::LimitOffset { limit: Some(l), .. }) => Some((l, 1)),
+                Some(sp::LimitClause::OffsetCommaLimit { offset, .. }) => Some((offset, 1)),
+                _ => None,
+            };
+            if let Some((e, back)) = first_term.or(limit_expr) {
+                return Err(self.near_index(self.index_of(e.span().start).saturating_sub(back)));
+            }
+        }
         let order_by = match order_by {
             Some(o) => self.order_by(o)?,
             None => Vec::new(),

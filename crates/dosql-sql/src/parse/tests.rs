@@ -657,11 +657,14 @@ fn select_clauses() {
 #[test]
 fn compounds_flatten_left_to_right() {
     let s =
-        select("SELECT 1 UNION SELECT 2 INTERSECT SELECT 3 EXCEPT SELECT 4 UNION ALL VALUES (5) ORDER BY 1 LIMIT 1");
+        select("SELECT 1 UNION SELECT 2 INTERSECT SELECT 3 EXCEPT VALUES (4) UNION ALL SELECT 5 ORDER BY 1 LIMIT 1");
     let ops: Vec<CompoundOp> = s.compound.iter().map(|(op, _)| *op).collect();
     assert_eq!(ops, [CompoundOp::Union, CompoundOp::Intersect, CompoundOp::Except, CompoundOp::UnionAll]);
-    assert!(matches!(s.compound[3].1, SelectBody::Values(_)));
+    assert!(matches!(s.compound[2].1, SelectBody::Values(_)));
     assert_eq!(s.limit, Some(int(1)));
+    // ORDER BY and LIMIT belong to the last SELECT: a VALUES has none.
+    syntax("SELECT 1 UNION ALL VALUES (5) ORDER BY 1 LIMIT 1", "ORDER");
+    syntax("VALUES (5) LIMIT 1", "LIMIT");
     syntax("SELECT 1 UNION (SELECT 2)", "(");
 }
 

@@ -44,6 +44,8 @@ pub(crate) enum Node {
     /// A recursive CTE's rows as it computes them, with the conjuncts to
     /// test.
     Recursive { plan: Box<RecursivePlan>, rec: Box<Recursion>, conds: Vec<BExpr> },
+    /// The rows of a VALUES clause, each evaluated as it is pulled.
+    Values { rows: std::vec::IntoIter<Vec<BExpr>> },
     /// Rows read ahead (a source no cursor reads), with the conjuncts to test.
     Rows { rows: std::vec::IntoIter<Vec<Value>>, conds: Vec<BExpr> },
     /// An inner join in its planned order.
@@ -129,6 +131,13 @@ impl Node {
                 }
                 Ok(None)
             }
+            Node::Values { rows } => match rows.next() {
+                Some(exprs) => {
+                    let env = Env { row: &[], aggs: &[], parent: None };
+                    Ok(Some(exprs.iter().map(|e| eval(ctx, e, &env)).collect::<Result<Vec<_>>>()?))
+                }
+                None => Ok(None),
+            },
             Node::Rows { rows, conds } => {
                 for row in rows.by_ref() {
                     if all_true(ctx, conds, &row)? {
