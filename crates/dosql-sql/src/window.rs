@@ -350,7 +350,7 @@ pub fn first_placeholder(e: &BExpr) -> Option<usize> {
 /// Computes the window values of `rows` (pairs of source row and aggregate
 /// values, after HAVING) and evaluates the result columns and `sort_keys`
 /// over them: returns (result row, sort keys) pairs like the executor's
-/// other paths.
+/// other paths, in the order the windows leave them ([`output_order`]).
 pub fn evaluate(
     ctx: &Ctx<'_>,
     core: &CorePlan,
@@ -358,21 +358,39 @@ pub fn evaluate(
     rows: Vec<(Vec<Value>, Vec<Value>)>,
     parent: Option<&Env<'_>>,
 ) -> Result<Vec<(Vec<Value>, Vec<Value>)>> {
-    let mut slots: Vec<Vec<Value>> = rows.iter().map(|(_, aggs)| aggs.clone()).collect();
-    for call in &core.windows {
-        let vals = compute_call(ctx, call, &rows, parent)?;
-        for (s, v) in slots.iter_mut().zip(vals) {
-            s.push(v);
+    // SQLite computes the windows from the last written to the first, each
+    // over its own stable sort of the order the one before left: ties in a
+    // window's terms are met (row_number() counts them) in that order.
+    // (Where a definition repeats with another between, SQLite's sorter
+    // can meet ties in another order; the rows are the same.)
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    let mut values: Vec<Vec<Value>> = vec![Vec::new(); core.windows.len()];
+    for (i, call) in core.windows.iter().enumerate().rev() {
+        let (vals, sorted) = compute_call(ctx, call, &rows, parent, order)?;
+        if let Some(v) = values.get_mut(i) {
+            *v = vals;
         }
+        order = sorted;
     }
     let mut out = Vec::with_capacity(rows.len());
-    for ((row, _), aggs) in rows.iter().zip(&slots) {
-        let env = Env { row, aggs, parent };
-        let r = core.result.iter().map(|e| eval(ctx, e, &env)).collect::<Result<Vec<_>>>()?;
+    for r in order {
+        let Some((row, aggs)) = rows.get(r) else { continue };
+        let mut slots = aggs.clone();
+        slots.extend(values.iter().map(|v| v.get(r).cloned().unwrap_or(Value::Null)));
+        let env = Env { row, aggs: &slots, parent };
+        let res = core.result.iter().map(|e| eval(ctx, e, &env)).collect::<Result<Vec<_>>>()?;
         let keys = sort_keys.iter().map(|k| eval(ctx, &k.expr, &env)).collect::<Result<Vec<_>>>()?;
-        out.push((r, keys));
+        out.push((res, keys));
     }
     Ok(out)
+}
+
+/// The order a level's rows leave its windows in, as SQLite's do: sorted
+/// by each window's PARTITION BY and ORDER BY terms, the first window's
+/// first, ties kept in their input order. Empty when no window sorts
+/// (`OVER ()`): the input order.
+pub(crate) fn output_order(core: &CorePlan) -> Vec<SortKey> {
+    core.windows.iter().flat_map(|c| c.partition.iter().chain(&c.order)).cloned().collect()
 }
 
 /// Per-row inputs of one call, in the row order of the query.
@@ -383,12 +401,16 @@ struct Inputs {
     pass: Vec<bool>,
 }
 
+/// The values of `call` for each row of `rows`, and the rows' order
+/// sorted by its terms: a stable sort of `order`, the order its ties are
+/// met in.
 fn compute_call(
     ctx: &Ctx<'_>,
     call: &WindowCall,
     rows: &[(Vec<Value>, Vec<Value>)],
     parent: Option<&Env<'_>>,
-) -> Result<Vec<Value>> {
+    order: Vec<usize>,
+) -> Result<(Vec<Value>, Vec<usize>)> {
     let n = rows.len();
     let mut inp = Inputs {
         part: Vec::with_capacity(n),
@@ -410,10 +432,10 @@ fn compute_call(
     }
     let mut out = vec![Value::Null; n];
     if n == 0 {
-        return Ok(out);
+        return Ok((out, order));
     }
     let offsets = FrameOffsets::new(ctx, &call.frame)?;
-    let mut idx: Vec<usize> = (0..n).collect();
+    let mut idx = order;
     idx.sort_by(|&a, &b| {
         compare_keys(&inp.part[a], &inp.part[b], &call.partition)
             .then_with(|| compare_keys(&inp.order[a], &inp.order[b], &call.order))
@@ -431,7 +453,7 @@ fn compute_call(
         }
         s = e;
     }
-    Ok(out)
+    Ok((out, idx))
 }
 
 /// A frame offset as evaluated once per query.
