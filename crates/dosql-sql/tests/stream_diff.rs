@@ -130,6 +130,15 @@ const ORDERED: &[&str] = &[
     "SELECT a.x FROM a JOIN b ON b.a_id = a.id INTERSECT SELECT k FROM c ORDER BY 1 LIMIT 3 OFFSET 1",
     "SELECT x FROM a EXCEPT SELECT y FROM b WHERE y < 10 INTERSECT SELECT k FROM c ORDER BY x",
     "SELECT a.id, c.rowid FROM a FULL JOIN c ON c.k = a.x ORDER BY 1, 2",
+    // Windows sharing their PARTITION BY, computed a partition at a time.
+    "SELECT id, x, row_number() OVER (PARTITION BY x ORDER BY id), sum(id) OVER (PARTITION BY x) FROM a ORDER BY id",
+    "SELECT id, y, rank() OVER (ORDER BY y), lag(id) OVER (ORDER BY id DESC) FROM b WHERE id < 200 ORDER BY id",
+    "SELECT t, count(*), row_number() OVER (ORDER BY count(*) DESC, t) FROM b GROUP BY t ORDER BY 3",
+    "SELECT a.id, b.id, dense_rank() OVER (PARTITION BY a.x ORDER BY b.y), count(*) OVER (PARTITION BY a.x) \
+     FROM a JOIN b ON b.a_id = a.id ORDER BY a.id, b.id",
+    "SELECT id, group_concat(id) OVER (PARTITION BY s ORDER BY id ROWS 2 PRECEDING) FROM a ORDER BY id",
+    "SELECT id, sum(x) OVER () FROM a WHERE id < 40 ORDER BY id",
+    "SELECT DISTINCT x, max(id) OVER (PARTITION BY x) FROM a ORDER BY 1",
     // VALUES and SELECTs without FROM, alone and as compound arms.
     "SELECT * FROM (VALUES(3, 'c'), (1, 'a'), (2, NULL), (1 + 1, 'b' || 'b')) ORDER BY 1, 2",
     "SELECT 1, 'x' UNION ALL SELECT id, s FROM a WHERE id < 5 ORDER BY 1, 2",
@@ -201,11 +210,19 @@ const UNORDERED: &[&str] = &[
     "SELECT abs(-5), typeof(NULL)",
     "SELECT count(*), max(5), sum(NULL)",
     "SELECT x FROM a INTERSECT VALUES(1), (2), (16)",
-    // Queries that still run to completion behind the stream.
+    // Windows without ORDER BY: the rows come in the windows' order.
+    "SELECT id, x, row_number() OVER (PARTITION BY x ORDER BY id DESC) FROM a",
+    "SELECT id, t, y, first_value(id) OVER (PARTITION BY t ORDER BY y), count(*) OVER (PARTITION BY t) FROM b",
+    "SELECT id, y, ntile(4) OVER (ORDER BY y, id) FROM b WHERE y > 10",
+    "SELECT x % 3, count(*), sum(count(*)) OVER (ORDER BY x % 3) FROM a GROUP BY 1",
+    "SELECT id, row_number() OVER (ORDER BY y DESC, id) FROM b UNION ALL SELECT id, x FROM a",
     "SELECT id, row_number() OVER (ORDER BY id) FROM a WHERE id < 30",
-    "SELECT x, json_group_array(x) FROM a WHERE id < 5",
     "SELECT a.id FROM a JOIN b ON b.a_id = a.id UNION SELECT id FROM b WHERE id < 400",
     "SELECT x, s FROM a UNION ALL SELECT y, t FROM b UNION SELECT k, v FROM c",
+    // Queries that still run to completion behind the stream: windows
+    // partitioned differently, a JSON aggregate without GROUP BY.
+    "SELECT id, rank() OVER (PARTITION BY x ORDER BY id), rank() OVER (ORDER BY s, id) FROM a",
+    "SELECT x, json_group_array(x) FROM a WHERE id < 5",
 ];
 
 /// Queries checked against the complete run only: LIMIT without a total

@@ -79,6 +79,13 @@ fn streamed_joins_and_sorts_stay_within_a_fixed_bound() {
         // A FULL join reads its right side once (r, 30 rows) and streams
         // its left; r's unmatched rows come last.
         ("SELECT q.id, q.pad, r.k FROM q FULL JOIN r ON r.id = q.p_id % 40 AND r.k < 5", ROWS),
+        // Windows over 2,000 partitions: the sort's budget and one
+        // partition of 100 rows.
+        (
+            "SELECT id, row_number() OVER (PARTITION BY p_id ORDER BY id DESC), \
+             sum(length(pad)) OVER (PARTITION BY p_id) FROM q",
+            ROWS,
+        ),
         // A counting CTE holds one queued row, not the rows it gave.
         ("WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 199999) \
           SELECT i, printf('%040d', i) FROM n",

@@ -39,15 +39,20 @@
 //! - an ORDER BY the path does not give: [`sort`]'s external merge sort,
 //!   spilling sorted runs to temporary files past a memory budget, or a
 //!   bounded top-k under a small LIMIT;
+//! - window functions, when the SELECT's windows share one PARTITION BY:
+//!   the rows go through the external sort by the windows' terms and each
+//!   partition's values are computed as it is reached (the `window`
+//!   submodule); memory is the sort's budget plus one partition;
 //! - LIMIT and OFFSET.
 //!
 //! Everything else runs to completion first and its rows are handed out
-//! from memory: a JSON aggregate without GROUP BY, windows, a one-table
-//! path that looks up several keys, `min()`/`max()` answered from an
-//! index, and a query over a FROM subquery that does not stream. Inside a
-//! streamed join, a source that no cursor or lookup reads row by row (a hash join's
-//! build side, a FROM subquery after the first source) is read whole when
-//! the query opens: memory is bounded by that source, not by the result.
+//! from memory: a JSON aggregate without GROUP BY, windows partitioned by
+//! different terms, a one-table path that looks up several keys,
+//! `min()`/`max()` answered from an index, and a query over a FROM
+//! subquery that does not stream. Inside a streamed join, a source that no
+//! cursor or lookup reads row by row (a hash join's build side, a FROM
+//! subquery after the first source) is read whole when the query opens:
+//! memory is bounded by that source, not by the result.
 //!
 //! Rows, their order and the conjuncts tested are the complete run's
 //! ([`super::run_query`]); only when an error surfaces differs: a stream
@@ -56,6 +61,7 @@
 mod agg;
 mod pull;
 pub mod sort;
+mod window;
 
 use super::{Ctx, Env, Session, eval, eval_limit, semi::SetCache};
 use crate::ast::CompoundOp;
@@ -146,6 +152,8 @@ struct Arms {
     moved: Option<Vec<usize>>,
     /// Its groups, when it has GROUP BY.
     groups: Option<Groups>,
+    /// Its windows, when it has window functions.
+    windowed: Option<window::Windowed>,
     /// UNION, INTERSECT and EXCEPT: the SELECTs up to the last of them
     /// give each row once (the first time it passes), keyed under the
     /// compound's column collations, as the complete run's dedup keeps
@@ -191,7 +199,7 @@ fn core_streams(c: &CorePlan) -> bool {
         return true;
     }
     (!c.aggregate || !c.group_by.is_empty() || agg::foldable(c))
-        && c.windows.is_empty()
+        && (c.windows.is_empty() || window::Windowed::applies(c))
         && c.first_row.is_none()
         && (c.aggregate || c.having.is_none())
         && match &c.source {
@@ -253,7 +261,8 @@ impl<'c> RowStream<'c> {
 
 /// What reading a SELECT keeps: its DISTINCT state, its moved columns and
 /// its groups.
-type ArmState = (Option<(HashSet<Vec<u8>>, Vec<Collation>)>, Option<Vec<usize>>, Option<Groups>);
+type ArmState =
+    (Option<(HashSet<Vec<u8>>, Vec<Collation>)>, Option<Vec<usize>>, Option<Groups>, Option<window::Windowed>);
 
 fn arm_state(core: &CorePlan) -> ArmState {
     let seen = core.distinct.then(|| (HashSet::new(), super::result_collations(core)));
@@ -262,7 +271,8 @@ fn arm_state(core: &CorePlan) -> ArmState {
         Some(rows) => Some((0..rows.first().map_or(0, Vec::len)).collect()),
         None => super::moved_columns(core),
     };
-    (seen, moved, core.aggregate.then(|| Groups::new(core)))
+    let windowed = (!core.windows.is_empty()).then(|| window::Windowed::new(core));
+    (seen, moved, core.aggregate.then(|| Groups::new(core)), windowed)
 }
 
 /// The pulled source of a SELECT that streams; `None` when it cannot be
@@ -359,13 +369,15 @@ impl Pipeline {
         let limit = eval_limit(ctx, &plan.limit, "LIMIT")?.filter(|l| *l >= 0).map(|l| l as usize);
         let offset = eval_limit(ctx, &plan.offset, "OFFSET")?.unwrap_or(0).max(0) as usize;
         // A path's order is the result's only for rows, not groups.
-        let in_order = plan.first.ordered && plan.compound.is_empty() && !plan.first.aggregate;
+        // Windows leave rows in their own order.
+        let in_order =
+            plan.first.ordered && plan.compound.is_empty() && !plan.first.aggregate && plan.first.windows.is_empty();
         let order = if plan.order_by.is_empty() || in_order {
             Order::Source
         } else {
             Order::Gather(plan.order_by.clone(), limit.map(|l| l.saturating_add(offset)))
         };
-        let (seen, moved, groups) = arm_state(&plan.first);
+        let (seen, moved, groups, windowed) = arm_state(&plan.first);
         let deduped = plan.compound.iter().rposition(|(op, _)| *op != CompoundOp::UnionAll).map_or(0, |i| i + 2);
         let union = (deduped, HashSet::new(), crate::bind::compound_collations(&plan));
         let plain = matches!(order, Order::Source)
@@ -374,7 +386,7 @@ impl Pipeline {
             && seen.is_none()
             && groups.is_none()
             && moved.is_some();
-        let arms = Arms { plan, sources, arm: 0, seen, moved, groups, union, filters: None };
+        let arms = Arms { plan, sources, arm: 0, seen, moved, groups, windowed, union, filters: None };
         Ok(Some(Pipeline { arms, order, skip: offset, left: limit, plain }))
     }
 
@@ -458,7 +470,7 @@ impl Arms {
                     self.arm += 1;
                 }
                 let Some(next) = core_at(&self.plan, self.arm) else { return Ok(None) };
-                (self.seen, self.moved, self.groups) = arm_state(next);
+                (self.seen, self.moved, self.groups, self.windowed) = arm_state(next);
                 continue;
             };
             let (deduped, given, colls) = &mut self.union;
@@ -498,14 +510,14 @@ impl Arms {
             let (Some(core), Some((op, _))) = (core_at(&plan, before), plan.compound.get(before - 1)) else {
                 continue;
             };
-            let first = (self.arm, self.seen.take(), self.moved.take(), self.groups.take());
+            let first = (self.arm, self.seen.take(), self.moved.take(), self.groups.take(), self.windowed.take());
             self.arm = before;
-            (self.seen, self.moved, self.groups) = arm_state(core);
+            (self.seen, self.moved, self.groups, self.windowed) = arm_state(core);
             let mut keys = HashSet::new();
             while let Some((row, _)) = self.pull_arm(ctx, false)? {
                 keys.insert(super::row_key_coll(&row, &self.union.2));
             }
-            (self.arm, self.seen, self.moved, self.groups) = first;
+            (self.arm, self.seen, self.moved, self.groups, self.windowed) = first;
             filters.push(Filter { before, keep: *op == CompoundOp::Intersect, keys });
         }
         Ok(filters)
@@ -517,31 +529,33 @@ impl Arms {
     /// `None` at the SELECT's end.
     fn pull_arm(&mut self, ctx: &Ctx<'_>, keyed: bool) -> Result<Option<(Vec<Value>, Vec<Value>)>> {
         let source_keyed = keyed && !self.plan.order_on_result;
+        let order: &[SortKey] = if self.plan.order_on_result { &[] } else { &self.plan.order_by };
         loop {
             let (Some(core), Some(source)) = (core_at(&self.plan, self.arm), self.sources.get_mut(self.arm)) else {
                 return Ok(None);
             };
-            let pulled = match &mut self.groups {
-                Some(groups) => {
-                    let order: &[SortKey] = if self.plan.order_on_result { &[] } else { &self.plan.order_by };
-                    groups.next(ctx, (core, order), source)?
+            let (out, keys) = if let Some(w) = &mut self.windowed {
+                // Window values need the rows of a partition first.
+                let groups = &mut self.groups;
+                let sort_keys = if source_keyed { order } else { &[] };
+                match w.next(ctx, core, sort_keys, || pull_row(ctx, core, order, groups, source))? {
+                    Some(pair) => pair,
+                    None => return Ok(None),
                 }
-                None => source.next(ctx)?.map(|row| (row, Vec::new())),
-            };
-            let Some((mut row, aggs)) = pulled else { return Ok(None) };
-            let env = Env { row: &row, aggs: &aggs, parent: None };
-            if let Some(h) = &core.having
-                && crate::value::is_true(&eval(ctx, h, &env)?) != Some(true)
-            {
-                continue;
-            }
-            let mut keys = Vec::new();
-            if source_keyed {
-                keys = self.plan.order_by.iter().map(|k| eval(ctx, &k.expr, &env)).collect::<Result<_>>()?;
-            }
-            let out = match &self.moved {
-                Some(slots) => super::take_columns(&mut row, slots),
-                None => core.result.iter().map(|e| eval(ctx, e, &env)).collect::<Result<Vec<_>>>()?,
+            } else {
+                let Some((mut row, aggs)) = pull_row(ctx, core, order, &mut self.groups, source)? else {
+                    return Ok(None);
+                };
+                let env = Env { row: &row, aggs: &aggs, parent: None };
+                let mut keys = Vec::new();
+                if source_keyed {
+                    keys = order.iter().map(|k| eval(ctx, &k.expr, &env)).collect::<Result<_>>()?;
+                }
+                let out = match &self.moved {
+                    Some(slots) => super::take_columns(&mut row, slots),
+                    None => core.result.iter().map(|e| eval(ctx, e, &env)).collect::<Result<Vec<_>>>()?,
+                };
+                (out, keys)
             };
             if let Some((seen, colls)) = &mut self.seen
                 && !seen.insert(super::row_key_coll(&out, colls))
@@ -550,6 +564,32 @@ impl Arms {
             }
             return Ok(Some((out, keys)));
         }
+    }
+}
+
+/// The next row of a SELECT (its source row, or its group's row, with the
+/// aggregate values) that passes HAVING. `order` is the ORDER BY over the
+/// source, which the row a group's bare columns read depends on.
+fn pull_row(
+    ctx: &Ctx<'_>,
+    core: &CorePlan,
+    order: &[SortKey],
+    groups: &mut Option<Groups>,
+    source: &mut Node,
+) -> Result<Option<(Vec<Value>, Vec<Value>)>> {
+    loop {
+        let pulled = match groups {
+            Some(groups) => groups.next(ctx, (core, order), source)?,
+            None => source.next(ctx)?.map(|row| (row, Vec::new())),
+        };
+        let Some((row, aggs)) = pulled else { return Ok(None) };
+        if let Some(h) = &core.having {
+            let env = Env { row: &row, aggs: &aggs, parent: None };
+            if crate::value::is_true(&eval(ctx, h, &env)?) != Some(true) {
+                continue;
+            }
+        }
+        return Ok(Some((row, aggs)));
     }
 }
 
