@@ -326,6 +326,11 @@ impl<W: Write, E: Write> Shell<W, E> {
                         let written = if query_plan && self.explain == ExplainMode::Tree && !r.rows.is_empty() {
                             self.sink().write_all(render::query_plan_tree(&r.rows).as_bytes())
                         } else {
+                            // As sqlite3, the aligned modes give every column
+                            // a `.width` entry (0: automatic), which `.show` lists.
+                            if self.fmt.mode.is_columnar() && self.fmt.widths.len() < r.columns.len() {
+                                self.fmt.widths.resize(r.columns.len(), 0);
+                            }
                             let fmt = &self.fmt;
                             let sink: &mut dyn Write = match &mut self.redirect {
                                 Some(r) => &mut r.file,
@@ -424,6 +429,14 @@ impl<W: Write, E: Write> Shell<W, E> {
         if let Err(e) = writeln!(self.sink(), "{line}") {
             self.error(&format!("writing output: {e}"));
         }
+    }
+
+    /// Reports an error as sqlite3 words some (no `Error:` prefix): `text`
+    /// as it is, on the error writer.
+    fn fail(&mut self, text: &str) {
+        self.errors += 1;
+        let _ = self.sink().flush();
+        let _ = writeln!(self.err, "{text}");
     }
 
     /// Prints a status message to the error writer (not counted as an error).
