@@ -76,8 +76,7 @@ pub fn display_lines(s: &str, width: usize, word_wrap: bool) -> Vec<String> {
         if full && word_wrap {
             let half = i / 2;
             let at_space = (half + 1..=i).rev().find(|&k| matches!(line.get(k - 1), Some(' ' | '\t')));
-            let at_word_end =
-                || (half + 1..=i).rev().find(|&k| alnum(line.get(k - 1)) != alnum(line.get(k)));
+            let at_word_end = || (half + 1..=i).rev().find(|&k| alnum(line.get(k - 1)) != alnum(line.get(k)));
             if let Some(k) = at_space.or_else(at_word_end) {
                 keep = k;
                 i = k;

@@ -88,11 +88,8 @@ impl Drop for Redirect {
 fn open_redirect(name: &str, once_left: u8) -> std::io::Result<Redirect> {
     let (target, child) = match name.strip_prefix('|') {
         Some(command) => {
-            let mut child = std::process::Command::new("sh")
-                .arg("-c")
-                .arg(command)
-                .stdin(std::process::Stdio::piped())
-                .spawn()?;
+            let mut child =
+                std::process::Command::new("sh").arg("-c").arg(command).stdin(std::process::Stdio::piped()).spawn()?;
             (Target::Pipe(child.stdin.take()), Some(child))
         }
         None => (Target::File(std::fs::File::create(name)?), None),
@@ -182,10 +179,9 @@ pub fn run<W: Write, E: Write>(sh: &mut Shell<W, E>, cmd: &str, args: &[&str]) -
             }
         }
         ("show", []) => show(sh),
-        (
-            "headers" | "bail" | "echo" | "changes" | "separator" | "nullvalue" | "output" | "once" | "show",
-            _,
-        ) => sh.usage(usage_of(cmd)),
+        ("headers" | "bail" | "echo" | "changes" | "separator" | "nullvalue" | "output" | "once" | "show", _) => {
+            sh.usage(usage_of(cmd))
+        }
         _ => return false,
     }
     true
@@ -397,8 +393,8 @@ mod tests {
         let (_, err) = feed(&mut sh, ".mode bogus\n.separator\n.bail maybe\n");
         assert_eq!(
             err,
-            "Error: mode should be one of: box column csv insert json line list markdown quote table tabs\n\
-             Usage: .separator COL ?ROW?\nError: not a boolean value: \"maybe\". Assuming \"no\".\n"
+            "Error: mode should be one of: ascii box column csv html insert json line list markdown qbox quote table tabs tcl\n\
+             Usage: .separator COL ?ROW?\nERROR: Not a boolean value: \"maybe\". Assuming \"no\".\n"
         );
         assert_eq!(c_string("a\"\\\t\n\r\u{1}"), "\"a\\\"\\\\\\t\\n\\r\\001\"");
         assert_eq!([leading_int("-12x"), leading_int("x"), leading_int("+7")], [-12, 0, 7]);
