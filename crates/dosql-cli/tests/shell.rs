@@ -305,6 +305,9 @@ fn command_line_options() {
             1,
         ),
         (&["-echo", ":memory:", "select 1"], "1\n", "", 0),
+        (&["-html", ":memory:", "select 1 as a, '<b>' as b"], "<TR><TD>1</TD>\n<TD>&lt;b&gt;</TD>\n</TR>\n", "", 0),
+        (&["-ascii", "-header", ":memory:", "select 1 as a, 2 as b"], "a\u{1f}b\u{1e}1\u{1f}2\u{1e}", "", 0),
+        (&["-separator", ";", "-ascii", ":memory:", "select 1, 2"], "1\u{1f}2\u{1e}", "", 0),
     ];
     for (args, out, err, code) in cases {
         let got = dosql_args(args, &d);
@@ -490,4 +493,89 @@ fn html_tcl_ascii_modes() {
         "<TR><TD>1</TD>\n<TD>2.5</TD>\n<TD></TD>\n<TD>A�</TD>\n</TR>\n<TR><TD>&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;</TD>\n<TD>tab\tnl\ncr\rx\u{1}y\u{7f}é\\</TD>\n<TD></TD>\n<TD>&quot;q&quot;</TD>\n</TR>\n<TR><TH>a</TH>\n<TH>b</TH>\n<TH>c</TH>\n<TH>d</TH>\n</TR>\n<TR><TD>1</TD>\n<TD>2.5</TD>\n<TD></TD>\n<TD>A�</TD>\n</TR>\n<TR><TD>&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;</TD>\n<TD>tab\tnl\ncr\rx\u{1}y\u{7f}é\\</TD>\n<TD></TD>\n<TD>&quot;q&quot;</TD>\n</TR>\n\"a\" \"b\" \"c\" \"d\"\n\"1\" \"2.5\" \"N\" \"A\\376\"\n\"<a href=\\\"x\\\">&'</a>\" \"tab\\tnl\\ncr\\rx\\001y\\177\\303\\251\\\\\" \"\" \"\\\"q\\\"\"\n\"1\" \"2.5\" \"N\" \"A\\376\"\n\"<a href=\\\"x\\\">&'</a>\" \"tab\\tnl\\ncr\\rx\\001y\\177\\303\\251\\\\\" \"\" \"\\\"q\\\"\"\n1\u{1f}2.5\u{1f}N\u{1f}A�\u{1e}<a href=\"x\">&'</a>\u{1f}tab\tnl\ncr\rx\u{1}y\u{7f}é\\\u{1f}\u{1f}\"q\"\u{1e}a\u{1f}b\u{1f}c\u{1f}d\u{1e}1\u{1f}2.5\u{1f}N\u{1f}A�\u{1e}<a href=\"x\">&'</a>\u{1f}tab\tnl\ncr\rx\u{1}y\u{7f}é\\\u{1f}\u{1f}\"q\"\u{1e}        echo: off\n         eqp: off\n     explain: auto\n     headers: on\n        mode: ascii\n   nullvalue: \"N\"\n      output: stdout\ncolseparator: \"\\037\"\nrowseparator: \"\\036\"\n       stats: off\n       width: \n    filename: :memory:\n"
     );
     same_in_memory_as_sqlite3("html_tcl_ascii_modes", script);
+}
+
+/// Runs `script` with `args` through `dosql shell` in `ours` and, where it
+/// is installed, `sqlite3` in `theirs`, each directory holding a database
+/// `db` with one row made by that program; asserts dosql gives `want`
+/// (sqlite3 3.40's stdout, stderr and exit status, written out) and
+/// sqlite3 the same.
+fn on_own_databases(name: &str, args: &[&str], script: &str, want: (&str, &str, i32)) {
+    let setup = "create table t(a);\ninsert into t values(1);\n";
+    let ours = dir(&format!("{name}-ours"));
+    assert_eq!(dosql(&["db"], setup, &ours), (String::new(), String::new(), 0));
+    let got = dosql(args, script, &ours);
+    assert_eq!(got, (want.0.to_string(), want.1.to_string(), want.2), "{name}");
+    if have_sqlite3() {
+        let theirs = dir(&format!("{name}-theirs"));
+        run("sqlite3", &["db"], setup, &theirs);
+        assert_eq!(run("sqlite3", args, script, &theirs), got, "{name}: sqlite3");
+    }
+}
+
+/// `-readonly` and `.open --readonly`: changes fail with SQLite's error
+/// (code 8), reads work, `PRAGMA query_only` stays 0, a missing file is
+/// not created; `.open` without the option writes again.
+#[test]
+fn read_only_databases() {
+    on_own_databases(
+        "readonly-option",
+        &["-readonly", "db"],
+        "select count(*) from t;\ninsert into t values(2);\ncreate table u(x);\npragma query_only;\nselect count(*) from t;\n",
+        (
+            "1\n0\n1\n",
+            "Runtime error near line 2: attempt to write a readonly database (8)\n\
+             Runtime error near line 3: attempt to write a readonly database (8)\n",
+            1,
+        ),
+    );
+    on_own_databases(
+        "readonly-open",
+        &[],
+        ".open --readonly db\ndelete from t;\nselect count(*) from t;\n.open db\ninsert into t values(2);\n\
+         select count(*) from t;\n.open --readonly nosuch.db\n.open --bogus db\nselect 3;\n",
+        (
+            "1\n2\n3\n",
+            "Runtime error near line 2: attempt to write a readonly database (8)\n\
+             Error: unable to open database \"nosuch.db\": unable to open database file\nunknown option: --bogus\n",
+            1,
+        ),
+    );
+    on_own_databases(
+        "readonly-args",
+        &["-readonly", "db", "insert into t values(2)"],
+        "",
+        ("", "Error: stepping, attempt to write a readonly database (8)\n", 8),
+    );
+    on_own_databases(
+        "readonly-missing",
+        &["-readonly", "nosuch.db", "select 1"],
+        "",
+        ("", "Error: unable to open database \"nosuch.db\": unable to open database file\n", 1),
+    );
+    let d = dir("readonly-missing-file");
+    dosql(&["-readonly", "nosuch.db"], "select 1;\n", &d);
+    assert!(!d.join("nosuch.db").exists());
+    // Unlike sqlite3's read-only open, TEMP tables cannot change either.
+    let (_, err, _) = dosql(&["-readonly"], "create temp table x(a);\n", &d);
+    assert_eq!(err, "Runtime error near line 1: attempt to write a readonly database (8)\n");
+}
+
+/// `.output |COMMAND` and `.once |COMMAND` pipe results to `sh -c
+/// COMMAND`, which has finished when the output is reset; `.output
+/// stdout` resets it too (sqlite3 3.40's output, written out).
+#[test]
+fn output_to_a_pipe() {
+    let script = ".output \"|cat > p1.txt\"\nselect 1;\n.print printed\n.output\nselect 2;\n\
+        .once \"|tr a-z A-Z > p2.txt\"\nselect 'abc';\nselect 'def';\n.output |cat\nselect 3;\n.output stdout\nselect 4;\n";
+    let mut dirs = vec![("dosql", dir("pipe-ours"))];
+    if have_sqlite3() {
+        dirs.push(("sqlite3", dir("pipe-theirs")));
+    }
+    for (program, d) in dirs {
+        let got = if program == "dosql" { dosql(&[], script, &d) } else { run("sqlite3", &[], script, &d) };
+        assert_eq!(got, ("2\ndef\n3\n4\n".to_string(), String::new(), 0), "{program}");
+        let read = |f: &str| std::fs::read_to_string(d.join(f)).unwrap_or_default();
+        assert_eq!((read("p1.txt"), read("p2.txt")), ("1\nprinted\n".to_string(), "ABC\n".to_string()), "{program}");
+    }
 }

@@ -375,6 +375,36 @@ mod tests {
         assert_eq!(show(&f, &["long"], &[vec![Value::Text(long.clone())]]), format!("{long}\n"));
     }
 
+    /// sqlite3 3.40's display lines for the same text and width.
+    #[test]
+    fn display_lines_as_sqlite3() {
+        let ww = |s: &str, w: usize| display_lines(s, w, true);
+        assert_eq!(ww("the quick brown fox jumps", 10), ["the quick ", "brown fox ", "jumps"]);
+        assert_eq!(ww("hello world", 11), ["hello ", "world"]);
+        assert_eq!(ww("abcdefghijklmnop", 10), ["abcdefghij", "klmnop"]);
+        assert_eq!(ww("x,y;z-w_v.u/t", 10), ["x,y;z-w_v.", "u/t"]);
+        assert_eq!(ww("one  two   three", 10), ["one  two  ", "three"]);
+        assert_eq!(display_lines("hello world", 11, false), ["hello world"]);
+        assert_eq!(display_lines("a\ttab b", 10, false), ["a       ta", "b b"]);
+        assert_eq!(display_lines("a\r\nb\u{1}c\n", 0, false), ["a", "b", "c"]);
+        assert_eq!(display_lines("a\n\nb", 0, false), ["a", "", "b"]);
+        assert_eq!(display_lines("", 5, true), [""]);
+        // A tab where the line is full is dropped.
+        assert_eq!(display_lines("abc\tdef", 3, false), ["abc", "def"]);
+    }
+
+    #[test]
+    fn quote_option_shows_literals() {
+        let rows = vec![vec![Value::Null, Value::Text("it's".into()), Value::Blob(vec![0, 0xab]), Value::Real(1e100)]];
+        let f = Format { quote: true, null: "N".into(), ..fmt(Mode::Box, &[]) };
+        assert_eq!(
+            show(&f, &["a", "b", "c", "d"], &rows),
+            "┌──────┬─────────┬─────────┬──────────┐\n│  a   │    b    │    c    │    d     │\n\
+             ├──────┼─────────┼─────────┼──────────┤\n│ NULL │ 'it''s' │ x'00ab' │ 1.0e+100 │\n\
+             └──────┴─────────┴─────────┴──────────┘\n"
+        );
+    }
+
     #[test]
     fn wide_characters_take_two_cells() {
         let rows = vec![vec![Value::Text("é".into()), Value::Text("日本語".into()), Value::Null]];

@@ -395,6 +395,33 @@ mod tests {
     }
 
     #[test]
+    fn open_read_only() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("a.db");
+        let mut sh = shell();
+        let script = format!(
+            ".open {0}\ncreate table t(a);\n.open --readonly {0}\ninsert into t values(1);\nselect count(*) from t;\n\
+             .open -readonly {1}\n.open --new {0}\n",
+            path.display(),
+            dir.path().join("missing.db").display()
+        );
+        let (out, err) = feed(&mut sh, &script);
+        assert_eq!(out, "0\n");
+        assert_eq!(
+            err,
+            format!(
+                "Runtime error: attempt to write a readonly database (8)\n\
+                 Error: unable to open database \"{}\": unable to open database file\nunknown option: --new\n",
+                dir.path().join("missing.db").display()
+            )
+        );
+        assert!(sh.conn.is_read_only());
+        assert!(!dir.path().join("missing.db").exists());
+        // A failed open is not counted as an error, as in sqlite3.
+        assert_eq!(sh.errors(), 2);
+    }
+
+    #[test]
     fn read_runs_a_file() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("s.sql");

@@ -564,6 +564,35 @@ mod tests {
         );
     }
 
+    /// sqlite3 3.40's html, tcl, ascii and count output for the same rows.
+    #[test]
+    fn html_tcl_ascii_count() {
+        let rows = vec![
+            vec![Value::Text("<a href=\"x\">&'".into()), Value::Null],
+            vec![Value::Text("t\tn\né\\\u{1}".into()), Value::Blob(vec![b'A', 0xfe, 0, b'B'])],
+        ];
+        let fmt = |mode| Format { headers: true, null: "N".into(), ..Format::new(mode) };
+        let out = |f: &Format| {
+            let mut out = Vec::new();
+            render(&mut out, f, &cols(&["a<", "b"]), &rows).expect("vec");
+            out
+        };
+        assert_eq!(
+            out(&fmt(Mode::Html)),
+            b"<TR><TH>a&lt;</TH>\n<TH>b</TH>\n</TR>\n<TR><TD>&lt;a href=&quot;x&quot;&gt;&amp;&#39;</TD>\n\
+              <TD>N</TD>\n</TR>\n<TR><TD>t\tn\n\xc3\xa9\\\x01</TD>\n<TD>A\xfe</TD>\n</TR>\n"
+        );
+        let tcl = Format { col_sep: " ".into(), ..fmt(Mode::Tcl) };
+        assert_eq!(
+            String::from_utf8_lossy(&out(&tcl)),
+            "\"a<\" \"b\"\n\"<a href=\\\"x\\\">&'\" \"N\"\n\"t\\tn\\n\\303\\251\\\\\\001\" \"A\\376\"\n"
+        );
+        let ascii = Format { col_sep: "\u{1f}".into(), row_sep: "\u{1e}".into(), ..fmt(Mode::Ascii) };
+        assert_eq!(out(&ascii), b"a<\x1fb\x1e<a href=\"x\">&'\x1fN\x1et\tn\n\xc3\xa9\\\x01\x1fA\xfe\x1e");
+        assert_eq!(out(&fmt(Mode::Count)), b"2 rows\n");
+        assert_eq!(out(&fmt(Mode::Off)), b"");
+    }
+
     #[test]
     fn mode_names() {
         for m in Mode::ALL {
