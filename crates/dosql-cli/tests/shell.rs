@@ -579,3 +579,63 @@ fn output_to_a_pipe() {
         assert_eq!((read("p1.txt"), read("p2.txt")), ("1\nprinted\n".to_string(), "ABC\n".to_string()), "{program}");
     }
 }
+
+/// Many texts (words, punctuation, runs of spaces, tabs, newlines) in the
+/// aligned modes at every wrap width from 1 to 13, word wrapping on and
+/// off, some with `--quote`: the same lines as sqlite3's.
+#[test]
+fn wrapping_matches_sqlite3_on_many_texts() {
+    let words = [
+        "a",
+        "to",
+        "the",
+        "quick",
+        "brown",
+        "fox-trot",
+        "x,y",
+        "under_score",
+        "12345",
+        "don't",
+        "(paren)",
+        "\t",
+        "  ",
+        "end.",
+        "long-hyphenated-word",
+        "URL/path/here",
+    ];
+    let gaps = ["", " ", "  ", "\n", "-", "\t"];
+    // A fixed linear congruential sequence: the same texts every run.
+    let mut state: u64 = 7;
+    let mut next = |n: usize| {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        usize::try_from(state >> 33).unwrap_or(0) % n
+    };
+    let mut script = String::from("create table t(a, b);\n");
+    for _ in 0..40 {
+        let mut text = String::new();
+        for _ in 0..=next(8) {
+            text.push_str(words[next(words.len())]);
+            text.push_str(gaps[next(gaps.len())]);
+        }
+        let short = words[next(words.len())].to_string() + " " + words[next(words.len())];
+        script.push_str(&format!(
+            "insert into t values('{}', '{}');\n",
+            text.replace('\'', "''"),
+            short.replace('\'', "''")
+        ));
+    }
+    for wrap in 1..14 {
+        for ww in ["on", "off"] {
+            for mode in ["box", "column", "markdown"] {
+                let quote = if wrap % 3 == 0 { " --quote" } else { "" };
+                script.push_str(&format!(".mode {mode} --wrap {wrap} --wordwrap {ww}{quote}\n"));
+                script.push_str("select a, b as \"hdr with words\" from t;\n");
+            }
+        }
+    }
+    let d = dir("wrap-many");
+    let (out, err, code) = dosql(&[], &script, &d);
+    assert_eq!((err.as_str(), code), ("", 0));
+    assert!(out.lines().count() > 10_000, "{}", out.lines().count());
+    same_in_memory_as_sqlite3("wrap-many", &script);
+}
