@@ -6,7 +6,7 @@
 //! statement is undone alone and the transaction stays usable, as SQLite's
 //! default ABORT conflict resolution does.
 
-use crate::ast::{ObjectKind, Statement, TriggerTiming};
+use crate::ast::{AlterAction, ObjectKind, Statement, TriggerTiming};
 use crate::bind::Binder;
 use crate::dml::{self, Outcome, Run};
 use crate::error::{Error, Result, sql_err};
@@ -868,17 +868,47 @@ fn drop_table_fk(tx: &mut Txn, run: &mut Run<'_>, name: &str) -> Result<()> {
     Ok(())
 }
 
-/// Whether [`ddl`] returns for `stmt` before writing anything: creating
-/// an object whose name is taken or on a table that does not exist, or
-/// dropping one that does not exist. Such statements are no-ops or fail
+/// Whether [`ddl`] (or the DML) returns for `stmt` before writing anything: creating
+/// an object whose name is taken or on a table that does not exist,
+/// dropping, altering, analyzing or reindexing one that does not exist
+/// (or a column that does not), or changing a view with no INSTEAD OF
+/// trigger. Such statements are no-ops or fail
 /// when prepared in SQLite, so `PRAGMA query_only` does not refuse them.
 fn ddl_writes_nothing(schema: &Schema, stmt: &Statement) -> bool {
     let missing = |name: &str| schema.table(name).is_none() && !schema.views.contains_key(&lower(name));
     match stmt {
-        Statement::CreateTable(ct) => schema.name_taken(&ct.name),
+        Statement::CreateTable(ct) => schema.name_taken(&ct.name) || lower(&ct.name).starts_with("sqlite_"),
         Statement::CreateView(cv) => schema.name_taken(&cv.name),
         Statement::CreateIndex(ci) => schema.name_taken(&ci.name) || schema.table(&ci.table).is_none(),
-        Statement::CreateTrigger(ct) => schema.triggers.contains_key(&lower(&ct.name)) || missing(&ct.table),
+        Statement::CreateTrigger(ct) => {
+            schema.triggers.contains_key(&lower(&ct.name))
+                || lower(&ct.name).starts_with("sqlite_")
+                || missing(&ct.table)
+        }
+        // Changing a view without INSTEAD OF triggers fails before writing.
+        Statement::Insert(i) => bare_view(schema, &i.table),
+        Statement::Update(u) => bare_view(schema, &u.table),
+        Statement::Delete(d) => bare_view(schema, &d.table),
+        Statement::AlterTable(at) => match schema.table(&at.table) {
+            None => true,
+            Some(_) if lower(&at.table).starts_with("sqlite_") => true,
+            Some(t) => match &at.action {
+                AlterAction::RenameColumn { old, .. } => t.column_index(old).is_none(),
+                AlterAction::DropColumn(c) => t.column_index(c).is_none(),
+                AlterAction::AddColumn(def, _) => t.column_index(&def.name).is_some(),
+                AlterAction::RenameTable(_) => false,
+            },
+        },
+        Statement::Analyze(Some(n)) => {
+            !matches!(lower(n).as_str(), "main" | "temp")
+                && schema.table(n).is_none()
+                && !schema.indexes.contains_key(&lower(n))
+        }
+        Statement::Reindex(Some(n)) => {
+            !schema.indexes.contains_key(&lower(n))
+                && schema.table(n).is_none()
+                && crate::schema::collation_by_name(n).is_err()
+        }
         Statement::Drop { kind, name, .. } => match kind {
             ObjectKind::Table => schema.table(name).is_none_or(|t| t.tree & !TEMP_BIT == SCHEMA_TREE),
             ObjectKind::Index => !schema.indexes.contains_key(&lower(name)),
@@ -887,6 +917,16 @@ fn ddl_writes_nothing(schema: &Schema, stmt: &Statement) -> bool {
         },
         _ => false,
     }
+}
+
+/// Whether `name` is a view with no INSTEAD OF trigger (which no
+/// statement can change).
+fn bare_view(schema: &Schema, name: &str) -> bool {
+    schema.views.contains_key(&lower(name))
+        && !schema
+            .triggers
+            .values()
+            .any(|t| t.def.timing == TriggerTiming::InsteadOf && t.def.table.eq_ignore_ascii_case(name))
 }
 
 fn ddl(tx: &mut Txn, schema: &mut Schema, stmt: &Statement, text: &str) -> Result<u64> {
