@@ -129,13 +129,27 @@ fn same_as_sqlite3(name: &str, script: &str) {
     assert_eq!(ours, theirs, "script:\n{script}");
 }
 
+/// As [`same_as_sqlite3`], on in-memory databases (so `.show` names the
+/// same file).
+fn same_in_memory_as_sqlite3(name: &str, script: &str) {
+    if !have_sqlite3() {
+        eprintln!("sqlite3 is not installed: {name} compared nothing");
+        return;
+    }
+    let d = dir(&format!("diff-{name}"));
+    assert_eq!(dosql(&[], script, &d), run("sqlite3", &[], script, &d), "script:\n{script}");
+}
+
 const DATA: &str = "CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT, c REAL, d);\n\
     INSERT INTO t VALUES(1, 'x', 2.5, NULL), (22, 'hello world', -1.0, 'a|b'), (333, '', 0.125, 7);\n\
     INSERT INTO t VALUES(4, 'two\nlines', 1e100, 'q\"uote'), (5, 'comma, here', 3.0, x'414243');\n";
 
 #[test]
 fn output_modes_match_sqlite3() {
-    for mode in ["list", "csv", "line", "table", "box", "markdown", "column", "quote", "insert", "tabs"] {
+    for mode in [
+        "list", "csv", "line", "table", "box", "markdown", "column", "quote", "insert", "tabs", "html", "tcl", "ascii",
+        "qbox", "count", "off",
+    ] {
         for headers in ["on", "off"] {
             let script = format!(
                 "{DATA}.mode {mode}\n.headers {headers}\nSELECT * FROM t ORDER BY a;\nSELECT a AS \"long column name\", b FROM t WHERE a < 5 ORDER BY a;\nSELECT 1 WHERE 0;\nSELECT NULL AS n, 'é' AS accent;\n"
@@ -291,6 +305,9 @@ fn command_line_options() {
             1,
         ),
         (&["-echo", ":memory:", "select 1"], "1\n", "", 0),
+        (&["-html", ":memory:", "select 1 as a, '<b>' as b"], "<TR><TD>1</TD>\n<TD>&lt;b&gt;</TD>\n</TR>\n", "", 0),
+        (&["-ascii", "-header", ":memory:", "select 1 as a, 2 as b"], "a\u{1f}b\u{1e}1\u{1f}2\u{1e}", "", 0),
+        (&["-separator", ";", "-ascii", ":memory:", "select 1, 2"], "1\u{1f}2\u{1e}", "", 0),
     ];
     for (args, out, err, code) in cases {
         let got = dosql_args(args, &d);
@@ -423,4 +440,202 @@ fn error_marks_point_at_the_failing_token() {
          \x20                        error here ---^\n"
     );
     same_as_sqlite3("marks", script);
+}
+
+/// `.mode` without a name prints the mode line and sets the mode again;
+/// prefixes, options and their errors as in sqlite3 3.40 (its output,
+/// written out).
+#[test]
+fn mode_command_and_options() {
+    let d = dir("mode_command_and_options");
+    let script = ".mode\n.mode table --wrap 10 --wordwrap on\n.mode\n.mode c --ww\n.mode\n.mode qbox\n.mode\n.mode t\n.mode\n.mode ta\n.mode tabl -quote\n.mode\n.mode box x y\n.mode box --bad --worse\n.mode --wrap 3\n.mode\n.mode markdown --wordwrap x\n.mode COLUMN\n.mode cou\nselect 1 union select 2;\n.mode o\nselect 1;\n.mode \"\"\n.mode\n";
+    let (out, err, code) = dosql(&[], script, &d);
+    assert_eq!(
+        err,
+        "extra argument: \"y\"\nunknown option: --worse\noptions:\n  --noquote\n  --quote\n  --wordwrap on/off\n  --wrap N\n  --ww\nERROR: Not a boolean value: \"x\". Assuming \"no\".\nError: mode should be one of: ascii box column csv html insert json line list markdown qbox quote table tabs tcl\n"
+    );
+    assert_eq!(code, 1);
+    assert_eq!(
+        out,
+        "current output mode: list\ncurrent output mode: table --wrap 10 --wordwrap on --noquote\ncurrent output mode: column --wrap 60 --wordwrap on --noquote\ncurrent output mode: box --wrap 60 --wordwrap off --quote\ncurrent output mode: tcl\ncurrent output mode: table --wrap 60 --wordwrap off --quote\ncurrent output mode: table --wrap 60 --wordwrap off --noquote\ncurrent output mode: table --wrap 3 --wordwrap off --noquote\n2 rows\ncurrent output mode: line\n"
+    );
+    same_in_memory_as_sqlite3("mode_command_and_options", script);
+}
+
+/// `--wrap`, `--wordwrap`, `--quote` and `qbox` in the aligned modes:
+/// word breaks, tab stops, control characters and first header lines as
+/// sqlite3 3.40 lays them out (its output, written out).
+#[test]
+fn wrapping_and_quoting_in_aligned_modes() {
+    let d = dir("wrapping_and_quoting_in_aligned_modes");
+    let script = "CREATE TABLE t(a, b);\nINSERT INTO t VALUES('the quick brown fox jumps over the lazy dog', 1), ('abcdefghijklmnopqrstuvwxyz and more', 'x,y;z-w_v.u/t'), ('one  two   three    four     five', NULL), ('  leading spaces here', 'a\ttab b'), ('tenletters tenletters', 'line'||char(10)||'break'||char(13)||char(10)||'crlf'||char(1)||'ctl'||char(10));\n.mode table --wrap 10 --ww\nSELECT * FROM t;\n.mode box --wrap 10 --wordwrap off\nSELECT * FROM t;\n.mode column --wrap 11 --ww\nSELECT a AS \"long header with words\", b FROM t;\n.mode markdown --wrap 6 -ww\n.width 0 3\nSELECT * FROM t;\n.mode qbox\n.nullvalue N\nSELECT 1, 2.5, NULL, x'00ff41', 'it''s', 'a'||char(10)||'b', '' AS e, 1e100;\n.mode table --quote --wrap 5\n.headers off\nSELECT 'hello world', NULL;\n.mode column --quote\nSELECT 'x', NULL;\n.show\n";
+    let (out, err, code) = dosql(&[], script, &d);
+    assert_eq!(err, "");
+    assert_eq!(code, 0);
+    assert_eq!(
+        out,
+        "+------------+------------+\n|     a      |     b      |\n+------------+------------+\n| the quick  | 1          |\n| brown fox  |            |\n| jumps      |            |\n| over the   |            |\n| lazy dog   |            |\n+------------+------------+\n| abcdefghij | x,y;z-w_v. |\n| klmnopqrst | u/t        |\n| uvwxyz     |            |\n| and more   |            |\n+------------+------------+\n| one  two   |            |\n| three      |            |\n| four       |            |\n| five       |            |\n+------------+------------+\n|   leading  | a       ta |\n| spaces     | b b        |\n| here       |            |\n+------------+------------+\n| tenletters | line       |\n| tenletters | break      |\n|            | crlf       |\n|            | ctl        |\n+------------+------------+\n┌────────────┬────────────┐\n│     a      │     b      │\n├────────────┼────────────┤\n│ the quick  │ 1          │\n│ brown fox  │            │\n│ jumps over │            │\n│  the lazy  │            │\n│ dog        │            │\n├────────────┼────────────┤\n│ abcdefghij │ x,y;z-w_v. │\n│ klmnopqrst │ u/t        │\n│ uvwxyz and │            │\n│  more      │            │\n├────────────┼────────────┤\n│ one  two   │            │\n│  three     │            │\n│ four     f │            │\n│ ive        │            │\n├────────────┼────────────┤\n│   leading  │ a       ta │\n│ spaces her │ b b        │\n│ e          │            │\n├────────────┼────────────┤\n│ tenletters │ line       │\n│  tenletter │ break      │\n│ s          │ crlf       │\n│            │ ctl        │\n└────────────┴────────────┘\nlong header  b          \n-----------  -----------\nthe quick    1          \nbrown fox               \njumps over              \nthe lazy                \ndog                     \n\nabcdefghijk  x,y;z-w_v.u\nlmnopqrstuv  /t         \nwxyz and                \nmore                    \n\none  two                \nthree                   \nfour                    \nfive                    \n\n  leading    a       tab\nspaces       b          \nhere                    \n\ntenletters   line       \ntenletters   break      \n             crlf       \n             ctl        \n|   a    |  b  |\n|--------|-----|\n| the    | 1   |\n| quick  |     |\n| brown  |     |\n| fox    |     |\n| jumps  |     |\n| over   |     |\n| the    |     |\n| lazy   |     |\n| dog    |     |\n| abcdef | x,y |\n| ghijkl | ;z- |\n| mnopqr | w_v |\n| stuvwx | .u/ |\n| yz and | t   |\n| more   |     |\n| one    |     |\n| two    |     |\n| three  |     |\n| four   |     |\n| five   |     |\n|   lead | a   |\n| ing    | tab |\n| spaces | b   |\n| here   |     |\n| tenlet | lin |\n| ters   | e   |\n| tenlet | bre |\n| ters   | ak  |\n|        | crl |\n|        | f   |\n|        | ctl |\n┌───┬─────┬──────┬───────────┬─────────┬────────────────────┬────┬──────────┐\n│ 1 │ 2.5 │ NULL │ x'00ff41' │ 'it''s' │ 'a'||char(10)||'b' │ e  │  1e100   │\n├───┼─────┼──────┼───────────┼─────────┼────────────────────┼────┼──────────┤\n│ 1 │ 2.5 │ NULL │ x'00ff41' │ 'it''s' │ 'a                 │ '' │ 1.0e+100 │\n│   │     │      │           │         │ b'                 │    │          │\n└───┴─────┴──────┴───────────┴─────────┴────────────────────┴────┴──────────┘\n+-------+-----+\n| 'hell | NUL |\n+-------+-----+\n| 'hell | NUL |\n| o wor | L   |\n| ld'   |     |\n+-------+-----+\n'x'  NUL\n     L  \n        echo: off\n         eqp: off\n     explain: auto\n     headers: off\n        mode: column --wrap 60 --wordwrap off --quote\n   nullvalue: \"N\"\n      output: stdout\ncolseparator: \"|\"\nrowseparator: \"\\n\"\n       stats: off\n       width: 0 3 0 0 0 0 0 0 \n    filename: :memory:\n"
+    );
+    same_in_memory_as_sqlite3("wrapping_and_quoting_in_aligned_modes", script);
+}
+
+/// The html, tcl and ascii modes with sqlite3 3.40's escaping and
+/// separators (its output, written out).
+#[test]
+fn html_tcl_ascii_modes() {
+    let d = dir("html_tcl_ascii_modes");
+    let script = "create table t(a,b,c,d);\ninsert into t values(1, 2.5, null, x'41fe00');\ninsert into t values('<a href=\"x\">&''</a>', 'tab\tnl\ncr'||char(13)||'x'||char(1)||'y'||char(127)||'é\\', '', '\"q\"');\n.mode html\nselect * from t;\n.headers on\nselect * from t as \"x<y\";\nselect 1 where 0;\n.nullvalue N\n.mode tcl\nselect * from t;\n.headers off\nselect * from t;\n.mode ascii\nselect * from t;\n.headers on\nselect * from t;\n.show\n";
+    let (out, err, code) = dosql(&[], script, &d);
+    assert_eq!(err, "");
+    assert_eq!(code, 0);
+    assert_eq!(
+        out,
+        "<TR><TD>1</TD>\n<TD>2.5</TD>\n<TD></TD>\n<TD>A�</TD>\n</TR>\n<TR><TD>&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;</TD>\n<TD>tab\tnl\ncr\rx\u{1}y\u{7f}é\\</TD>\n<TD></TD>\n<TD>&quot;q&quot;</TD>\n</TR>\n<TR><TH>a</TH>\n<TH>b</TH>\n<TH>c</TH>\n<TH>d</TH>\n</TR>\n<TR><TD>1</TD>\n<TD>2.5</TD>\n<TD></TD>\n<TD>A�</TD>\n</TR>\n<TR><TD>&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;</TD>\n<TD>tab\tnl\ncr\rx\u{1}y\u{7f}é\\</TD>\n<TD></TD>\n<TD>&quot;q&quot;</TD>\n</TR>\n\"a\" \"b\" \"c\" \"d\"\n\"1\" \"2.5\" \"N\" \"A\\376\"\n\"<a href=\\\"x\\\">&'</a>\" \"tab\\tnl\\ncr\\rx\\001y\\177\\303\\251\\\\\" \"\" \"\\\"q\\\"\"\n\"1\" \"2.5\" \"N\" \"A\\376\"\n\"<a href=\\\"x\\\">&'</a>\" \"tab\\tnl\\ncr\\rx\\001y\\177\\303\\251\\\\\" \"\" \"\\\"q\\\"\"\n1\u{1f}2.5\u{1f}N\u{1f}A�\u{1e}<a href=\"x\">&'</a>\u{1f}tab\tnl\ncr\rx\u{1}y\u{7f}é\\\u{1f}\u{1f}\"q\"\u{1e}a\u{1f}b\u{1f}c\u{1f}d\u{1e}1\u{1f}2.5\u{1f}N\u{1f}A�\u{1e}<a href=\"x\">&'</a>\u{1f}tab\tnl\ncr\rx\u{1}y\u{7f}é\\\u{1f}\u{1f}\"q\"\u{1e}        echo: off\n         eqp: off\n     explain: auto\n     headers: on\n        mode: ascii\n   nullvalue: \"N\"\n      output: stdout\ncolseparator: \"\\037\"\nrowseparator: \"\\036\"\n       stats: off\n       width: \n    filename: :memory:\n"
+    );
+    same_in_memory_as_sqlite3("html_tcl_ascii_modes", script);
+}
+
+/// Runs `script` with `args` through `dosql shell` in `ours` and, where it
+/// is installed, `sqlite3` in `theirs`, each directory holding a database
+/// `db` with one row made by that program; asserts dosql gives `want`
+/// (sqlite3 3.40's stdout, stderr and exit status, written out) and
+/// sqlite3 the same.
+fn on_own_databases(name: &str, args: &[&str], script: &str, want: (&str, &str, i32)) {
+    let setup = "create table t(a);\ninsert into t values(1);\n";
+    let ours = dir(&format!("{name}-ours"));
+    assert_eq!(dosql(&["db"], setup, &ours), (String::new(), String::new(), 0));
+    let got = dosql(args, script, &ours);
+    assert_eq!(got, (want.0.to_string(), want.1.to_string(), want.2), "{name}");
+    if have_sqlite3() {
+        let theirs = dir(&format!("{name}-theirs"));
+        run("sqlite3", &["db"], setup, &theirs);
+        assert_eq!(run("sqlite3", args, script, &theirs), got, "{name}: sqlite3");
+    }
+}
+
+/// `-readonly` and `.open --readonly`: changes fail with SQLite's error
+/// (code 8), reads work, `PRAGMA query_only` stays 0, a missing file is
+/// not created; `.open` without the option writes again.
+#[test]
+fn read_only_databases() {
+    on_own_databases(
+        "readonly-option",
+        &["-readonly", "db"],
+        "select count(*) from t;\ninsert into t values(2);\ncreate table u(x);\npragma query_only;\nselect count(*) from t;\n",
+        (
+            "1\n0\n1\n",
+            "Runtime error near line 2: attempt to write a readonly database (8)\n\
+             Runtime error near line 3: attempt to write a readonly database (8)\n",
+            1,
+        ),
+    );
+    on_own_databases(
+        "readonly-open",
+        &[],
+        ".open --readonly db\ndelete from t;\nselect count(*) from t;\n.open db\ninsert into t values(2);\n\
+         select count(*) from t;\n.open --readonly nosuch.db\n.open --bogus db\nselect 3;\n",
+        (
+            "1\n2\n3\n",
+            "Runtime error near line 2: attempt to write a readonly database (8)\n\
+             Error: unable to open database \"nosuch.db\": unable to open database file\nunknown option: --bogus\n",
+            1,
+        ),
+    );
+    on_own_databases(
+        "readonly-args",
+        &["-readonly", "db", "insert into t values(2)"],
+        "",
+        ("", "Error: stepping, attempt to write a readonly database (8)\n", 8),
+    );
+    on_own_databases(
+        "readonly-missing",
+        &["-readonly", "nosuch.db", "select 1"],
+        "",
+        ("", "Error: unable to open database \"nosuch.db\": unable to open database file\n", 1),
+    );
+    let d = dir("readonly-missing-file");
+    dosql(&["-readonly", "nosuch.db"], "select 1;\n", &d);
+    assert!(!d.join("nosuch.db").exists());
+    // Unlike sqlite3's read-only open, TEMP tables cannot change either.
+    let (_, err, _) = dosql(&["-readonly"], "create temp table x(a);\n", &d);
+    assert_eq!(err, "Runtime error near line 1: attempt to write a readonly database (8)\n");
+}
+
+/// `.output |COMMAND` and `.once |COMMAND` pipe results to `sh -c
+/// COMMAND`, which has finished when the output is reset; `.output
+/// stdout` resets it too (sqlite3 3.40's output, written out).
+#[test]
+fn output_to_a_pipe() {
+    let script = ".output \"|cat > p1.txt\"\nselect 1;\n.print printed\n.output\nselect 2;\n\
+        .once \"|tr a-z A-Z > p2.txt\"\nselect 'abc';\nselect 'def';\n.output |cat\nselect 3;\n.output stdout\nselect 4;\n";
+    let mut dirs = vec![("dosql", dir("pipe-ours"))];
+    if have_sqlite3() {
+        dirs.push(("sqlite3", dir("pipe-theirs")));
+    }
+    for (program, d) in dirs {
+        let got = if program == "dosql" { dosql(&[], script, &d) } else { run("sqlite3", &[], script, &d) };
+        assert_eq!(got, ("2\ndef\n3\n4\n".to_string(), String::new(), 0), "{program}");
+        let read = |f: &str| std::fs::read_to_string(d.join(f)).unwrap_or_default();
+        assert_eq!((read("p1.txt"), read("p2.txt")), ("1\nprinted\n".to_string(), "ABC\n".to_string()), "{program}");
+    }
+}
+
+/// Many texts (words, punctuation, runs of spaces, tabs, newlines) in the
+/// aligned modes at every wrap width from 1 to 13, word wrapping on and
+/// off, some with `--quote`: the same lines as sqlite3's.
+#[test]
+fn wrapping_matches_sqlite3_on_many_texts() {
+    let words = [
+        "a",
+        "to",
+        "the",
+        "quick",
+        "brown",
+        "fox-trot",
+        "x,y",
+        "under_score",
+        "12345",
+        "don't",
+        "(paren)",
+        "\t",
+        "  ",
+        "end.",
+        "long-hyphenated-word",
+        "URL/path/here",
+    ];
+    let gaps = ["", " ", "  ", "\n", "-", "\t"];
+    // A fixed linear congruential sequence: the same texts every run.
+    let mut state: u64 = 7;
+    let mut next = |n: usize| {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        usize::try_from(state >> 33).unwrap_or(0) % n
+    };
+    let mut script = String::from("create table t(a, b);\n");
+    for _ in 0..40 {
+        let mut text = String::new();
+        for _ in 0..=next(8) {
+            text.push_str(words[next(words.len())]);
+            text.push_str(gaps[next(gaps.len())]);
+        }
+        let short = words[next(words.len())].to_string() + " " + words[next(words.len())];
+        script.push_str(&format!(
+            "insert into t values('{}', '{}');\n",
+            text.replace('\'', "''"),
+            short.replace('\'', "''")
+        ));
+    }
+    for wrap in 1..14 {
+        for ww in ["on", "off"] {
+            for mode in ["box", "column", "markdown"] {
+                let quote = if wrap % 3 == 0 { " --quote" } else { "" };
+                script.push_str(&format!(".mode {mode} --wrap {wrap} --wordwrap {ww}{quote}\n"));
+                script.push_str("select a, b as \"hdr with words\" from t;\n");
+            }
+        }
+    }
+    let d = dir("wrap-many");
+    let (out, err, code) = dosql(&[], &script, &d);
+    assert_eq!((err.as_str(), code), ("", 0));
+    assert!(out.lines().count() > 10_000, "{}", out.lines().count());
+    same_in_memory_as_sqlite3("wrap-many", &script);
 }

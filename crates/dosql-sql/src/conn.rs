@@ -6,7 +6,7 @@
 //! statement is undone alone and the transaction stays usable, as SQLite's
 //! default ABORT conflict resolution does.
 
-use crate::ast::{ObjectKind, Statement, TriggerTiming};
+use crate::ast::{AlterAction, ObjectKind, Statement, TriggerTiming};
 use crate::bind::Binder;
 use crate::dml::{self, Outcome, Run};
 use crate::error::{Error, Result, sql_err};
@@ -81,13 +81,23 @@ pub(crate) struct Settings {
     /// (off: every table is scanned; for testing that plans never change
     /// results).
     pub index_lookups: bool,
+    /// `PRAGMA query_only`: statements that would change any database
+    /// (TEMP included, as in SQLite) fail.
+    pub query_only: bool,
+    /// [`Connection::set_read_only`]: the same refusal, but not lifted by
+    /// `PRAGMA query_only = OFF` (what a read-only open gives in SQLite).
+    pub read_only: bool,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { foreign_keys: false, cache_size: None, index_lookups: true }
+        Settings { foreign_keys: false, cache_size: None, index_lookups: true, query_only: false, read_only: false }
     }
 }
+
+/// SQLite's message (SQLITE_READONLY) for a change refused by `PRAGMA
+/// query_only` or a read-only connection.
+pub const READONLY: &str = "attempt to write a readonly database";
 
 const STMT_SAVEPOINT: &str = "\u{0}stmt";
 
@@ -161,6 +171,7 @@ impl Connection {
     /// Runs `f` in the open transaction, or in one of its own that commits
     /// when `f` succeeds.
     pub(crate) fn with_write<T>(&mut self, f: impl FnOnce(&mut Txn) -> Result<T>) -> Result<T> {
+        self.check_writable()?;
         match self.txn.as_mut() {
             Some(tx) => f(tx),
             None => {
@@ -228,6 +239,30 @@ impl Connection {
                 r
             }
         }
+    }
+
+    /// Makes the connection read-only (or writable again): every statement
+    /// that would change a database then fails with SQLite's `attempt to
+    /// write a readonly database`, until this is called with `false`.
+    /// Unlike `PRAGMA query_only`, which it does not show as on, SQL cannot
+    /// lift it. (SQLite's read-only open still lets TEMP tables change; this
+    /// refuses them too.)
+    pub fn set_read_only(&mut self, on: bool) {
+        self.settings.read_only = on;
+    }
+
+    /// Whether [`Connection::set_read_only`] made the connection read-only.
+    pub fn is_read_only(&self) -> bool {
+        self.settings.read_only
+    }
+
+    /// The error for a change when `PRAGMA query_only` or
+    /// [`Connection::set_read_only`] forbids changes.
+    pub(crate) fn check_writable(&self) -> Result<()> {
+        if self.settings.query_only || self.settings.read_only {
+            return Err(Error::Runtime(READONLY.to_string()));
+        }
+        Ok(())
     }
 
     pub(crate) fn settings_mut(&mut self) -> &mut Settings {
@@ -576,6 +611,12 @@ impl Connection {
         params: &[Value],
         plan: Option<&dml::WritePlan>,
     ) -> Result<StatementResult> {
+        // Refused before anything starts, so an open transaction is untouched;
+        // but DDL that stops before writing (an IF [NOT] EXISTS that finds
+        // nothing to do, or an error SQLite reports when preparing) runs.
+        if !ddl_writes_nothing(&self.schema, stmt) {
+            self.check_writable()?;
+        }
         let ddl = stmt.changes_schema();
         let now = self.statement_time();
         // A failed statement that is not DDL leaves the schema alone, unless
@@ -825,6 +866,67 @@ fn drop_table_fk(tx: &mut Txn, run: &mut Run<'_>, name: &str) -> Result<()> {
         return Err(Error::Constraint(dml::fkey::FK_FAILED.into()));
     }
     Ok(())
+}
+
+/// Whether [`ddl`] (or the DML) returns for `stmt` before writing anything: creating
+/// an object whose name is taken or on a table that does not exist,
+/// dropping, altering, analyzing or reindexing one that does not exist
+/// (or a column that does not), or changing a view with no INSTEAD OF
+/// trigger. Such statements are no-ops or fail
+/// when prepared in SQLite, so `PRAGMA query_only` does not refuse them.
+fn ddl_writes_nothing(schema: &Schema, stmt: &Statement) -> bool {
+    let missing = |name: &str| schema.table(name).is_none() && !schema.views.contains_key(&lower(name));
+    match stmt {
+        Statement::CreateTable(ct) => schema.name_taken(&ct.name) || lower(&ct.name).starts_with("sqlite_"),
+        Statement::CreateView(cv) => schema.name_taken(&cv.name),
+        Statement::CreateIndex(ci) => schema.name_taken(&ci.name) || schema.table(&ci.table).is_none(),
+        Statement::CreateTrigger(ct) => {
+            schema.triggers.contains_key(&lower(&ct.name))
+                || lower(&ct.name).starts_with("sqlite_")
+                || missing(&ct.table)
+        }
+        // Changing a view without INSTEAD OF triggers fails before writing.
+        Statement::Insert(i) => bare_view(schema, &i.table),
+        Statement::Update(u) => bare_view(schema, &u.table),
+        Statement::Delete(d) => bare_view(schema, &d.table),
+        Statement::AlterTable(at) => match schema.table(&at.table) {
+            None => true,
+            Some(_) if lower(&at.table).starts_with("sqlite_") => true,
+            Some(t) => match &at.action {
+                AlterAction::RenameColumn { old, .. } => t.column_index(old).is_none(),
+                AlterAction::DropColumn(c) => t.column_index(c).is_none(),
+                AlterAction::AddColumn(def, _) => t.column_index(&def.name).is_some(),
+                AlterAction::RenameTable(_) => false,
+            },
+        },
+        Statement::Analyze(Some(n)) => {
+            !matches!(lower(n).as_str(), "main" | "temp")
+                && schema.table(n).is_none()
+                && !schema.indexes.contains_key(&lower(n))
+        }
+        Statement::Reindex(Some(n)) => {
+            !schema.indexes.contains_key(&lower(n))
+                && schema.table(n).is_none()
+                && crate::schema::collation_by_name(n).is_err()
+        }
+        Statement::Drop { kind, name, .. } => match kind {
+            ObjectKind::Table => schema.table(name).is_none_or(|t| t.tree & !TEMP_BIT == SCHEMA_TREE),
+            ObjectKind::Index => !schema.indexes.contains_key(&lower(name)),
+            ObjectKind::View => !schema.views.contains_key(&lower(name)),
+            ObjectKind::Trigger => !schema.triggers.contains_key(&lower(name)),
+        },
+        _ => false,
+    }
+}
+
+/// Whether `name` is a view with no INSTEAD OF trigger (which no
+/// statement can change).
+fn bare_view(schema: &Schema, name: &str) -> bool {
+    schema.views.contains_key(&lower(name))
+        && !schema
+            .triggers
+            .values()
+            .any(|t| t.def.timing == TriggerTiming::InsteadOf && t.def.table.eq_ignore_ascii_case(name))
 }
 
 fn ddl(tx: &mut Txn, schema: &mut Schema, stmt: &Statement, text: &str) -> Result<u64> {

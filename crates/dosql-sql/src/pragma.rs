@@ -4,7 +4,10 @@
 //!
 //! Supported: `foreign_keys`, `table_info`, `table_xinfo`, `index_list`,
 //! `index_info`, `page_size`, `cache_size`, `synchronous`, `user_version`,
-//! `journal_mode` and `encoding` (read-only: WAL and UTF-8 always).
+//! `journal_mode` and `encoding` (read-only: WAL and UTF-8 always), and
+//! `query_only` (then every statement that would change a database, TEMP
+//! included, fails with `attempt to write a readonly database`, as in
+//! SQLite).
 //! `synchronous` changes the storage's durability mode for later commits
 //! (EXTRA is FULL).
 
@@ -32,6 +35,13 @@ pub(crate) fn run(conn: &mut Connection, name: &str, value: Option<&Expr>) -> Re
                 Ok(StatementResult::default())
             }
             None => Ok(single("foreign_keys", Value::Integer(i64::from(conn.settings().foreign_keys)))),
+        },
+        "query_only" => match value {
+            Some(v) => {
+                conn.settings_mut().query_only = flag(v)?;
+                Ok(StatementResult::default())
+            }
+            None => Ok(single("query_only", Value::Integer(i64::from(conn.settings().query_only)))),
         },
         "table_info" | "table_xinfo" => match value {
             Some(v) => table_info(conn, &text_arg(v), lname == "table_xinfo"),

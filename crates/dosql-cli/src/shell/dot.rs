@@ -25,11 +25,18 @@ pub const HELP: &[(&str, &str)] = &[
     (".help", "Show this message"),
     (".import FILE TABLE", "Import CSV data from FILE into TABLE"),
     (".indexes ?TABLE?", "Show names of indexes (of tables matching LIKE pattern TABLE)"),
-    (".mode MODE ?TABLE?", "Set output mode: box column csv insert json line list markdown quote table tabs"),
+    (
+        ".mode ?MODE? ?OPTIONS? ?TABLE?",
+        "Set output mode: ascii box column csv html insert json line list markdown qbox quote table tabs tcl \
+         (options for box column markdown table: --wrap N --wordwrap on|off --ww --quote --noquote)",
+    ),
     (".nullvalue STRING", "Use STRING in place of NULL values"),
-    (".once FILE", "Output for the next SQL command only to FILE"),
-    (".open ?FILE?", "Close the database and open FILE (in memory without FILE)"),
-    (".output ?FILE?", "Send output to FILE or stdout if FILE is omitted"),
+    (".once FILE", "Output for the next SQL command only to FILE (|COMMAND: piped to COMMAND)"),
+    (
+        ".open ?--readonly? ?FILE?",
+        "Close the database and open FILE (in memory without FILE), read-only with --readonly",
+    ),
+    (".output ?FILE?", "Send output to FILE (|COMMAND: piped to COMMAND) or stdout if FILE is omitted"),
     (".print STRING...", "Print the words of STRING, separated by spaces"),
     (".quit", "Exit this program"),
     (".read FILE", "Read input from FILE"),
@@ -218,25 +225,40 @@ pub fn run<W: Write, E: Write>(sh: &mut Shell<W, E>, line: &str) {
         }
         ("import", _) => import(sh, &args),
         ("read", [file]) => sh.read_file(Path::new(file)),
-        ("open", [] | [_]) => {
-            let path = args.first().map(PathBuf::from);
-            match super::open(path.as_deref()) {
-                Ok(conn) => {
-                    sh.replace_connection(conn);
-                    sh.db_name = path;
-                }
-                Err(e) => {
-                    let shown = path.as_deref().unwrap_or(Path::new(":memory:")).display().to_string();
-                    sh.error(&format!("unable to open database \"{shown}\": {e}"));
-                }
-            }
-        }
+        ("open", _) => open(sh, &args),
         (cmd, _) => {
             let usage = HELP.iter().find(|(c, _)| c.trim_start_matches('.').split(' ').next() == Some(cmd));
             match usage {
                 Some((u, _)) => sh.usage(u),
                 None => unknown(sh, name),
             }
+        }
+    }
+}
+
+/// `.open ?--readonly? ?FILE?`: closes the database and opens FILE (in
+/// memory without one), read-only with `--readonly` (or `-readonly`).
+fn open<W: Write, E: Write>(sh: &mut Shell<W, E>, args: &[&str]) {
+    let mut read_only = false;
+    let mut file = None;
+    for &a in args {
+        match a {
+            "--readonly" | "-readonly" => read_only = true,
+            a if a.starts_with('-') => return sh.fail(&format!("unknown option: {a}")),
+            a if file.is_none() => file = Some(a),
+            a => return sh.fail(&format!("extra argument: \"{a}\"")),
+        }
+    }
+    let path = file.map(PathBuf::from);
+    match super::open(path.as_deref(), read_only) {
+        Ok(conn) => {
+            sh.replace_connection(conn);
+            sh.db_name = path;
+        }
+        // sqlite3 does not count this as an error (its exit status stays 0).
+        Err(e) => {
+            let _ = sh.sink().flush();
+            sh.note(&format!("Error: {}", super::open_error(path.as_deref(), e)));
         }
     }
 }
@@ -304,8 +326,8 @@ mod tests {
         assert_eq!(
             err,
             "Error: unknown command or invalid arguments:  \"foo\". Enter \".help\" for help\n\
-             Error: mode should be one of: box column csv insert json line list markdown quote table tabs\n\
-             Error: not a boolean value: \"maybe\". Assuming \"no\".\n"
+             Error: mode should be one of: ascii box column csv html insert json line list markdown qbox quote table tabs tcl\n\
+             ERROR: Not a boolean value: \"maybe\". Assuming \"no\".\n"
         );
         let (_, err) = feed(&mut sh, ".read\n");
         assert_eq!(err, "Usage: .read FILE\n");
@@ -370,6 +392,33 @@ mod tests {
         assert_eq!(out, "");
         let (out, err) = feed(&mut sh, &format!(".open '{}'\nselect * from t;\n", path.display()));
         assert_eq!((out.as_str(), err.as_str()), ("5\n", ""));
+    }
+
+    #[test]
+    fn open_read_only() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("a.db");
+        let mut sh = shell();
+        let script = format!(
+            ".open {0}\ncreate table t(a);\n.open --readonly {0}\ninsert into t values(1);\nselect count(*) from t;\n\
+             .open -readonly {1}\n.open --new {0}\n",
+            path.display(),
+            dir.path().join("missing.db").display()
+        );
+        let (out, err) = feed(&mut sh, &script);
+        assert_eq!(out, "0\n");
+        assert_eq!(
+            err,
+            format!(
+                "Runtime error: attempt to write a readonly database (8)\n\
+                 Error: unable to open database \"{}\": unable to open database file\nunknown option: --new\n",
+                dir.path().join("missing.db").display()
+            )
+        );
+        assert!(sh.conn.is_read_only());
+        assert!(!dir.path().join("missing.db").exists());
+        // A failed open is not counted as an error, as in sqlite3.
+        assert_eq!(sh.errors(), 2);
     }
 
     #[test]

@@ -326,6 +326,11 @@ impl<W: Write, E: Write> Shell<W, E> {
                         let written = if query_plan && self.explain == ExplainMode::Tree && !r.rows.is_empty() {
                             self.sink().write_all(render::query_plan_tree(&r.rows).as_bytes())
                         } else {
+                            // As sqlite3, the aligned modes give every column
+                            // a `.width` entry (0: automatic), which `.show` lists.
+                            if self.fmt.mode.is_columnar() && self.fmt.widths.len() < r.columns.len() {
+                                self.fmt.widths.resize(r.columns.len(), 0);
+                            }
                             let fmt = &self.fmt;
                             let sink: &mut dyn Write = match &mut self.redirect {
                                 Some(r) => &mut r.file,
@@ -371,8 +376,12 @@ impl<W: Write, E: Write> Shell<W, E> {
     /// input from the statement's start on, shown with a mark where the
     /// error is when that is known.
     fn sql_error(&mut self, e: &Error, preparing: bool, text: &str) {
+        // SQLite refuses a change to a read-only database when it runs it.
+        let readonly = matches!(e, Error::Runtime(m) if m == dosql_sql::conn::READONLY);
+        let preparing = preparing && !readonly;
         let (parse, code) = match e {
             e if dosql_sql::interrupt::is_interrupted(e) => (false, 9),
+            _ if readonly => (false, 8),
             Error::Parse(_) => (true, 1),
             Error::Sql(_) if preparing => (true, 1),
             Error::Constraint(_) | Error::ConstraintFail(_) | Error::ConstraintRollback(_) => (false, 19),
@@ -426,6 +435,14 @@ impl<W: Write, E: Write> Shell<W, E> {
         }
     }
 
+    /// Reports an error as sqlite3 words some (no `Error:` prefix): `text`
+    /// as it is, on the error writer.
+    fn fail(&mut self, text: &str) {
+        self.errors += 1;
+        let _ = self.sink().flush();
+        let _ = writeln!(self.err, "{text}");
+    }
+
     /// Prints a status message to the error writer (not counted as an error).
     fn note(&mut self, line: &str) {
         let _ = writeln!(self.err, "{line}");
@@ -467,11 +484,25 @@ fn cpu_times() -> Option<(f64, f64)> {
     Some((ticks(11)? as f64 / 100.0, ticks(12)? as f64 / 100.0))
 }
 
-/// Opens `path` (in-memory when `None`).
-fn open(path: Option<&Path>) -> Result<Connection, Error> {
-    match path {
-        Some(p) => Connection::open(p),
-        None => Connection::open_in_memory(),
+/// Opens `path` (in-memory when `None`); `read_only` refuses changes (see
+/// [`Connection::set_read_only`]) and, as in sqlite3, a file that does not
+/// exist (`Err(None)`: SQLite's "unable to open database file").
+fn open(path: Option<&Path>, read_only: bool) -> Result<Connection, Option<Error>> {
+    let mut conn = match path {
+        Some(p) if read_only && !p.exists() => return Err(None),
+        Some(p) => Connection::open(p)?,
+        None => Connection::open_in_memory()?,
+    };
+    conn.set_read_only(read_only);
+    Ok(conn)
+}
+
+/// sqlite3's message for a database it cannot open.
+fn open_error(path: Option<&Path>, e: Option<Error>) -> String {
+    let shown = path.unwrap_or(Path::new(":memory:")).display();
+    match e {
+        Some(e) => format!("unable to open database \"{shown}\": {e}"),
+        None => format!("unable to open database \"{shown}\": unable to open database file"),
     }
 }
 

@@ -3,8 +3,10 @@
 //!
 //! The options are sqlite3's: `-cmd COMMAND` (run before the input;
 //! repeatable), `-bail`, `-echo`, `-header` / `-noheader`, `-separator SEP`,
-//! `-nullvalue TEXT` and the modes `-box -column -csv -json -line -list
-//! -markdown -quote -table -tabs`. sqlite3 writes them with one dash; so
+//! `-nullvalue TEXT`, `-readonly` (changes fail with `attempt to write a
+//! readonly database`, see [`dosql_sql::Connection::set_read_only`]; a
+//! file that does not exist is not created) and the modes `-ascii -box
+//! -column -csv -html -json -line -list -markdown -quote -table -tabs`. sqlite3 writes them with one dash; so
 //! may we ([`single_dash_long_options`] turns them into clap's `--csv`
 //! before parsing). Settings apply in command-line order, so `-separator ;
 //! -csv` ends with `,` as in sqlite3. SQL arguments after the file are run
@@ -12,11 +14,12 @@
 //! with its result code as exit status (sqlite3's `Error: in prepare, ...`
 //! / `Error: stepping, ...` messages). A file named `:memory:` is an
 //! in-memory database. Ctrl-C goes to an [`Interrupter`], which stops the
-//! running statement (see the [`super`] module). Left out: `-readonly` (the engine has no read-only
-//! mode), `-batch`, `-interactive`, `-init`, `-html`, `-ascii`, `-vfs`.
+//! running statement (see the [`super`] module). Left out: `-batch`,
+//! `-interactive`, `-init`, `-newline`, `-vfs`. Unlike sqlite3's read-only
+//! open, `-readonly` refuses changes to TEMP tables too.
 
 use super::render::Mode;
-use super::{Shell, open, settings};
+use super::{Shell, open, open_error, settings};
 use anyhow::Result;
 use clap::ArgMatches;
 use dosql_sql::{Connection, InterruptHandle};
@@ -27,11 +30,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// The mode options, each named as its `.mode`.
-const MODES: [&str; 10] = ["box", "column", "csv", "json", "line", "list", "markdown", "quote", "table", "tabs"];
+const MODES: [&str; 12] =
+    ["ascii", "box", "column", "csv", "html", "json", "line", "list", "markdown", "quote", "table", "tabs"];
 
 /// The shell's long options (sqlite3 writes them with one dash) and
 /// whether each takes a value.
-const LONG_OPTIONS: [(&str, bool); 8] = [
+const LONG_OPTIONS: [(&str, bool); 9] = [
+    ("readonly", false),
     ("cmd", true),
     ("separator", true),
     ("nullvalue", true),
@@ -114,6 +119,15 @@ pub struct ShellArgs {
     /// Text for NULL values.
     #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
     pub nullvalue: Vec<String>,
+    /// Open the database read-only.
+    #[arg(long)]
+    pub readonly: bool,
+    /// ASCII mode (unit and record separators).
+    #[arg(long)]
+    pub ascii: bool,
+    /// HTML mode.
+    #[arg(long)]
+    pub html: bool,
     /// Box mode.
     #[arg(long = "box")]
     pub box_mode: bool,
@@ -229,12 +243,13 @@ pub fn single_dash_long_options(args: Vec<OsString>) -> Vec<OsString> {
 /// [`ShellArgs::order`]): returns the exit status.
 pub fn run(args: ShellArgs, settings: &[Setting]) -> Result<i32> {
     let path = args.path.filter(|p| p != Path::new(":memory:"));
-    let conn = open(path.as_deref()).map_err(|e| {
-        anyhow::anyhow!(
-            "unable to open database \"{}\": {e}",
-            path.as_deref().unwrap_or(Path::new(":memory:")).display()
-        )
-    })?;
+    let conn = match open(path.as_deref(), args.readonly) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("Error: {}", open_error(path.as_deref(), e));
+            return Ok(1);
+        }
+    };
     let interactive = args.sql.is_empty() && std::io::stdin().is_terminal();
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
@@ -302,6 +317,10 @@ fn apply<W: Write, E: Write>(sh: &mut Shell<W, E>, s: &Setting) {
                     f.mode = Mode::from_name(name).unwrap_or(Mode::List);
                     match f.mode {
                         Mode::Csv => f.col_sep = ",".to_string(),
+                        Mode::Ascii => {
+                            f.col_sep = "\u{1f}".to_string();
+                            f.row_sep = "\u{1e}".to_string();
+                        }
                         Mode::Quote => {
                             f.col_sep = ",".to_string();
                             f.row_sep = "\n".to_string();

@@ -14,6 +14,14 @@
 //! - `line`: one `name = value` line per column, names right-aligned to at
 //!   least five characters, a blank line between rows.
 //! - `json`: an array of objects keyed by column name.
+//! - `html`: one `<TR>` per row, each value in `<TD>` (headers in `<TH>`)
+//!   with `<`, `>`, `&`, `"` and `'` escaped, as sqlite3 writes them.
+//! - `tcl`: each value as a C-style string in double quotes (`\\`, `\"`,
+//!   `\t`, `\n`, `\r`, other bytes below 0x20 or from 0x7f on as octal
+//!   escapes), separated by the column separator (a space after `.mode`).
+//! - `ascii`: list mode whose `.mode` sets the separators to 0x1F (unit)
+//!   and 0x1E (record).
+//! - `count`: only the number of rows (`3 rows`); `off`: nothing.
 //! - `column`, `table`, `box`, `markdown`: aligned columns, see [`columnar`].
 //!
 //! NULL prints as the `.nullvalue` text (empty by default; `quote` and
@@ -50,11 +58,21 @@ pub enum Mode {
     Quote,
     /// `INSERT` statements.
     Insert,
+    /// HTML table rows.
+    Html,
+    /// Tcl list elements.
+    Tcl,
+    /// List mode with ASCII unit and record separators.
+    Ascii,
+    /// The number of rows only.
+    Count,
+    /// Nothing at all.
+    Off,
 }
 
 impl Mode {
     /// Every mode.
-    pub const ALL: [Mode; 10] = [
+    pub const ALL: [Mode; 15] = [
         Mode::List,
         Mode::Column,
         Mode::Table,
@@ -65,6 +83,11 @@ impl Mode {
         Mode::Markdown,
         Mode::Quote,
         Mode::Insert,
+        Mode::Html,
+        Mode::Tcl,
+        Mode::Ascii,
+        Mode::Count,
+        Mode::Off,
     ];
 
     /// The mode's name as `.mode` takes it.
@@ -80,6 +103,11 @@ impl Mode {
             Mode::Markdown => "markdown",
             Mode::Quote => "quote",
             Mode::Insert => "insert",
+            Mode::Html => "html",
+            Mode::Tcl => "tcl",
+            Mode::Ascii => "ascii",
+            Mode::Count => "count",
+            Mode::Off => "off",
         }
     }
 
@@ -111,8 +139,13 @@ pub struct Format {
     pub widths: Vec<i64>,
     /// The table `insert` mode names.
     pub table: String,
-    /// Where the aligned modes wrap columns without a `.width` (0: never).
-    pub wrap: usize,
+    /// Where the aligned modes wrap columns without a `.width` (`--wrap`;
+    /// 0: never; a negative value counts as its absolute value).
+    pub wrap: i64,
+    /// `--wordwrap`: the aligned modes wrap at spaces or word ends.
+    pub word_wrap: bool,
+    /// `--quote`: the aligned modes show values as SQL literals.
+    pub quote: bool,
 }
 
 impl Format {
@@ -129,6 +162,8 @@ impl Format {
             widths: Vec::new(),
             table: "table".to_string(),
             wrap: columnar::WRAP,
+            word_wrap: false,
+            quote: false,
         }
     }
 }
@@ -141,7 +176,16 @@ pub fn render(out: &mut dyn Write, fmt: &Format, columns: &[String], rows: &[Vec
     let null = fmt.null.as_bytes();
     let names = || columns.iter().map(|c| Value::Text(c.clone())).collect::<Vec<_>>();
     match fmt.mode {
-        Mode::List => delimited(out, fmt, columns, rows, |v| if v.is_null() { null.to_vec() } else { raw(v) }),
+        Mode::List | Mode::Ascii => {
+            delimited(out, fmt, columns, rows, |v| if v.is_null() { null.to_vec() } else { raw(v) })
+        }
+        Mode::Tcl => delimited(out, fmt, columns, rows, |v| {
+            let bytes = if v.is_null() { null.to_vec() } else { raw(v) };
+            c_string(&bytes).into_bytes()
+        }),
+        Mode::Html => html(out, fmt, columns, rows),
+        Mode::Count => writeln!(out, "{} row{}", rows.len(), if rows.len() == 1 { "" } else { "s" }),
+        Mode::Off => Ok(()),
         Mode::Csv => delimited(out, fmt, columns, rows, |v| {
             if v.is_null() { csv_quote(null.to_vec(), &fmt.col_sep, false) } else { csv_field(v, &fmt.col_sep) }
         }),
@@ -192,6 +236,71 @@ pub(crate) fn raw(v: &Value) -> Vec<u8> {
             bytes
         }
     }
+}
+
+/// `bytes` as sqlite3 writes a C string (tcl mode, `.show`): in double
+/// quotes, with `\\`, `\"`, tab, newline and carriage return escaped and
+/// every other byte below 0x20 or from 0x7f on as a three-digit octal
+/// escape (so UTF-8 text shows its bytes).
+pub fn c_string(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() + 2);
+    out.push('"');
+    for &b in bytes {
+        match b {
+            b'\\' => out.push_str("\\\\"),
+            b'"' => out.push_str("\\\""),
+            b'\t' => out.push_str("\\t"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b if !(0x20..0x7f).contains(&b) => out.push_str(&format!("\\{b:03o}")),
+            b => out.push(char::from(b)),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// sqlite3's html mode: a `<TR>` line per row (headers in `<TH>`, values
+/// in `<TD>`, one a line), text escaped as [`html_escape`] does.
+fn html(out: &mut dyn Write, fmt: &Format, columns: &[String], rows: &[Vec<Value>]) -> io::Result<()> {
+    let null = fmt.null.as_bytes();
+    if fmt.headers {
+        out.write_all(b"<TR>")?;
+        for c in columns {
+            out.write_all(b"<TH>")?;
+            out.write_all(&html_escape(c.as_bytes()))?;
+            out.write_all(b"</TH>\n")?;
+        }
+        out.write_all(b"</TR>\n")?;
+    }
+    for row in rows {
+        out.write_all(b"<TR>")?;
+        for v in row {
+            out.write_all(b"<TD>")?;
+            let text = if v.is_null() { null.to_vec() } else { raw(v) };
+            out.write_all(&html_escape(&text))?;
+            out.write_all(b"</TD>\n")?;
+        }
+        out.write_all(b"</TR>\n")?;
+    }
+    Ok(())
+}
+
+/// `bytes` with `<`, `>`, `&`, `"` and `'` as HTML entities (`&#39;` for
+/// the apostrophe, as sqlite3 writes it).
+fn html_escape(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    for &b in bytes {
+        match b {
+            b'<' => out.extend_from_slice(b"&lt;"),
+            b'>' => out.extend_from_slice(b"&gt;"),
+            b'&' => out.extend_from_slice(b"&amp;"),
+            b'"' => out.extend_from_slice(b"&quot;"),
+            b'\'' => out.extend_from_slice(b"&#39;"),
+            b => out.push(b),
+        }
+    }
+    out
 }
 
 /// Rows with fields separated by `fmt`'s column separator, each ending
@@ -453,6 +562,35 @@ mod tests {
             show(Mode::Json, false, &["x", "y"], &rows),
             "[{\"x\":1,\"y\":\"a\\\"b\\n\"},\n{\"x\":1e999,\"y\":null}]\n"
         );
+    }
+
+    /// sqlite3 3.40's html, tcl, ascii and count output for the same rows.
+    #[test]
+    fn html_tcl_ascii_count() {
+        let rows = vec![
+            vec![Value::Text("<a href=\"x\">&'".into()), Value::Null],
+            vec![Value::Text("t\tn\né\\\u{1}".into()), Value::Blob(vec![b'A', 0xfe, 0, b'B'])],
+        ];
+        let fmt = |mode| Format { headers: true, null: "N".into(), ..Format::new(mode) };
+        let out = |f: &Format| {
+            let mut out = Vec::new();
+            render(&mut out, f, &cols(&["a<", "b"]), &rows).expect("vec");
+            out
+        };
+        assert_eq!(
+            out(&fmt(Mode::Html)),
+            b"<TR><TH>a&lt;</TH>\n<TH>b</TH>\n</TR>\n<TR><TD>&lt;a href=&quot;x&quot;&gt;&amp;&#39;</TD>\n\
+              <TD>N</TD>\n</TR>\n<TR><TD>t\tn\n\xc3\xa9\\\x01</TD>\n<TD>A\xfe</TD>\n</TR>\n"
+        );
+        let tcl = Format { col_sep: " ".into(), ..fmt(Mode::Tcl) };
+        assert_eq!(
+            String::from_utf8_lossy(&out(&tcl)),
+            "\"a<\" \"b\"\n\"<a href=\\\"x\\\">&'\" \"N\"\n\"t\\tn\\n\\303\\251\\\\\\001\" \"A\\376\"\n"
+        );
+        let ascii = Format { col_sep: "\u{1f}".into(), row_sep: "\u{1e}".into(), ..fmt(Mode::Ascii) };
+        assert_eq!(out(&ascii), b"a<\x1fb\x1e<a href=\"x\">&'\x1fN\x1et\tn\n\xc3\xa9\\\x01\x1fA\xfe\x1e");
+        assert_eq!(out(&fmt(Mode::Count)), b"2 rows\n");
+        assert_eq!(out(&fmt(Mode::Off)), b"");
     }
 
     #[test]
