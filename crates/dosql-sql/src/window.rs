@@ -350,7 +350,7 @@ pub fn first_placeholder(e: &BExpr) -> Option<usize> {
 /// Computes the window values of `rows` (pairs of source row and aggregate
 /// values, after HAVING) and evaluates the result columns and `sort_keys`
 /// over them: returns (result row, sort keys) pairs like the executor's
-/// other paths, in the order the windows leave them ([`output_order`]).
+/// other paths, in the order the windows leave them (`output_order`).
 pub fn evaluate(
     ctx: &Ctx<'_>,
     core: &CorePlan,

@@ -87,9 +87,11 @@ fn streamed_joins_and_sorts_stay_within_a_fixed_bound() {
             ROWS,
         ),
         // A counting CTE holds one queued row, not the rows it gave.
-        ("WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 199999) \
+        (
+            "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 199999) \
           SELECT i, printf('%040d', i) FROM n",
-         ROWS),
+            ROWS,
+        ),
     ];
     for (sql, rows) in queries {
         let (stream, n) = streamed_peak(&mut c, sql);

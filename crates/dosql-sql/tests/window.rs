@@ -378,7 +378,8 @@ fn unordered_windows_leave_rows_in_sqlites_order() {
     let mut r = Rng(0x2545_f491_4f6c_dd1d);
     let funcs = ["row_number()", "count(*)", "sum(g)", "rank()", "lag(id)", "first_value(id)", "group_concat(id)"];
     let partitions = ["", "PARTITION BY p ", "PARTITION BY g % 2 ", "PARTITION BY s COLLATE NOCASE "];
-    let orders = ["", "ORDER BY g", "ORDER BY g DESC", "ORDER BY x", "ORDER BY s", "ORDER BY y NULLS LAST", "ORDER BY id"];
+    let orders =
+        ["", "ORDER BY g", "ORDER BY g DESC", "ORDER BY x", "ORDER BY s", "ORDER BY y NULLS LAST", "ORDER BY id"];
     for i in 0..600 {
         let windows = 1 + i % 3;
         let (mut cols, mut specs) = (Vec::new(), Vec::new());

@@ -147,12 +147,8 @@ impl Binder<'_> {
         // A column takes the collation of the leftmost SELECT's expression,
         // as a FROM subquery's columns do.
         let colls = initial.first.result.iter().map(super::expr_collation).chain(std::iter::repeat(Collation::Binary));
-        let cols: Vec<ScopeCol> = names
-            .iter()
-            .zip(&initial.affinities)
-            .zip(colls)
-            .map(|((n, a), c)| ScopeCol::plain(n, *a, c))
-            .collect();
+        let cols: Vec<ScopeCol> =
+            names.iter().zip(&initial.affinities).zip(colls).map(|((n, a), c)| ScopeCol::plain(n, *a, c)).collect();
         let plan = RecursivePlan { id, initial, steps, distinct, order_by, limit: limit?, offset: offset?, width };
         self.push_table(scope_name, cols)?;
         Ok(Source::Recursive(Box::new(plan)))

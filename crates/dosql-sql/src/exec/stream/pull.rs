@@ -26,9 +26,9 @@
 
 use crate::access::{Access, PathCursor};
 use crate::error::Result;
+use crate::exec::recursive::Recursion;
 use crate::exec::{Ctx, Env, eval, source_rows};
 use crate::join::{HashKey, JoinPlan};
-use crate::exec::recursive::Recursion;
 use crate::plan::{BExpr, RecursivePlan, Source};
 use crate::schema::Table;
 use crate::value::{self, Value};
