@@ -119,12 +119,18 @@ impl Dosql {
 
 impl Dosql {
     /// The query read through [`Connection::query_stream`] (joins and
-    /// sorts pulled row by row): its rows, or the error that ended it.
+    /// sorts pulled row by row), each row decoded over the previous one
+    /// (`RowStream::next_into`, so reused allocations are checked too):
+    /// its rows, or the error that ended it.
     fn stream(&mut self, sql: &str) -> Answer {
         let _active = Active::new();
-        let rows = guarded(|| match self.conn.query_stream(sql, &[]) {
-            Ok(rows) => rows.collect::<Result<Vec<_>, _>>(),
-            Err(e) => Err(e),
+        let rows = guarded(|| {
+            let mut stream = self.conn.query_stream(sql, &[])?;
+            let (mut row, mut rows) = (Vec::new(), Vec::new());
+            while stream.next_into(&mut row)? {
+                rows.push(row.clone());
+            }
+            Ok::<_, dosql_sql::Error>(rows)
         });
         match rows {
             Ok(Ok(rows)) => Answer::Rows { rows, changes: 0 },

@@ -31,7 +31,7 @@ use crate::ast::{BinaryOp, JoinKind};
 use crate::error::{Error, Result};
 use crate::exec::{Ctx, Env, Reader, eval};
 use crate::plan::{BExpr, CorePlan, QueryPlan, SortKey, Source};
-use crate::record::{decode_row_in, key_rowid, rowid_key};
+use crate::record::{decode_row_into, key_rowid, rowid_key};
 use crate::schema::{Index, Schema, Table};
 use crate::value::{Affinity, Collation, Value, prepare_comparison};
 use dosql_storage::keycodec::{KeyValue, decode_key_with_order, encode_prefix_body};
@@ -1253,20 +1253,34 @@ impl PathCursor {
     /// The next row, or `None` at the end. `table` and `access` are those
     /// the cursor was opened with.
     pub fn next(&mut self, rd: &dyn Reader, table: &Table, access: &Access) -> Result<Option<Vec<Value>>> {
-        let Some(range) = self.range.as_mut() else { return Ok(None) };
+        let mut row = Vec::new();
+        Ok(self.next_into(rd, table, access, &mut row)?.then_some(row))
+    }
+
+    /// [`PathCursor::next`] into `out` (false at the end): a table row is
+    /// decoded over the previous one, reusing its allocations.
+    pub fn next_into(&mut self, rd: &dyn Reader, table: &Table, access: &Access, out: &mut Vec<Value>) -> Result<bool> {
+        let Some(range) = self.range.as_mut() else { return Ok(false) };
         let rows = matches!(self.step, CursorStep::Rows);
         loop {
             crate::interrupt::check()?;
             // A table row decodes straight from the page; other paths look
             // further with the key.
             let entry = range.step_with(self.reverse, |k, v| match rows {
-                true => Got::Row(key_rowid(k).ok_or_else(|| malformed(table)).and_then(|r| row_of(table, r, v))),
+                true => Got::Row(key_rowid(k).ok_or_else(|| malformed(table)).and_then(|r| row_into(table, r, v, out))),
                 false => Got::Key(k.to_vec()),
             });
-            let Some(entry) = entry else { return Ok(None) };
+            let Some(entry) = entry else { return Ok(false) };
             let k = match entry? {
-                Got::Row(row) => return row.map(Some),
+                Got::Row(done) => return done.map(|()| true),
                 Got::Key(k) => k,
+            };
+            let found = |row: Option<Vec<Value>>, out: &mut Vec<Value>| match row {
+                Some(r) => {
+                    *out = r;
+                    true
+                }
+                None => false,
             };
             match &self.step {
                 CursorStep::Rows => return Err(malformed(table)),
@@ -1275,17 +1289,17 @@ impl PathCursor {
                     let Some(KeyValue::Integer(rowid)) = parts.last() else {
                         return Err(malformed(table));
                     };
-                    return Ok(Some(stored_row(rd, table, *rowid)?.ok_or_else(|| malformed(table))?));
+                    return Ok(found(Some(stored_row(rd, table, *rowid)?.ok_or_else(|| malformed(table))?), out));
                 }
                 CursorStep::Index { check, covering } => {
                     let Access::Index { index, .. } = access else { return Err(malformed(table)) };
                     let Some(key) = check.key(&k, index)? else { continue };
                     if let Some(r) = covering.then(|| covered_row(table, index, &key)).flatten() {
-                        return Ok(Some(r));
+                        return Ok(found(Some(r), out));
                     }
                     let Some(KeyValue::Integer(r)) = key.last() else { return Err(malformed(table)) };
-                    if let Some(row) = stored_row(rd, table, *r)? {
-                        return Ok(Some(row));
+                    if found(stored_row(rd, table, *r)?, out) {
+                        return Ok(true);
                     }
                 }
             }
@@ -1293,9 +1307,11 @@ impl PathCursor {
     }
 }
 
-/// What [`PathCursor::next`] takes from an entry while it is borrowed.
+/// What [`PathCursor::next_into`] takes from an entry while it is borrowed:
+/// a table row (decoded into the caller's vector) or a key to look further
+/// with.
 enum Got {
-    Row(Result<Vec<Value>>),
+    Row(Result<()>),
     Key(Vec<u8>),
 }
 
@@ -1391,10 +1407,17 @@ fn stored_row(rd: &dyn Reader, table: &Table, rowid: i64) -> Result<Option<Vec<V
 
 /// A stored row as the executor sees it: its columns, then its rowid.
 pub(crate) fn row_of(table: &Table, rowid: i64, record: &[u8]) -> Result<Vec<Value>> {
-    let mut row = decode_row_in(record, table.columns.len() + 1).ok_or_else(|| malformed(table))?;
+    let mut row = Vec::new();
+    row_into(table, rowid, record, &mut row)?;
+    Ok(row)
+}
+
+/// [`row_of`] decoded into `row`, reusing its allocations.
+fn row_into(table: &Table, rowid: i64, record: &[u8], row: &mut Vec<Value>) -> Result<()> {
+    decode_row_into(record, table.columns.len() + 1, row).ok_or_else(|| malformed(table))?;
     row.resize(table.columns.len(), Value::Null);
     row.push(Value::Integer(rowid));
-    Ok(row)
+    Ok(())
 }
 
 /// 2^63: the first real past every i64.

@@ -88,16 +88,29 @@ pub fn decode_row(buf: &[u8]) -> Option<Vec<Value>> {
 /// columns added since it was written and the rowid the executor appends
 /// then need no reallocation).
 pub fn decode_row_in(buf: &[u8], room: usize) -> Option<Vec<Value>> {
+    let mut out = Vec::new();
+    decode_row_into(buf, room, &mut out)?;
+    Some(out)
+}
+
+/// Decodes a row into `out`, over what it held: a text or blob decoded
+/// where one was reuses its allocation, so reading row after row into one
+/// vector allocates nothing once it has grown. `room` is as for
+/// [`decode_row_in`]. `None` (with `out` in some state) if the bytes are
+/// not a record.
+pub fn decode_row_into(buf: &[u8], room: usize, out: &mut Vec<Value>) -> Option<()> {
     let mut pos = 0;
     let n = get_varint(buf, &mut pos)?;
     if n > buf.len() as u64 {
         return None;
     }
-    let mut out = Vec::with_capacity((n as usize).max(room));
-    for _ in 0..n {
+    let n = n as usize;
+    out.truncate(n);
+    out.reserve(n.max(room).saturating_sub(out.len()));
+    for i in 0..n {
         let tag = *buf.get(pos)?;
         pos += 1;
-        out.push(match tag {
+        let v = match tag {
             0 => Value::Null,
             1 => {
                 let z = get_varint(buf, &mut pos)?;
@@ -112,21 +125,37 @@ pub fn decode_row_in(buf: &[u8], room: usize) -> Option<Vec<Value>> {
                 let len = usize::try_from(get_varint(buf, &mut pos)?).ok()?;
                 let bytes = buf.get(pos..pos.checked_add(len)?)?;
                 pos += len;
-                if tag == 3 {
+                match (tag, out.get_mut(i)) {
                     // Checking first is much faster than the lossy decoder
                     // on valid text, which every text we write is.
-                    Value::Text(match std::str::from_utf8(bytes) {
+                    (3, Some(Value::Text(s))) => {
+                        s.clear();
+                        match std::str::from_utf8(bytes) {
+                            Ok(t) => s.push_str(t),
+                            Err(_) => s.push_str(&String::from_utf8_lossy(bytes)),
+                        }
+                        continue;
+                    }
+                    (3, _) => Value::Text(match std::str::from_utf8(bytes) {
                         Ok(t) => t.to_owned(),
                         Err(_) => String::from_utf8_lossy(bytes).into_owned(),
-                    })
-                } else {
-                    Value::Blob(bytes.to_vec())
+                    }),
+                    (_, Some(Value::Blob(b))) => {
+                        b.clear();
+                        b.extend_from_slice(bytes);
+                        continue;
+                    }
+                    _ => Value::Blob(bytes.to_vec()),
                 }
             }
             _ => return None,
-        });
+        };
+        match out.get_mut(i) {
+            Some(slot) => *slot = v,
+            None => out.push(v),
+        }
     }
-    (pos == buf.len()).then_some(out)
+    (pos == buf.len()).then_some(())
 }
 
 #[cfg(test)]

@@ -258,9 +258,18 @@ fn load() -> (Connection, rusqlite::Connection) {
     (ours, lite)
 }
 
+/// The rows read through the iterator and, again, each decoded over the
+/// previous one (`next_into`): both readings must agree.
 fn streamed(c: &mut Connection, sql: &str) -> Result<Vec<Vec<Value>>, String> {
     let rows = c.query_stream(sql, &[]).map_err(|e| e.to_string())?;
-    rows.collect::<Result<Vec<_>, _>>().map_err(|e| e.to_string())
+    let rows = rows.collect::<Result<Vec<_>, _>>().map_err(|e| e.to_string())?;
+    let mut stream = c.query_stream(sql, &[]).map_err(|e| e.to_string())?;
+    let (mut row, mut again) = (Vec::new(), Vec::new());
+    while stream.next_into(&mut row).map_err(|e| e.to_string())? {
+        again.push(row.clone());
+    }
+    assert!(same_rows(&rows, &again), "{sql}: rows read into one vector differ from the iterator's");
+    Ok(rows)
 }
 
 fn complete(c: &mut Connection, sql: &str) -> Result<Vec<Vec<Value>>, String> {

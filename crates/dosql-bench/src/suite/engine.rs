@@ -197,9 +197,11 @@ impl Engine for Dosql {
         if !sql.starts_with("SELECT") {
             return Ok(Outcome { rows: 0, changes: self.conn.execute(sql, params)? });
         }
+        // Rows lent one after another, as rusqlite's `Rows::next` lends
+        // SQLite's below.
         let mut out = Outcome::default();
-        for row in self.conn.query(sql, params)? {
-            let row = row?;
+        let mut rows = self.conn.query(sql, params)?;
+        while let Some(row) = rows.step()? {
             for v in row.values() {
                 std::hint::black_box(v);
             }

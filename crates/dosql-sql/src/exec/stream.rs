@@ -339,6 +339,14 @@ fn open_source(ctx: &Ctx<'_>, core: &CorePlan) -> Result<Option<Node>> {
 }
 
 impl Live<'_> {
+    /// [`Live::next_row`] into `out` (false at the end).
+    fn next_row_into(&mut self, out: &mut Vec<Value>) -> Result<bool> {
+        let _lent = crate::interrupt::Lent::new(&mut self.interrupt);
+        crate::interrupt::check()?;
+        let ctx = Ctx::at_instant(self.reader.get(), &self.params, self.now_ms).with_session(self.session);
+        self.pipe.next_into(&ctx.with_sets(&self.sets), out)
+    }
+
     fn next_row(&mut self) -> Result<Option<Vec<Value>>> {
         let _lent = crate::interrupt::Lent::new(&mut self.interrupt);
         crate::interrupt::check()?;
@@ -395,12 +403,31 @@ impl Pipeline {
         crate::stack::grow(|| self.next_here(ctx))
     }
 
-    fn next_here(&mut self, ctx: &Ctx<'_>) -> Result<Option<Vec<Value>>> {
-        if self.left == Some(0) {
-            return Ok(None);
+    /// The next result row into `out` (false at the end); a plain query's
+    /// row is decoded over the previous one, reusing its allocations.
+    fn next_into(&mut self, ctx: &Ctx<'_>, out: &mut Vec<Value>) -> Result<bool> {
+        if self.plain {
+            return self.next_plain(ctx, out);
         }
-        while self.plain {
-            let Some(row) = self.arms.pull_plain(ctx)? else { return Ok(None) };
+        Ok(match self.next_here(ctx)? {
+            Some(row) => {
+                *out = row;
+                true
+            }
+            None => false,
+        })
+    }
+
+    /// The next row of a [`Pipeline::plain`] query into `out`, past OFFSET
+    /// and within LIMIT.
+    fn next_plain(&mut self, ctx: &Ctx<'_>, out: &mut Vec<Value>) -> Result<bool> {
+        if self.left == Some(0) {
+            return Ok(false);
+        }
+        loop {
+            if !self.arms.pull_plain(ctx, out)? {
+                return Ok(false);
+            }
             if self.skip > 0 {
                 self.skip -= 1;
                 continue;
@@ -408,7 +435,17 @@ impl Pipeline {
             if let Some(l) = self.left.as_mut() {
                 *l -= 1;
             }
-            return Ok(Some(row));
+            return Ok(true);
+        }
+    }
+
+    fn next_here(&mut self, ctx: &Ctx<'_>) -> Result<Option<Vec<Value>>> {
+        if self.left == Some(0) {
+            return Ok(None);
+        }
+        if self.plain {
+            let mut row = Vec::new();
+            return Ok(self.next_plain(ctx, &mut row)?.then_some(row));
         }
         loop {
             let out = match &mut self.order {
@@ -446,11 +483,18 @@ impl Pipeline {
 }
 
 impl Arms {
-    /// The next row of a [`Pipeline::plain`] query: its source's next row
-    /// with the result columns moved out of it.
-    fn pull_plain(&mut self, ctx: &Ctx<'_>) -> Result<Option<Vec<Value>>> {
-        let (Some(source), Some(slots)) = (self.sources.first_mut(), &self.moved) else { return Ok(None) };
-        Ok(source.next(ctx)?.map(|mut row| super::take_columns(&mut row, slots)))
+    /// The next row of a [`Pipeline::plain`] query into `out` (false at
+    /// the end): its source's next row with the result columns moved out
+    /// of it; the leading columns in order (`SELECT *`) stay in place, so
+    /// `out`'s allocations are reused row after row.
+    fn pull_plain(&mut self, ctx: &Ctx<'_>, out: &mut Vec<Value>) -> Result<bool> {
+        let (Some(source), Some(slots)) = (self.sources.first_mut(), &self.moved) else { return Ok(false) };
+        if !source.next_into(ctx, out)? {
+            return Ok(false);
+        }
+        // The leading columns come back as the row itself, cut short.
+        *out = super::take_columns(out, slots);
+        Ok(true)
     }
 
     /// The next result row of the SELECTs in turn, with its ORDER BY keys
@@ -723,6 +767,33 @@ impl Groups {
         let aggs = super::compute_aggs(ctx, &core.aggs, &refs, None)?;
         let rep = super::representative(ctx, core, order, &refs, None)?.cloned();
         Ok(Some((rep.unwrap_or_else(|| group.swap_remove(0)), aggs)))
+    }
+}
+
+impl RowStream<'_> {
+    /// The next row into `out`, over the row it held: `Ok(false)` at the
+    /// end (and after an error). A plain query's values are decoded where
+    /// the previous row's were, reusing their allocations, so reading a
+    /// result this way allocates nothing per row once `out` has grown,
+    /// where the iterator hands each row out in new allocations.
+    pub fn next_into(&mut self, out: &mut Vec<Value>) -> Result<bool> {
+        let r = match &mut self.rows {
+            Rows::Ready(it) => {
+                return Ok(match it.next() {
+                    Some(row) => {
+                        *out = row;
+                        true
+                    }
+                    None => false,
+                });
+            }
+            Rows::Live(live) => live.next_row_into(out),
+            Rows::Done => return Ok(false),
+        };
+        if !matches!(r, Ok(true)) {
+            self.rows = Rows::Done;
+        }
+        r
     }
 }
 

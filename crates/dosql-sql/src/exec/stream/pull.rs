@@ -104,6 +104,26 @@ impl Node {
         Ok(Node::Rows { rows: source_rows(ctx, src, None, &[])?.into_iter(), conds })
     }
 
+    /// [`Node::next`] into `out` (false at the end): a table's row is
+    /// decoded over the previous one, reusing its allocations.
+    pub(crate) fn next_into(&mut self, ctx: &Ctx<'_>, out: &mut Vec<Value>) -> Result<bool> {
+        if let Node::Table { table, access, cursor, conds } = self {
+            while cursor.next_into(ctx.rd, table, access, out)? {
+                if all_true(ctx, conds, out)? {
+                    return Ok(true);
+                }
+            }
+            return Ok(false);
+        }
+        Ok(match self.next(ctx)? {
+            Some(row) => {
+                *out = row;
+                true
+            }
+            None => false,
+        })
+    }
+
     /// The next source row that passes WHERE, or `None` at the end.
     pub(crate) fn next(&mut self, ctx: &Ctx<'_>) -> Result<Option<Vec<Value>>> {
         match self {
