@@ -875,56 +875,13 @@ pub fn visit(
     at: (&[Value], Option<&Env<'_>>),
     f: &mut dyn FnMut(Vec<Value>) -> Result<bool>,
 ) -> Result<()> {
-    if let Some(mut cursor) = PathCursor::open(ctx, table, access, at)? {
-        while let Some(row) = cursor.next(ctx.rd, table, access)? {
-            if !f(row)? {
-                break;
-            }
-        }
-        return Ok(());
-    }
-    match access {
-        Access::Index { index, covering: true, eq, lo, hi, .. } => {
-            // Rows from the keys, put back in the table's order.
-            let mut found = Vec::new();
-            let Some(bounds) = key_bounds(ctx, index, eq.len(), (lo, hi), at)? else { return Ok(()) };
-            for vals in prefixes(ctx, index, eq, at)? {
-                index_entries(ctx.rd, index, &vals, (bounds.0.as_ref(), bounds.1.as_ref()), false, &mut |key| {
-                    let Some(KeyValue::Integer(r)) = key.last() else { return Err(malformed(table)) };
-                    found.push((*r, covered_row(table, index, key)));
-                    Ok(true)
-                })?;
-            }
-            if table.without_rowid.is_none() {
-                found.sort_unstable_by_key(|(r, _)| *r);
-                found.dedup_by_key(|(r, _)| *r);
-            }
-            for (rowid, row) in found {
-                let row = match row {
-                    Some(r) => r,
-                    None => match stored_row(ctx.rd, table, rowid)? {
-                        Some(r) => r,
-                        None => continue,
-                    },
-                };
-                if !f(row)? {
-                    break;
-                }
-            }
-            Ok(())
-        }
-        _ => {
-            let rowids = candidate_rowids(ctx, table, access, at)?;
-            for r in rowids {
-                if let Some(row) = stored_row(ctx.rd, table, r)?
-                    && !f(row)?
-                {
-                    break;
-                }
-            }
-            Ok(())
+    let mut cursor = PathCursor::open(ctx, table, access, at)?;
+    while let Some(row) = cursor.next(ctx.rd, table, access)? {
+        if !f(row)? {
+            break;
         }
     }
+    Ok(())
 }
 
 /// The rowids of the candidates of a lookup path, in the table's order.
@@ -1201,30 +1158,31 @@ enum CursorStep {
     PrimaryKey,
     /// Entries of an index, read from the keys when it covers the query.
     Index { check: KeyCheck, covering: bool },
+    /// A lookup of several keys: the rowids it found, in the table's
+    /// order, each row read when it is reached.
+    Rowids(std::vec::IntoIter<i64>),
+    /// A covering index read in the table's order: the rows its keys give
+    /// (`None` where a key cannot stand for the stored value), by rowid.
+    Covered(std::vec::IntoIter<(i64, Option<Vec<Value>>)>),
 }
 
 impl PathCursor {
-    /// Whether [`PathCursor::open`] can open `access` (it reads one key
-    /// range), known without evaluating anything.
-    pub fn applies(access: &Access) -> bool {
-        match access {
-            Access::Scan | Access::RowidRange { .. } => true,
-            Access::Index { order, .. } => *order != Order::Table,
-            _ => false,
-        }
+    /// Whether a streamed query reads `access` through a cursor, known
+    /// without evaluating anything: every path but a lookup of one rowid,
+    /// which is quicker run to completion.
+    pub fn streams(access: &Access) -> bool {
+        !matches!(access, Access::RowidEq(p) if p.is_single())
     }
 
-    /// The cursor of `access` over `table`, if the path reads one key range;
-    /// `at` is what lookup values may read (see [`visit`]). Other paths
-    /// (lookups of several keys) give `None`.
-    pub fn open(
-        ctx: &Ctx<'_>,
-        table: &Table,
-        access: &Access,
-        at: (&[Value], Option<&Env<'_>>),
-    ) -> Result<Option<PathCursor>> {
+    /// The cursor of `access` over `table`; `at` is what lookup values may
+    /// read (see [`visit`]). A path that reads one key range (a scan, a
+    /// rowid range, an index read in its order) is read as it is pulled;
+    /// a lookup of several keys finds their rowids when it opens (8 bytes
+    /// a row; the rows of a covering index) and reads each row as it is
+    /// reached.
+    pub fn open(ctx: &Ctx<'_>, table: &Table, access: &Access, at: (&[Value], Option<&Env<'_>>)) -> Result<PathCursor> {
         let empty = || PathCursor { range: None, reverse: false, step: CursorStep::Rows };
-        Ok(Some(match access {
+        Ok(match access {
             Access::Scan => match table.without_rowid {
                 None => PathCursor { range: Some(ctx.rd.scan(table.tree)?), reverse: false, step: CursorStep::Rows },
                 Some(pk_tree) => {
@@ -1232,13 +1190,13 @@ impl PathCursor {
                 }
             },
             Access::RowidRange { lo, hi, reverse } => {
-                let Some((lk, hk)) = rowid_bounds(ctx, lo, hi, at)? else { return Ok(Some(empty())) };
+                let Some((lk, hk)) = rowid_bounds(ctx, lo, hi, at)? else { return Ok(empty()) };
                 let range = ctx.rd.range(table.tree, Bound::Included(&lk[..]), Bound::Included(&hk[..]))?;
                 PathCursor { range: Some(range), reverse: *reverse, step: CursorStep::Rows }
             }
             Access::Index { index, eq, lo, hi, order, covering } if *order != Order::Table => {
-                let Some(vals) = single_prefix(ctx, index, eq, at)? else { return Ok(Some(empty())) };
-                let Some(bounds) = key_bounds(ctx, index, eq.len(), (lo, hi), at)? else { return Ok(Some(empty())) };
+                let Some(vals) = single_prefix(ctx, index, eq, at)? else { return Ok(empty()) };
+                let Some(bounds) = key_bounds(ctx, index, eq.len(), (lo, hi), at)? else { return Ok(empty()) };
                 let (range, check) = index_range(ctx.rd, index, &vals, bounds)?;
                 PathCursor {
                     range: Some(range),
@@ -1246,8 +1204,29 @@ impl PathCursor {
                     step: CursorStep::Index { check, covering: *covering },
                 }
             }
-            _ => return Ok(None),
-        }))
+            Access::Index { index, covering: true, eq, lo, hi, .. } => {
+                // Rows from the keys, put back in the table's order.
+                let mut found = Vec::new();
+                let Some(bounds) = key_bounds(ctx, index, eq.len(), (lo, hi), at)? else { return Ok(empty()) };
+                for vals in prefixes(ctx, index, eq, at)? {
+                    let b = (bounds.0.as_ref(), bounds.1.as_ref());
+                    index_entries(ctx.rd, index, &vals, b, false, &mut |key| {
+                        let Some(KeyValue::Integer(r)) = key.last() else { return Err(malformed(table)) };
+                        found.push((*r, covered_row(table, index, key)));
+                        Ok(true)
+                    })?;
+                }
+                if table.without_rowid.is_none() {
+                    found.sort_unstable_by_key(|(r, _)| *r);
+                    found.dedup_by_key(|(r, _)| *r);
+                }
+                PathCursor { range: None, reverse: false, step: CursorStep::Covered(found.into_iter()) }
+            }
+            _ => {
+                let rowids = candidate_rowids(ctx, table, access, at)?;
+                PathCursor { range: None, reverse: false, step: CursorStep::Rowids(rowids.into_iter()) }
+            }
+        })
     }
 
     /// The next row, or `None` at the end. `table` and `access` are those
@@ -1260,6 +1239,38 @@ impl PathCursor {
     /// [`PathCursor::next`] into `out` (false at the end): a table row is
     /// decoded over the previous one, reusing its allocations.
     pub fn next_into(&mut self, rd: &dyn Reader, table: &Table, access: &Access, out: &mut Vec<Value>) -> Result<bool> {
+        let found = |row: Option<Vec<Value>>, out: &mut Vec<Value>| match row {
+            Some(r) => {
+                *out = r;
+                true
+            }
+            None => false,
+        };
+        match &mut self.step {
+            CursorStep::Rowids(ids) => {
+                for r in ids.by_ref() {
+                    crate::interrupt::check()?;
+                    if found(stored_row(rd, table, r)?, out) {
+                        return Ok(true);
+                    }
+                }
+                return Ok(false);
+            }
+            CursorStep::Covered(rows) => {
+                for (r, row) in rows.by_ref() {
+                    crate::interrupt::check()?;
+                    let row = match row {
+                        Some(row) => Some(row),
+                        None => stored_row(rd, table, r)?,
+                    };
+                    if found(row, out) {
+                        return Ok(true);
+                    }
+                }
+                return Ok(false);
+            }
+            _ => {}
+        }
         let Some(range) = self.range.as_mut() else { return Ok(false) };
         let rows = matches!(self.step, CursorStep::Rows);
         loop {
@@ -1275,15 +1286,8 @@ impl PathCursor {
                 Got::Row(done) => return done.map(|()| true),
                 Got::Key(k) => k,
             };
-            let found = |row: Option<Vec<Value>>, out: &mut Vec<Value>| match row {
-                Some(r) => {
-                    *out = r;
-                    true
-                }
-                None => false,
-            };
             match &self.step {
-                CursorStep::Rows => return Err(malformed(table)),
+                CursorStep::Rows | CursorStep::Rowids(_) | CursorStep::Covered(_) => return Err(malformed(table)),
                 CursorStep::PrimaryKey => {
                     let parts = dosql_storage::keycodec::decode_key(&k).map_err(|_| malformed(table))?;
                     let Some(KeyValue::Integer(rowid)) = parts.last() else {

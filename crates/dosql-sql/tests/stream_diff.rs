@@ -217,6 +217,13 @@ const UNORDERED: &[&str] = &[
     "SELECT x % 3, count(*), sum(count(*)) OVER (ORDER BY x % 3) FROM a GROUP BY 1",
     "SELECT id, row_number() OVER (ORDER BY y DESC, id) FROM b UNION ALL SELECT id, x FROM a",
     "SELECT id, row_number() OVER (ORDER BY id) FROM a WHERE id < 30",
+    // Lookups of several keys: rowids found when the query opens, rows
+    // read as they are pulled.
+    "SELECT * FROM b WHERE a_id IN (3, 7, 11, 300)",
+    "SELECT id, y FROM b WHERE id IN (SELECT a_id FROM b WHERE y = 3)",
+    "SELECT * FROM b WHERE a_id = 5 OR id = 17 OR a_id = 8",
+    "SELECT a_id FROM b WHERE a_id IN (1, 2, 3, 4, 5)",
+    "SELECT * FROM a WHERE id IN (1, 5, 9, 9, 400) AND x > 2",
     "SELECT a.id FROM a JOIN b ON b.a_id = a.id UNION SELECT id FROM b WHERE id < 400",
     "SELECT x, s FROM a UNION ALL SELECT y, t FROM b UNION SELECT k, v FROM c",
     // Queries that still run to completion behind the stream: windows

@@ -86,6 +86,8 @@ fn streamed_joins_and_sorts_stay_within_a_fixed_bound() {
              sum(length(pad)) OVER (PARTITION BY p_id) FROM q",
             ROWS,
         ),
+        // A lookup of many keys holds their rowids, not the rows.
+        ("SELECT * FROM q WHERE p_id IN (SELECT id FROM p WHERE k < 8)", ROWS * 8 / 10),
         // A counting CTE holds one queued row, not the rows it gave.
         (
             "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 199999) \

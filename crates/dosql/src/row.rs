@@ -171,10 +171,9 @@ impl Row {
 /// subqueries in FROM, recursive CTEs, GROUP BY and aggregates, DISTINCT,
 /// compounds, window functions partitioned alike and sorts (spilled to
 /// temporary files past a memory budget) read rows from storage as they
-/// are pulled, so results of any size take bounded memory; the few other
-/// queries (windows partitioned differently, a lookup of several keys)
-/// run to completion first. The iterator borrows its connection until
-/// dropped.
+/// are pulled, so results of any size take bounded memory; windows
+/// partitioned by different terms run to completion first. The iterator
+/// borrows its connection until dropped.
 ///
 /// Iterating gives each row in allocations of its own, which the caller
 /// may keep; [`Rows::step`] instead lends the next row, decoded over the

@@ -9,8 +9,9 @@
 //! are tested against that set) reads one of these sources (the pulling
 //! itself is in the `pull` submodule):
 //!
-//! - one table whose access path reads one key range
-//!   ([`crate::access::PathCursor`]);
+//! - one table through its access path's cursor
+//!   ([`crate::access::PathCursor`]: one key range read as it is pulled,
+//!   or a lookup of several keys whose rowids are found when it opens);
 //! - an inner join in the order [`crate::join`] planned, read depth first:
 //!   the first source off its cursor, each later one looked up per row so
 //!   far, or found in a hash table / rows read once when the query opened;
@@ -47,7 +48,7 @@
 //!
 //! Everything else runs to completion first and its rows are handed out
 //! from memory: a JSON aggregate without GROUP BY, windows partitioned by
-//! different terms, a one-table path that looks up several keys,
+//! different terms, a one-table lookup of one rowid (quicker that way),
 //! `min()`/`max()` answered from an index, and a query over a FROM
 //! subquery that does not stream. Inside a streamed join, a source that no
 //! cursor or lookup reads row by row (a hash join's build side, a FROM
@@ -228,7 +229,7 @@ impl<'c> RowStream<'c> {
     }
 
     /// Starts reading a [`streamable`] plan; a plan with a one-table SELECT
-    /// whose path is not one key range runs to completion here instead.
+    /// that looks up one rowid runs to completion here instead.
     pub(crate) fn open(
         reader: StreamReader<'c>,
         plan: Arc<QueryPlan>,
@@ -275,14 +276,14 @@ fn arm_state(core: &CorePlan) -> ArmState {
     (seen, moved, core.aggregate.then(|| Groups::new(core)), windowed)
 }
 
-/// The pulled source of a SELECT that streams; `None` when it cannot be
-/// pulled (a one-table path that looks up several keys).
+/// The pulled source of a SELECT that streams; `None` when it is better
+/// run to completion (a one-table lookup of one rowid).
 fn open_source(ctx: &Ctx<'_>, core: &CorePlan) -> Result<Option<Node>> {
-    // A lookup of several keys runs to completion: find that out before
-    // doing anything else.
+    // A point lookup runs to completion: find that out before doing
+    // anything else.
     if let Source::Table(t) = &core.source
         && core.join.is_none()
-        && !crate::access::PathCursor::applies(&t.access)
+        && !crate::access::PathCursor::streams(&t.access)
     {
         return Ok(None);
     }
@@ -359,8 +360,7 @@ impl Live<'_> {
 
 impl Pipeline {
     /// Opens a [`streamable`] plan; `None` when one of its SELECTs is a
-    /// one-table path that looks up several keys (it must run to
-    /// completion).
+    /// one-table lookup of one rowid (better run to completion).
     pub(crate) fn open(ctx: &Ctx<'_>, plan: Arc<QueryPlan>) -> Result<Option<Pipeline>> {
         // Nested FROM subqueries open (and pull) one level inside another.
         crate::stack::grow(|| Self::open_here(ctx, plan))

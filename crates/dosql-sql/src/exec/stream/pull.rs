@@ -36,7 +36,7 @@ use std::collections::HashMap;
 
 /// Source rows given one at a time (see the module docs).
 pub(crate) enum Node {
-    /// A table read off its path's one key range; `conds` are the WHERE
+    /// A table read through its path's cursor; `conds` are the WHERE
     /// conjuncts still to test.
     Table { table: std::sync::Arc<Table>, access: Box<Access>, cursor: Box<PathCursor>, conds: Vec<BExpr> },
     /// A FROM subquery's rows as it gives them, with the conjuncts to test.
@@ -78,12 +78,11 @@ fn place(row: &mut [Value], off: usize, part: &[Value]) {
 }
 
 impl Node {
-    /// The node of a source that is not a join: a table off its cursor when
-    /// its path reads one key range, else its rows read now.
+    /// The node of a source that is not a join: a table off its cursor, a
+    /// subquery or CTE that streams, VALUES, else its rows read now.
     pub(crate) fn leaf(ctx: &Ctx<'_>, src: &Source, conds: Vec<BExpr>) -> Result<Node> {
-        if let Source::Table(t) = src
-            && let Some(cursor) = PathCursor::open(ctx, &t.table, &t.access, (&[], None))?
-        {
+        if let Source::Table(t) = src {
+            let cursor = PathCursor::open(ctx, &t.table, &t.access, (&[], None))?;
             return Ok(Node::Table {
                 table: t.table.clone(),
                 access: Box::new(t.access.clone()),
@@ -274,26 +273,24 @@ impl Planned {
                 Source::Table(t) if lookup => {
                     How::Lookup { table: t.table.clone(), access: Box::new(step.access.clone()) }
                 }
-                Source::Table(t) if k == 0 => match PathCursor::open(ctx, &t.table, &step.access, (&[], None))? {
-                    Some(cursor) => {
-                        let nulls = vec![Value::Null; width];
-                        let hash = if step.hash.is_empty() {
-                            None
-                        } else {
-                            let probe = crate::join::hash_key(ctx, &step.hash, |h| &h.probe, &nulls, None)?;
-                            Some((step.hash.clone(), probe))
-                        };
-                        How::Cursor {
-                            table: t.table.clone(),
-                            access: Box::new(step.access.clone()),
-                            cursor: Box::new(cursor),
-                            own,
-                            hash,
-                            scratch: nulls,
-                        }
+                Source::Table(t) if k == 0 => {
+                    let cursor = PathCursor::open(ctx, &t.table, &step.access, (&[], None))?;
+                    let nulls = vec![Value::Null; width];
+                    let hash = if step.hash.is_empty() {
+                        None
+                    } else {
+                        let probe = crate::join::hash_key(ctx, &step.hash, |h| &h.probe, &nulls, None)?;
+                        Some((step.hash.clone(), probe))
+                    };
+                    How::Cursor {
+                        table: t.table.clone(),
+                        access: Box::new(step.access.clone()),
+                        cursor: Box::new(cursor),
+                        own,
+                        hash,
+                        scratch: nulls,
                     }
-                    None => once(ctx, src, &step.access, &own, &step.hash, (off, width))?,
-                },
+                }
                 _ => once(ctx, src, &step.access, &own, &step.hash, (off, width))?,
             };
             steps.push(Step { off, now, how });
