@@ -939,7 +939,7 @@ fn run_query_here(
             }
             rows = keyed;
         }
-        rows.sort_by(|a, b| compare_keys(&a.1, &b.1, &q.order_by));
+        crate::interrupt::sort_by(&mut rows, |a, b| compare_keys(&a.1, &b.1, &q.order_by))?;
     }
     let mut out: Vec<Vec<Value>> = rows.into_iter().skip(offset).map(|(r, _)| r).collect();
     if let Some(l) = limit {
@@ -1130,7 +1130,7 @@ fn run_core(
             // Groups form by each GROUP BY term's collation.
             let colls: Vec<Collation> = core.group_by.iter().map(crate::bind::expr_collation).collect();
             if !core.grouped {
-                keyed.sort_by(|a, b| group_cmp(&a.0, &b.0, &colls));
+                crate::interrupt::sort_by(&mut keyed, |a, b| group_cmp(&a.0, &b.0, &colls))?;
             }
             let mut i = 0;
             while i < keyed.len() {

@@ -436,10 +436,10 @@ fn compute_call(
     }
     let offsets = FrameOffsets::new(ctx, &call.frame)?;
     let mut idx = order;
-    idx.sort_by(|&a, &b| {
+    crate::interrupt::sort_by(&mut idx, |&a, &b| {
         compare_keys(&inp.part[a], &inp.part[b], &call.partition)
             .then_with(|| compare_keys(&inp.order[a], &inp.order[b], &call.order))
-    });
+    })?;
     let mut s = 0;
     while s < n {
         let mut e = s + 1;
