@@ -1158,6 +1158,9 @@ enum CursorStep {
     PrimaryKey,
     /// Entries of an index, read from the keys when it covers the query.
     Index { check: KeyCheck, covering: bool },
+    /// A lookup of one rowid (`None` once read, or when the value cannot
+    /// be a rowid).
+    Rowid(Option<i64>),
     /// A lookup of several keys: the rowids it found, in the table's
     /// order, each row read when it is reached.
     Rowids(std::vec::IntoIter<i64>),
@@ -1204,6 +1207,10 @@ impl PathCursor {
                     step: CursorStep::Index { check, covering: *covering },
                 }
             }
+            Access::RowidEq(Probe::One(seek)) => {
+                let rowid = seek_value(ctx, seek, at)?.as_ref().and_then(exact_integer);
+                PathCursor { range: None, reverse: false, step: CursorStep::Rowid(rowid) }
+            }
             Access::Index { index, covering: true, eq, lo, hi, .. } => {
                 // Rows from the keys, put back in the table's order.
                 let mut found = Vec::new();
@@ -1247,6 +1254,12 @@ impl PathCursor {
             None => false,
         };
         match &mut self.step {
+            CursorStep::Rowid(id) => {
+                return match id.take() {
+                    Some(r) => stored_row_into(rd, table, r, out),
+                    None => Ok(false),
+                };
+            }
             CursorStep::Rowids(ids) => {
                 for r in ids.by_ref() {
                     crate::interrupt::check()?;
@@ -1287,7 +1300,9 @@ impl PathCursor {
                 Got::Key(k) => k,
             };
             match &self.step {
-                CursorStep::Rows | CursorStep::Rowids(_) | CursorStep::Covered(_) => return Err(malformed(table)),
+                CursorStep::Rows | CursorStep::Rowid(_) | CursorStep::Rowids(_) | CursorStep::Covered(_) => {
+                    return Err(malformed(table));
+                }
                 CursorStep::PrimaryKey => {
                     let parts = dosql_storage::keycodec::decode_key(&k).map_err(|_| malformed(table))?;
                     let Some(KeyValue::Integer(rowid)) = parts.last() else {
@@ -1404,19 +1419,20 @@ fn malformed(table: &Table) -> Error {
 /// The row stored under `rowid`, decoded straight from its leaf; `None`
 /// when there is none.
 fn stored_row(rd: &dyn Reader, table: &Table, rowid: i64) -> Result<Option<Vec<Value>>> {
-    let mut row = None;
-    rd.get_with(table.tree, &rowid_key(rowid), &mut |v| row = Some(row_of(table, rowid, v)))?;
-    row.transpose()
-}
-
-/// A stored row as the executor sees it: its columns, then its rowid.
-pub(crate) fn row_of(table: &Table, rowid: i64, record: &[u8]) -> Result<Vec<Value>> {
     let mut row = Vec::new();
-    row_into(table, rowid, record, &mut row)?;
-    Ok(row)
+    Ok(stored_row_into(rd, table, rowid, &mut row)?.then_some(row))
 }
 
-/// [`row_of`] decoded into `row`, reusing its allocations.
+/// [`stored_row`] decoded into `out` (false when there is no such row),
+/// reusing its allocations.
+fn stored_row_into(rd: &dyn Reader, table: &Table, rowid: i64, out: &mut Vec<Value>) -> Result<bool> {
+    let mut found = None;
+    rd.get_with(table.tree, &rowid_key(rowid), &mut |v| found = Some(row_into(table, rowid, v, out)))?;
+    found.transpose().map(|f| f.is_some())
+}
+
+/// A stored row as the executor sees it (its columns, then its rowid),
+/// decoded into `row`, reusing its allocations.
 fn row_into(table: &Table, rowid: i64, record: &[u8], row: &mut Vec<Value>) -> Result<()> {
     decode_row_into(record, table.columns.len() + 1, row).ok_or_else(|| malformed(table))?;
     row.resize(table.columns.len(), Value::Null);

@@ -903,7 +903,7 @@ fn run_query_here(
     let mut rows: Vec<(Vec<Value>, Vec<Value>)> =
         run_core(ctx, &q.first, &q.order_by, q.order_on_result, parent, want)?;
     // A compound compares rows under its columns' compound collations.
-    let colls = crate::bind::compound_collations(q);
+    let colls = if q.compound.is_empty() { Vec::new() } else { crate::bind::compound_collations(q) };
     for (op, core) in &q.compound {
         let right = run_core(ctx, core, &[], true, parent, None)?;
         rows = match op {

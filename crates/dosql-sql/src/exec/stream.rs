@@ -276,15 +276,16 @@ fn arm_state(core: &CorePlan) -> ArmState {
     (seen, moved, core.aggregate.then(|| Groups::new(core)), windowed)
 }
 
+/// Whether a SELECT is better run to completion than pulled: a
+/// one-table lookup of one rowid, whose one row is quickest found that way.
+fn point_lookup(core: &CorePlan) -> bool {
+    matches!(&core.source, Source::Table(t) if core.join.is_none() && !crate::access::PathCursor::streams(&t.access))
+}
+
 /// The pulled source of a SELECT that streams; `None` when it is better
-/// run to completion (a one-table lookup of one rowid).
+/// run to completion ([`point_lookup`]).
 fn open_source(ctx: &Ctx<'_>, core: &CorePlan) -> Result<Option<Node>> {
-    // A point lookup runs to completion: find that out before doing
-    // anything else.
-    if let Source::Table(t) = &core.source
-        && core.join.is_none()
-        && !crate::access::PathCursor::streams(&t.access)
-    {
+    if point_lookup(core) {
         return Ok(None);
     }
     if let Some(rows) = &core.values {
@@ -367,6 +368,10 @@ impl Pipeline {
     }
 
     fn open_here(ctx: &Ctx<'_>, plan: Arc<QueryPlan>) -> Result<Option<Pipeline>> {
+        // Found before anything is evaluated or allocated.
+        if (0..=plan.compound.len()).filter_map(|i| core_at(&plan, i)).any(point_lookup) {
+            return Ok(None);
+        }
         let mut sources = Vec::with_capacity(plan.compound.len() + 1);
         for i in 0..=plan.compound.len() {
             match core_at(&plan, i).map(|core| open_source(ctx, core)).transpose()?.flatten() {
@@ -387,7 +392,8 @@ impl Pipeline {
         };
         let (seen, moved, groups, windowed) = arm_state(&plan.first);
         let deduped = plan.compound.iter().rposition(|(op, _)| *op != CompoundOp::UnionAll).map_or(0, |i| i + 2);
-        let union = (deduped, HashSet::new(), crate::bind::compound_collations(&plan));
+        let colls = if plan.compound.is_empty() { Vec::new() } else { crate::bind::compound_collations(&plan) };
+        let union = (deduped, HashSet::new(), colls);
         let plain = matches!(order, Order::Source)
             && plan.compound.is_empty()
             && plan.first.having.is_none()
