@@ -891,6 +891,11 @@ fn run_query_here(
     parent: Option<&Env<'_>>,
     cap: Option<usize>,
 ) -> Result<Vec<Vec<Value>>> {
+    if cap != Some(0)
+        && let Some(rows) = point_row(ctx, q, parent)?
+    {
+        return Ok(rows);
+    }
     let limit = eval_limit(ctx, &q.limit, "LIMIT")?.filter(|l| *l >= 0).map(|l| l as usize);
     let offset = eval_limit(ctx, &q.offset, "OFFSET")?.unwrap_or(0).max(0) as usize;
     // A source that gives rows in ORDER BY order can stop once the rows
@@ -949,6 +954,43 @@ fn run_query_here(
         out.truncate(c);
     }
     Ok(out)
+}
+
+/// The answer of the commonest query, `SELECT columns FROM t WHERE rowid
+/// = ? [AND ...]`, found without the general machinery: the one row the
+/// rowid names, its WHERE tested whole, its columns moved out. `None` when
+/// the query has any other shape (then the general run answers it, with
+/// the same result).
+fn point_row(ctx: &Ctx<'_>, q: &QueryPlan, parent: Option<&Env<'_>>) -> Result<Option<Vec<Vec<Value>>>> {
+    let c = &q.first;
+    let Source::Table(t) = &c.source else { return Ok(None) };
+    let simple = q.compound.is_empty()
+        && q.order_by.is_empty()
+        && q.limit.is_none()
+        && q.offset.is_none()
+        && matches!(&t.access, crate::access::Access::RowidEq(p) if p.is_single())
+        && c.join.is_none()
+        && c.values.is_none()
+        && !c.aggregate
+        && c.windows.is_empty()
+        && c.having.is_none()
+        && c.first_row.is_none();
+    if !simple {
+        return Ok(None);
+    }
+    let Some(slots) = moved_columns(c) else { return Ok(None) };
+    let mut cursor = crate::access::PathCursor::open(ctx, &t.table, &t.access, (&[], parent))?;
+    let mut row = Vec::new();
+    if !cursor.next_into(ctx.rd, &t.table, &t.access, &mut row)? {
+        return Ok(Some(Vec::new()));
+    }
+    if let Some(w) = &c.where_
+        && truth(&eval(ctx, w, &Env { row: &row, aggs: &[], parent })?) != Some(true)
+    {
+        return Ok(Some(Vec::new()));
+    }
+    // One row is its own DISTINCT.
+    Ok(Some(vec![take_columns(&mut row, &slots)]))
 }
 
 /// Compares two sort-key tuples under `keys` (direction, NULL placement,

@@ -454,3 +454,31 @@ fn prepared_writes_rebind_after_schema_changes() {
     c.execute("DROP TABLE t").expect("drop");
     assert!(c.run_prepared(&mut up, &[Value::Integer(7)]).is_err(), "no such table after the drop");
 }
+
+#[test]
+fn point_lookups_by_rowid_answer_as_sqlite() {
+    // The short path for `WHERE rowid = ?` (exec::point_row) must agree
+    // with SQLite on conversions, extra conjuncts, correlation and misses.
+    check_script(&[
+        "CREATE TABLE t(id INTEGER PRIMARY KEY, a TEXT, b)",
+        "INSERT INTO t VALUES(1, 'x1', 5), (2, 'y2', NULL), (3, 'x3', 2.5), (4, NULL, 'z')",
+        "SELECT * FROM t WHERE id = 2",
+        "SELECT a FROM t WHERE id = '2'",
+        "SELECT a FROM t WHERE id = ' 2'",
+        "SELECT a FROM t WHERE id = 2.0",
+        "SELECT a FROM t WHERE id = 2.5",
+        "SELECT a FROM t WHERE id = NULL",
+        "SELECT a FROM t WHERE id = x'02'",
+        "SELECT a, a FROM t WHERE id = 3 AND b > 1",
+        "SELECT a, a FROM t WHERE id = 3 AND b > 3",
+        "SELECT b, a FROM t WHERE rowid = 3 AND a LIKE 'x%'",
+        "SELECT DISTINCT a FROM t WHERE id = 1",
+        "SELECT a FROM t WHERE id = 9999",
+        "SELECT a FROM t WHERE id = -9223372036854775808",
+        "SELECT * FROM t WHERE id = (SELECT max(id) FROM t)",
+        "SELECT id, (SELECT a FROM t i WHERE i.id = o.id + 1) FROM t o ORDER BY id",
+        "SELECT a FROM t WHERE id = 1 LIMIT 0",
+        "SELECT a FROM t WHERE id = 1 AND 1 / 0",
+        "SELECT a FROM t WHERE id = abs(-4) AND a IS NULL",
+    ]);
+}
