@@ -29,7 +29,7 @@
 
 use crate::ast::{BinaryOp, JoinKind};
 use crate::error::{Error, Result};
-use crate::exec::{Ctx, Env, Reader, eval};
+use crate::exec::{Ctx, Env, Reader, eval, put_row};
 use crate::plan::{BExpr, CorePlan, QueryPlan, SortKey, Source};
 use crate::record::{decode_row_into, key_rowid, rowid_key};
 use crate::schema::{Index, Schema, Table};
@@ -1246,13 +1246,6 @@ impl PathCursor {
     /// [`PathCursor::next`] into `out` (false at the end): a table row is
     /// decoded over the previous one, reusing its allocations.
     pub fn next_into(&mut self, rd: &dyn Reader, table: &Table, access: &Access, out: &mut Vec<Value>) -> Result<bool> {
-        let found = |row: Option<Vec<Value>>, out: &mut Vec<Value>| match row {
-            Some(r) => {
-                *out = r;
-                true
-            }
-            None => false,
-        };
         match &mut self.step {
             CursorStep::Rowid(id) => {
                 return match id.take() {
@@ -1263,7 +1256,7 @@ impl PathCursor {
             CursorStep::Rowids(ids) => {
                 for r in ids.by_ref() {
                     crate::interrupt::check()?;
-                    if found(stored_row(rd, table, r)?, out) {
+                    if put_row(out, stored_row(rd, table, r)?) {
                         return Ok(true);
                     }
                 }
@@ -1276,7 +1269,7 @@ impl PathCursor {
                         Some(row) => Some(row),
                         None => stored_row(rd, table, r)?,
                     };
-                    if found(row, out) {
+                    if put_row(out, row) {
                         return Ok(true);
                     }
                 }
@@ -1308,16 +1301,16 @@ impl PathCursor {
                     let Some(KeyValue::Integer(rowid)) = parts.last() else {
                         return Err(malformed(table));
                     };
-                    return Ok(found(Some(stored_row(rd, table, *rowid)?.ok_or_else(|| malformed(table))?), out));
+                    return Ok(put_row(out, Some(stored_row(rd, table, *rowid)?.ok_or_else(|| malformed(table))?)));
                 }
                 CursorStep::Index { check, covering } => {
                     let Access::Index { index, .. } = access else { return Err(malformed(table)) };
                     let Some(key) = check.key(&k, index)? else { continue };
                     if let Some(r) = covering.then(|| covered_row(table, index, &key)).flatten() {
-                        return Ok(found(Some(r), out));
+                        return Ok(put_row(out, Some(r)));
                     }
                     let Some(KeyValue::Integer(r)) = key.last() else { return Err(malformed(table)) };
-                    if found(stored_row(rd, table, *r)?, out) {
+                    if put_row(out, stored_row(rd, table, *r)?) {
                         return Ok(true);
                     }
                 }

@@ -1212,6 +1212,19 @@ fn run_core(
     Ok(out)
 }
 
+/// Puts `row`, if there is one, in `out` (for the `next_into` readers
+/// that get a row of their own from a source that cannot decode in
+/// place); whether there was one.
+pub(crate) fn put_row(out: &mut Vec<Value>, row: Option<Vec<Value>>) -> bool {
+    match row {
+        Some(r) => {
+            *out = r;
+            true
+        }
+        None => false,
+    }
+}
+
 /// The values at `slots` of `row`, moved out (NULL left behind; the row
 /// itself, emptied, when they are its leading columns in order).
 pub(crate) fn take_columns(row: &mut Vec<Value>, slots: &[usize]) -> Vec<Value> {

@@ -415,13 +415,7 @@ impl Pipeline {
         if self.plain {
             return self.next_plain(ctx, out);
         }
-        Ok(match self.next_here(ctx)? {
-            Some(row) => {
-                *out = row;
-                true
-            }
-            None => false,
-        })
+        Ok(super::put_row(out, self.next_here(ctx)?))
     }
 
     /// The next row of a [`Pipeline::plain`] query into `out`, past OFFSET
@@ -784,15 +778,7 @@ impl RowStream<'_> {
     /// where the iterator hands each row out in new allocations.
     pub fn next_into(&mut self, out: &mut Vec<Value>) -> Result<bool> {
         let r = match &mut self.rows {
-            Rows::Ready(it) => {
-                return Ok(match it.next() {
-                    Some(row) => {
-                        *out = row;
-                        true
-                    }
-                    None => false,
-                });
-            }
+            Rows::Ready(it) => return Ok(super::put_row(out, it.next())),
             Rows::Live(live) => live.next_row_into(out),
             Rows::Done => return Ok(false),
         };

@@ -114,13 +114,7 @@ impl Node {
             }
             return Ok(false);
         }
-        Ok(match self.next(ctx)? {
-            Some(row) => {
-                *out = row;
-                true
-            }
-            None => false,
-        })
+        Ok(crate::exec::put_row(out, self.next(ctx)?))
     }
 
     /// The next source row that passes WHERE, or `None` at the end.
