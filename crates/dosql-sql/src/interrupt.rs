@@ -19,7 +19,7 @@
 //! pulled, so an interrupt between rows stops it at the next one.
 //!
 //! In-memory sorts (ORDER BY, GROUP BY and windows of a query run to
-//! completion) go through [`sort_by`], which sorts in chunks and merges
+//! completion) go through `sort_by`, which sorts in chunks and merges
 //! them, checking between steps.
 
 use crate::error::{Error, Result};

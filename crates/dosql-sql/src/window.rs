@@ -350,7 +350,7 @@ pub fn first_placeholder(e: &BExpr) -> Option<usize> {
 /// Computes the window values of `rows` (pairs of source row and aggregate
 /// values, after HAVING) and evaluates the result columns and `sort_keys`
 /// over them: returns (result row, sort keys) pairs like the executor's
-/// other paths, in the order the windows leave them (`output_order`).
+/// other paths, in the order the windows leave them.
 pub fn evaluate(
     ctx: &Ctx<'_>,
     core: &CorePlan,
@@ -385,12 +385,22 @@ pub fn evaluate(
     Ok(out)
 }
 
-/// The order a level's rows leave its windows in, as SQLite's do: sorted
-/// by each window's PARTITION BY and ORDER BY terms, the first window's
-/// first, ties kept in their input order. Empty when no window sorts
-/// (`OVER ()`): the input order.
-pub(crate) fn output_order(core: &CorePlan) -> Vec<SortKey> {
-    core.windows.iter().flat_map(|c| c.partition.iter().chain(&c.order)).cloned().collect()
+/// The values of `call` for the rows of one partition, given in its sort
+/// order (ties in the order they were met): what a streamed query computes
+/// a partition at a time (`exec::stream`'s windows).
+pub(crate) fn partition_values(
+    ctx: &Ctx<'_>,
+    call: &WindowCall,
+    rows: &[(Vec<Value>, Vec<Value>)],
+) -> Result<Vec<Value>> {
+    let order = (0..rows.len()).collect();
+    Ok(compute_call(ctx, call, rows, None, order)?.0)
+}
+
+/// The sort a window's rows go through: its PARTITION BY terms, then its
+/// ORDER BY terms.
+pub(crate) fn sort_keys(call: &WindowCall) -> Vec<SortKey> {
+    call.partition.iter().chain(&call.order).cloned().collect()
 }
 
 /// Per-row inputs of one call, in the row order of the query.

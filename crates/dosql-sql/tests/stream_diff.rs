@@ -226,9 +226,13 @@ const UNORDERED: &[&str] = &[
     "SELECT * FROM a WHERE id IN (1, 5, 9, 9, 400) AND x > 2",
     "SELECT a.id FROM a JOIN b ON b.a_id = a.id UNION SELECT id FROM b WHERE id < 400",
     "SELECT x, s FROM a UNION ALL SELECT y, t FROM b UNION SELECT k, v FROM c",
-    // Queries that still run to completion behind the stream: windows
-    // partitioned differently, a JSON aggregate without GROUP BY.
+    // Windows sorting differently: a pass each.
     "SELECT id, rank() OVER (PARTITION BY x ORDER BY id), rank() OVER (ORDER BY s, id) FROM a",
+    "SELECT id, row_number() OVER (ORDER BY y), count(*) OVER (PARTITION BY t), lag(id) OVER (PARTITION BY y % 3 ORDER BY t) FROM b",
+    "SELECT id, sum(id) OVER (PARTITION BY x), sum(id) OVER (PARTITION BY x), row_number() OVER (ORDER BY s) FROM a",
+    "SELECT t, count(*), rank() OVER (ORDER BY count(*)), first_value(t) OVER (PARTITION BY count(*) % 2 ORDER BY t) FROM b GROUP BY t",
+    // Queries that still run to completion behind the stream: a JSON
+    // aggregate without GROUP BY.
     "SELECT x, json_group_array(x) FROM a WHERE id < 5",
 ];
 

@@ -86,6 +86,12 @@ fn streamed_joins_and_sorts_stay_within_a_fixed_bound() {
              sum(length(pad)) OVER (PARTITION BY p_id) FROM q",
             ROWS,
         ),
+        // Windows sorting differently: a pass through the sort each.
+        (
+            "SELECT id, row_number() OVER (PARTITION BY p_id ORDER BY id), \
+             rank() OVER (PARTITION BY id % 1000 ORDER BY pad) FROM q",
+            ROWS,
+        ),
         // A lookup of many keys holds their rowids, not the rows.
         ("SELECT * FROM q WHERE p_id IN (SELECT id FROM p WHERE k < 8)", ROWS * 8 / 10),
         // A counting CTE holds one queued row, not the rows it gave.

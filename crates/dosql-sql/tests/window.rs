@@ -35,6 +35,22 @@ impl Pair {
         let want = run_sqlite(&self.lite, sql);
         let got =
             self.ours.execute(sql).map(|mut r| r.pop().map(|r| r.rows).unwrap_or_default()).map_err(|e| e.to_string());
+        // Streamed, a pass through the external sort per window, the rows
+        // must be the complete run's, in its order.
+        if let Ok(rows) = &got {
+            let streamed = self
+                .ours
+                .query_stream(sql, &[])
+                .and_then(|s| s.collect::<Result<Vec<_>, _>>())
+                .map_err(|e| e.to_string());
+            let same_as_complete = streamed.as_ref().is_ok_and(|s| {
+                s.len() == rows.len()
+                    && s.iter().zip(rows).all(|(a, b)| a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same(x, y)))
+            });
+            if !same_as_complete {
+                self.mismatches.push(format!("{sql}\n  complete: {rows:?}\n  streamed: {streamed:?}"));
+            }
+        }
         let ok = match (&want, &got) {
             (Ok(w), Ok(g)) => {
                 w.len() == g.len()

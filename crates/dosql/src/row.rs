@@ -167,12 +167,11 @@ impl Row {
     }
 }
 
-/// A query's rows, produced as they are read. Scans, joins of every kind,
-/// subqueries in FROM, recursive CTEs, GROUP BY and aggregates, DISTINCT,
-/// compounds, window functions partitioned alike and sorts (spilled to
+/// A query's rows, produced as they are read. Scans, lookups, joins of
+/// every kind, subqueries in FROM, recursive CTEs, GROUP BY and
+/// aggregates, DISTINCT, compounds, window functions and sorts (spilled to
 /// temporary files past a memory budget) read rows from storage as they
-/// are pulled, so results of any size take bounded memory; windows
-/// partitioned by different terms run to completion first. The iterator
+/// are pulled, so results of any size take bounded memory. The iterator
 /// borrows its connection until dropped.
 ///
 /// Iterating gives each row in allocations of its own, which the caller

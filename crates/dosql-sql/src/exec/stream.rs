@@ -40,17 +40,17 @@
 //! - an ORDER BY the path does not give: [`sort`]'s external merge sort,
 //!   spilling sorted runs to temporary files past a memory budget, or a
 //!   bounded top-k under a small LIMIT;
-//! - window functions, when the SELECT's windows share one PARTITION BY:
-//!   the rows go through the external sort by the windows' terms and each
-//!   partition's values are computed as it is reached (the `window`
-//!   submodule); memory is the sort's budget plus one partition;
+//! - window functions: a pass through the external sort per window (or
+//!   run of windows that sort alike), each partition's values computed as
+//!   it is reached (the `window` submodule); memory is the sort's budget
+//!   plus one partition;
 //! - LIMIT and OFFSET.
 //!
 //! Everything else runs to completion first and its rows are handed out
-//! from memory: a JSON aggregate without GROUP BY, windows partitioned by
-//! different terms, a one-table lookup of one rowid (quicker that way),
-//! `min()`/`max()` answered from an index, and a query over a FROM
-//! subquery that does not stream. Inside a streamed join, a source that no
+//! from memory: a JSON aggregate without GROUP BY, a one-table lookup of
+//! one rowid (quicker that way), `min()`/`max()` answered from an index,
+//! and a query over a FROM subquery that does not stream (one of those).
+//! Inside a streamed join, a source that no
 //! cursor or lookup reads row by row (a hash join's build side, a FROM
 //! subquery after the first source) is read whole when the query opens:
 //! memory is bounded by that source, not by the result.
@@ -200,7 +200,6 @@ fn core_streams(c: &CorePlan) -> bool {
         return true;
     }
     (!c.aggregate || !c.group_by.is_empty() || agg::foldable(c))
-        && (c.windows.is_empty() || window::Windowed::applies(c))
         && c.first_row.is_none()
         && (c.aggregate || c.having.is_none())
         && match &c.source {
