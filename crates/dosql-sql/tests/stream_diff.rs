@@ -226,6 +226,8 @@ const UNORDERED: &[&str] = &[
     "SELECT * FROM a WHERE id IN (1, 5, 9, 9, 400) AND x > 2",
     "SELECT a.id FROM a JOIN b ON b.a_id = a.id UNION SELECT id FROM b WHERE id < 400",
     "SELECT x, s FROM a UNION ALL SELECT y, t FROM b UNION SELECT k, v FROM c",
+    // The same sort cut into partitions or not: two passes.
+    "SELECT id, rank() OVER (ORDER BY x), min(id) OVER (PARTITION BY x), count(*) OVER (PARTITION BY x) FROM a",
     // Windows sorting differently: a pass each.
     "SELECT id, rank() OVER (PARTITION BY x ORDER BY id), rank() OVER (ORDER BY s, id) FROM a",
     "SELECT id, row_number() OVER (ORDER BY y), count(*) OVER (PARTITION BY t), lag(id) OVER (PARTITION BY y % 3 ORDER BY t) FROM b",

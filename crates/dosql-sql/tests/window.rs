@@ -393,7 +393,8 @@ fn unordered_windows_leave_rows_in_sqlites_order() {
     let mut pr = Pair::new(DATA);
     let mut r = Rng(0x2545_f491_4f6c_dd1d);
     let funcs = ["row_number()", "count(*)", "sum(g)", "rank()", "lag(id)", "first_value(id)", "group_concat(id)"];
-    let partitions = ["", "PARTITION BY p ", "PARTITION BY g % 2 ", "PARTITION BY s COLLATE NOCASE "];
+    let partitions =
+        ["", "PARTITION BY p ", "PARTITION BY g % 2 ", "PARTITION BY s COLLATE NOCASE ", "PARTITION BY g "];
     let orders =
         ["", "ORDER BY g", "ORDER BY g DESC", "ORDER BY x", "ORDER BY s", "ORDER BY y NULLS LAST", "ORDER BY id"];
     for i in 0..600 {

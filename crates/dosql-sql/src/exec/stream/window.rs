@@ -24,10 +24,15 @@ use crate::plan::{CorePlan, SortKey};
 use crate::value::Value;
 use std::cmp::Ordering;
 
-/// One pass: windows that sort alike, next to each other in the SELECT.
+/// One pass: windows that sort and partition alike, next to each other in
+/// the SELECT.
 struct Pass {
     /// The windows' positions in the SELECT.
     calls: Vec<usize>,
+    /// Their PARTITION BY and ORDER BY terms, to tell whether the next
+    /// window shares the pass (the same sort with another cut into
+    /// partitions does not).
+    spec: String,
     /// Their sort: PARTITION BY terms, then ORDER BY terms.
     keys: Vec<SortKey>,
     /// How many of `keys` are PARTITION BY terms.
@@ -54,10 +59,15 @@ impl Windowed {
     pub(super) fn new(core: &CorePlan) -> Windowed {
         let mut passes: Vec<Pass> = Vec::new();
         for (i, call) in core.windows.iter().enumerate().rev() {
-            let keys = crate::window::sort_keys(call);
+            let spec = format!("{:?} | {:?}", call.partition, call.order);
             match passes.last_mut() {
-                Some(p) if format!("{:?}", p.keys) == format!("{keys:?}") => p.calls.push(i),
-                _ => passes.push(Pass { calls: vec![i], keys, parts: call.partition.len() }),
+                Some(p) if p.spec == spec => p.calls.push(i),
+                _ => passes.push(Pass {
+                    calls: vec![i],
+                    spec,
+                    keys: crate::window::sort_keys(call),
+                    parts: call.partition.len(),
+                }),
             }
         }
         Windowed { passes, aggs: core.aggs.len(), sorted: None, pending: None, ready: Vec::new().into_iter() }
