@@ -41,9 +41,9 @@
 //!   spilling sorted runs to temporary files past a memory budget, or a
 //!   bounded top-k under a small LIMIT;
 //! - window functions: a pass through the external sort per window (or
-//!   run of windows that sort alike), each partition's values computed as
-//!   it is reached (the `window` submodule); memory is the sort's budget
-//!   plus one partition;
+//!   run of windows that partition and order alike), each partition's
+//!   values computed as it is reached (the `window` submodule); memory is
+//!   the sort's budget plus one partition;
 //! - LIMIT and OFFSET.
 //!
 //! Everything else runs to completion first and its rows are handed out

@@ -9,9 +9,9 @@
 //! computed a partition at a time and appended to each row, and the rows
 //! go on to the next window's sort, and so on. The sort is stable, so ties
 //! are met in the order the pass before left them, as in the complete run.
-//! Windows next to each other that sort alike share a pass. The last pass
-//! (the first window) hands its rows out a partition at a time, in the
-//! order the complete run gives them.
+//! Windows next to each other that partition and order alike share a
+//! pass. The last pass (the first window) hands its rows out a partition
+//! at a time, in the order the complete run gives them.
 //!
 //! Memory is the sort's budget plus one partition; the passes before the
 //! last run when the first row is pulled. A window without PARTITION BY
