@@ -614,7 +614,8 @@ impl Connection {
         // Refused before anything starts, so an open transaction is untouched;
         // but DDL that stops before writing (an IF [NOT] EXISTS that finds
         // nothing to do, or an error SQLite reports when preparing) runs.
-        if !ddl_writes_nothing(&self.schema, stmt) {
+        let read_only = self.settings.query_only || self.settings.read_only;
+        if read_only && !ddl_writes_nothing(&self.schema, stmt) {
             self.check_writable()?;
         }
         let ddl = stmt.changes_schema();
