@@ -1172,7 +1172,8 @@ enum CursorStep {
 impl PathCursor {
     /// Whether a streamed query reads `access` through a cursor, known
     /// without evaluating anything: every path but a lookup of one rowid,
-    /// which is quicker run to completion.
+    /// which is quicker run to completion (the complete run's short path
+    /// for it, `exec::point_row`, asks the same).
     pub fn streams(access: &Access) -> bool {
         !matches!(access, Access::RowidEq(p) if p.is_single())
     }

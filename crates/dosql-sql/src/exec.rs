@@ -968,7 +968,7 @@ fn point_row(ctx: &Ctx<'_>, q: &QueryPlan, parent: Option<&Env<'_>>) -> Result<O
         && q.order_by.is_empty()
         && q.limit.is_none()
         && q.offset.is_none()
-        && matches!(&t.access, crate::access::Access::RowidEq(p) if p.is_single())
+        && !crate::access::PathCursor::streams(&t.access)
         && c.join.is_none()
         && c.values.is_none()
         && !c.aggregate
@@ -1433,6 +1433,17 @@ fn reads_bare_row(core: &CorePlan, keys: &[SortKey]) -> bool {
         || core.result.iter().chain(&core.having).chain(keys.iter().map(|k| &k.expr)).any(reads_row)
 }
 
+/// Whether `v` is a new extreme for `max(x)` (`max`) or `min(x)` over
+/// the best value so far, `cur` (none yet: it is), compared under `coll`:
+/// only a strictly greater (or less) value replaces it, so the first row
+/// holding the extreme keeps it.
+pub(crate) fn new_extreme(v: &Value, cur: Option<&Value>, coll: Collation, max: bool) -> bool {
+    cur.is_none_or(|cur| {
+        let o = value::compare(v, cur, coll);
+        if max { o == Ordering::Greater } else { o == Ordering::Less }
+    })
+}
+
 /// The row of a group that bare columns (result columns outside any
 /// aggregate) are read from, as SQLite picks it: with `min(x)` / `max(x)`
 /// aggregates, the last row at which one of them took a new value (each
@@ -1466,10 +1477,7 @@ fn representative<'g>(
             if v == Value::Null {
                 continue;
             }
-            let replaces = b.as_ref().is_none_or(|cur| {
-                let o = value::compare(&v, cur, *coll);
-                if *max { o == Ordering::Greater } else { o == Ordering::Less }
-            });
+            let replaces = new_extreme(&v, b.as_ref(), *coll, *max);
             if replaces {
                 *b = Some(v);
                 rep = Some(r);

@@ -190,16 +190,15 @@ impl Row {
 /// # Ok::<(), dosql::Error>(())
 /// ```
 pub struct Rows<'c> {
-    columns: Arc<[String]>,
     stream: RowStream<'c>,
-    /// The row [`Rows::step`] lends, reused from step to step.
+    /// The row [`Rows::step`] lends, reused from step to step; its column
+    /// names are the result's.
     current: Row,
 }
 
 impl<'c> Rows<'c> {
     pub(crate) fn new(stream: RowStream<'c>) -> Rows<'c> {
-        let columns = stream.shared_columns();
-        Rows { current: Row::new(columns.clone(), Vec::new()), columns, stream }
+        Rows { current: Row::new(stream.shared_columns(), Vec::new()), stream }
     }
 
     /// The next row, lent until the next call: its values are decoded over
@@ -233,7 +232,7 @@ impl<'c> Rows<'c> {
     /// # Ok::<(), dosql::Error>(())
     /// ```
     pub fn columns(&self) -> &[String] {
-        &self.columns
+        &self.current.columns
     }
 
     /// Each row mapped by `f`, collected; stops at the first error.
@@ -259,6 +258,6 @@ impl Iterator for Rows<'_> {
 
     fn next(&mut self) -> Option<Self::Item> {
         let r = self.stream.next()?;
-        Some(r.map(|values| Row::new(self.columns.clone(), values)).map_err(Error::from))
+        Some(r.map(|values| Row::new(self.current.columns.clone(), values)).map_err(Error::from))
     }
 }

@@ -340,21 +340,15 @@ fn open_source(ctx: &Ctx<'_>, core: &CorePlan) -> Result<Option<Node>> {
 }
 
 impl Live<'_> {
-    /// [`Live::next_row`] into `out` (false at the end).
+    /// The next row into `out` (false at the end), with the connection's
+    /// interrupt flag lent to this thread while it is pulled.
     fn next_row_into(&mut self, out: &mut Vec<Value>) -> Result<bool> {
-        let _lent = crate::interrupt::Lent::new(&mut self.interrupt);
-        crate::interrupt::check()?;
-        let ctx = Ctx::at_instant(self.reader.get(), &self.params, self.now_ms).with_session(self.session);
-        self.pipe.next_into(&ctx.with_sets(&self.sets), out)
-    }
-
-    fn next_row(&mut self) -> Result<Option<Vec<Value>>> {
         let _lent = crate::interrupt::Lent::new(&mut self.interrupt);
         crate::interrupt::check()?;
         let ctx = Ctx::at_instant(self.reader.get(), &self.params, self.now_ms).with_session(self.session);
         // The outermost pipeline is shallow on the stack: only nested ones
         // (FROM subqueries) pay for the stack check, once per row each.
-        self.pipe.next_here(&ctx.with_sets(&self.sets))
+        self.pipe.next_into(&ctx.with_sets(&self.sets), out)
     }
 }
 
@@ -792,21 +786,11 @@ impl Iterator for RowStream<'_> {
     type Item = Result<Vec<Value>>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let r = match &mut self.rows {
-            Rows::Ready(it) => return it.next().map(Ok),
-            Rows::Live(live) => live.next_row(),
-            Rows::Done => return None,
-        };
-        match r {
-            Ok(Some(row)) => Some(Ok(row)),
-            Ok(None) => {
-                self.rows = Rows::Done;
-                None
-            }
-            Err(e) => {
-                self.rows = Rows::Done;
-                Some(Err(e))
-            }
+        let mut row = Vec::new();
+        match self.next_into(&mut row) {
+            Ok(true) => Some(Ok(row)),
+            Ok(false) => None,
+            Err(e) => Some(Err(e)),
         }
     }
 }

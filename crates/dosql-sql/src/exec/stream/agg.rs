@@ -115,10 +115,7 @@ impl GroupAcc {
             if v == Value::Null {
                 continue;
             }
-            let better = best.as_ref().is_none_or(|cur| {
-                let o = value::compare(&v, cur, *coll);
-                if *max { o == Ordering::Greater } else { o == Ordering::Less }
-            });
+            let better = crate::exec::new_extreme(&v, best.as_ref(), *coll, *max);
             if better {
                 *best = Some(v);
                 replaced = true;

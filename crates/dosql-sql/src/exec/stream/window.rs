@@ -200,13 +200,13 @@ impl Windowed {
                 (payload, slots)
             })
             .collect();
-        // A window's arguments read the row and its aggregate values only.
-        let inputs: Vec<(Vec<Value>, Vec<Value>)> =
-            rows.iter().map(|(r, s)| (r.clone(), s.get(..self.aggs).unwrap_or_default().to_vec())).collect();
+        // A window's terms read the row and its aggregate values, never
+        // another window's value: the values appended after the aggregates
+        // are there but unread.
         let mut values = Vec::with_capacity(p.calls.len());
         for &c in &p.calls {
             let Some(call) = core.windows.get(c) else { continue };
-            values.push(crate::window::partition_values(ctx, call, &inputs)?);
+            values.push(crate::window::partition_values(ctx, call, &rows)?);
         }
         for (i, (_, slots)) in rows.iter_mut().enumerate() {
             slots.extend(values.iter().map(|v| v.get(i).cloned().unwrap_or(Value::Null)));
